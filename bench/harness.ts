@@ -1,0 +1,88 @@
+// Side-by-side benchmark harness. Every row of a group runs in the same
+// process, interleaved round by round (so a noisy neighbour hits all rows
+// alike), and we report the median ops/s over the rounds and the ratio of
+// vaultkey's median to each peer's. Ratios, not single times, are the claim.
+
+export interface Row {
+  /** Library or path, e.g. 'vaultkey', '@noble/hashes', 'node:crypto'. */
+  lib: string;
+  /** One operation; may be async. */
+  fn: () => unknown;
+}
+
+export interface GroupOptions {
+  /** Milliseconds per row per round (default 300, or BENCH_MS). */
+  ms?: number;
+  /** Rounds (default 5, or BENCH_ROUNDS). */
+  rounds?: number;
+  /** The row the ratios compare against peers (default: the first row). */
+  subject?: string;
+}
+
+export interface GroupResult {
+  title: string;
+  rows: { lib: string; opsPerSec: number }[];
+}
+
+export const results: GroupResult[] = [];
+
+async function timeRow(fn: () => unknown, ms: number): Promise<number> {
+  // Calibrate a batch size so timer reads are a negligible part of the loop.
+  let batch = 1;
+  let isAsync = false;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) {
+      const r = fn();
+      if (r instanceof Promise) {
+        isAsync = true;
+        await r;
+      }
+    }
+    if (performance.now() - t0 > 5 || batch > 1 << 20) break;
+    batch *= 2;
+  }
+  let ops = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < batch; i++) {
+      if (isAsync) await fn();
+      else fn();
+    }
+    ops += batch;
+    now = performance.now();
+  }
+  return (ops * 1000) / (now - start);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function fmt(n: number): string {
+  if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
+  if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';
+  return n.toFixed(n >= 100 ? 0 : 1);
+}
+
+export async function group(title: string, rows: Row[], options: GroupOptions = {}): Promise<GroupResult> {
+  const ms = options.ms ?? Number(process.env.BENCH_MS ?? 300);
+  const rounds = options.rounds ?? Number(process.env.BENCH_ROUNDS ?? 5);
+  const samples = rows.map(() => [] as number[]);
+  for (const row of rows) await timeRow(row.fn, 20); // warm up every JIT tier first
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < rows.length; i++) samples[i]!.push(await timeRow(rows[i]!.fn, ms));
+  }
+  const result: GroupResult = { title, rows: rows.map((row, i) => ({ lib: row.lib, opsPerSec: median(samples[i]!) })) };
+  results.push(result);
+  const subject = result.rows.find((r) => r.lib === (options.subject ?? rows[0]!.lib))!;
+  console.log(`\n${title}`);
+  for (const r of result.rows) {
+    const ratio = r === subject ? '' : `  ${subject.lib} is ${(subject.opsPerSec / r.opsPerSec).toFixed(2)}x`;
+    console.log(`  ${r.lib.padEnd(34)} ${fmt(r.opsPerSec).padStart(9)} ops/s${ratio}`);
+  }
+  return result;
+}

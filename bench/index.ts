@@ -1,0 +1,16 @@
+// `npm run bench [-- name ...]`: runs vaultkey and its peers side by side in
+// one process and prints ops/s and ratios. Each capability adds a suite here.
+import os from 'node:os';
+import hash from './hash.ts';
+
+const suites: Record<string, () => Promise<void>> = {
+  hash,
+};
+
+const wanted = process.argv.slice(2);
+console.log(`vaultkey bench: node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}`);
+console.log('medians of interleaved rounds; "vaultkey is Nx" = vaultkey ops/s / peer ops/s');
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  await run();
+}

@@ -1,0 +1,44 @@
+// Two self-contained ESM builds of the same sources (dependencies bundled, so
+// a page can load them with no bundler):
+//   dist/        browsers: index.js, core.js, worker.js (module Web Worker)
+//   dist/node/   Node:     same names, worker.js for worker_threads
+// package.json picks one with the "node" export condition. The WASM is inlined
+// by build/wasm-inline.js (scripts/build-wasm.mjs).
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import { dirname, resolve } from 'node:path';
+
+/** The node build swaps the browser worker spawner for the worker_threads one. */
+const nodeSpawn = {
+  name: 'vaultkey-node-spawn',
+  resolveId(source, importer) {
+    if (source === './spawn.js' && importer && importer.endsWith('pool.ts')) {
+      return resolve(dirname(importer), 'spawn.node.ts');
+    }
+    return null;
+  },
+};
+
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'build/*'], noEmitOnError: true });
+
+const output = (dir) => ({
+  dir,
+  format: 'es',
+  entryFileNames: '[name].js',
+  chunkFileNames: '[name]-[hash].js',
+  sourcemap: true,
+});
+
+export default [
+  {
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts' },
+    output: output('dist'),
+    plugins: [nodeResolve({ browser: true }), ts()],
+  },
+  {
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts' },
+    output: output('dist/node'),
+    external: [/^node:/],
+    plugins: [nodeSpawn, nodeResolve(), ts()],
+  },
+];

@@ -1,0 +1,101 @@
+// BIP-39 mnemonics. Word lists, entropy and checksums come from @scure/bip39
+// (audited); the seed (BIP-39 §From mnemonic to seed) is PBKDF2-HMAC-SHA512
+// with 2048 iterations, run on whichever of WebCrypto or our WASM is faster here.
+import {
+  generateMnemonic as scureGenerate,
+  validateMnemonic as scureValidate,
+} from '@scure/bip39';
+import { wordlist as english } from '@scure/bip39/wordlists/english.js';
+import { VaultkeyError } from '../errors.js';
+import { pbkdf2Sha512 } from './hash.js';
+
+export type Pbkdf2Backend = 'webcrypto' | 'wasm';
+
+const STRENGTHS = [128, 160, 192, 224, 256];
+
+export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256 = 128, wordlist: string[] = english): string {
+  if (!STRENGTHS.includes(strength)) {
+    throw new VaultkeyError('INVALID_ARGUMENT', 'strength must be one of 128, 160, 192, 224, 256');
+  }
+  return scureGenerate(wordlist, strength);
+}
+
+export function validateMnemonic(mnemonic: string, wordlist: string[] = english): boolean {
+  if (typeof mnemonic !== 'string') return false;
+  return scureValidate(mnemonic, wordlist);
+}
+
+const encoder = new TextEncoder();
+
+let chosen: Pbkdf2Backend | undefined;
+
+/** Which PBKDF2 path `mnemonicToSeed` settled on in this realm (undefined before its first call). */
+export function pbkdf2Backend(): Pbkdf2Backend | undefined {
+  return chosen;
+}
+
+async function webcryptoPbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array> {
+  const subtle = globalThis.crypto.subtle;
+  const key = await subtle.importKey('raw', password as BufferSource, 'PBKDF2', false, ['deriveBits']);
+  const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: salt as BufferSource, iterations }, key, dkLen * 8);
+  return new Uint8Array(bits);
+}
+
+/**
+ * PBKDF2-HMAC-SHA512 on the faster of native WebCrypto and the WASM loop.
+ * The first call runs both, checks they agree (a self-test of both paths),
+ * and keeps the faster for the life of the realm; `pbkdf2Backend()` says which.
+ */
+export async function pbkdf2Sha512Fast(password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array> {
+  if (chosen === 'wasm' || !globalThis.crypto?.subtle) return pbkdf2Sha512(password, salt, iterations, dkLen);
+  if (chosen === 'webcrypto') return webcryptoPbkdf2(password, salt, iterations, dkLen);
+  let native: Uint8Array | undefined;
+  let nativeMs = Infinity;
+  for (let run = 0; run < 2; run++) {
+    const t0 = performance.now();
+    try {
+      native = await webcryptoPbkdf2(password, salt, iterations, dkLen);
+    } catch {
+      break; // e.g. an empty password some engines refuse: WASM handles every input
+    }
+    nativeMs = Math.min(nativeMs, performance.now() - t0);
+  }
+  let wasmOut: Uint8Array = new Uint8Array(0);
+  let wasmMs = Infinity;
+  for (let run = 0; run < 2; run++) {
+    const t0 = performance.now();
+    wasmOut = pbkdf2Sha512(password, salt, iterations, dkLen);
+    wasmMs = Math.min(wasmMs, performance.now() - t0);
+  }
+  if (native && !equal(native, wasmOut)) {
+    throw new VaultkeyError('SELF_TEST_FAILED', 'WebCrypto and WASM PBKDF2 disagree');
+  }
+  chosen = native && nativeMs <= wasmMs ? 'webcrypto' : 'wasm';
+  if (native) native.fill(0);
+  return wasmOut;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/**
+ * BIP-39 seed: PBKDF2-HMAC-SHA512(NFKD(mnemonic), "mnemonic" + NFKD(passphrase), 2048, 64).
+ * Does not check the word list or checksum (BIP-39 defines the seed for any
+ * sentence); call `validateMnemonic` first to catch typos.
+ */
+export async function mnemonicToSeed(mnemonic: string, passphrase = ''): Promise<Uint8Array> {
+  if (typeof mnemonic !== 'string') throw new VaultkeyError('INVALID_MNEMONIC', 'mnemonic must be a string');
+  if (typeof passphrase !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'passphrase must be a string');
+  const password = encoder.encode(mnemonic.normalize('NFKD'));
+  const salt = encoder.encode('mnemonic' + passphrase.normalize('NFKD'));
+  try {
+    return await pbkdf2Sha512Fast(password, salt, 2048, 64);
+  } finally {
+    password.fill(0);
+    salt.fill(0);
+  }
+}

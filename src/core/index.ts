@@ -1,0 +1,7 @@
+// vaultkey/core: synchronous primitives after `await init()`, same results in
+// Node and browsers (SPEC §3).
+export { init } from './wasm.js';
+export { sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
+export { mnemonicToSeed, generateMnemonic, validateMnemonic, pbkdf2Backend } from './bip39.js';
+export { VaultkeyError } from '../errors.js';
+export type { VaultkeyErrorCode } from '../errors.js';

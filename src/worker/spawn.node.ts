@@ -1,0 +1,22 @@
+// Starts one worker_threads worker in Node (swapped in for spawn.ts by the node build).
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { wrap } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { WorkerApi } from '../../worker/api.js';
+import type { Spawned } from './spawn.js';
+
+export function spawnWorker(): Spawned {
+  const worker = new Worker(new URL('./worker.js', import.meta.url), { name: 'vaultkey' });
+  worker.unref();
+  return {
+    remote: wrap<WorkerApi>(nodeEndpoint(worker)),
+    // An idle pool must not keep the process alive; a pending call must.
+    hold: (busy) => (busy ? worker.ref() : worker.unref()),
+    terminate: () => void worker.terminate(),
+  };
+}
+
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}

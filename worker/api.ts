@@ -1,0 +1,52 @@
+// What a vaultkey worker exposes through comlink. The worker owns its own WASM
+// instance; later capabilities (curves, HD keys, the vault's unwrapped
+// secrets) add methods here, and `batch` runs any of them over many inputs.
+import { installed } from '../src/worker/protocol.js';
+import { init } from '../src/core/wasm.js';
+import { hash160, hmacSha512, pbkdf2Sha512, sha256, sha512 } from '../src/core/hash.js';
+import { mnemonicToSeed } from '../src/core/bip39.js';
+import { VaultkeyError } from '../src/errors.js';
+
+void installed;
+
+const methods = {
+  sha256,
+  sha512,
+  hash160,
+  hmacSha512,
+  pbkdf2Sha512,
+  mnemonicToSeed,
+};
+
+export type WorkerMethods = typeof methods;
+export type MethodName = keyof WorkerMethods;
+
+function method(name: unknown): (...args: any[]) => unknown {
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(methods, name)) {
+    throw new VaultkeyError('INVALID_ARGUMENT', `unknown worker method ${String(name)}`);
+  }
+  return methods[name as MethodName] as (...args: any[]) => unknown;
+}
+
+export const api = {
+  /** Resolves once this worker's WASM is instantiated. */
+  async ready(): Promise<true> {
+    await init();
+    return true;
+  },
+  async call(name: string, args: unknown[]): Promise<unknown> {
+    await init();
+    return method(name)(...args);
+  },
+  /** Runs `name` over each argument list in order; one failure rejects the batch. */
+  async batch(name: string, calls: unknown[][]): Promise<unknown[]> {
+    await init();
+    const fn = method(name);
+    if (!Array.isArray(calls)) throw new VaultkeyError('INVALID_ARGUMENT', 'batch takes an array of argument lists');
+    const out: unknown[] = [];
+    for (const args of calls) out.push(await fn(...(Array.isArray(args) ? args : [args])));
+    return out;
+  },
+};
+
+export type WorkerApi = typeof api;
