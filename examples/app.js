@@ -1,0 +1,41 @@
+// The demo dApp: plain ESM against the built bundles, no bundler.
+import * as core from '../dist/core.js';
+import { WorkerPool } from '../dist/index.js';
+
+const $ = (id) => document.getElementById(id);
+const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const utf8 = (s) => new TextEncoder().encode(s);
+
+function show(id, fn) {
+  return async () => {
+    const out = $(id);
+    out.classList.remove('error');
+    try {
+      out.textContent = await fn();
+    } catch (e) {
+      out.classList.add('error');
+      out.textContent = e.code ? `${e.code}: ${e.message}` : String(e);
+    }
+  };
+}
+
+await core.init();
+const pool = await WorkerPool.create();
+
+$('gen').onclick = () => ($('phrase').value = core.generateMnemonic(128));
+$('seed').onclick = show('seed-out', async () => {
+  const phrase = $('phrase').value.trim();
+  if (!core.validateMnemonic(phrase)) return 'not a valid English BIP-39 phrase (checksum or word list)';
+  const seed = await core.mnemonicToSeed(phrase, $('passphrase').value);
+  return `seed: ${hex(seed)}\nPBKDF2 path chosen by measurement: ${core.pbkdf2Backend()}`;
+});
+$('hash').onclick = show('hash-out', () => {
+  const d = utf8($('text').value);
+  return `sha256  ${hex(core.sha256(d))}\nsha512  ${hex(core.sha512(d))}\nhash160 ${hex(core.hash160(d))}`;
+});
+$('batch').onclick = show('batch-out', async () => {
+  const calls = Array.from({ length: 64 }, (_, i) => [utf8(`password ${i}`), utf8('mnemonic'), 2048, 64]);
+  const t0 = performance.now();
+  await pool.batch('pbkdf2Sha512', calls);
+  return `${calls.length} seeds on ${pool.size} workers in ${(performance.now() - t0).toFixed(0)} ms`;
+});

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm start`: installs if needed, builds, serves the demo dApp in examples/
+// on localhost (with the strict CSP) and starts the localhost bridge beside it.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { serveStatic } from './serve.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+process.chdir(root);
+if (!existsSync('node_modules')) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+
+const port = Number(process.env.PORT ?? 5173);
+const site = await serveStatic({ root, port });
+const demo = `${site.url}examples/`;
+
+let bridge;
+if (existsSync('bridge/start-demo.mjs')) {
+  const { startDemoBridge } = await import('../bridge/start-demo.mjs');
+  bridge = await startDemoBridge({ origin: site.url.replace(/\/$/, '') });
+}
+
+console.log(`\nvaultkey demo dApp: ${demo}`);
+if (bridge) console.log(`vaultkey-bridge:    http://127.0.0.1:${bridge.port} (pairing codes appear here)`);
+console.log('press Ctrl-C to stop');
+
+const stop = async () => {
+  await bridge?.close?.();
+  await site.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

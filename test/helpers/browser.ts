@@ -1,0 +1,36 @@
+// Debian's Chromium through Playwright, serving the repository on localhost.
+// Browsers cannot be downloaded here: always /usr/bin/chromium.
+import { chromium, type Browser, type Page } from 'playwright-core';
+// @ts-expect-error plain ESM helper without types
+import { serveStatic } from '../../scripts/serve.mjs';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the repository root (dist/, examples/, test/fixtures/) on a free port. */
+export function serveRepo(): Promise<Served> {
+  return serveStatic({ root: new URL('../../', import.meta.url).pathname });
+}
+
+/** Collects console errors and uncaught page errors so a test can assert there were none. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return errors;
+}
