@@ -1,6 +1,6 @@
 // The demo dApp: plain ESM against the built bundles, no bundler.
 import * as core from '../dist/core.js';
-import { WorkerPool } from '../dist/index.js';
+import { WorkerPool, deriveAddressesParallel } from '../dist/index.js';
 
 const $ = (id) => document.getElementById(id);
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -28,6 +28,34 @@ $('seed').onclick = show('seed-out', async () => {
   if (!core.validateMnemonic(phrase)) return 'not a valid English BIP-39 phrase (checksum or word list)';
   const seed = await core.mnemonicToSeed(phrase, $('passphrase').value);
   return `seed: ${hex(seed)}\nPBKDF2 path chosen by measurement: ${core.pbkdf2Backend()}`;
+});
+async function account() {
+  const phrase = $('phrase').value.trim();
+  if (!core.validateMnemonic(phrase)) throw new Error('generate or type a valid phrase first');
+  const seed = await core.mnemonicToSeed(phrase, $('passphrase').value);
+  const root = core.HDKey.fromMasterSeed(seed);
+  seed.fill(0);
+  const [purpose, coinType] = $('purpose').value.split(':').map(Number);
+  const acct = core.Account.fromRoot(root, { purpose, coinType });
+  root.wipe();
+  return acct;
+}
+$('addresses').onclick = show('hd-out', async () => {
+  const acct = await account();
+  const lines = [`account key: ${acct.xpub}`];
+  for (let i = 0; i < 5; i++) {
+    const a = acct.nextReceive();
+    lines.push(`${a.path.padEnd(22)} ${a.address}`);
+  }
+  return lines.join('\n');
+});
+$('scan').onclick = show('hd-out', async () => {
+  const acct = await account();
+  const receive = core.HDKey.fromExtendedKey(acct.xpub).deriveChild(0).publicExtendedKey;
+  const t0 = performance.now();
+  const addrs = await deriveAddressesParallel(pool, receive, 0, 10000, acct.format, acct.network);
+  const ms = performance.now() - t0;
+  return `${addrs.length} ${acct.format} addresses on ${pool.size} workers in ${ms.toFixed(0)} ms\nfirst: ${addrs[0]}\nlast:  ${addrs[addrs.length - 1]}`;
 });
 $('hash').onclick = show('hash-out', () => {
   const d = utf8($('text').value);
