@@ -1,7 +1,7 @@
 // Two self-contained ESM builds of the same sources (dependencies bundled, so
 // a page can load them with no bundler):
 //   dist/        browsers: index.js, core.js, worker.js (module Web Worker)
-//   dist/node/   Node:     same names, worker.js for worker_threads
+//   dist/node/   Node:     same names, worker.js for worker_threads, and bridge/ (the bridge process)
 // package.json picks one with the "node" export condition. The WASM is inlined
 // by build/wasm-inline.js (scripts/build-wasm.mjs).
 import typescript from '@rollup/plugin-typescript';
@@ -19,7 +19,8 @@ const nodeSpawn = {
   },
 };
 
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'build/*'], noEmitOnError: true });
+// Type errors do not stop the bundle (tsc -p tsconfig.build.json, the next build step, fails the build on them).
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'bridge/**/*.ts', 'build/*'], noEmitOnError: false });
 
 const output = (dir) => ({
   dir,
@@ -31,14 +32,21 @@ const output = (dir) => ({
 
 export default [
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts' },
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts', 'bridge-client': 'src/bridge-client/index.ts' },
     output: output('dist'),
     plugins: [nodeResolve({ browser: true }), ts()],
   },
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts' },
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts', 'bridge-client': 'src/bridge-client/index.ts' },
     output: output('dist/node'),
     external: [/^node:/],
     plugins: [nodeSpawn, nodeResolve(), ts()],
+  },
+  {
+    // The localhost bridge process (`vaultkey-bridge`); native bindings stay external.
+    input: { 'bridge/cli': 'bridge/cli.ts', 'bridge/server': 'bridge/server.ts' },
+    output: output('dist/node'),
+    external: [/^node:/, 'pkcs11js', '@napi-rs/keyring'],
+    plugins: [nodeResolve(), ts()],
   },
 ];
