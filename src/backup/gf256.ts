@@ -47,7 +47,7 @@ export function interpolate(x: number, xs: readonly number[], ys: readonly Uint8
     }
     const basis = gfMul(num, gfInv(den));
     const y = ys[i]!;
-    for (let k = 0; k < n; k++) out[k] ^= gfMul(y[k]!, basis);
+    for (let k = 0; k < n; k++) out[k] = out[k]! ^ gfMul(y[k]!, basis);
   }
   return out;
 }
