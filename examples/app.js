@@ -1,6 +1,7 @@
 // The demo dApp: plain ESM against the built bundles, no bundler.
 import * as core from '../dist/core.js';
 import { WorkerPool, deriveAddressesParallel } from '../dist/index.js';
+import { BridgeClient } from '../dist/bridge-client.js';
 
 const $ = (id) => document.getElementById(id);
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -57,6 +58,29 @@ $('scan').onclick = show('hd-out', async () => {
   const ms = performance.now() - t0;
   return `${addrs.length} ${acct.format} addresses on ${pool.size} workers in ${ms.toFixed(0)} ms\nfirst: ${addrs[0]}\nlast:  ${addrs[addrs.length - 1]}`;
 });
+// HSM panel: keys generated in the bridge's PKCS#11 token never leave it.
+const bridge = new BridgeClient({ tokenStorage: 'session' });
+let hsmKey = null;
+$('pair').onclick = show('hsm-out', async () => {
+  await bridge.pair();
+  return 'pairing started: type the code the bridge printed in its terminal';
+});
+$('pair-done').onclick = show('hsm-out', async () => {
+  await bridge.completePairing($('pair-code').value);
+  return 'paired: this origin now holds a bearer token for the bridge';
+});
+$('hsm-gen').onclick = show('hsm-out', async () => {
+  hsmKey = await bridge.generateKey('secp256k1', { label: 'demo' });
+  return `key ${hsmKey.id}\npublic key ${hex(hsmKey.publicKey)}\nEthereum address ${core.addressOf(hsmKey.publicKey, 'ethereum')}`;
+});
+$('hsm-sign').onclick = show('hsm-out', async () => {
+  if (!hsmKey) throw new Error('generate a key first');
+  const digest = core.sha256(utf8('hello'));
+  const sig = await bridge.sign(hsmKey.id, digest, { prehashed: true });
+  const ok = core.secp256k1.verify(sig.signature, digest, hsmKey.publicKey);
+  return `signature ${hex(sig.signature)} (recovery ${sig.recovery})\nverified by vaultkey/core: ${ok}`;
+});
+
 $('hash').onclick = show('hash-out', () => {
   const d = utf8($('text').value);
   return `sha256  ${hex(core.sha256(d))}\nsha512  ${hex(core.sha512(d))}\nhash160 ${hex(core.hash160(d))}`;

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { serveStatic } from './serve.mjs';
+import { startDemoBridge } from './demo-bridge.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -14,14 +15,14 @@ const port = Number(process.env.PORT ?? 5173);
 const site = await serveStatic({ root, port });
 const demo = `${site.url}examples/`;
 
-let bridge;
-if (existsSync('bridge/start-demo.mjs')) {
-  const { startDemoBridge } = await import('../bridge/start-demo.mjs');
-  bridge = await startDemoBridge({ origin: site.url.replace(/\/$/, '') });
-}
+// Pages must use the same origin the bridge allows: http://127.0.0.1:PORT.
+const bridge = await startDemoBridge({ root, origin: site.url.replace(/\/$/, '') }).catch((e) => {
+  console.error(`vaultkey-bridge did not start: ${e.message}`);
+  return null;
+});
 
 console.log(`\nvaultkey demo dApp: ${demo}`);
-if (bridge) console.log(`vaultkey-bridge:    http://127.0.0.1:${bridge.port} (pairing codes appear here)`);
+if (bridge) console.log(`vaultkey-bridge:    http://127.0.0.1:${bridge.port}, ${bridge.hsm}; pairing codes appear here`);
 console.log('press Ctrl-C to stop');
 
 const stop = async () => {
