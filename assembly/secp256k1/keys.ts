@@ -1,0 +1,131 @@
+// Key encodings (SEC 1 §2.3.3-2.3.4) and the tweaks BIP-32 needs (§"Child key derivation").
+
+import { FE, feFromBytes, feToBytes, feIsOdd, feNormalize } from './field';
+import { SC, scFromBytes, scIsZero, scAdd, scToBytes, scWipeAdd } from './scalar';
+import { GE_SIZE, GEJ_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
+import { ecmultGen, ecmultGenProj, ecmultGenWipe, projToGej } from './ecmult';
+import { gejBatchToAffine } from './group';
+
+const XB: usize = memory.data(32, 16);
+
+/**
+ * Parses a public key of `len` bytes at p into the affine point r (normalized).
+ * Accepts 33-byte compressed (02/03) and 65-byte uncompressed (04) encodings;
+ * rejects other prefixes (including hybrid 06/07), x or y >= p, and points
+ * not on the curve. Returns 1 on success. Public data.
+ */
+export function pubParse(r: usize, p: usize, len: usize): u32 {
+  const prefix = load<u8>(p);
+  if (len == 33 && (prefix == 2 || prefix == 3)) {
+    if (!feFromBytes(XB, p + 1)) return 0;
+    return geSetXo(r, XB, prefix & 1);
+  }
+  if (len == 65 && prefix == 4) {
+    if (!feFromBytes(r, p + 1)) return 0;
+    if (!feFromBytes(r + FE, p + 33)) return 0;
+    store<u32>(r, 0, 80);
+    return geOnCurve(r);
+  }
+  return 0;
+}
+
+/** Writes an affine normalized point as 33 or 65 bytes; returns the length. */
+export function pubSerialize(out: usize, a: usize, compressed: u32): usize {
+  feToBytes(out + 1, a);
+  if (compressed) {
+    store<u8>(out, <u8>(2 | feIsOdd(a + FE)));
+    return 33;
+  }
+  store<u8>(out, 4);
+  feToBytes(out + 33, a + FE);
+  return 65;
+}
+
+/** Loads a private key; returns 1 iff 0 < key < n (constant time). */
+export function privLoad(r: usize, p: usize): u32 {
+  const over = scFromBytes(r, p);
+  return (over | scIsZero(r)) ^ 1;
+}
+
+const K1: usize = memory.data(32, 16);
+const K2: usize = memory.data(32, 16);
+
+/**
+ * BIP-32 private tweak: out = (priv + tweak) mod n. Returns 0 on success,
+ * 1 if priv is not a valid key, 2 if tweak >= n or the sum is 0.
+ */
+export function privAdd(out: usize, priv: usize, tweak: usize): i32 {
+  const okKey = privLoad(K1, priv);
+  const over = scFromBytes(K2, tweak);
+  scAdd(K1, K1, K2);
+  const zero = scIsZero(K1);
+  scToBytes(out, K1);
+  memory.fill(K1, 0, 32);
+  memory.fill(K2, 0, 32);
+  scWipeAdd();
+  if (!okKey) { memory.fill(out, 0, 32); return 1; }
+  if (over | zero) { memory.fill(out, 0, 32); return 2; }
+  return 0;
+}
+
+const PT: usize = memory.data(<i32>GE_SIZE, 16);
+const TG: usize = memory.data(<i32>GE_SIZE, 16);
+const J: usize = memory.data(<i32>GEJ_SIZE, 16);
+
+/**
+ * BIP-32 public tweak: out = P + tweak*G. Returns 0 on success, 1 if the
+ * public key does not parse, 2 if tweak >= n or the result is infinity.
+ * A zero tweak is allowed (the result is P), as in BIP-32's parse256 < n rule.
+ */
+export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, compressed: u32): i32 {
+  if (!pubParse(PT, pub, pubLen)) return 1;
+  const over = scFromBytes(K2, tweak);
+  if (over) { memory.fill(K2, 0, 32); return 2; }
+  gejSetGe(J, PT);
+  if (!scIsZero(K2)) {
+    ecmultGen(TG, K2);
+    store<u32>(TG, 0, 80);
+    gejAddGeV(J, J, TG);
+  }
+  memory.fill(K2, 0, 32);
+  memory.fill(TG, 0, GE_SIZE);
+  if (gejIsInf(J)) return 2;
+  geSetGej(PT, J);
+  pubSerialize(out, PT, compressed);
+  return 0;
+}
+
+const PROJ: usize = memory.data(120, 16);
+
+/**
+ * Many BIP-32 public tweaks of one parent: out_i = P + tweak_i * G for n
+ * tweaks, with a single field inversion for all of them (Montgomery's trick,
+ * gejBatchToAffine). tweaks: n x 32 bytes; out: n x (33 | 65) bytes;
+ * scratch: n * (GEJ_SIZE + 40) bytes, 16-aligned. Returns 0, -1 for a bad
+ * parent key, or i + 1 for the first tweak i that is >= n or gives infinity.
+ */
+export function pubAddBatch(out: usize, pub: usize, pubLen: usize, tweaks: usize, n: usize, compressed: u32, scratch: usize): i32 {
+  if (!pubParse(PT, pub, pubLen)) return -1;
+  const jac = scratch;
+  const zs = scratch + n * GEJ_SIZE;
+  for (let i: usize = 0; i < n; i++) {
+    const j = jac + i * GEJ_SIZE;
+    if (scFromBytes(K2, tweaks + (i << 5))) { memory.fill(K2, 0, 32); return <i32>i + 1; }
+    if (scIsZero(K2)) {
+      gejSetGe(j, PT);
+    } else {
+      ecmultGenProj(PROJ, K2);
+      projToGej(j, PROJ);
+      gejAddGeV(j, j, PT);
+      if (gejIsInf(j)) { memory.fill(K2, 0, 32); ecmultGenWipe(); return <i32>i + 1; }
+    }
+  }
+  memory.fill(K2, 0, 32);
+  memory.fill(PROJ, 0, 120);
+  ecmultGenWipe();
+  // Affine x, y overwrite the first 80 bytes of each Jacobian slot.
+  gejBatchToAffine(jac, GEJ_SIZE, jac, n, zs);
+  const step: usize = compressed ? 33 : 65;
+  for (let i: usize = 0; i < n; i++) pubSerialize(out + i * step, jac + i * GEJ_SIZE, compressed);
+  return 0;
+}
