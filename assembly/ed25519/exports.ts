@@ -1,0 +1,122 @@
+// WASM exports for Ed25519 (RFC 8032 §5.1), in the calling convention of
+// assembly/mem.ts. IO layout:
+//   getPublicKey: IO[0..32) secret in            -> IO[32..64) public key
+//   sign(len):    IO[0..32) secret, BUF message  -> IO[32..64) public key, IO[64..128) signature
+//   verify(len):  IO[0..64) signature, IO[64..96) public key, BUF message -> 1 valid / 0 invalid
+// Every export that touches the secret zeroes IO[0..32) and all its scratch
+// before returning; JS copies the results out and zeroes the rest.
+
+import { IO, BUF } from '../mem';
+import { sha512Init, sha512Update, sha512Final, sha512Into, wipe512, CTX512_SIZE } from '../hash/sha512';
+import { P3_SIZE, encode, encode2, decode, isSmallOrder, pointWipe } from './point';
+import { scalarmultBase, ensureTables } from './base';
+import { doubleScalarVartime, prepareA } from './dsm';
+import { scReduce64, scMulAdd, scIsCanonical, scWipe } from './scalar';
+
+const HS: usize = memory.data(64, 16);   // SHA-512(secret): clamped scalar s || prefix
+const NH: usize = memory.data(64, 16);   // SHA-512(prefix || M), then r = that mod L
+const KH: usize = memory.data(64, 16);   // SHA-512(R || A || M), then k
+const CTX: usize = memory.data(<i32>CTX512_SIZE, 16);
+const PT: usize = memory.data(<i32>P3_SIZE, 16);
+const PA: usize = memory.data(<i32>P3_SIZE, 16);  // A during signing
+const VA: usize = memory.data(<i32>P3_SIZE, 16);  // A during verification
+// The last public key verify() decoded (public data): its bytes and whether it
+// was acceptable. Verifying several signatures by one signer skips decoding A,
+// its small-order check and the A table, much as a parsed key object would.
+const KPUB: usize = memory.data(32, 16);
+let keyState: i32 = 0; // 0 none, 1 valid (VA and the A table hold it), 2 rejected
+
+// RFC 8032 §5.1.5 steps 1-3: h = SHA-512(k); s = clamp(h[0..32)).
+function expandSecret(secret: usize): void {
+  sha512Into(secret, 32, HS);
+  store<u8>(HS, load<u8>(HS) & 248);
+  store<u8>(HS + 31, (load<u8>(HS + 31) & 127) | 64);
+}
+
+function wipeAll(): void {
+  memory.fill(HS, 0, 64);
+  memory.fill(NH, 0, 64);
+  memory.fill(KH, 0, 64);
+  memory.fill(CTX, 0, CTX512_SIZE);
+  memory.fill(PT, 0, P3_SIZE);
+  memory.fill(PA, 0, P3_SIZE);
+  memory.fill(IO, 0, 32);
+  wipe512();
+  pointWipe();
+  scWipe();
+}
+
+/** RFC 8032 §5.1.5: public key A = [s]B of the 32-byte secret at IO[0..32), written to IO[32..64). */
+export function ed25519PublicKey(): void {
+  expandSecret(IO);
+  scalarmultBase(PT, HS);
+  encode(IO + 32, PT);
+  wipeAll();
+}
+
+/** RFC 8032 §5.1.6: signs BUF[0..len) with the secret at IO[0..32). */
+export function ed25519Sign(len: usize): void {
+  expandSecret(IO);
+  scalarmultBase(PA, HS);                    // A = [s]B, encoded with R below
+  // step 2: r = SHA-512(prefix || M) mod L, hashed in place over BUF
+  sha512Init(CTX);
+  sha512Update(CTX, HS + 32, 32);
+  sha512Update(CTX, BUF, len);
+  sha512Final(CTX, NH);
+  scReduce64(NH, NH);
+  // step 3: R = [r]B
+  scalarmultBase(PT, NH);
+  encode2(IO + 32, PA, IO + 64, PT);         // A and R share one inversion
+  // step 4: k = SHA-512(R || A || M) mod L
+  sha512Init(CTX);
+  sha512Update(CTX, IO + 64, 32);
+  sha512Update(CTX, IO + 32, 32);
+  sha512Update(CTX, BUF, len);
+  sha512Final(CTX, KH);
+  scReduce64(KH, KH);
+  // step 5: S = (r + k * s) mod L
+  scMulAdd(IO + 96, NH, KH, HS);
+  wipeAll();
+}
+
+/**
+ * RFC 8032 §5.1.7 with libsodium's extra rules (crypto_sign_verify_detached):
+ *  - S must be canonical, S < L (step 1; also RFC 8032 §5.1.7 "MUST").
+ *  - A must be a canonical encoding (y < p) of a curve point, not of small order.
+ *  - The check is cofactorless: encode([S]B - [k]A) must equal R's 32 bytes,
+ *    so a non-canonical R never matches, and R must not be of small order.
+ * Returns 1 if the signature at IO[0..64) on BUF[0..len) is valid for the key at IO[64..96).
+ */
+export function ed25519Verify(len: usize): i32 {
+  const sig = IO, pub = IO + 64;
+  if (!scIsCanonical(sig + 32)) return 0;
+  if (keyState == 0 || !same32(KPUB, pub)) {
+    keyState = 0;
+    const ok = decode(VA, pub) && !isSmallOrder(VA);
+    if (ok) prepareA(VA);
+    memory.copy(KPUB, pub, 32);
+    keyState = ok ? 1 : 2;
+  }
+  if (keyState != 1) return 0;
+  sha512Init(CTX);
+  sha512Update(CTX, sig, 32);
+  sha512Update(CTX, pub, 32);
+  sha512Update(CTX, BUF, len);
+  sha512Final(CTX, KH);
+  scReduce64(KH, KH);
+  doubleScalarVartime(PT, sig + 32, KH);
+  encode(IO + 128, PT);
+  for (let i: usize = 0; i < 32; i++) if (load<u8>(IO + 128 + i) != load<u8>(sig + i)) return 0;
+  if (isSmallOrder(PT)) return 0;
+  return 1;
+}
+
+function same32(a: usize, b: usize): bool {
+  return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8) &&
+    load<u64>(a, 16) == load<u64>(b, 16) && load<u64>(a, 24) == load<u64>(b, 24);
+}
+
+/** Builds the base-point tables now (optional: they are built on first use). */
+export function ed25519Precompute(): void {
+  ensureTables();
+}

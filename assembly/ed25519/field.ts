@@ -1,0 +1,428 @@
+// Arithmetic in GF(p), p = 2^255 - 19 (RFC 8032 §5.1, RFC 7748 §4.1).
+//
+// Layout: ten signed limbs in radix 2^25.5 (26, 25, 26, 25, ... bits; limb i
+// has weight 2^ceil(25.5 i)), stored as i32 (40 bytes per element). WASM has
+// a native 64x64->64 multiply but no 64x64->128, so 51-bit limbs are out;
+// 25.5-bit limbs make every partial product fit an i64 with room to spare
+// and cost 100 i64 multiplies per product (16-bit limbs would cost 256).
+// Measured in V8 (x86-64): feMul ~47 ns, feSq ~25 ns. Variants that were
+// slower and dropped: 19*g as shifts and adds (+5%), products re-loaded from
+// memory per term (+55%), pairwise-tree column sums (+18%), wrapped terms
+// summed before one multiply by 19 (+5%). The 64-bit multiplier is the
+// bottleneck (about 110 imul per product); i64x2 SIMD has no cheap
+// 32x32->64 multiply-accumulate that beats it.
+//
+// Bounds (the invariant every caller keeps): a "carried" element, as left by
+// feMul/feSq/feFromBytes/feCarry, has |limb| <= 2^25 (roughly). feAdd/feSub
+// do not carry, so their results are sums of 2..4 carried elements, |limb|
+// <= 2^27. feMul/feSq accept inputs with |limb| <= 2^27 on both sides: the
+// largest column is then 2^54 * (1 + 2*19*5 + 19*4) = 267 * 2^54 < 2^63.
+//
+// Every function reads all its inputs before writing, so outputs may alias
+// inputs. Nothing here branches on, or indexes memory by, element values.
+
+export const FE: usize = 40;
+
+// Constants as limbs (values checked against their RFC 8032 definitions in
+// test/ed25519.test.ts through the public API: every decode and add uses them).
+/** Twisted Edwards d = -121665/121666 mod p (RFC 8032 §5.1). */
+export const D: usize = memory.data<i32>([56195235, 13857412, 51736253, 6949390, 114729, 24766616, 60832955, 30306712, 48412415, 21499315]);
+/** 2d, used by the addition formulas. */
+export const D2: usize = memory.data<i32>([45281625, 27714825, 36363642, 13898781, 229458, 15978800, 54557047, 27058993, 29715967, 9444199]);
+/** sqrt(-1) = 2^((p-1)/4) mod p (RFC 8032 §5.1.3 step 3). */
+export const SQRTM1: usize = memory.data<i32>([34513072, 25610706, 9377949, 3500415, 12389472, 33281959, 41962654, 31548777, 326685, 11406482]);
+
+// Scratch for inversion/powers; it holds powers of secret values (the Z of
+// [a]B during signing), so callers zero it with feWipe().
+const T0: usize = memory.data(40, 16);
+const T1: usize = memory.data(40, 16);
+const T2: usize = memory.data(40, 16);
+const T3: usize = memory.data(40, 16);
+const TB: usize = memory.data(32, 16);
+
+export function feWipe(): void {
+  memory.fill(T0, 0, 40); memory.fill(T1, 0, 40); memory.fill(T2, 0, 40); memory.fill(T3, 0, 40);
+  memory.fill(TB, 0, 32);
+}
+
+// The small helpers below work on 40 bytes as two v128 lanes of four i32
+// plus one i64 (two i32): straight-line code, no loop and no bulk-memory call.
+
+export function feZero(h: usize): void {
+  v128.store(h, i32x4.splat(0)); v128.store(h, i32x4.splat(0), 16); store<u64>(h, 0, 32);
+}
+
+export function feOne(h: usize): void {
+  v128.store(h, i32x4(1, 0, 0, 0)); v128.store(h, i32x4.splat(0), 16); store<u64>(h, 0, 32);
+}
+
+export function feCopy(h: usize, f: usize): void {
+  const a = v128.load(f), b = v128.load(f, 16), c = load<u64>(f, 32);
+  v128.store(h, a); v128.store(h, b, 16); store<u64>(h, c, 32);
+}
+
+export function feAdd(h: usize, f: usize, g: usize): void {
+  const a = i32x4.add(v128.load(f), v128.load(g));
+  const b = i32x4.add(v128.load(f, 16), v128.load(g, 16));
+  const c = load<i32>(f, 32) + load<i32>(g, 32);
+  const d = load<i32>(f, 36) + load<i32>(g, 36);
+  v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
+}
+
+export function feSub(h: usize, f: usize, g: usize): void {
+  const a = i32x4.sub(v128.load(f), v128.load(g));
+  const b = i32x4.sub(v128.load(f, 16), v128.load(g, 16));
+  const c = load<i32>(f, 32) - load<i32>(g, 32);
+  const d = load<i32>(f, 36) - load<i32>(g, 36);
+  v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
+}
+
+export function feNeg(h: usize, f: usize): void {
+  const a = i32x4.neg(v128.load(f)), b = i32x4.neg(v128.load(f, 16));
+  const c = -load<i32>(f, 32), d = -load<i32>(f, 36);
+  v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
+}
+
+/** h = f if b == 1, unchanged if b == 0, with a mask instead of a branch (b is secret in signing). */
+export function feCmov(h: usize, f: usize, b: i32): void {
+  const m = i32x4.splat(-b);
+  const a = v128.bitselect(v128.load(f), v128.load(h), m);
+  const c = v128.bitselect(v128.load(f, 16), v128.load(h, 16), m);
+  const x = load<u64>(h, 32);
+  const mm = <u64>(-<i64>b);
+  v128.store(h, a); v128.store(h, c, 16); store<u64>(h, x ^ (mm & (x ^ load<u64>(f, 32))), 32);
+}
+
+/** h = f * g mod p. Schoolbook with 2^255 = 19 folded in: a term f_i g_j with
+ *  i + j >= 10 is multiplied by 19, and by 2 when i and j are both odd (two
+ *  half bits of weight). Each column sum is then carried. */
+export function feMul(h: usize, f: usize, g: usize): void {
+  const f0 = <i64>load<i32>(f, 0);
+  const f1 = <i64>load<i32>(f, 4);
+  const f2 = <i64>load<i32>(f, 8);
+  const f3 = <i64>load<i32>(f, 12);
+  const f4 = <i64>load<i32>(f, 16);
+  const f5 = <i64>load<i32>(f, 20);
+  const f6 = <i64>load<i32>(f, 24);
+  const f7 = <i64>load<i32>(f, 28);
+  const f8 = <i64>load<i32>(f, 32);
+  const f9 = <i64>load<i32>(f, 36);
+  const g0 = <i64>load<i32>(g, 0);
+  const g1 = <i64>load<i32>(g, 4);
+  const g2 = <i64>load<i32>(g, 8);
+  const g3 = <i64>load<i32>(g, 12);
+  const g4 = <i64>load<i32>(g, 16);
+  const g5 = <i64>load<i32>(g, 20);
+  const g6 = <i64>load<i32>(g, 24);
+  const g7 = <i64>load<i32>(g, 28);
+  const g8 = <i64>load<i32>(g, 32);
+  const g9 = <i64>load<i32>(g, 36);
+  const g1_19 = g1 * 19;
+  const g2_19 = g2 * 19;
+  const g3_19 = g3 * 19;
+  const g4_19 = g4 * 19;
+  const g5_19 = g5 * 19;
+  const g6_19 = g6 * 19;
+  const g7_19 = g7 * 19;
+  const g8_19 = g8 * 19;
+  const g9_19 = g9 * 19;
+  const f1_2 = f1 << 1;
+  const f3_2 = f3 << 1;
+  const f5_2 = f5 << 1;
+  const f7_2 = f7 << 1;
+  const f9_2 = f9 << 1;
+  let h0 = f0 * g0 + f1_2 * g9_19 + f2 * g8_19 + f3_2 * g7_19 + f4 * g6_19 + f5_2 * g5_19 + f6 * g4_19 + f7_2 * g3_19 + f8 * g2_19 + f9_2 * g1_19;
+  let h1 = f0 * g1 + f1 * g0 + f2 * g9_19 + f3 * g8_19 + f4 * g7_19 + f5 * g6_19 + f6 * g5_19 + f7 * g4_19 + f8 * g3_19 + f9 * g2_19;
+  let h2 = f0 * g2 + f1_2 * g1 + f2 * g0 + f3_2 * g9_19 + f4 * g8_19 + f5_2 * g7_19 + f6 * g6_19 + f7_2 * g5_19 + f8 * g4_19 + f9_2 * g3_19;
+  let h3 = f0 * g3 + f1 * g2 + f2 * g1 + f3 * g0 + f4 * g9_19 + f5 * g8_19 + f6 * g7_19 + f7 * g6_19 + f8 * g5_19 + f9 * g4_19;
+  let h4 = f0 * g4 + f1_2 * g3 + f2 * g2 + f3_2 * g1 + f4 * g0 + f5_2 * g9_19 + f6 * g8_19 + f7_2 * g7_19 + f8 * g6_19 + f9_2 * g5_19;
+  let h5 = f0 * g5 + f1 * g4 + f2 * g3 + f3 * g2 + f4 * g1 + f5 * g0 + f6 * g9_19 + f7 * g8_19 + f8 * g7_19 + f9 * g6_19;
+  let h6 = f0 * g6 + f1_2 * g5 + f2 * g4 + f3_2 * g3 + f4 * g2 + f5_2 * g1 + f6 * g0 + f7_2 * g9_19 + f8 * g8_19 + f9_2 * g7_19;
+  let h7 = f0 * g7 + f1 * g6 + f2 * g5 + f3 * g4 + f4 * g3 + f5 * g2 + f6 * g1 + f7 * g0 + f8 * g9_19 + f9 * g8_19;
+  let h8 = f0 * g8 + f1_2 * g7 + f2 * g6 + f3_2 * g5 + f4 * g4 + f5_2 * g3 + f6 * g2 + f7_2 * g1 + f8 * g0 + f9_2 * g9_19;
+  let h9 = f0 * g9 + f1 * g8 + f2 * g7 + f3 * g6 + f4 * g5 + f5 * g4 + f6 * g3 + f7 * g2 + f8 * g1 + f9 * g0;
+  // Two interleaved carry chains (limbs 0..4 and 4..9) shorten the dependency
+  // path; carries round to nearest so limbs end up signed and small:
+  // |h_even| <= 2^25, |h_odd| <= 2^24 (h1 slightly more after the last step).
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+}
+
+/** Carries h in place so its limbs are back within the carried bound. */
+export function feCarry(h: usize): void {
+  let h0 = <i64>load<i32>(h, 0);
+  let h1 = <i64>load<i32>(h, 4);
+  let h2 = <i64>load<i32>(h, 8);
+  let h3 = <i64>load<i32>(h, 12);
+  let h4 = <i64>load<i32>(h, 16);
+  let h5 = <i64>load<i32>(h, 20);
+  let h6 = <i64>load<i32>(h, 24);
+  let h7 = <i64>load<i32>(h, 28);
+  let h8 = <i64>load<i32>(h, 32);
+  let h9 = <i64>load<i32>(h, 36);
+  // Two interleaved carry chains (limbs 0..4 and 4..9) shorten the dependency
+  // path; carries round to nearest so limbs end up signed and small:
+  // |h_even| <= 2^25, |h_odd| <= 2^24 (h1 slightly more after the last step).
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+}
+
+/** h = f^2 mod p: the mul above with the symmetric products merged (55 multiplies). */
+export function feSq(h: usize, f: usize): void {
+  const f0 = <i64>load<i32>(f, 0);
+  const f1 = <i64>load<i32>(f, 4);
+  const f2 = <i64>load<i32>(f, 8);
+  const f3 = <i64>load<i32>(f, 12);
+  const f4 = <i64>load<i32>(f, 16);
+  const f5 = <i64>load<i32>(f, 20);
+  const f6 = <i64>load<i32>(f, 24);
+  const f7 = <i64>load<i32>(f, 28);
+  const f8 = <i64>load<i32>(f, 32);
+  const f9 = <i64>load<i32>(f, 36);
+  const f0_2 = f0 << 1;
+  const f1_2 = f1 << 1;
+  const f2_2 = f2 << 1;
+  const f3_2 = f3 << 1;
+  const f4_2 = f4 << 1;
+  const f5_2 = f5 << 1;
+  const f7_2 = f7 << 1;
+  const f6_19 = f6 * 19;
+  const f8_19 = f8 * 19;
+  const f5_38 = f5 * 38;
+  const f6_38 = f6 * 38;
+  const f7_38 = f7 * 38;
+  const f8_38 = f8 * 38;
+  const f9_38 = f9 * 38;
+  let h0 = f0 * f0 + f1_2 * f9_38 + f2 * f8_38 + f3_2 * f7_38 + f4 * f6_38 + f5 * f5_38;
+  let h1 = f0_2 * f1 + f2 * f9_38 + f3 * f8_38 + f4 * f7_38 + f5 * f6_38;
+  let h2 = f0_2 * f2 + f1_2 * f1 + f3_2 * f9_38 + f4 * f8_38 + f5_2 * f7_38 + f6 * f6_19;
+  let h3 = f0_2 * f3 + f1_2 * f2 + f4 * f9_38 + f5 * f8_38 + f6 * f7_38;
+  let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6 * f8_38 + f7 * f7_38;
+  let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + f6 * f9_38 + f7 * f8_38;
+  let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + f7_2 * f9_38 + f8 * f8_19;
+  let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + f8 * f9_38;
+  let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
+  let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+  // Two interleaved carry chains (limbs 0..4 and 4..9) shorten the dependency
+  // path; carries round to nearest so limbs end up signed and small:
+  // |h_even| <= 2^25, |h_odd| <= 2^24 (h1 slightly more after the last step).
+  let c: i64;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+  c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+  c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+  c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+  c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+  c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+  c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+  c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+  c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+  c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+  store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
+  store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
+  store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+}
+
+/** h = f^(2^n), n >= 1: the squaring of feSq repeated with the limbs kept in locals. */
+export function feSqN(h: usize, f: usize, n: i32): void {
+  let f0 = <i64>load<i32>(f, 0);
+  let f1 = <i64>load<i32>(f, 4);
+  let f2 = <i64>load<i32>(f, 8);
+  let f3 = <i64>load<i32>(f, 12);
+  let f4 = <i64>load<i32>(f, 16);
+  let f5 = <i64>load<i32>(f, 20);
+  let f6 = <i64>load<i32>(f, 24);
+  let f7 = <i64>load<i32>(f, 28);
+  let f8 = <i64>load<i32>(f, 32);
+  let f9 = <i64>load<i32>(f, 36);
+  for (let r = 0; r < n; r++) {
+    const f0_2 = f0 << 1;
+    const f1_2 = f1 << 1;
+    const f2_2 = f2 << 1;
+    const f3_2 = f3 << 1;
+    const f4_2 = f4 << 1;
+    const f5_2 = f5 << 1;
+    const f7_2 = f7 << 1;
+    const f6_19 = f6 * 19;
+    const f8_19 = f8 * 19;
+    const f5_38 = f5 * 38;
+    const f6_38 = f6 * 38;
+    const f7_38 = f7 * 38;
+    const f8_38 = f8 * 38;
+    const f9_38 = f9 * 38;
+    let h0 = f0 * f0 + f1_2 * f9_38 + f2 * f8_38 + f3_2 * f7_38 + f4 * f6_38 + f5 * f5_38;
+    let h1 = f0_2 * f1 + f2 * f9_38 + f3 * f8_38 + f4 * f7_38 + f5 * f6_38;
+    let h2 = f0_2 * f2 + f1_2 * f1 + f3_2 * f9_38 + f4 * f8_38 + f5_2 * f7_38 + f6 * f6_19;
+    let h3 = f0_2 * f3 + f1_2 * f2 + f4 * f9_38 + f5 * f8_38 + f6 * f7_38;
+    let h4 = f0_2 * f4 + f1_2 * f3_2 + f2 * f2 + f5_2 * f9_38 + f6 * f8_38 + f7 * f7_38;
+    let h5 = f0_2 * f5 + f1_2 * f4 + f2_2 * f3 + f6 * f9_38 + f7 * f8_38;
+    let h6 = f0_2 * f6 + f1_2 * f5_2 + f2_2 * f4 + f3_2 * f3 + f7_2 * f9_38 + f8 * f8_19;
+    let h7 = f0_2 * f7 + f1_2 * f6 + f2_2 * f5 + f3_2 * f4 + f8 * f9_38;
+    let h8 = f0_2 * f8 + f1_2 * f7_2 + f2_2 * f6 + f3_2 * f5_2 + f4 * f4 + f9 * f9_38;
+    let h9 = f0_2 * f9 + f1_2 * f8 + f2_2 * f7 + f3_2 * f6 + f4_2 * f5;
+    // Two interleaved carry chains (limbs 0..4 and 4..9) shorten the dependency
+    // path; carries round to nearest so limbs end up signed and small:
+    // |h_even| <= 2^25, |h_odd| <= 2^24 (h1 slightly more after the last step).
+    let c: i64;
+    c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+    c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+    c = (h1 + (1 << 24)) >> 25; h2 += c; h1 -= c << 25;
+    c = (h5 + (1 << 24)) >> 25; h6 += c; h5 -= c << 25;
+    c = (h2 + (1 << 25)) >> 26; h3 += c; h2 -= c << 26;
+    c = (h6 + (1 << 25)) >> 26; h7 += c; h6 -= c << 26;
+    c = (h3 + (1 << 24)) >> 25; h4 += c; h3 -= c << 25;
+    c = (h7 + (1 << 24)) >> 25; h8 += c; h7 -= c << 25;
+    c = (h4 + (1 << 25)) >> 26; h5 += c; h4 -= c << 26;
+    c = (h8 + (1 << 25)) >> 26; h9 += c; h8 -= c << 26;
+    c = (h9 + (1 << 24)) >> 25; h0 += c * 19; h9 -= c << 25;
+    c = (h0 + (1 << 25)) >> 26; h1 += c; h0 -= c << 26;
+    f0 = h0; f1 = h1; f2 = h2; f3 = h3; f4 = h4; f5 = h5; f6 = h6; f7 = h7; f8 = h8; f9 = h9;
+  }
+  store<i32>(h, <i32>f0, 0); store<i32>(h, <i32>f1, 4); store<i32>(h, <i32>f2, 8); store<i32>(h, <i32>f3, 12);
+  store<i32>(h, <i32>f4, 16); store<i32>(h, <i32>f5, 20); store<i32>(h, <i32>f6, 24); store<i32>(h, <i32>f7, 28);
+  store<i32>(h, <i32>f8, 32); store<i32>(h, <i32>f9, 36);
+}
+
+/** Reduces f (carried, or a sum/difference of up to four carried elements) to
+ *  its canonical value in [0, p) and writes 32 little-endian bytes. */
+export function feToBytes(s: usize, f: usize): void {
+  // One rounding carry pass first, so that |h_i| <= 2^25 (2^24 for odd i)
+  // whatever add/sub left, which the quotient estimate below relies on.
+  let g0 = <i64>load<i32>(f, 0), g1 = <i64>load<i32>(f, 4), g2 = <i64>load<i32>(f, 8), g3 = <i64>load<i32>(f, 12);
+  let g4 = <i64>load<i32>(f, 16), g5 = <i64>load<i32>(f, 20), g6 = <i64>load<i32>(f, 24), g7 = <i64>load<i32>(f, 28);
+  let g8 = <i64>load<i32>(f, 32), g9 = <i64>load<i32>(f, 36);
+  let k: i64;
+  k = (g0 + (1 << 25)) >> 26; g1 += k; g0 -= k << 26;
+  k = (g1 + (1 << 24)) >> 25; g2 += k; g1 -= k << 25;
+  k = (g2 + (1 << 25)) >> 26; g3 += k; g2 -= k << 26;
+  k = (g3 + (1 << 24)) >> 25; g4 += k; g3 -= k << 25;
+  k = (g4 + (1 << 25)) >> 26; g5 += k; g4 -= k << 26;
+  k = (g5 + (1 << 24)) >> 25; g6 += k; g5 -= k << 25;
+  k = (g6 + (1 << 25)) >> 26; g7 += k; g6 -= k << 26;
+  k = (g7 + (1 << 24)) >> 25; g8 += k; g7 -= k << 25;
+  k = (g8 + (1 << 25)) >> 26; g9 += k; g8 -= k << 26;
+  k = (g9 + (1 << 24)) >> 25; g0 += k * 19; g9 -= k << 25;
+  k = (g0 + (1 << 25)) >> 26; g1 += k; g0 -= k << 26;
+  let h0 = <i32>g0, h1 = <i32>g1, h2 = <i32>g2, h3 = <i32>g3, h4 = <i32>g4;
+  let h5 = <i32>g5, h6 = <i32>g6, h7 = <i32>g7, h8 = <i32>g8, h9 = <i32>g9;
+  // q = floor((h + 19) / 2^255) is 1 exactly when h (in (-p, 2p)) is >= p,
+  // found by propagating only the carries of h + 19 (h9's carry seeds it with 19*h9).
+  let q = (19 * h9 + (1 << 24)) >> 25;
+  q = (h0 + q) >> 26; q = (h1 + q) >> 25; q = (h2 + q) >> 26; q = (h3 + q) >> 25; q = (h4 + q) >> 26;
+  q = (h5 + q) >> 25; q = (h6 + q) >> 26; q = (h7 + q) >> 25; q = (h8 + q) >> 26; q = (h9 + q) >> 25;
+  // h - q*p = h + 19q - q*2^255: add 19q, carry with floor shifts, drop the final 2^255 carry.
+  h0 += 19 * q;
+  let c: i32;
+  c = h0 >> 26; h1 += c; h0 -= c << 26;
+  c = h1 >> 25; h2 += c; h1 -= c << 25;
+  c = h2 >> 26; h3 += c; h2 -= c << 26;
+  c = h3 >> 25; h4 += c; h3 -= c << 25;
+  c = h4 >> 26; h5 += c; h4 -= c << 26;
+  c = h5 >> 25; h6 += c; h5 -= c << 25;
+  c = h6 >> 26; h7 += c; h6 -= c << 26;
+  c = h7 >> 25; h8 += c; h7 -= c << 25;
+  c = h8 >> 26; h9 += c; h8 -= c << 26;
+  h9 &= (1 << 25) - 1;
+  // Pack limbs at bit offsets 0, 26, 51, 77, 102, 128, 153, 179, 204, 230.
+  store<u64>(s, <u64><u32>h0 | (<u64><u32>h1 << 26) | (<u64><u32>h2 << 51));
+  store<u64>(s + 8, (<u64><u32>h2 >> 13) | (<u64><u32>h3 << 13) | (<u64><u32>h4 << 38));
+  store<u64>(s + 16, <u64><u32>h5 | (<u64><u32>h6 << 25) | (<u64><u32>h7 << 51));
+  store<u64>(s + 24, (<u64><u32>h7 >> 13) | (<u64><u32>h8 << 12) | (<u64><u32>h9 << 38));
+}
+
+/** Loads 32 little-endian bytes, ignoring bit 255 (RFC 8032 §5.1.3 step 1 decodes it separately). */
+export function feFromBytes(h: usize, s: usize): void {
+  store<i32>(h, <i32>(load<u32>(s, 0) & 0x3ffffff), 0);
+  store<i32>(h, <i32>((load<u32>(s, 3) >> 2) & 0x1ffffff), 4);
+  store<i32>(h, <i32>((load<u32>(s, 6) >> 3) & 0x3ffffff), 8);
+  store<i32>(h, <i32>((load<u32>(s, 9) >> 5) & 0x1ffffff), 12);
+  store<i32>(h, <i32>((load<u32>(s, 12) >> 6) & 0x3ffffff), 16);
+  store<i32>(h, <i32>(load<u32>(s, 16) & 0x1ffffff), 20);
+  store<i32>(h, <i32>((load<u32>(s, 19) >> 1) & 0x3ffffff), 24);
+  store<i32>(h, <i32>((load<u32>(s, 22) >> 3) & 0x1ffffff), 28);
+  store<i32>(h, <i32>((load<u32>(s, 25) >> 4) & 0x3ffffff), 32);
+  store<i32>(h, <i32>((load<u32>(s, 28) >> 6) & 0x1ffffff), 36);
+}
+
+/** 1 if the canonical value of f is odd ("negative" in RFC 8032 §5.1.2), else 0. */
+export function feIsNegative(f: usize): i32 {
+  feToBytes(TB, f);
+  const r = <i32>(load<u8>(TB) & 1);
+  memory.fill(TB, 0, 32);
+  return r;
+}
+
+/** 1 if f == 0 mod p, else 0 (constant time). */
+export function feIsZero(f: usize): i32 {
+  feToBytes(TB, f);
+  let acc: u64 = load<u64>(TB) | load<u64>(TB, 8) | load<u64>(TB, 16) | load<u64>(TB, 24);
+  memory.fill(TB, 0, 32);
+  return <i32>(((acc | (0 - acc)) >> 63) ^ 1);
+}
+
+// Common prefix of the two exponentiations: T1 = z^(2^250 - 1), T0 = z^11.
+function pow2250m1(z: usize): void {
+  feSq(T0, z);            // z^2
+  feSqN(T1, T0, 2);       // z^8
+  feMul(T1, z, T1);       // z^9
+  feMul(T0, T0, T1);      // z^11
+  feSq(T2, T0);           // z^22
+  feMul(T1, T1, T2);      // z^(2^5 - 1)
+  feSqN(T2, T1, 5);
+  feMul(T1, T2, T1);      // 2^10 - 1
+  feSqN(T2, T1, 10);
+  feMul(T2, T2, T1);      // 2^20 - 1
+  feSqN(T3, T2, 20);
+  feMul(T2, T3, T2);      // 2^40 - 1
+  feSqN(T2, T2, 10);
+  feMul(T1, T2, T1);      // 2^50 - 1
+  feSqN(T2, T1, 50);
+  feMul(T2, T2, T1);      // 2^100 - 1
+  feSqN(T3, T2, 100);
+  feMul(T2, T3, T2);      // 2^200 - 1
+  feSqN(T2, T2, 50);
+  feMul(T1, T2, T1);      // 2^250 - 1
+}
+
+/** out = z^(p-2) = 1/z (Fermat; 0 maps to 0). Constant time: fixed addition chain. */
+export function feInvert(out: usize, z: usize): void {
+  pow2250m1(z);
+  feSqN(T1, T1, 5);       // 2^255 - 32
+  feMul(out, T1, T0);     // 2^255 - 21 = p - 2
+}
+
+/** out = z^((p-5)/8) = z^(2^252 - 3), the square-root helper of RFC 8032 §5.1.3 step 3. */
+export function fePow22523(out: usize, z: usize): void {
+  pow2250m1(z);
+  feSqN(T1, T1, 2);       // 2^252 - 4
+  feMul(out, T1, z);      // 2^252 - 3
+}

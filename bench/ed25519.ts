@@ -1,0 +1,60 @@
+// Ed25519 rows (issue 4): getPublicKey, sign (64-byte message), verify.
+// Peers: @noble/curves (pure JS), libsodium-wrappers (C compiled to WASM) and
+// node's native crypto (OpenSSL). Keys are made once per peer in its own
+// format; the per-call work is what each API needs for one operation:
+//   - vaultkey sign(message, secret32) derives A from the secret every call
+//     (two base-point multiplications); libsodium's crypto_sign_detached takes
+//     the 64-byte secret key with A cached in it, and node's KeyObject holds
+//     A too (one multiplication each).
+//   - vaultkey verify keeps the last public key it decoded (public data), as
+//     node's KeyObject does; the "key changes each call" row alternates two
+//     signers so that every call decodes its key, like libsodium always does.
+import crypto from 'node:crypto';
+import { ed25519 as noble } from '@noble/curves/ed25519.js';
+import sodium from 'libsodium-wrappers';
+import * as vk from 'vaultkey/core';
+import { group } from './harness.ts';
+
+export default async function ed25519Bench(): Promise<void> {
+  await vk.init();
+  await sodium.ready;
+  vk.ed25519.getPublicKey(new Uint8Array(32)); // builds the base-point tables once
+  const secret = crypto.randomBytes(32);
+  const msg = crypto.randomBytes(64);
+  const pub = vk.ed25519.getPublicKey(secret);
+  const kp = sodium.crypto_sign_seed_keypair(secret);
+  const nodeKey = crypto.createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]), format: 'der', type: 'pkcs8',
+  });
+  const nodePub = crypto.createPublicKey(nodeKey);
+  const sig = vk.ed25519.sign(msg, secret);
+  // A second signer, to show verify when the key changes on every call (no reuse of the decoded key).
+  const secret2 = crypto.randomBytes(32);
+  const pub2 = vk.ed25519.getPublicKey(secret2);
+  const sig2 = vk.ed25519.sign(msg, secret2);
+  let flip = false;
+
+  await group('Ed25519 getPublicKey', [
+    { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.getPublicKey(secret) },
+    { lib: '@noble/curves', fn: () => noble.getPublicKey(secret) },
+    { lib: 'libsodium-wrappers seed_keypair', fn: () => sodium.crypto_sign_seed_keypair(secret) },
+    { lib: 'node:crypto createPrivateKey+pub', fn: () => crypto.createPublicKey(crypto.createPrivateKey({
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]), format: 'der', type: 'pkcs8',
+    })).export({ format: 'der', type: 'spki' }) },
+  ]);
+
+  await group('Ed25519 sign, 64-byte message', [
+    { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.sign(msg, secret) },
+    { lib: '@noble/curves', fn: () => noble.sign(msg, secret) },
+    { lib: 'libsodium-wrappers (sk has A)', fn: () => sodium.crypto_sign_detached(msg, kp.privateKey) },
+    { lib: 'node:crypto (KeyObject has A)', fn: () => crypto.sign(null, msg, nodeKey) },
+  ]);
+
+  await group('Ed25519 verify, 64-byte message', [
+    { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.verify(sig, msg, pub) },
+    { lib: 'vaultkey (wasm), key changes each call', fn: () => ((flip = !flip) ? vk.ed25519.verify(sig, msg, pub) : vk.ed25519.verify(sig2, msg, pub2)) },
+    { lib: '@noble/curves', fn: () => noble.verify(sig, msg, pub) },
+    { lib: 'libsodium-wrappers', fn: () => sodium.crypto_sign_verify_detached(sig, msg, pub) },
+    { lib: 'node:crypto (KeyObject)', fn: () => crypto.verify(null, msg, nodePub, sig) },
+  ]);
+}
