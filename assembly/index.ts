@@ -56,3 +56,11 @@ export function pbkdf2Sha512(pwLen: usize, saltLen: usize, iterations: u32, dkLe
   const buf = BUF;
   return pbkdf2Sha512Into(buf, pwLen, buf + pwLen, saltLen, iterations, buf + pwLen + saltLen, dkLen);
 }
+export { ed25519PublicKey, ed25519Sign, ed25519Verify, ed25519Precompute } from './ed25519/exports';
+export {
+  secp256k1Precompute, secp256k1GetPublicKey, secp256k1IsPrivateKey, secp256k1PublicKeyConvert, secp256k1Sign,
+  secp256k1Verify, secp256k1Recover, secp256k1PrivateAdd, secp256k1PublicAdd, secp256k1SchnorrGetPublicKey,
+  secp256k1SchnorrSign, secp256k1SchnorrVerify,
+} from './secp256k1/exports';
+export { bip32Ckd } from './hd/bip32';
+export { secp256k1PublicAddBatch, secp256k1PublicAddBatchSize } from './secp256k1/exports';

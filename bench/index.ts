@@ -2,9 +2,15 @@
 // one process and prints ops/s and ratios. Each capability adds a suite here.
 import os from 'node:os';
 import hash from './hash.ts';
+import hd from './hd.ts';
+import secp256k1 from './secp256k1.ts';
+import ed25519 from './ed25519.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   hash,
+  hd,
+  secp256k1,
+  ed25519,
 };
 
 const wanted = process.argv.slice(2);

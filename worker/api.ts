@@ -5,7 +5,11 @@ import { installed } from '../src/worker/protocol.js';
 import { init } from '../src/core/wasm.js';
 import { hash160, hmacSha512, pbkdf2Sha512, sha256, sha512 } from '../src/core/hash.js';
 import { mnemonicToSeed } from '../src/core/bip39.js';
+import { deriveAddresses } from '../src/hd/batch.js';
+import { secp256k1 } from '../src/core/secp256k1.js';
+import { ed25519 } from '../src/core/ed25519.js';
 import { VaultkeyError } from '../src/errors.js';
+import { vaultService } from './vault.js';
 
 void installed;
 
@@ -16,6 +20,19 @@ const methods = {
   hmacSha512,
   pbkdf2Sha512,
   mnemonicToSeed,
+  deriveAddresses,
+  ed25519GetPublicKey: ed25519.getPublicKey,
+  ed25519Sign: ed25519.sign,
+  ed25519Verify: ed25519.verify,
+  secp256k1GetPublicKey: secp256k1.getPublicKey,
+  secp256k1Sign: secp256k1.sign,
+  secp256k1Verify: secp256k1.verify,
+  secp256k1RecoverPublicKey: secp256k1.recoverPublicKey,
+  secp256k1PrivateAdd: secp256k1.privateAdd,
+  secp256k1PublicAdd: secp256k1.publicAdd,
+  secp256k1SchnorrGetPublicKey: secp256k1.schnorr.getPublicKey,
+  secp256k1SchnorrSign: secp256k1.schnorr.sign,
+  secp256k1SchnorrVerify: secp256k1.schnorr.verify,
 };
 
 export type WorkerMethods = typeof methods;
@@ -29,6 +46,8 @@ function method(name: unknown): (...args: any[]) => unknown {
 }
 
 export const api = {
+  /** The vault service (worker/vault.ts): used by the Keystore's dedicated worker only. */
+  vault: vaultService,
   /** Resolves once this worker's WASM is instantiated. */
   async ready(): Promise<true> {
     await init();

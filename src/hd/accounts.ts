@@ -1,0 +1,203 @@
+// BIP-44 / 49 / 84 / 86 accounts: m / purpose' / coin_type' / account' / change / address_index.
+// Receive addresses are on chain 0 (external), change on chain 1 (internal)
+// (BIP-44 §Change). Addresses come from the account's public key, so an
+// account can run from an xpub alone; discovery follows BIP-44 §Account
+// discovery with a gap limit (default 20).
+import { VaultkeyError } from '../errors.js';
+import { HDKey } from './hdkey.js';
+import { addressOf, type AddressFormat } from './addresses.js';
+import type { Network, ScriptType } from './serialize.js';
+
+export type Purpose = 44 | 49 | 84 | 86;
+export type Chain = 0 | 1;
+
+const SCRIPT: Record<Purpose, ScriptType> = { 44: 'p2pkh', 49: 'p2sh-p2wpkh', 84: 'p2wpkh', 86: 'p2pkh' };
+
+export interface AccountOptions {
+  purpose: Purpose;
+  /** SLIP-0044 coin type: 0 bitcoin, 1 testnet, 60 ether. */
+  coinType: number;
+  account?: number;
+  gapLimit?: number;
+}
+
+export interface AccountAddress {
+  chain: Chain;
+  index: number;
+  path: string;
+  address: string;
+  publicKey: Uint8Array;
+}
+
+export interface AccountState {
+  purpose: Purpose;
+  coinType: number;
+  account: number;
+  xpub: string;
+  gapLimit: number;
+  next: [number, number];
+  used: [number[], number[]];
+}
+
+function formatFor(purpose: Purpose, coinType: number): AddressFormat {
+  if (coinType === 60) {
+    if (purpose !== 44) throw new VaultkeyError('INVALID_ARGUMENT', 'Ethereum accounts use purpose 44');
+    return 'ethereum';
+  }
+  return ({ 44: 'p2pkh', 49: 'p2sh-p2wpkh', 84: 'p2wpkh', 86: 'p2tr' } as const)[purpose];
+}
+
+function checkOptions(o: AccountOptions): Required<AccountOptions> {
+  if (![44, 49, 84, 86].includes(o.purpose)) throw new VaultkeyError('INVALID_ARGUMENT', 'purpose must be 44, 49, 84 or 86');
+  const account = o.account ?? 0;
+  const gapLimit = o.gapLimit ?? 20;
+  for (const [name, v, max] of [['coinType', o.coinType, 0x7fffffff], ['account', account, 0x7fffffff], ['gapLimit', gapLimit, 10000]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > max) throw new VaultkeyError('INVALID_ARGUMENT', `${name} is out of range`);
+  }
+  if (gapLimit < 1) throw new VaultkeyError('INVALID_ARGUMENT', 'gapLimit must be at least 1');
+  return { purpose: o.purpose, coinType: o.coinType, account, gapLimit };
+}
+
+export class Account {
+  readonly purpose: Purpose;
+  readonly coinType: number;
+  readonly account: number;
+  readonly gapLimit: number;
+  readonly network: Network;
+  readonly format: AddressFormat;
+  #key: HDKey;
+  #chains: [HDKey | undefined, HDKey | undefined] = [undefined, undefined];
+  #next: [number, number] = [0, 0];
+  #used: [Set<number>, Set<number>] = [new Set(), new Set()];
+
+  private constructor(key: HDKey, o: Required<AccountOptions>) {
+    this.purpose = o.purpose;
+    this.coinType = o.coinType;
+    this.account = o.account;
+    this.gapLimit = o.gapLimit;
+    this.network = o.coinType === 1 ? 'testnet' : 'mainnet';
+    this.format = formatFor(o.purpose, o.coinType);
+    this.#key = key;
+  }
+
+  /** Derives m/purpose'/coin'/account' from a master key and keeps only its public half. */
+  static fromRoot(root: HDKey, options: AccountOptions): Account {
+    const o = checkOptions(options);
+    if (root.depth !== 0) throw new VaultkeyError('INVALID_KEY', 'accounts derive from a master (depth 0) key');
+    if (root.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'BIP-44 accounts here are secp256k1');
+    const acct = root.derive(`m/${o.purpose}'/${o.coinType}'/${o.account}'`);
+    const pub = acct.neuter();
+    acct.wipe();
+    return new Account(pub, o);
+  }
+
+  /** An account from its extended public key (xpub/ypub/zpub/tpub/upub/vpub), e.g. a watch-only wallet. */
+  static fromExtendedPublicKey(xpub: string, options: AccountOptions): Account {
+    const o = checkOptions(options);
+    const key = HDKey.fromExtendedKey(xpub);
+    if (key.privateKey) throw new VaultkeyError('INVALID_KEY', 'expected an extended public key');
+    if (key.depth !== 3) throw new VaultkeyError('INVALID_KEY', 'an account key has depth 3 (m/purpose\'/coin\'/account\')');
+    return new Account(key, o);
+  }
+
+  static fromState(state: AccountState): Account {
+    const a = Account.fromExtendedPublicKey(state.xpub, state);
+    a.#next = [state.next[0], state.next[1]];
+    a.#used = [new Set(state.used[0]), new Set(state.used[1])];
+    return a;
+  }
+
+  /** The account's extended public key with its SLIP-0132 version (ypub for 49, zpub for 84). */
+  get xpub(): string {
+    return this.#key.toExtendedKey(false, { network: this.network, script: SCRIPT[this.purpose] });
+  }
+
+  path(chain: Chain, index: number): string {
+    return `m/${this.purpose}'/${this.coinType}'/${this.account}'/${chain}/${index}`;
+  }
+
+  #chain(chain: Chain): HDKey {
+    if (chain !== 0 && chain !== 1) throw new VaultkeyError('INVALID_ARGUMENT', 'chain must be 0 (receive) or 1 (change)');
+    return (this.#chains[chain] ??= this.#key.deriveChild(chain));
+  }
+
+  address(chain: Chain, index: number): AccountAddress {
+    if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) {
+      throw new VaultkeyError('INVALID_PATH', 'address index must be in [0, 2^31)');
+    }
+    const key = this.#chain(chain).deriveChild(index);
+    return { chain, index: key.index, path: this.path(chain, key.index), address: addressOf(key.publicKey, this.format, this.network), publicKey: key.publicKey };
+  }
+
+  /** Highest used index on a chain, or -1. */
+  lastUsed(chain: Chain): number {
+    let m = -1;
+    for (const i of this.#used[chain]) if (i > m) m = i;
+    return m;
+  }
+
+  /**
+   * Issues the next fresh address on a chain. Refuses (GAP_LIMIT) to hand out
+   * more than `gapLimit` unused addresses past the last used one, since a
+   * wallet restoring from the seed would stop scanning before reaching them.
+   */
+  next(chain: Chain): AccountAddress {
+    const index = this.#next[chain];
+    if (index - (this.lastUsed(chain) + 1) >= this.gapLimit) {
+      throw new VaultkeyError('GAP_LIMIT', `more than ${this.gapLimit} unused addresses in a row (BIP-44 gap limit)`);
+    }
+    const a = this.address(chain, index);
+    this.#next[chain] = a.index + 1;
+    return a;
+  }
+
+  nextReceive(): AccountAddress {
+    return this.next(0);
+  }
+
+  nextChange(): AccountAddress {
+    return this.next(1);
+  }
+
+  markUsed(chain: Chain, index: number): void {
+    this.#chain(chain);
+    if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) throw new VaultkeyError('INVALID_PATH', 'bad address index');
+    this.#used[chain].add(index);
+    if (this.#next[chain] <= index) this.#next[chain] = index + 1;
+  }
+
+  isUsed(chain: Chain, index: number): boolean {
+    return this.#used[chain].has(index);
+  }
+
+  /**
+   * BIP-44 §Account discovery: walks each chain until `gapLimit` consecutive
+   * addresses have no history according to `hasHistory`, marking used ones.
+   * Returns the used addresses found.
+   */
+  async scan(hasHistory: (address: string, chain: Chain, index: number) => boolean | Promise<boolean>): Promise<AccountAddress[]> {
+    const found: AccountAddress[] = [];
+    for (const chain of [0, 1] as const) {
+      let gap = 0;
+      for (let index = 0; gap < this.gapLimit; index++) {
+        const a = this.address(chain, index);
+        if (await hasHistory(a.address, chain, a.index)) {
+          this.markUsed(chain, a.index);
+          found.push(a);
+          gap = 0;
+        } else {
+          gap++;
+        }
+        index = a.index;
+      }
+    }
+    return found;
+  }
+
+  toJSON(): AccountState {
+    return {
+      purpose: this.purpose, coinType: this.coinType, account: this.account, xpub: this.xpub, gapLimit: this.gapLimit,
+      next: [this.#next[0], this.#next[1]], used: [[...this.#used[0]].sort((a, b) => a - b), [...this.#used[1]].sort((a, b) => a - b)],
+    };
+  }
+}
