@@ -1,0 +1,16 @@
+// vaultkey/ledger: Ethereum app on a Ledger device over WebHID.
+// Separate entry point so apps that do not use a Ledger do not load it.
+export { LedgerEth, ledgerKeyDescriptor } from './eth.js';
+export type {
+  LedgerTransport, LedgerEthOptions, LedgerAddress, LedgerSignOptions, LedgerMessageSignature,
+  LedgerTransactionSignature, LedgerAppConfiguration, LedgerKeyDescriptor,
+} from './eth.js';
+export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
+export type { ConnectLedgerOptions } from './webhid.js';
+export { STATUS_WORDS, statusWordError } from './errors.js';
+export type { LedgerErrorCode } from './errors.js';
+export { parsePath, formatPath, encodePath, buildApdu, MAX_APDU_DATA, MAX_PATH_DEPTH } from './apdu.js';
+export type { PathInput } from './apdu.js';
+export { nobleRecovery } from './verify.js';
+export type { SignatureRecovery } from './verify.js';
+export { VaultkeyError } from '../errors.js';

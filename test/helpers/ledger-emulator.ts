@@ -1,0 +1,437 @@
+// An emulated Ledger Nano running the Ethereum app, for tests. Written for
+// vaultkey from Ledger's published protocol (app-ethereum doc/ethapp.adoc and
+// the HID transport framing), not from Ledger's code.
+//
+//   FakeLedgerDevice  a WebHID HIDDevice look-alike (open/close/sendReport,
+//                     "inputreport" events, vendorId 0x2c97, usage page 0xffa0)
+//                     that speaks Ledger's HID framing: 64-byte reports
+//                     channel(2) 0x05 seq(2) payload, the first payload
+//                     starting with the 2-byte APDU length; replies echo the
+//                     channel.
+//   EthereumAppEmulator the APDU state machine of the Ethereum app, backed by
+//                     a BIP-39 seed (BIP-32 via @scure/bip32, ECDSA via
+//                     @noble/curves: RFC 6979, low-S).
+//   FakeHID           a navigator.hid look-alike (getDevices, requestDevice,
+//                     "disconnect" events) so the real
+//                     @ledgerhq/hw-transport-webhid can open the device.
+//
+// Switches: locked, app ('ethereum' | 'dashboard' | 'bitcoin' | 'other'),
+// reject, supportsEIP712, silent (never answers), unplugOnNextApdu,
+// statusOverride, replyOverride, corruptSignature, highS, badAddress.
+// Browser-safe: only Uint8Array, EventTarget, Event and DOMException.
+import { HDKey } from '@scure/bip32';
+import { mnemonicToSeedSync } from '@scure/bip39';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+
+export const TEST_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+export const LEDGER_VENDOR_ID = 0x2c97;
+const REPORT = 64;
+const TAG = 0x05;
+const N = secp256k1.Point.CURVE().n;
+
+const enc = new TextEncoder();
+function cat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+const sw = (code: number, data: Uint8Array = new Uint8Array(0)) => cat(data, Uint8Array.of(code >> 8, code & 0xff));
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+function checksum(addrHexLower: string): string {
+  const h = hex(keccak_256(enc.encode(addrHexLower)));
+  let out = '';
+  for (let i = 0; i < 40; i++) out += parseInt(h[i]!, 16) >= 8 ? addrHexLower[i]!.toUpperCase() : addrHexLower[i]!;
+  return out;
+}
+
+/** Minimal RLP header reader: [offset of payload, payload length, isList]. */
+function rlpHeader(b: Uint8Array, off: number): [number, number, boolean] | null {
+  if (off >= b.length) return null;
+  const x = b[off]!;
+  if (x < 0x80) return [off, 1, false];
+  if (x <= 0xb7) return [off + 1, x - 0x80, false];
+  if (x <= 0xbf || x >= 0xf8) {
+    const ll = x <= 0xbf ? x - 0xb7 : x - 0xf7;
+    if (off + 1 + ll > b.length) return null;
+    let n = 0;
+    for (let i = 0; i < ll; i++) n = n * 256 + b[off + 1 + i]!;
+    return [off + 1 + ll, n, x >= 0xf8];
+  }
+  return [off + 1, x - 0xc0, true];
+}
+
+/** Offset just past the 6th field of a legacy transaction, if its headers are already available. */
+function legacyDataEnd(tx: Uint8Array): number | null {
+  const h = rlpHeader(tx, 0);
+  if (!h) return null;
+  let off = h[0];
+  for (let i = 0; i < 6; i++) {
+    const f = rlpHeader(tx, off);
+    if (!f) return null;
+    off = f[0] + f[1];
+  }
+  return off;
+}
+
+export interface AppSwitches {
+  locked: boolean;
+  app: 'ethereum' | 'dashboard' | 'bitcoin' | 'other';
+  reject: boolean;
+  supportsEIP712: boolean;
+  silent: boolean;
+  unplugOnNextApdu: boolean;
+  statusOverride: number | null;
+  replyOverride: Uint8Array | null;
+  corruptSignature: boolean;
+  highS: boolean;
+  badAddress: boolean;
+}
+
+type Pending =
+  | { kind: 'tx'; path: number[]; buf: Uint8Array[]; got: number; total: number; legacy: boolean }
+  | { kind: 'msg'; path: number[]; buf: Uint8Array[]; got: number; total: number };
+
+/** The Ethereum app's APDU handling. `handle` takes a command APDU and returns data || SW. */
+export class EthereumAppEmulator {
+  readonly switches: AppSwitches = {
+    locked: false, app: 'ethereum', reject: false, supportsEIP712: true, silent: false, unplugOnNextApdu: false,
+    statusOverride: null, replyOverride: null, corruptSignature: false, highS: false, badAddress: false,
+  };
+  version: [number, number, number] = [1, 10, 3];
+  /** Every APDU received, in order (hex), for chunking assertions. */
+  readonly apdus: string[] = [];
+  private readonly root: HDKey;
+  private pending: Pending | null = null;
+
+  constructor(mnemonic = TEST_MNEMONIC, passphrase = '') {
+    this.root = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic, passphrase));
+  }
+
+  reset(): void {
+    Object.assign(this.switches, {
+      locked: false, app: 'ethereum', reject: false, supportsEIP712: true, silent: false, unplugOnNextApdu: false,
+      statusOverride: null, replyOverride: null, corruptSignature: false, highS: false, badAddress: false,
+    });
+    this.pending = null;
+    this.apdus.length = 0;
+  }
+
+  private key(path: number[]): HDKey {
+    let k = this.root;
+    for (const i of path) k = k.deriveChild(i);
+    return k;
+  }
+
+  /** Reads count(1) + u32be*count; returns [indices, bytes consumed] or null. */
+  private readPath(d: Uint8Array): [number[], number] | null {
+    if (d.length < 1) return null;
+    const n = d[0]!;
+    if (n < 1 || n > 10 || d.length < 1 + 4 * n) return null;
+    const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(v.getUint32(1 + 4 * i, false));
+    return [out, 1 + 4 * n];
+  }
+
+  private sign(path: number[], digest: Uint8Array): { sig: Uint8Array; rec: number } {
+    const priv = this.key(path).privateKey!;
+    const s = secp256k1.sign(digest, priv, { prehash: false, format: 'recovered', lowS: true });
+    let rec = s[0]!;
+    let sig = s.slice(1);
+    if (this.switches.highS) {
+      // Same signature with s -> n - s: still verifies, but is not low-S (EIP-2).
+      let sv = 0n;
+      for (const x of sig.subarray(32)) sv = (sv << 8n) | BigInt(x);
+      let hs = N - sv;
+      for (let i = 63; i >= 32; i--) { sig[i] = Number(hs & 0xffn); hs >>= 8n; }
+      rec ^= 1;
+    }
+    if (this.switches.corruptSignature) sig[5] = sig[5]! ^ 0x01;
+    return { sig, rec };
+  }
+
+  /** Returns the reply (data || SW), or null to stay silent. */
+  handle(apdu: Uint8Array): Uint8Array | null {
+    this.apdus.push(hex(apdu));
+    const s = this.switches;
+    if (s.silent) return null;
+    if (s.replyOverride) return s.replyOverride;
+    if (s.statusOverride !== null) return sw(s.statusOverride);
+    if (s.locked) return sw(0x5515);
+    // BOLOS "get app and version" (CLA B0 INS 01) is answered whatever app is open.
+    if (apdu[0] === 0xb0 && apdu[1] === 0x01) {
+      const name = { ethereum: 'Ethereum', dashboard: 'BOLOS', bitcoin: 'Bitcoin', other: 'Solana' }[s.app];
+      const ver = s.app === 'ethereum' ? this.version.join('.') : '2.1.0';
+      return sw(0x9000, cat(Uint8Array.of(1, name.length), enc.encode(name), Uint8Array.of(ver.length), enc.encode(ver), Uint8Array.of(1, 0)));
+    }
+    if (s.app === 'dashboard') return sw(0x6e01);
+    if (s.app === 'other') return sw(0x6e00);
+    if (apdu.length < 5) return sw(0x6700);
+    const [cla, ins, p1, p2, lc] = apdu as unknown as number[];
+    const data = apdu.subarray(5);
+    if (data.length !== lc) return sw(0x6700);
+    if (cla !== 0xe0) return sw(0x6e00);
+    if (s.app === 'bitcoin') return sw(0x6d00);
+    switch (ins) {
+      case 0x02: return this.getAddress(p1!, p2!, data);
+      case 0x04: return this.signTx(p1!, p2!, data);
+      case 0x06: return sw(0x9000, Uint8Array.of(0x01, ...this.version));
+      case 0x08: return this.signMessage(p1!, p2!, data);
+      case 0x0c: return this.signEip712(p1!, p2!, data);
+      default: return sw(0x6d00);
+    }
+  }
+
+  private getAddress(p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (p1 > 1 || p2 > 1) return sw(0x6b00);
+    const p = this.readPath(data);
+    if (!p || (data.length !== p[1] && data.length !== p[1] + 8)) return sw(0x6a80);
+    if (p1 === 1 && this.switches.reject) return sw(0x6985);
+    const k = this.key(p[0]);
+    const pub = secp256k1.getPublicKey(k.privateKey!, false);
+    let addr = checksum(hex(keccak_256(pub.subarray(1)).subarray(12)));
+    if (this.switches.badAddress) addr = (addr[0] === '0' ? '1' : '0') + addr.slice(1);
+    const parts: Uint8Array[] = [Uint8Array.of(65), pub, Uint8Array.of(40), enc.encode(addr)];
+    if (p2 === 1) parts.push(k.chainCode!);
+    return sw(0x9000, cat(...parts));
+  }
+
+  private signTx(p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (p2 !== 0) return sw(0x6b00);
+    if (p1 === 0x00) {
+      this.pending = null;
+      const p = this.readPath(data);
+      if (!p) return sw(0x6a80);
+      const tx = data.subarray(p[1]);
+      const typed = tx[0] === 0x01 || tx[0] === 0x02;
+      const h = rlpHeader(tx, typed ? 1 : 0);
+      if (!h || !h[2]) return sw(0x6a80);
+      const total = h[0] + h[1];
+      this.pending = { kind: 'tx', path: p[0], buf: [], got: 0, total, legacy: !typed };
+      return this.txChunk(tx);
+    }
+    if (p1 === 0x80) {
+      if (!this.pending || this.pending.kind !== 'tx') return sw(0x6a80);
+      return this.txChunk(data);
+    }
+    return sw(0x6b00);
+  }
+
+  private txChunk(part: Uint8Array): Uint8Array {
+    const t = this.pending as Extract<Pending, { kind: 'tx' }>;
+    t.buf.push(part.slice());
+    t.got += part.length;
+    if (t.got > t.total) { this.pending = null; return sw(0x6a80); }
+    if (t.got < t.total) {
+      // A legacy payload that stops at or after the end of its 6th field (data)
+      // is ambiguous for the app (pre EIP-155 6 fields vs EIP-155 9 fields);
+      // the host must not cut an APDU there, so the emulator refuses it.
+      if (t.legacy) {
+        const end = legacyDataEnd(cat(...t.buf));
+        if (end !== null && t.got >= end) { this.pending = null; return sw(0x6a80); }
+      }
+      return sw(0x9000);
+    }
+    this.pending = null;
+    if (this.switches.reject) return sw(0x6985);
+    const tx = cat(...t.buf);
+    const { sig, rec } = this.sign(t.path, keccak_256(tx));
+    let v: number;
+    if (!t.legacy) v = rec;
+    else {
+      // EIP-155 as the app computes it: the chain id's 4 most significant
+      // bytes, * 2 + 35 + parity, truncated to one byte. No chain id in the
+      // payload: the app's default chain id (1 for Ethereum).
+      const h = rlpHeader(tx, 0)!;
+      let off = h[0];
+      const fields: Uint8Array[] = [];
+      while (off < tx.length) { const f = rlpHeader(tx, off)!; fields.push(tx.subarray(f[0], f[0] + f[1])); off = f[0] + f[1]; }
+      let cid = 1n;
+      if (fields.length === 9) {
+        const c = fields[6]!.subarray(0, 4);
+        cid = 0n;
+        for (const x of c) cid = (cid << 8n) | BigInt(x);
+      }
+      v = Number((cid * 2n + 35n + BigInt(rec)) & 0xffn);
+    }
+    return sw(0x9000, cat(Uint8Array.of(v), sig));
+  }
+
+  private signMessage(p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (p2 !== 0) return sw(0x6b00);
+    if (p1 === 0x00) {
+      this.pending = null;
+      const p = this.readPath(data);
+      if (!p || data.length < p[1] + 4) return sw(0x6a80);
+      const total = new DataView(data.buffer, data.byteOffset + p[1], 4).getUint32(0, false);
+      this.pending = { kind: 'msg', path: p[0], buf: [], got: 0, total };
+      return this.msgChunk(data.subarray(p[1] + 4));
+    }
+    if (p1 === 0x80) {
+      if (!this.pending || this.pending.kind !== 'msg') return sw(0x6a80);
+      return this.msgChunk(data);
+    }
+    return sw(0x6b00);
+  }
+
+  private msgChunk(part: Uint8Array): Uint8Array {
+    const m = this.pending as Extract<Pending, { kind: 'msg' }>;
+    m.buf.push(part.slice());
+    m.got += part.length;
+    if (m.got > m.total) { this.pending = null; return sw(0x6a80); }
+    if (m.got < m.total) return sw(0x9000);
+    this.pending = null;
+    if (this.switches.reject) return sw(0x6985);
+    const msg = cat(...m.buf);
+    const digest = keccak_256(cat(enc.encode(`\x19Ethereum Signed Message:\n${msg.length}`), msg));
+    const { sig, rec } = this.sign(m.path, digest);
+    return sw(0x9000, cat(Uint8Array.of(27 + rec), sig));
+  }
+
+  private signEip712(p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (!this.switches.supportsEIP712) return sw(0x6d00);
+    if (p1 !== 0 || p2 !== 0) return sw(0x6b00);
+    const p = this.readPath(data);
+    if (!p || data.length !== p[1] + 64) return sw(0x6a80);
+    if (this.switches.reject) return sw(0x6985);
+    const digest = keccak_256(cat(Uint8Array.of(0x19, 0x01), data.subarray(p[1])));
+    const { sig, rec } = this.sign(p[0], digest);
+    return sw(0x9000, cat(Uint8Array.of(27 + rec), sig));
+  }
+}
+
+type InputReportListener = (e: Event & { data: DataView; device: unknown; reportId: number }) => void;
+
+/** WebHID HIDDevice look-alike in front of an EthereumAppEmulator. */
+export class FakeLedgerDevice extends EventTarget {
+  readonly vendorId = LEDGER_VENDOR_ID;
+  readonly productId: number;
+  readonly productName = 'Nano S Plus (emulated)';
+  readonly collections = [{ usagePage: 0xffa0, usage: 0x01, type: 1, children: [], inputReports: [], outputReports: [], featureReports: [] }];
+  opened = false;
+  plugged = true;
+  oninputreport: InputReportListener | null = null;
+  /** Every output report the host sent (for framing assertions). */
+  readonly reports: Uint8Array[] = [];
+  /** Called when the device unplugs itself (unplugOnNextApdu). Set by FakeHID. */
+  onUnplug: (() => void) | null = null;
+  private rx: { channel: number; expected: number; buf: Uint8Array[]; got: number; seq: number } | null = null;
+
+  constructor(readonly app: EthereumAppEmulator = new EthereumAppEmulator(), productId = 0x5011) {
+    super();
+    this.productId = productId;
+  }
+
+  async open(): Promise<void> {
+    if (!this.plugged) throw new DOMException('Failed to open the device.', 'NotFoundError');
+    this.opened = true;
+  }
+
+  async close(): Promise<void> { this.opened = false; this.rx = null; }
+
+  async forget(): Promise<void> { this.opened = false; }
+
+  async sendReport(reportId: number, data: BufferSource): Promise<void> {
+    // Chrome rejects writes to a closed or unplugged device with this message
+    // (TransportWebHID maps "write" errors to DisconnectedDeviceDuringOperation).
+    if (!this.plugged || !this.opened) throw new DOMException('Failed to write the report.', 'NotAllowedError');
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const r = bytes.slice();
+    this.reports.push(r);
+    if (reportId !== 0 || r.length !== REPORT) return; // a real device ignores malformed reports
+    const channel = (r[0]! << 8) | r[1]!;
+    const seq = (r[3]! << 8) | r[4]!;
+    if (r[2] !== TAG) return;
+    if (seq === 0) {
+      const expected = (r[5]! << 8) | r[6]!;
+      this.rx = { channel, expected, buf: [r.subarray(7)], got: REPORT - 7, seq: 0 };
+    } else {
+      if (!this.rx || this.rx.channel !== channel || seq !== this.rx.seq + 1) { this.rx = null; return; }
+      this.rx.seq = seq;
+      this.rx.buf.push(r.subarray(5));
+      this.rx.got += REPORT - 5;
+    }
+    if (this.rx.got < this.rx.expected) return;
+    const apdu = cat(...this.rx.buf).subarray(0, this.rx.expected);
+    const ch = this.rx.channel;
+    this.rx = null;
+    if (this.app.switches.unplugOnNextApdu) {
+      this.app.switches.unplugOnNextApdu = false;
+      this.app.apdus.push(hex(apdu));
+      setTimeout(() => this.unplug(), 5);
+      return;
+    }
+    const reply = this.app.handle(apdu);
+    if (reply) setTimeout(() => this.respond(ch, reply), 1);
+  }
+
+  /** Simulates pulling the cable. */
+  unplug(): void {
+    this.plugged = false;
+    this.opened = false;
+    this.rx = null;
+    this.onUnplug?.();
+  }
+
+  private respond(channel: number, reply: Uint8Array): void {
+    if (!this.plugged || !this.opened) return;
+    const payload = cat(Uint8Array.of(reply.length >> 8, reply.length & 0xff), reply);
+    for (let seq = 0, off = 0; off < payload.length; seq++) {
+      const report = new Uint8Array(REPORT);
+      report.set([channel >> 8, channel & 0xff, TAG, seq >> 8, seq & 0xff]);
+      const part = payload.subarray(off, off + REPORT - 5);
+      report.set(part, 5);
+      off += part.length;
+      const ev = new Event('inputreport') as Event & { data: DataView; device: unknown; reportId: number };
+      Object.defineProperties(ev, {
+        data: { value: new DataView(report.buffer) },
+        device: { value: this },
+        reportId: { value: 0 },
+      });
+      this.oninputreport?.(ev);
+      this.dispatchEvent(ev);
+    }
+  }
+}
+
+/** navigator.hid look-alike. `requireUserGesture` mimics Chrome's transient activation rule when the page has one. */
+export class FakeHID extends EventTarget {
+  readonly devices: FakeLedgerDevice[] = [];
+  readonly granted = new Set<FakeLedgerDevice>();
+  requireUserGesture = true;
+  /** What the chooser "picks": the first plugged device, or nothing (user closed it). */
+  chooserPicks: 'first' | 'none' = 'first';
+
+  constructor(devices: FakeLedgerDevice[] = []) {
+    super();
+    for (const d of devices) this.attach(d);
+  }
+
+  attach(d: FakeLedgerDevice): void {
+    this.devices.push(d);
+    d.onUnplug = () => {
+      const ev = new Event('disconnect') as Event & { device: unknown };
+      Object.defineProperty(ev, 'device', { value: d });
+      this.dispatchEvent(ev);
+    };
+  }
+
+  async getDevices(): Promise<FakeLedgerDevice[]> {
+    return this.devices.filter((d) => d.plugged && this.granted.has(d));
+  }
+
+  async requestDevice(opts: { filters: { vendorId?: number }[] }): Promise<FakeLedgerDevice[]> {
+    const ua = (globalThis as { navigator?: { userActivation?: { isActive: boolean } } }).navigator?.userActivation;
+    if (this.requireUserGesture && ua && !ua.isActive) {
+      throw new DOMException('Must be handling a user gesture to show a permission request.', 'SecurityError');
+    }
+    if (this.chooserPicks === 'none') throw new DOMException('No device selected.', 'NotFoundError');
+    const d = this.devices.find((x) => x.plugged && opts.filters.some((f) => f.vendorId === undefined || f.vendorId === x.vendorId));
+    if (!d) throw new DOMException('No device selected.', 'NotFoundError');
+    this.granted.add(d);
+    return [d];
+  }
+}
