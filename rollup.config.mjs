@@ -7,6 +7,7 @@
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
+import { build } from 'esbuild';
 
 /** The node build swaps the browser worker spawner for the worker_threads one. */
 const nodeSpawn = {
@@ -19,8 +20,27 @@ const nodeSpawn = {
   },
 };
 
-// Type errors do not stop the bundle (tsc -p tsconfig.build.json, the next build step, fails the build on them).
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'bridge/**/*.ts', 'build/*'], noEmitOnError: false });
+// Transpile only: type checking is the next build step (tsc -p tsconfig.build.json), which fails the build on any error.
+/**
+ * Ledger's WebHID transport ships CommonJS dependencies (semver, events);
+ * pre-bundle it into one ESM module so rollup needs no CommonJS plugin.
+ */
+const ledgerTransport = () => ({
+  name: 'vaultkey-ledger-transport',
+  resolveId(source) {
+    return source === '@ledgerhq/hw-transport-webhid' ? '\0ledger-transport-webhid' : null;
+  },
+  async load(id) {
+    if (id !== '\0ledger-transport-webhid') return null;
+    const r = await build({
+      stdin: { contents: "export { default } from '@ledgerhq/hw-transport-webhid';", resolveDir: process.cwd() },
+      bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, legalComments: 'inline',
+    });
+    return r.outputFiles[0].text;
+  },
+});
+
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'bridge/**/*.ts', 'build/*'], noEmitOnError: false, compilerOptions: { noCheck: true } });
 
 const output = (dir) => ({
   dir,
@@ -32,15 +52,15 @@ const output = (dir) => ({
 
 export default [
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts', 'bridge-client': 'src/bridge-client/index.ts' },
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts', 'bridge-client': 'src/bridge-client/index.ts', ledger: 'src/ledger/index.ts' },
     output: output('dist'),
-    plugins: [nodeResolve({ browser: true }), ts()],
+    plugins: [ledgerTransport(), nodeResolve({ browser: true }), ts()],
   },
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts', 'bridge-client': 'src/bridge-client/index.ts' },
+    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts', 'bridge-client': 'src/bridge-client/index.ts', ledger: 'src/ledger/index.ts' },
     output: output('dist/node'),
     external: [/^node:/],
-    plugins: [nodeSpawn, nodeResolve(), ts()],
+    plugins: [nodeSpawn, ledgerTransport(), nodeResolve(), ts()],
   },
   {
     // The localhost bridge process (`vaultkey-bridge`); native bindings stay external.
