@@ -1,6 +1,6 @@
 // The demo dApp: plain ESM against the built bundles, no bundler.
 import * as core from '../dist/core.js';
-import { WorkerPool, deriveAddressesParallel } from '../dist/index.js';
+import { WorkerPool, deriveAddressesParallel, Keystore } from '../dist/index.js';
 import { BridgeClient } from '../dist/bridge-client.js';
 
 const $ = (id) => document.getElementById(id);
@@ -58,6 +58,42 @@ $('scan').onclick = show('hd-out', async () => {
   const ms = performance.now() - t0;
   return `${addrs.length} ${acct.format} addresses on ${pool.size} workers in ${ms.toFixed(0)} ms\nfirst: ${addrs[0]}\nlast:  ${addrs[addrs.length - 1]}`;
 });
+// Vault panel: the page only ever sees addresses, signatures and handles.
+const ks = await Keystore.open({ name: 'vaultkey-demo', autoLockMs: 5 * 60_000 });
+const refreshState = () => ($('vault-state').textContent = `vault: ${ks.state}`);
+ks.addEventListener('lock', refreshState);
+ks.addEventListener('unlock', refreshState);
+refreshState();
+async function vaultSummary() {
+  const [key] = await ks.keys();
+  if (!key) return 'vault is empty';
+  const eth = await ks.getAddress(key.id, 'ethereum', 0);
+  return `key ${key.id}\nEthereum address ${eth.address}`;
+}
+$('vault-create').onclick = show('vault-out', async () => {
+  await ks.create({ passphrase: $('vault-pass').value });
+  await ks.generate();
+  refreshState();
+  return vaultSummary();
+});
+$('vault-unlock').onclick = show('vault-out', async () => (await ks.unlock({ passphrase: $('vault-pass').value }), refreshState(), vaultSummary()));
+$('vault-passkey-add').onclick = show('vault-out', async () => (await ks.addPasskey(), 'passkey enrolled (WebAuthn PRF)'));
+$('vault-passkey-unlock').onclick = show('vault-out', async () => (await ks.unlock({ passkey: true }), refreshState(), vaultSummary()));
+$('vault-sign').onclick = show('vault-out', async () => {
+  const [key] = await ks.keys();
+  const r = await ks.signMessage(key.id, 'hello vaultkey');
+  return `EIP-191 signature by ${r.address}\n${hex(r.signature)}`;
+});
+$('vault-lock').onclick = show('vault-out', async () => (await ks.lock(), refreshState(), 'locked: secrets zeroed in the worker'));
+
+// Ledger panel: loaded on demand so pages that never connect do not pay for it.
+$('ledger-connect').onclick = show('ledger-out', async () => {
+  const { connectLedger } = await import('../dist/ledger.js');
+  const eth = await connectLedger();
+  const { address } = await eth.getAddress("m/44'/60'/0'/0/0", { display: true });
+  return `Ledger address ${address} (confirmed on the device)`;
+});
+
 // HSM panel: keys generated in the bridge's PKCS#11 token never leave it.
 const bridge = new BridgeClient({ tokenStorage: 'session' });
 let hsmKey = null;

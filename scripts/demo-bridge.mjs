@@ -27,9 +27,9 @@ function demoToken(root) {
   return { module: MODULE, tokenLabel: LABEL, pinFile };
 }
 
-export async function startDemoBridge({ root, origin, port = 21879, onPairingCode }) {
+export async function startDemoBridge({ root, origins, port = 21879, onPairingCode }) {
   const { startBridge } = await import(resolve(root, 'dist/node/bridge/server.js'));
   const pkcs11 = demoToken(root);
-  const bridge = await startBridge({ port, allowedOrigins: [origin], ...(pkcs11 ? { pkcs11 } : {}), ...(onPairingCode ? { onPairingCode } : {}) });
+  const bridge = await startBridge({ port, allowedOrigins: origins, ...(pkcs11 ? { pkcs11 } : {}), ...(onPairingCode ? { onPairingCode } : {}) });
   return { ...bridge, hsm: pkcs11 ? `SoftHSM2 token "${LABEL}"` : 'no PKCS#11 module (apt-get install softhsm2)' };
 }

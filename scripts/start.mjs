@@ -13,10 +13,11 @@ execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 
 const port = Number(process.env.PORT ?? 5173);
 const site = await serveStatic({ root, port });
-const demo = `${site.url}examples/`;
+// localhost, not 127.0.0.1: WebAuthn (passkeys) needs a domain as its RP ID.
+const origin = `http://localhost:${site.port}`;
+const demo = `${origin}/examples/`;
 
-// Pages must use the same origin the bridge allows: http://127.0.0.1:PORT.
-const bridge = await startDemoBridge({ root, origin: site.url.replace(/\/$/, '') }).catch((e) => {
+const bridge = await startDemoBridge({ root, origins: [origin, `http://127.0.0.1:${site.port}`] }).catch((e) => {
   console.error(`vaultkey-bridge did not start: ${e.message}`);
   return null;
 });
