@@ -330,3 +330,31 @@ test('account manager: next receive/change, used tracking, gap limit, discovery 
   assert.equal(code(() => Account.fromRoot(root, { purpose: 84, coinType: -1 })), 'INVALID_ARGUMENT');
   assert.equal(code(() => acct.address(2 as any, 0)), 'INVALID_ARGUMENT');
 });
+
+test('deriveAddresses (batched, one inversion per run) equals per-index derivation in every format; the pool splits it', async () => {
+  const { deriveAddresses } = await import('vaultkey/core');
+  const { WorkerPool, deriveAddressesParallel } = await import('vaultkey');
+  const root = HDKey.fromMasterSeed(crypto.randomBytes(32));
+  for (const [purpose, coinType, format] of [[44, 60, 'ethereum'], [84, 0, 'p2wpkh'], [86, 0, 'p2tr'], [49, 0, 'p2sh-p2wpkh'], [44, 0, 'p2pkh']] as const) {
+    const acct = Account.fromRoot(root, { purpose, coinType });
+    const chainXpub = HDKey.fromExtendedKey(acct.xpub).deriveChild(0).publicExtendedKey;
+    const batch = deriveAddresses(chainXpub, 1020, 10, format);
+    assert.deepEqual(batch, Array.from({ length: 10 }, (_, k) => acct.address(0, 1020 + k).address), format);
+  }
+  // Across a chunk boundary (1024) and against @scure/bip32 public derivation.
+  const xpub = root.derive("m/44'/0'/0'/0").publicExtendedKey;
+  const scure = ScureHDKey.fromExtendedKey(xpub);
+  const many = deriveAddresses(xpub, 0, 1500, 'p2pkh');
+  for (const k of [0, 1, 1023, 1024, 1025, 1499]) assert.equal(many[k], addressOf(scure.deriveChild(k).publicKey!, 'p2pkh'));
+  const pool = await WorkerPool.create({ size: 2 });
+  try {
+    assert.deepEqual(await deriveAddressesParallel(pool, xpub, 0, 1500, 'p2pkh'), many);
+  } finally {
+    pool.terminate();
+  }
+  assert.deepEqual(deriveAddresses(xpub, 7, 0, 'p2pkh'), []);
+  assert.equal(code(() => deriveAddresses(xpub, -1, 5, 'p2pkh')), 'INVALID_ARGUMENT');
+  assert.equal(code(() => deriveAddresses(xpub, 0, 2_000_000, 'p2pkh')), 'INVALID_ARGUMENT');
+  assert.equal(code(() => deriveAddresses(xpub, 0, 5, 'solana' as any)), 'INVALID_ARGUMENT');
+  assert.equal(code(() => deriveAddresses('xpub-not-a-key', 0, 5, 'p2pkh')), 'INVALID_KEY');
+});

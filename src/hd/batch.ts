@@ -4,6 +4,12 @@ import { VaultkeyError } from '../errors.js';
 import { HDKey } from './hdkey.js';
 import { addressOf, ethereumAddress, type AddressFormat, ADDRESS_FORMATS } from './addresses.js';
 import { bip32Step } from './step.js';
+import { hmacSha512 } from '../core/hash.js';
+import { secp256k1 } from '../core/secp256k1.js';
+import { SECP_N } from './curves.js';
+
+/** Indices per WASM batch: one field inversion normalizes this many children. */
+const CHUNK = 1024;
 
 export const MAX_BATCH = 1_000_000;
 
@@ -31,11 +37,43 @@ export function deriveAddresses(xpub: string | HDKey, start: number, count: numb
   const key = typeof xpub === 'string' ? HDKey.fromExtendedKey(xpub) : xpub;
   if (key.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'batch derivation is for secp256k1 keys');
   const parent = { privateKey: null, publicKey: key.publicKey, chainCode: key.chainCode };
+  const eth = format === 'ethereum';
+  const toAddress = (pub: Uint8Array) => (eth ? ethereumAddress(pub) : addressOf(pub, format, network));
   const out: string[] = [];
-  for (let i = start; out.length < count; i++) {
-    const child = bip32Step(parent, i, false);
-    if (!child) continue;
-    out.push(format === 'ethereum' ? ethereumAddress(child.publicKey65) : addressOf(child.publicKey, format, network));
+  const data = new Uint8Array(37);
+  data.set(key.publicKey);
+  const view = new DataView(data.buffer);
+  let i = start;
+  while (out.length < count && i <= 0x7fffffff) {
+    // BIP-32 CKDpub for a run of indexes: IL_i = HMAC-SHA512(c, serP(K) || ser32(i))[0..32),
+    // then K_i = K + IL_i*G for all of them with one shared inversion (publicAddBatch).
+    const want = Math.min(CHUNK, count - out.length, 0x80000000 - i);
+    const tweaks: Uint8Array[] = [];
+    for (let j = 0; j < want; j++, i++) {
+      view.setUint32(33, i);
+      const il = hmacSha512(key.chainCode, data).subarray(0, 32);
+      // IL >= n: BIP-32 says this index is invalid; skip it (p < 2^-127).
+      if (toBig(il) >= SECP_N) continue;
+      tweaks.push(il);
+    }
+    let pubs: Uint8Array[];
+    try {
+      pubs = secp256k1.publicAddBatch(key.publicKey, tweaks, !eth);
+    } catch {
+      // A child at infinity (p < 2^-127): redo this run one step at a time, which skips it.
+      pubs = [];
+      for (let k = i - want; k < i; k++) {
+        const child = bip32Step(parent, k, false);
+        if (child) pubs.push(eth ? child.publicKey65 : child.publicKey);
+      }
+    }
+    for (const pub of pubs) out.push(toAddress(pub));
   }
   return out;
+}
+
+function toBig(b: Uint8Array): bigint {
+  let x = 0n;
+  for (const v of b) x = (x << 8n) | BigInt(v);
+  return x;
 }
