@@ -1,7 +1,7 @@
 // vaultkey-bridge against a real SoftHSM2 token: every PKCS#11 operation
 // through the Node BridgeClient, then what a hostile page can try (wrong Host,
 // foreign / missing / null Origin, stolen, revoked and expired tokens, bad
-// bodies, a request flood). Signatures are checked with @noble/curves
+// bodies, a request flood). Signatures are checked with vaultkey/core and, independently, @noble/curves
 // (to be switched to vaultkey/core's secp256k1/ed25519 once they land).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pkcs11js from 'pkcs11js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import * as vk from 'vaultkey/core';
 import { p256 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { startBridge, type BridgeHandle } from '../bridge/server.js';
@@ -235,6 +236,8 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     assert.equal(signature.length, 64);
     assert.equal(recovery, undefined);
     assert.ok(ed25519.verify(signature, msg, k.publicKey));
+    await vk.init();
+    assert.ok(vk.ed25519.verify(signature, msg, k.publicKey), 'vaultkey/core verifies the HSM signature');
     assert.equal(await client.verify(k.id, msg, signature), true);
     const bad = signature.slice();
     bad[5]! ^= 1;
@@ -257,6 +260,9 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
       assert.ok(BigInt('0x' + hex(signature.subarray(32))) <= half, 'low-S');
       const digest = sha256(msg);
       assert.ok(secp256k1.verify(signature, digest, k.publicKey, { prehash: false, lowS: true }));
+      await vk.init();
+      assert.ok(vk.secp256k1.verify(signature, digest, k.publicKey), 'vaultkey/core verifies (low-S) the HSM signature');
+      assert.equal(hex(vk.secp256k1.recoverPublicKey(signature, recovery!, digest)), hex(k.publicKey), 'recovery id from the bridge works with vaultkey/core');
       const rec = secp256k1.Signature.fromBytes(signature, 'compact').addRecoveryBit(recovery!).recoverPublicKey(digest).toBytes(true);
       assert.equal(hex(rec), hex(k.publicKey));
       assert.equal(await client.verify(k.id, msg, signature), true);

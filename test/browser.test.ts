@@ -97,3 +97,42 @@ test('bad input through the worker comes back as VaultkeyError with its code', a
   });
   assert.deepEqual(r && { isVk: r.isVk, code: r.code }, { isVk: true, code: 'INVALID_ARGUMENT' });
 });
+
+test('secp256k1 in Chromium: page core and worker pool agree with @noble/curves (RFC 6979, recovery, verify)', async () => {
+  const { secp256k1: noble } = await import('@noble/curves/secp256k1.js');
+  const cases = Array.from({ length: 20 }, () => ({ priv: crypto.randomBytes(32).toString('hex'), digest: crypto.randomBytes(32).toString('hex') }))
+    .filter((c) => noble.utils.isValidSecretKey(Buffer.from(c.priv, 'hex')));
+  const got = await page.evaluate(async (cs) => {
+    const vk = (window as any).vk;
+    const out = [];
+    for (const c of cs) {
+      const priv = vk.u(c.priv);
+      const digest = vk.u(c.digest);
+      const pub = vk.core.secp256k1.getPublicKey(priv);
+      const page = vk.core.secp256k1.sign(digest, priv);
+      const worker = await vk.pool.call('secp256k1Sign', digest, priv);
+      out.push({
+        pub: vk.h(pub),
+        sig: vk.h(page.signature),
+        recovery: page.recovery,
+        workerSig: vk.h(worker.signature),
+        verified: await vk.pool.call('secp256k1Verify', page.signature, digest, pub),
+        recovered: vk.h(vk.core.secp256k1.recoverPublicKey(page.signature, page.recovery, digest)),
+      });
+    }
+    return out;
+  }, cases);
+  assert.ok(cases.length >= 15);
+  cases.forEach((c, i) => {
+    const priv = Buffer.from(c.priv, 'hex');
+    const digest = Buffer.from(c.digest, 'hex');
+    const want = noble.sign(digest, priv, { prehash: false, format: 'recovered' });
+    const pub = Buffer.from(noble.getPublicKey(priv, true)).toString('hex');
+    assert.equal(got[i]!.pub, pub);
+    assert.equal(got[i]!.sig, Buffer.from(want.subarray(1)).toString('hex'));
+    assert.equal(got[i]!.recovery, want[0]);
+    assert.equal(got[i]!.workerSig, got[i]!.sig);
+    assert.equal(got[i]!.verified, true);
+    assert.equal(got[i]!.recovered, pub);
+  });
+});
