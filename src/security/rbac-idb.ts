@@ -4,7 +4,8 @@
 // cannot grant itself a role: a forged or edited record fails closed with
 // CORRUPTED. Limit (docs/security.md): an older, genuine record can be
 // written back (rollback) since nothing outside IndexedDB remembers versions.
-import { openDB, type IDBPDatabase } from 'idb';
+import type { IDBPDatabase } from 'idb';
+import { LazyDb, checkStoreName, storageError } from '../storage/idb.js';
 import { VaultkeyError } from '../errors.js';
 import { b64url, bytesEqual, canonicalJson, utf8 } from './canonical.js';
 import { checkChainKey, deriveHmacKey, hmac } from './audit.js';
@@ -24,46 +25,26 @@ interface Row {
   mac: string;
 }
 
-function storageError(cause: unknown): VaultkeyError {
-  if (cause instanceof VaultkeyError) return cause;
-  const name = (cause as DOMException)?.name;
-  if (name === 'QuotaExceededError') return new VaultkeyError('QUOTA_EXCEEDED', 'the browser refused to store more data for this site');
-  return new VaultkeyError('STORAGE_FAILED', `the principal database failed (${name ?? 'error'})`);
-}
-
 export class IdbPrincipalStore implements PrincipalStore {
   readonly dbName: string;
   readonly #key: CryptoKey;
-  #db: Promise<IDBPDatabase> | undefined;
+  readonly #conn: LazyDb;
 
   constructor(name: string, macKey: CryptoKey) {
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
-      throw new VaultkeyError('INVALID_ARGUMENT', 'principal store name must be 1-64 characters of [A-Za-z0-9_.-]');
-    }
+    checkStoreName(name, 'principal');
     this.dbName = `vaultkey-principals:${name}`;
+    this.#conn = new LazyDb(this.dbName, 1, 'principal', (db, oldVersion) => {
+      if (oldVersion < 1) db.createObjectStore(STORE, { keyPath: 'id' });
+    });
     this.#key = checkChainKey(macKey, 'the principal record key');
   }
 
   #open(): Promise<IDBPDatabase> {
-    if (typeof indexedDB === 'undefined') return Promise.reject(new VaultkeyError('UNSUPPORTED', 'IndexedDB is not available here'));
-    return (this.#db ??= openDB(this.dbName, 1, {
-      upgrade(db, oldVersion) {
-        if (oldVersion < 1) db.createObjectStore(STORE, { keyPath: 'id' });
-      },
-      blocking: () => this.close(),
-      terminated: () => {
-        this.#db = undefined;
-      },
-    }).catch((e) => {
-      this.#db = undefined;
-      throw storageError(e);
-    }));
+    return this.#conn.open();
   }
 
   close(): void {
-    const d = this.#db;
-    this.#db = undefined;
-    void d?.then((db) => db.close(), () => {});
+    this.#conn.close();
   }
 
   async #mac(p: Principal): Promise<string> {
@@ -88,7 +69,7 @@ export class IdbPrincipalStore implements PrincipalStore {
     try {
       row = await (await this.#open()).get(STORE, id);
     } catch (e) {
-      throw storageError(e);
+      throw storageError(e, 'principal');
     }
     return row === undefined ? undefined : this.#check(row, id);
   }
@@ -98,7 +79,7 @@ export class IdbPrincipalStore implements PrincipalStore {
     try {
       await (await this.#open()).put(STORE, row);
     } catch (e) {
-      throw storageError(e);
+      throw storageError(e, 'principal');
     }
   }
 
@@ -106,7 +87,7 @@ export class IdbPrincipalStore implements PrincipalStore {
     try {
       await (await this.#open()).delete(STORE, id);
     } catch (e) {
-      throw storageError(e);
+      throw storageError(e, 'principal');
     }
   }
 
@@ -115,7 +96,7 @@ export class IdbPrincipalStore implements PrincipalStore {
     try {
       rows = await (await this.#open()).getAll(STORE);
     } catch (e) {
-      throw storageError(e);
+      throw storageError(e, 'principal');
     }
     return Promise.all(rows.map((r) => this.#check(r)));
   }
