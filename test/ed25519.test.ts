@@ -10,6 +10,7 @@ import { init, ed25519, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, wycheproof } from './helpers/vectors.ts';
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
+import { errorCode as code } from './helpers/errors.ts';
 
 await init();
 await sodium.ready;
@@ -396,15 +397,6 @@ test('field arithmetic mod p (assembly/ed25519/field.ts alone): edge cases and r
 });
 
 test('bad input gives VaultkeyError with a code; malformed content in verify gives false', () => {
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      assert.ok(e instanceof VaultkeyError, 'is a VaultkeyError');
-      return e.code;
-    }
-    assert.fail('did not throw');
-  };
   const k = new Uint8Array(32).fill(7), m = new Uint8Array(5), sig = ed25519.sign(m, k), pub = ed25519.getPublicKey(k);
   assert.equal(code(() => ed25519.getPublicKey('x'.repeat(32) as any)), 'INVALID_ARGUMENT');
   assert.equal(code(() => ed25519.getPublicKey(Array(32).fill(0) as any)), 'INVALID_ARGUMENT');

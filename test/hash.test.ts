@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { init, sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, wycheproof } from './helpers/vectors.ts';
+import { errorCode as code } from './helpers/errors.ts';
 
 await init();
 const ascii = (s: string) => new TextEncoder().encode(s);
@@ -94,15 +95,6 @@ test('property: PBKDF2 against node:crypto (random passwords, salts, iterations,
 });
 
 test('bad input gives VaultkeyError with a code', () => {
-  const code = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      assert.ok(e instanceof VaultkeyError, 'is a VaultkeyError');
-      return e.code;
-    }
-    assert.fail('did not throw');
-  };
   const b = new Uint8Array(4);
   assert.equal(code(() => sha256('abc' as any)), 'INVALID_ARGUMENT');
   assert.equal(code(() => sha512([1, 2, 3] as any)), 'INVALID_ARGUMENT');

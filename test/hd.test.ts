@@ -10,18 +10,10 @@ import { init, HDKey, mnemonicToSeed, validateMnemonic, VaultkeyError, secp256k1
 import { Account, addressOf, ethereumAddress } from 'vaultkey/core';
 import { hex, unhex, readVector } from './helpers/vectors.ts';
 import { bip32Vectors, slip10Vectors } from './helpers/hd-vectors.ts';
+import { errorCode as code } from './helpers/errors.ts';
 
 await init();
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof VaultkeyError, `expected VaultkeyError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('did not throw');
-}
 
 test('BIP-32 test vectors 1-4: every chain, xprv and xpub, private and public derivation', () => {
   const { valid } = bip32Vectors();
@@ -358,3 +350,14 @@ test('deriveAddresses (batched, one inversion per run) equals per-index derivati
   assert.equal(code(() => deriveAddresses(xpub, 0, 5, 'solana' as any)), 'INVALID_ARGUMENT');
   assert.equal(code(() => deriveAddresses('xpub-not-a-key', 0, 5, 'p2pkh')), 'INVALID_KEY');
 });
+
+test('BIP-39 bad input: coded errors, never a crash', async () => {
+  const { generateMnemonic } = await import('vaultkey/core');
+  for (const bad of [0, 127, 129, 512, '128' as any, NaN]) assert.equal(code(() => generateMnemonic(bad)), 'INVALID_ARGUMENT', String(bad));
+  await assert.rejects(mnemonicToSeed(42 as any), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_MNEMONIC');
+  await assert.rejects(mnemonicToSeed('abandon', 7 as any), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_ARGUMENT');
+  assert.equal(validateMnemonic(null as any), false);
+  assert.equal(validateMnemonic('abandon abandon abandon'), false);
+  assert.equal(generateMnemonic(256).split(' ').length, 24);
+});
+

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { secp256k1 as noble, schnorr as nobleSchnorr } from '@noble/curves/secp256k1.js';
 import { init, secp256k1, sha256, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, readVector, wycheproof } from './helpers/vectors.ts';
+import { errorCode as code } from './helpers/errors.ts';
 
 await init();
 
@@ -16,15 +17,6 @@ const big = (b: Uint8Array) => BigInt('0x' + (hex(b) || '0'));
 const be32 = (x: bigint) => unhex(x.toString(16).padStart(64, '0'));
 const isHighS = (sig: Uint8Array) => big(sig.subarray(32)) > N / 2n;
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.ok(e instanceof VaultkeyError, `expected a VaultkeyError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('did not throw');
-}
 
 test('Wycheproof ecdsa_secp256k1_sha256_p1363_test.json', () => {
   // P1363 is plain SEC 1 ECDSA: high-S signatures are valid there. We check

@@ -5,21 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { HDKey as ScureHDKey } from '@scure/bip32';
-import { VaultkeyError } from 'vaultkey/core';
 import { combineMnemonics, splitMasterSecret, decodeShare, encodeShare } from '../src/backup/slip39.ts';
 import { gfInv, gfMul } from '../src/backup/gf256.ts';
 import { hex, readVector } from './helpers/vectors.ts';
+import { errorCode as code } from './helpers/errors.ts';
 
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e: any) {
-    assert.equal(e?.name, 'VaultkeyError', String(e));
-    return e.code;
-  }
-  assert.fail('did not throw');
-}
-void VaultkeyError;
 
 test('SLIP-0039 official vectors (passphrase TREZOR)', () => {
   const vectors = JSON.parse(readVector('slip-0039-vectors.json')) as [string, string[], string, string][];

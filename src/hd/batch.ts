@@ -6,7 +6,7 @@ import { addressOf, ethereumAddress, type AddressFormat, ADDRESS_FORMATS } from 
 import { bip32Step } from './step.js';
 import { hmacSha512 } from '../core/hash.js';
 import { secp256k1 } from '../core/secp256k1.js';
-import { SECP_N } from './curves.js';
+import { SECP_N, toBig } from './curves.js';
 
 /** Indices per WASM batch: one field inversion normalizes this many children. */
 const CHUNK = 1024;
@@ -72,8 +72,3 @@ export function deriveAddresses(xpub: string | HDKey, start: number, count: numb
   return out;
 }
 
-function toBig(b: Uint8Array): bigint {
-  let x = 0n;
-  for (const v of b) x = (x << 8n) | BigInt(v);
-  return x;
-}

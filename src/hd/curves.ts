@@ -125,7 +125,8 @@ const ed: Curve = {
 
 const P256 = p256.Point;
 const P256_N = P256.Fn.ORDER;
-const toBig = (b: Uint8Array) => BigInt('0x' + (Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') || '0'));
+/** Big-endian bytes to a bigint. Not constant time: the nist256p1 path runs on @noble/curves BigInt arithmetic. */
+export const toBig = (b: Uint8Array) => BigInt('0x' + (Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') || '0'));
 const toBytes32 = (n: bigint) => {
   const hex = n.toString(16).padStart(64, '0');
   return Uint8Array.from(hex.match(/../g)!, (x) => parseInt(x, 16));

@@ -13,6 +13,7 @@
 import { openDB, type IDBPDatabase } from 'idb';
 import { VaultkeyError } from '../errors.js';
 import { DB_VERSION, STORES } from './format.js';
+import { storageError as sharedStorageError } from '../storage/idb.js';
 
 export type VaultDB = IDBPDatabase<unknown>;
 
@@ -81,10 +82,7 @@ export function database(name: string): DbHandle {
   };
 }
 
-/** Wraps IndexedDB failures (quota, abort) in a coded error. */
+/** Wraps IndexedDB failures (quota, abort) in a coded error (src/storage/idb.ts). */
 export function storageError(cause: unknown): VaultkeyError {
-  if (cause instanceof VaultkeyError) return cause;
-  const name = (cause as DOMException)?.name;
-  if (name === 'QuotaExceededError') return new VaultkeyError('QUOTA_EXCEEDED', 'the browser refused to store more data for this site');
-  return new VaultkeyError('STORAGE_FAILED', `the vault database failed (${name ?? 'error'})`);
+  return sharedStorageError(cause, 'vault');
 }
