@@ -9,11 +9,12 @@ export { Keystore } from './vault/keystore.js';
 export type {
   KeystoreOptions, KeystoreEventDetail, UnlockProof, CreateOptions, AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions,
   SignResult, VaultState, VaultStatus, KdfChoice, KeyInfo, MethodInfo, KeyCurve, PasskeyOptions,
+  SecurityOptions, LifecycleOptions, UnlockOptions, ChangeOptions, FreshProof,
 } from './vault/keystore.js';
 export * from './security/index.js';
 export * from './multisig/index.js';
 export {
-  LifecycleManager, LifecycleEvent, LifecycleScheduler, CompromiseDetector, IdbLifecycleStore, MemoryLifecycleStore,
+  LifecycleManager, LifecycleEvent, LifecycleScheduler, SchedulerErrorEvent, CompromiseDetector, DetectorEvent, IdbLifecycleStore, MemoryLifecycleStore,
   PolicyRegistry, DEFAULT_POLICY, HIGH_SECURITY_POLICY, validatePolicy, KEY_STATES, TRANSITIONS, transition, canTransition,
 } from './lifecycle/index.js';
 export type {

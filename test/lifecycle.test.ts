@@ -31,6 +31,8 @@ const ALLOWED = new Set([
   'created>compromised', 'active>compromised', 'suspended>compromised', 'rotating>compromised',
   'deactivated>compromised', 'archived>compromised', 'expired>compromised',
   'active>expired', 'suspended>expired', 'expired>deactivated',
+  // special: retirement without a successor (the reference API's DeactivateKey)
+  'active>deactivated', 'suspended>deactivated',
   'compromised>archived', 'compromised>destroyed',
 ]);
 

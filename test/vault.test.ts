@@ -200,7 +200,8 @@ test('wrong passphrase -> WRONG_PASSPHRASE, back-off after 3 failures survives a
   const st = await ok(page, 'status');
   assert.ok(st.retryAfterMs > 0 && st.retryAfterMs <= 4000, `retryAfterMs ${st.retryAfterMs}`);
   await fails(page, 'RATE_LIMITED', 'unlock', { passphrase: PASS });
-  await fails(page, 'RATE_LIMITED', 'exportMnemonic', id, { passphrase: PASS });
+  // An export needs a session (RBAC: key:export) and so an unlocked vault, whatever the proof.
+  await fails(page, 'LOCKED', 'exportMnemonic', id, { passphrase: PASS });
   await waitOut();
   assert.equal((await ok(page, 'unlock', { passphrase: PASS })).state, 'unlocked');
   assert.equal((await ok(page, 'status')).retryAfterMs, 0);

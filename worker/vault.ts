@@ -17,6 +17,8 @@ import { Account, type AccountState, type Chain, type Purpose } from '../src/hd/
 import { addressOf, type AddressFormat } from '../src/hd/addresses.js';
 import type { Network } from '../src/hd/serialize.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { deriveAuditKey } from '../src/security/audit.js';
+import { derivePrincipalKey } from '../src/security/rbac-idb.js';
 // What the page hands over after a passkey ceremony; `prf` is zeroed here once used.
 import type { PasskeyMaterial } from '../src/vault/passkey.js';
 import {
@@ -407,9 +409,24 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+// A key id: `k_` + 24 hex digits, plus `-vN` (N >= 2) for the successors a
+// rotation makes (the lifecycle's versioned ids, `${base}-v${n}`).
+const KEY_ID = /^k_[0-9a-f]{24}(?:-v([2-9]|[1-9][0-9]{1,5}))?$/;
+
 function checkKeyId(keyId: unknown): string {
-  if (typeof keyId !== 'string' || !/^k_[0-9a-f]{24}$/.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
   return keyId;
+}
+
+/**
+ * Version N of an HD key works at BIP-44 account N-1 by default (issue 7:
+ * "for HD keys rotation moves to the next account"). Deriving it from the id,
+ * which is the AES-GCM AAD of the key's records, means the offset cannot be
+ * changed on disk without failing authentication.
+ */
+function accountOffset(keyId: string): number {
+  const m = KEY_ID.exec(keyId);
+  return m?.[1] ? Number(m[1]) - 1 : 0;
 }
 
 function checkCurve(c: unknown): KeyCurve {
@@ -428,21 +445,22 @@ const CHAINS: Record<ChainName, { purpose: number; coin: number; format: Address
   solana: { purpose: 44, coin: 501, format: 'solana', network: 'mainnet', curve: 'ed25519' },
 };
 
-function chainPath(chain: ChainName, index: number, o: AddressOptions): string {
+function chainPath(chain: ChainName, index: number, o: AddressOptions, offset = 0): string {
   const c = CHAINS[chain];
-  const account = o.account ?? 0;
+  const account = o.account ?? offset;
   const change = o.change ?? 0;
   for (const [n, v] of [['index', index], ['account', account]] as const) {
     if (!Number.isInteger(v) || v < 0 || v >= 0x80000000) throw new VaultkeyError('INVALID_PATH', `${n} must be an integer in [0, 2^31)`);
   }
   if (change !== 0 && change !== 1) throw new VaultkeyError('INVALID_PATH', 'change must be 0 or 1');
   // Solana wallets (Phantom, Solflare) use m/44'/501'/index'/0': SLIP-0010 Ed25519 is hardened-only.
-  if (c.curve === 'ed25519') return `m/44'/501'/${index}'/${change}'`;
+  // Solana's account is the index position, so a rotated version moves it instead.
+  if (c.curve === 'ed25519') return `m/44'/501'/${index + offset}'/${change}'`;
   return `m/${c.purpose}'/${c.coin}'/${account}'/${change}/${index}`;
 }
 
-function defaultPath(curve: KeyCurve): string {
-  return curve === 'ed25519' ? "m/44'/501'/0'/0'" : "m/44'/60'/0'/0/0";
+function defaultPath(curve: KeyCurve, offset = 0): string {
+  return curve === 'ed25519' ? `m/44'/501'/${offset}'/0'` : `m/44'/60'/${offset}'/0/0`;
 }
 
 /** Runs `fn` with the private key of `keyId` (HD: derived at `path`); the derived key is wiped afterwards. */
@@ -457,7 +475,7 @@ async function withPrivateKey<T>(keyId: string, o: SignOptions, fn: (priv: Uint8
   }
   if (rec.kind !== 'seed') throw new VaultkeyError('INVALID_ARGUMENT', 'not a signing key');
   const curve = checkCurve(o?.curve);
-  const path = o?.path ?? defaultPath(curve);
+  const path = o?.path ?? defaultPath(curve, accountOffset(keyId));
   if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'path must be a string');
   const key = (await rootOf(s, keyId, curve)).derive(path);
   try {
@@ -500,6 +518,51 @@ async function addMnemonic(mnemonic: string, bip39Passphrase: string, lbl: strin
   await storeKeys([{ recs }]);
   await notifyChange();
   return keyInfo(recs[0]!);
+}
+
+/** A uniformly random secp256k1 private key (rejection sampling: a candidate outside [1, n-1] is discarded, p < 2^-127). */
+function randomSecpKey(): Uint8Array {
+  for (;;) {
+    const k = randomBytes(32);
+    if (secp256k1.isValidPrivateKey(k)) return k;
+    k.fill(0);
+  }
+}
+
+/** Deletes a key's secret and account records in one transaction and forgets its cached plaintext. */
+async function deleteKey(keyId: string): Promise<void> {
+  await exclusive(async () => {
+    const d = await db();
+    const tx = d.transaction([STORES.secrets, STORES.accounts], 'readwrite', STRICT);
+    const ids = await tx.objectStore(STORES.secrets).index('keyId').getAllKeys(keyId);
+    const accts = await tx.objectStore(STORES.accounts).index('keyId').getAllKeys(keyId);
+    await Promise.all([...ids.map((id) => tx.objectStore(STORES.secrets).delete(id)), ...accts.map((id) => tx.objectStore(STORES.accounts).delete(id))]);
+    await tx.done;
+  });
+  const s = session;
+  if (s) {
+    s.seeds.get(keyId)?.fill(0);
+    s.seeds.delete(keyId);
+    s.privs.get(keyId)?.priv.fill(0);
+    s.privs.delete(keyId);
+    for (const c of ['secp256k1', 'ed25519']) {
+      s.roots.get(`${keyId}/${c}`)?.wipe();
+      s.roots.delete(`${keyId}/${c}`);
+    }
+  }
+  await notifyChange();
+}
+
+/** Word count of an HD key's stored mnemonic (to give its emergency successor the same strength). */
+async function mnemonicLength(s: Session, keyId: string): Promise<number> {
+  const raw = (await (await db()).get(STORES.secrets, `${keyId}#mnemonic`)) as SecretRecord | undefined;
+  if (!raw) return 24;
+  const bytes = await decryptSecret(s.dek, raw, 'mnemonic');
+  let words = 1;
+  // Branch-free count of spaces (0x20): ((b ^ 0x20) - 1) is negative only when b is a space.
+  for (const b of bytes) words += ((b ^ 0x20) - 1) >>> 31;
+  bytes.fill(0);
+  return words;
 }
 
 async function notifyChange(): Promise<void> {
@@ -681,27 +744,97 @@ export const vaultService = {
 
   async removeKey(keyId: string): Promise<void> {
     need();
-    checkKeyId(keyId);
-    await exclusive(async () => {
-      const d = await db();
-      const tx = d.transaction([STORES.secrets, STORES.accounts], 'readwrite', STRICT);
-      const ids = await tx.objectStore(STORES.secrets).index('keyId').getAllKeys(keyId);
-      const accts = await tx.objectStore(STORES.accounts).index('keyId').getAllKeys(keyId);
-      await Promise.all([...ids.map((id) => tx.objectStore(STORES.secrets).delete(id)), ...accts.map((id) => tx.objectStore(STORES.accounts).delete(id))]);
-      await tx.done;
-    });
-    const s = session;
-    if (s) {
-      s.seeds.get(keyId)?.fill(0);
-      s.seeds.delete(keyId);
-      s.privs.get(keyId)?.priv.fill(0);
-      s.privs.delete(keyId);
-      for (const c of ['secp256k1', 'ed25519']) {
-        s.roots.get(`${keyId}/${c}`)?.wipe();
-        s.roots.delete(`${keyId}/${c}`);
-      }
+    await deleteKey(checkKeyId(keyId));
+  },
+
+  /**
+   * Successor of `oldKeyId` for a rotation (the lifecycle's rotateKey hook), under the
+   * versioned id the lifecycle chose. HD keys: the same seed and mnemonic, re-encrypted
+   * under the new id, whose default account is one further (see accountOffset); after a
+   * security event (emergency rotation) a fresh mnemonic of the same length instead, as
+   * the old seed must be presumed known. Imported keys: a new random key on the same
+   * curve. Idempotent: if the successor exists, its info is returned.
+   */
+  async rotateSecret(oldKeyId: string, newKeyId: string, o: { fresh?: boolean } = {}): Promise<KeyInfo & { defaultPath: string | null; defaultPublicKey: Uint8Array }> {
+    const s = need();
+    checkKeyId(oldKeyId);
+    checkKeyId(newKeyId);
+    const base = oldKeyId.replace(/-v\d+$/, '');
+    if (!newKeyId.startsWith(`${base}-v`) || accountOffset(newKeyId) <= accountOffset(oldKeyId)) {
+      throw new VaultkeyError('INVALID_ARGUMENT', 'the successor id must be a later version of the same key');
     }
-    await notifyChange();
+    const existing = (await (await db()).get(STORES.secrets, newKeyId)) as SecretRecord | undefined;
+    if (!existing) {
+      const old = await secretRecord(oldKeyId);
+      await init();
+      let recs: SecretRecord[];
+      if (old.kind === 'seed') {
+        if (o.fresh) {
+          const words = old.hasMnemonic ? await mnemonicLength(s, oldKeyId) : 24;
+          const strength = ({ 12: 128, 15: 160, 18: 192, 21: 224, 24: 256 } as const)[words as 12] ?? 256;
+          const mnemonic = generateMnemonic(strength);
+          const seed = await mnemonicToSeed(mnemonic, '');
+          recs = [
+            await sealSecret(s, 'seed', newKeyId, newKeyId, { label: old.label, hasMnemonic: true }, seed),
+            await sealSecret(s, 'mnemonic', `${newKeyId}#mnemonic`, newKeyId, { label: old.label }, enc.encode(mnemonic)),
+          ];
+        } else {
+          recs = [await sealSecret(s, 'seed', newKeyId, newKeyId, { label: old.label, hasMnemonic: old.hasMnemonic === true }, (await seedOf(s, oldKeyId)).slice())];
+          const m = (await (await db()).get(STORES.secrets, `${oldKeyId}#mnemonic`)) as SecretRecord | undefined;
+          if (m) recs.push(await sealSecret(s, 'mnemonic', `${newKeyId}#mnemonic`, newKeyId, { label: old.label }, await decryptSecret(s.dek, m, 'mnemonic')));
+        }
+      } else {
+        const { curve } = await importedOf(s, oldKeyId);
+        const priv = curve === 'secp256k1' ? randomSecpKey() : randomBytes(32);
+        const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
+        recs = [await sealSecret(s, 'privateKey', newKeyId, newKeyId, { label: old.label, curve, publicKey }, priv)];
+      }
+      await storeKeys([{ recs }]);
+      await notifyChange();
+    }
+    const rec = await secretRecord(newKeyId);
+    const info = keyInfo(rec);
+    if (rec.kind === 'privateKey') return { ...info, defaultPath: null, defaultPublicKey: (await importedOf(s, newKeyId)).pub.slice() };
+    const path = defaultPath('secp256k1', accountOffset(newKeyId));
+    const key = (await rootOf(s, newKeyId, 'secp256k1')).derive(path);
+    try {
+      return { ...info, defaultPath: path, defaultPublicKey: key.publicKey.slice() };
+    } finally {
+      key.wipe();
+    }
+  },
+
+  /** Deletes every record of a key (the lifecycle's destroySecret hook). Idempotent. */
+  async destroySecret(keyId: string): Promise<void> {
+    need();
+    await deleteKey(checkKeyId(keyId));
+  },
+
+  /**
+   * The keys the page needs for the audit chain and the principal records:
+   * HMAC-SHA256 CryptoKeys derived from the DEK by HKDF (docs/security.md),
+   * non-extractable, so the page can use them but never read them. A page
+   * that can call this already holds an unlocked vault.
+   */
+  async governanceKeys(): Promise<{ audit: CryptoKey; principals: CryptoKey }> {
+    const s = need();
+    return { audit: await deriveAuditKey(s.dek), principals: await derivePrincipalKey(s.dek) };
+  },
+
+  /** Verifies a signature made by `keyId` (same path/curve options as sign). */
+  async verifySignature(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
+    assertBytes(digest, 'digest');
+    assertBytes(signature, 'signature');
+    return withPrivateKey(keyId, o, (_priv, pub, curve) => {
+      if (curve === 'ed25519') return signature.length === 64 && ed25519.verify(signature, digest, pub);
+      if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'secp256k1 verifies 32-byte digests');
+      return signature.length === 64 && secp256k1.verify(signature, digest, pub);
+    });
+  },
+
+  /** Fresh verification (passphrase again, or a new passkey PRF output); throws if wrong. */
+  async checkProof(proof: Proof): Promise<void> {
+    await verify(proof);
   },
 
   /** Signs a 32-byte digest (secp256k1: ECDSA RFC 6979, low-S) or a message (ed25519: RFC 8032). */
@@ -750,7 +883,7 @@ export const vaultService = {
       if (curve !== c.curve) throw new VaultkeyError('INVALID_ARGUMENT', `this key is not a ${c.curve} key`);
       return { chain, address: addressOf(pub, c.format, c.network), path: null, publicKey: pub.slice() };
     }
-    const path = chainPath(chain, index, o ?? {});
+    const path = chainPath(chain, index, o ?? {}, accountOffset(keyId));
     const key = (await rootOf(s, keyId, c.curve)).derive(path);
     try {
       return { chain, address: addressOf(key.publicKey, c.format, c.network), path, publicKey: key.publicKey.slice() };

@@ -322,7 +322,10 @@ export class LifecycleManager extends EventTarget {
     });
   }
 
-  /** Rotating -> Deactivated (ends the grace period now) or Expired -> Deactivated. */
+  /**
+   * Rotating -> Deactivated (ends the grace period now), Expired -> Deactivated, or
+   * Active/Suspended -> Deactivated: retirement without a successor (DeactivateKey).
+   */
   deactivate(keyId: string, options: LifecycleChangeOptions = {}): Promise<LifecycleRecord> {
     return this.#simple(keyId, 'deactivated', options, 'deactivate');
   }

@@ -46,8 +46,8 @@ export type KeyState = (typeof KEY_STATES)[number];
 /** Allowed next states for each state (see the table at the top of this file). */
 export const TRANSITIONS: Readonly<Record<KeyState, readonly KeyState[]>> = Object.freeze({
   created: Object.freeze(['active', 'compromised'] as const),
-  active: Object.freeze(['suspended', 'rotating', 'compromised', 'expired'] as const),
-  suspended: Object.freeze(['active', 'compromised', 'expired'] as const),
+  active: Object.freeze(['suspended', 'rotating', 'deactivated', 'compromised', 'expired'] as const),
+  suspended: Object.freeze(['active', 'deactivated', 'compromised', 'expired'] as const),
   rotating: Object.freeze(['active', 'deactivated', 'compromised'] as const),
   deactivated: Object.freeze(['archived', 'compromised'] as const),
   archived: Object.freeze(['destroyed', 'compromised'] as const),

@@ -19,10 +19,21 @@ import type { AccountAddress, AccountState, Chain } from '../hd/accounts.js';
 import { assertPrf, createPasskey, type PasskeyMaterial, type PasskeyOptions } from './passkey.js';
 import { fromB64url, type KeyCurve, type KeyInfo, type MethodInfo } from './format.js';
 import type { KdfChoice } from './crypto.js';
+import { Governance, type LifecycleOptions, type SecurityOptions } from './governance.js';
+import { OWNER_ID, type Session, type VerifyUser } from '../security/sessions.js';
+import type { Principal } from '../security/rbac.js';
+import type { AuditQuery, AuditReport, AuditVerification } from '../security/audit.js';
+import type { Json } from '../security/canonical.js';
+import type { LifecycleRecord } from '../lifecycle/states.js';
+import type { LifecycleReport } from '../lifecycle/manager.js';
+import type { CompromiseEvent, Indicator, Severity } from '../lifecycle/detector.js';
+import type { LifecyclePolicy } from '../lifecycle/policy.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 
 void installed;
 
 export type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultState, VaultStatus, KdfChoice, KeyInfo, MethodInfo, KeyCurve, PasskeyOptions };
+export type { SecurityOptions, LifecycleOptions };
 
 export interface KeystoreOptions {
   /** Vault name (one IndexedDB database per name): 1-64 of [A-Za-z0-9_.-]. Default 'default'. */
@@ -35,10 +46,29 @@ export interface KeystoreOptions {
   requestPersistence?: boolean;
   /** Defaults for passkey ceremonies (RP ID = page hostname unless given). */
   passkey?: PasskeyOptions;
+  /** Access control and audit (docs/security.md). Default: one owner principal, audit on. */
+  security?: SecurityOptions;
+  /** Lifecycle policies, scheduler and compromise detector (docs/lifecycle.md). */
+  lifecycle?: LifecycleOptions;
 }
 
 /** How to unlock, or how to prove presence again before an export. */
 export type UnlockProof = { passphrase: string } | { passkey: true };
+
+/** Sensitive operations (rotate, delete, export, backup, restore) take a fresh proof here, or use the UV window. */
+export interface FreshProof {
+  proof?: UnlockProof;
+}
+
+export interface UnlockOptions {
+  /** The principal this session acts as (default 'owner'); see docs/security.md. */
+  principalId?: string;
+}
+
+export interface ChangeOptions extends FreshProof {
+  /** Recorded in the key's lifecycle history and the audit log. */
+  reason?: string;
+}
 
 export interface CreateOptions {
   passphrase?: string;
@@ -57,7 +87,7 @@ const vaultOf = (r: Remote<WorkerApi>) => r.vault as unknown as Remote<VaultServ
 type Msg = { vault: string; from: string; type: 'lock' | 'unlock' | 'change' };
 
 export interface KeystoreEventDetail {
-  reason?: 'manual' | 'idle' | 'remote' | 'pagehide';
+  reason?: 'manual' | 'idle' | 'remote' | 'pagehide' | 'compromise';
   remote?: boolean;
 }
 
@@ -72,6 +102,7 @@ export class Keystore extends EventTarget {
   #tab = Math.random().toString(36).slice(2);
   #onPagehide = () => this.#pagehide();
   #closed = false;
+  #gov: Governance | null = null;
 
   private constructor(name: string, opts: KeystoreOptions, status: VaultStatus) {
     super();
@@ -94,6 +125,19 @@ export class Keystore extends EventTarget {
       ks.#channel.onmessage = (e) => void ks.#onMessage(e.data as Msg);
     }
     if (options.lockOnPagehide !== false && typeof addEventListener === 'function') addEventListener('pagehide', ks.#onPagehide);
+    ks.#gov = await Governance.open(name, ks, {
+      rotateSecret: async (oldKeyId, newKeyId, fresh) => {
+        const r = await vaultOf(await ks.#remote()).rotateSecret(oldKeyId, newKeyId, { fresh });
+        return {
+          algorithm: r.type === 'hd' ? 'bip32' : r.curve ?? 'secp256k1',
+          fingerprint: fingerprintOf(r.defaultPublicKey),
+          meta: { label: r.label, ...(r.defaultPath ? { path: r.defaultPath } : {}), ...(fresh ? { freshSecret: true } : {}) },
+        };
+      },
+      destroySecret: async (keyId) => vaultOf(await ks.#remote()).destroySecret(keyId),
+    }, options.security, options.lifecycle);
+    // A critical compromise event ends the session at once (the reference: "all active sessions using the key are terminated").
+    ks.addEventListener('critical', () => void ks.#lockLocal('compromise').catch(() => {}));
     return ks;
   }
 
@@ -160,7 +204,7 @@ export class Keystore extends EventTarget {
     return this.#run(vaultOf(await this.#remote()).status());
   }
 
-  /** Creates the vault with a passphrase, a passkey, or both; it is left unlocked. */
+  /** Creates the vault with a passphrase, a passkey, or both; it is left unlocked, with an owner session. */
   async create(o: CreateOptions): Promise<VaultStatus> {
     if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'create needs { passphrase } and/or { passkey: true }');
     const v = vaultOf(await this.#remote());
@@ -168,18 +212,76 @@ export class Keystore extends EventTarget {
     if (o.passkey) passkey = await createPasskey({ ...this.#opts.passkey, ...(typeof o.passkey === 'object' ? o.passkey : {}) });
     const passphrase: PassphraseEnrollment | undefined = o.passphrase !== undefined ? { passphrase: o.passphrase, kdf: o.kdf } : undefined;
     const st = await this.#run(v.create(transfer({ passphrase, passkey }, passkey ? [passkey.prf.buffer as ArrayBuffer] : [])));
+    await this.#begin(v, OWNER_ID, 'vault:create');
     this.#post('unlock');
     this.#emit('unlock', {});
     return st;
   }
 
-  /** Unlocks with the passphrase or with an enrolled passkey (one WebAuthn assertion with PRF). */
-  async unlock(proof: UnlockProof): Promise<VaultStatus> {
+  /**
+   * Unlocks with the passphrase or with an enrolled passkey (one WebAuthn
+   * assertion with PRF), and starts a session for `principalId` (default the
+   * owner). The unlock counts as a fresh user verification.
+   */
+  async unlock(proof: UnlockProof, o: UnlockOptions = {}): Promise<VaultStatus> {
+    const principalId = o?.principalId ?? OWNER_ID;
+    if (typeof principalId !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
     const v = vaultOf(await this.#remote());
     const st = await this.#run(v.unlock(await this.#proof(v, proof)));
+    try {
+      await this.#begin(v, principalId, 'vault:unlock');
+    } catch (e) {
+      // No session (unknown or disabled principal): the vault does not stay open without one.
+      await v.lock();
+      this.#status = { ...this.#status, state: 'locked' };
+      throw e;
+    }
     this.#post('unlock');
     this.#emit('unlock', {});
     return st;
+  }
+
+  async #begin(v: Remote<VaultService>, principalId: string, operation: string): Promise<void> {
+    const keys = await v.governanceKeys();
+    await this.#governance().begin(keys, principalId, this.#defaultVerifyUser);
+    await this.#governance().record(operation);
+  }
+
+  /**
+   * Default user verification for sensitive permissions: a passkey assertion
+   * with UV required, whose PRF output must unwrap the vault key in the worker
+   * (so it proves the enrolled passkey, not just a flag). Vaults without a
+   * passkey need `{ proof }` on the operation, or `reverify(proof)`.
+   */
+  readonly #defaultVerifyUser: VerifyUser = async () => {
+    const v = vaultOf(await this.#remote());
+    if (!(await v.status()).methods.some((m) => m.kind === 'passkey')) return false;
+    await v.checkProof(await this.#proof(v, { passkey: true }));
+    return true;
+  };
+
+  /** Proves the user again (passphrase or passkey): opens the UV window for sensitive permissions. */
+  async reverify(proof: UnlockProof): Promise<void> {
+    const v = vaultOf(await this.#remote());
+    const g = this.#governance();
+    if (!g.session) throw new VaultkeyError('LOCKED', 'the vault is locked');
+    await v.checkProof(await this.#proof(v, proof));
+    g.verified();
+    await g.record('vault:reverify');
+  }
+
+  async #fresh(o: FreshProof | undefined): Promise<void> {
+    if (o?.proof !== undefined) await this.reverify(o.proof);
+  }
+
+  #governance(): Governance {
+    if (!this.#gov) throw new VaultkeyError('NOT_INITIALIZED', 'open the keystore with Keystore.open()');
+    return this.#gov;
+  }
+
+  /** The current session (principal, expiry, last user verification), or null while locked. */
+  get session(): Session | null {
+    return this.#gov?.session ?? null;
   }
 
   async #proof(v: Remote<VaultService>, proof: UnlockProof) {
@@ -195,112 +297,385 @@ export class Keystore extends EventTarget {
     throw new VaultkeyError('INVALID_ARGUMENT', 'expected { passphrase } or { passkey: true }');
   }
 
-  /** Locks this tab's vault (secrets zeroed in the worker) and tells the other tabs to lock too. */
+  /** Locks this tab's vault (secrets zeroed in the worker, session ended) and tells the other tabs to lock too. */
   async lock(): Promise<void> {
     await this.#lockLocal('manual');
     this.#post('lock');
   }
 
   async #lockLocal(reason: KeystoreEventDetail['reason']): Promise<void> {
+    await this.#gov?.record('vault:lock', true, { reason: reason ?? 'manual' }).catch(() => {});
+    this.#gov?.end();
     if (this.#w) await vaultOf(await this.#remote()).lock();
     if (this.#status.state === 'unlocked') this.#status = { ...this.#status, state: 'locked' };
     this.#emit('lock', { reason });
   }
 
+  // ---- unlock methods (policy:manage) ----
+
   /** Enrolls a passkey (WebAuthn PRF) as another unlock method. Needs the vault unlocked; secrets are not re-encrypted. */
   async addPasskey(o: PasskeyOptions = {}): Promise<MethodInfo> {
-    const v = vaultOf(await this.#remote());
-    if ((await v.status()).state !== 'unlocked') throw new VaultkeyError('LOCKED', 'unlock the vault before adding a passkey');
-    const m = await createPasskey({ ...this.#opts.passkey, ...o });
-    return v.addPasskey(transfer(m, [m.prf.buffer as ArrayBuffer]));
+    return this.#governance().run({ permission: 'policy:manage', operation: 'vault:add-passkey' }, async () => {
+      const v = vaultOf(await this.#remote());
+      const m = await createPasskey({ ...this.#opts.passkey, ...o });
+      return v.addPasskey(transfer(m, [m.prf.buffer as ArrayBuffer]));
+    });
   }
 
   /** Sets or replaces the passphrase (new salt, KDF parameters as given). Needs the vault unlocked. */
   async setPassphrase(passphrase: string, kdf?: KdfChoice): Promise<MethodInfo> {
-    return vaultOf(await this.#remote()).setPassphrase({ passphrase, kdf });
+    return this.#governance().run({ permission: 'policy:manage', operation: 'vault:set-passphrase' },
+      async () => vaultOf(await this.#remote()).setPassphrase({ passphrase, kdf }));
   }
 
   /** Removes an unlock method by id ('passphrase' or 'passkey:...'); refuses to remove the last one. */
   async removeMethod(id: string): Promise<void> {
-    await vaultOf(await this.#remote()).removeMethod(id);
+    await this.#governance().run({ permission: 'policy:manage', operation: 'vault:remove-method' },
+      async () => vaultOf(await this.#remote()).removeMethod(id));
   }
 
   async methods(): Promise<MethodInfo[]> {
     return (await this.status()).methods;
   }
 
+  /** The vault's keys (public metadata: ids, labels, curves, public keys of imported keys). Readable while locked. */
   async keys(): Promise<KeyInfo[]> {
     return vaultOf(await this.#remote()).keys();
   }
 
+  // ---- keys (key:create, key:delete) ----
+
   /** Stores an HD key from a BIP-39 mnemonic (English). Returns its handle. */
-  async createFromMnemonic(mnemonic: string, o: { bip39Passphrase?: string; label?: string } = {}): Promise<KeyInfo> {
-    return vaultOf(await this.#remote()).createFromMnemonic(mnemonic, o);
+  async createFromMnemonic(mnemonic: string, o: { bip39Passphrase?: string; label?: string; policy?: string } = {}): Promise<KeyInfo> {
+    return this.#governance().run({ permission: 'key:create', operation: 'key:create' }, async () => {
+      const info = await vaultOf(await this.#remote()).createFromMnemonic(mnemonic, { bip39Passphrase: o?.bip39Passphrase, label: o?.label });
+      return this.#tracked([info], o?.policy).then((l) => l[0]!);
+    });
   }
 
   /** Generates a new mnemonic inside the worker; the page only gets the handle (back it up with exportMnemonic). */
-  async generate(o: { strength?: 128 | 160 | 192 | 224 | 256; label?: string } = {}): Promise<KeyInfo> {
-    return vaultOf(await this.#remote()).generate(o);
+  async generate(o: { strength?: 128 | 160 | 192 | 224 | 256; label?: string; policy?: string } = {}): Promise<KeyInfo> {
+    return this.#governance().run({ permission: 'key:create', operation: 'key:create' }, async () => {
+      const info = await vaultOf(await this.#remote()).generate({ strength: o?.strength, label: o?.label });
+      return this.#tracked([info], o?.policy).then((l) => l[0]!);
+    });
   }
 
   /** Imports raw private keys, all in one transaction. The arrays passed in are zeroed. */
-  async importKeys(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[]): Promise<KeyInfo[]> {
-    const v = vaultOf(await this.#remote());
+  async importKeys(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[], o: { policy?: string } = {}): Promise<KeyInfo[]> {
     try {
-      return await v.importKeys(list);
+      return await this.#governance().run({ permission: 'key:create', operation: 'key:import' }, async () => {
+        const infos = await vaultOf(await this.#remote()).importKeys(list);
+        return this.#tracked(infos, o?.policy);
+      });
     } finally {
       if (Array.isArray(list)) for (const k of list) if (k?.privateKey instanceof Uint8Array) k.privateKey.fill(0);
     }
   }
 
-  async removeKey(keyId: string): Promise<void> {
-    await vaultOf(await this.#remote()).removeKey(keyId);
+  /** New keys get a lifecycle record (Active). If that fails the keys are removed again: no untracked key stays. */
+  async #tracked(infos: KeyInfo[], policy: string | undefined): Promise<KeyInfo[]> {
+    const g = this.#governance();
+    const v = vaultOf(await this.#remote());
+    const done: string[] = [];
+    try {
+      if (policy !== undefined) g.policies.get(policy);
+      for (const k of infos) {
+        await g.track(k.id, k.type === 'hd' ? 'hd' : 'imported', {
+          algorithm: k.type === 'hd' ? 'bip32' : k.curve ?? 'secp256k1',
+          ...(k.publicKey ? { fingerprint: fingerprintOf(k.publicKey) } : {}),
+          meta: { label: k.label }, ...(policy !== undefined ? { policy } : {}),
+        });
+        done.push(k.id);
+      }
+    } catch (e) {
+      // All or none: the secrets go; records already written are retired (the store keeps history, it deletes nothing).
+      for (const k of infos) await v.destroySecret(k.id).catch(() => {});
+      for (const id of done) await g.lifecycle.deactivate(id, { actor: 'system:keystore', reason: 'creation rolled back' }).catch(() => {});
+      throw e;
+    }
+    return infos;
   }
+
+  /**
+   * Removes a key for good: its lifecycle walks the allowed edges to Destroyed
+   * (deactivated -> archived -> destroyed, each in the history), and the
+   * destroy step deletes the wrapped secret from IndexedDB. Sensitive (key:delete).
+   */
+  async removeKey(keyId: string, o: ChangeOptions = {}): Promise<void> {
+    await this.#fresh(o);
+    const g = this.#governance();
+    await g.run({ permission: 'key:delete', keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      const actor = g.session!.principalId;
+      const why = { actor, reason: reasonOf(o, 'removed') };
+      let r = await g.lifecycle.get(keyId);
+      if (r.state === 'created') r = await g.lifecycle.activate(keyId, why);
+      if (['active', 'suspended', 'rotating', 'expired'].includes(r.state)) r = await g.lifecycle.deactivate(keyId, why);
+      if (r.state === 'deactivated') r = await g.lifecycle.archive(keyId, why);
+      if (r.state !== 'destroyed') await g.lifecycle.destroy(keyId, why);
+    });
+  }
+
+  // ---- signing (key:sign) ----
 
   /** Signs a 32-byte digest with secp256k1 (or a message with ed25519) in the worker. */
   async sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Promise<SignResult> {
-    return vaultOf(await this.#remote()).sign(keyId, digest, o);
+    return this.#signing(keyId, 'key:sign', o, async (v) => v.sign(keyId, digest, o));
   }
 
   /** EIP-191 personal message signature (65 bytes r||s||v) for secp256k1 keys; RFC 8032 for ed25519. */
   async signMessage(keyId: string, message: string | Uint8Array, o: SignOptions = {}) {
-    return vaultOf(await this.#remote()).signMessage(keyId, message, o);
+    return this.#signing(keyId, 'key:sign-message', o, async (v) => v.signMessage(keyId, message, o));
   }
 
+  /** Lifecycle gate (Suspended/Compromised/Expired/Rotated keys refuse), sign, then count the use (rotation trigger, detector). */
+  async #signing<T>(keyId: string, operation: string, o: SignOptions, fn: (v: Remote<VaultService>) => Promise<T>): Promise<T> {
+    const g = this.#governance();
+    const metadata: { [k: string]: Json } = typeof o?.path === 'string' && o.path.length <= 256 ? { path: o.path } : {};
+    return g.run({ permission: 'key:sign', operation, keyId: checkId(keyId), metadata }, async () => {
+      await this.#ensureTracked(keyId);
+      await g.lifecycle.assertUsable(keyId, 'sign');
+      const out = await fn(vaultOf(await this.#remote()));
+      await g.lifecycle.recordUsage(keyId);
+      await g.detector?.recordUsage(keyId);
+      return out;
+    });
+  }
+
+  /**
+   * Verifies a signature against a vault key (same path/curve options as sign).
+   * Keys in their rotation grace period still verify. A failure counts towards
+   * the detector's failed-verification indicator.
+   */
+  async verify(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'key:verify', keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      await g.lifecycle.assertUsable(keyId, 'verify');
+      const ok = await vaultOf(await this.#remote()).verifySignature(keyId, digest, signature, o);
+      if (!ok) await g.detector?.recordFailedVerification(keyId);
+      return ok;
+    });
+  }
+
+  // ---- public derivations (key:read) ----
+
   async getAddress(keyId: string, chain: ChainName, index = 0, o: AddressOptions = {}): Promise<AddressResult> {
-    return vaultOf(await this.#remote()).getAddress(keyId, chain, index, o);
+    return this.#read(keyId, 'key:address', async (v) => v.getAddress(keyId, chain, index, o), { chain: String(chain).slice(0, 32) });
   }
 
   async deriveXpub(keyId: string, path: string): Promise<string> {
-    return vaultOf(await this.#remote()).deriveXpub(keyId, path);
+    return this.#read(keyId, 'key:xpub', async (v) => v.deriveXpub(keyId, path));
   }
 
   /** Next unused address of a BIP-44/49/84/86 account; the account's indices persist in the vault. */
   async nextAddress(keyId: string, account: AccountSpec, chain: Chain = 0): Promise<AccountAddress> {
-    return vaultOf(await this.#remote()).nextAddress(keyId, account, chain);
+    return this.#read(keyId, 'key:next-address', async (v) => v.nextAddress(keyId, account, chain));
   }
 
   async markUsed(keyId: string, account: AccountSpec, chain: Chain, index: number): Promise<AccountState> {
-    return vaultOf(await this.#remote()).markUsed(keyId, account, chain, index);
+    return this.#read(keyId, 'key:mark-used', async (v) => v.markUsed(keyId, account, chain, index));
   }
 
   async accounts(keyId: string): Promise<AccountState[]> {
-    return vaultOf(await this.#remote()).accounts(keyId);
+    return this.#read(keyId, 'key:accounts', async (v) => v.accounts(keyId));
+  }
+
+  async #read<T>(keyId: string, operation: string, fn: (v: Remote<VaultService>) => Promise<T>, metadata?: { [k: string]: Json }): Promise<T> {
+    return this.#governance().run({ permission: 'key:read', operation, keyId: checkId(keyId), ...(metadata ? { metadata } : {}) },
+      async () => fn(vaultOf(await this.#remote())));
   }
 
   /**
    * The mnemonic of an HD key. Requires fresh verification every time: the
    * passphrase again, or a new passkey assertion, from which the worker
-   * unwraps the data key anew.
+   * unwraps the data key anew. Sensitive (key:export) and audited.
    */
   async exportMnemonic(keyId: string, proof: UnlockProof): Promise<string> {
     const v = vaultOf(await this.#remote());
-    return v.exportMnemonic(keyId, await this.#proof(v, proof));
+    const g = this.#governance();
+    // The proof is checked twice on purpose: once to open the UV window, once
+    // by the export itself, which unwraps the DEK from disk again.
+    await this.reverify(proof);
+    return g.run({ permission: 'key:export', keyId: checkId(keyId) }, async () => v.exportMnemonic(keyId, await this.#proof(v, proof)));
+  }
+
+  // ---- lifecycle (docs/lifecycle.md) ----
+
+  /**
+   * Rotates a key now (manual trigger): the successor gets the versioned id
+   * (`<id>-v2`, ...); an HD key moves to the next BIP-44 account, an imported
+   * key is replaced by a new random one. The old key keeps verifying for the
+   * policy's grace period. Sensitive (key:rotate).
+   */
+  async rotateKey(keyId: string, o: ChangeOptions = {}): Promise<{ oldKeyId: string; newKeyId: string }> {
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:rotate', keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      return g.lifecycle.rotate(keyId, { actor: g.session!.principalId, reason: reasonOf(o, 'manual rotation'), trigger: 'manual' });
+    });
+  }
+
+  /** Emergency rotation: the old key is Compromised at once (no grace); an HD successor gets a fresh mnemonic. */
+  async emergencyRotate(keyId: string, o: ChangeOptions = {}): Promise<{ oldKeyId: string; newKeyId: string | null }> {
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:rotate', operation: 'key:emergency-rotate', keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      return g.lifecycle.emergencyRotate(keyId, { actor: g.session!.principalId, reason: reasonOf(o, 'emergency rotation') });
+    });
+  }
+
+  /** Active -> Suspended (signing refused until resumed). */
+  suspendKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#change(keyId, 'key:suspend', o, (g, why) => g.lifecycle.suspend(keyId, why));
+  }
+
+  /** Suspended -> Active (MFA when the policy requires it). */
+  resumeKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#change(keyId, 'key:resume', o, (g, why) => g.lifecycle.resume(keyId, why));
+  }
+
+  /** Ends a rotation's grace period now, or retires a key without successor. */
+  deactivateKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#change(keyId, 'key:deactivate', o, (g, why) => g.lifecycle.deactivate(keyId, why));
+  }
+
+  archiveKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#change(keyId, 'key:archive', o, (g, why) => g.lifecycle.archive(keyId, why));
+  }
+
+  /** Marks a key Compromised (signing and verifying refused); rotate it with emergencyRotate. */
+  markCompromised(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#change(keyId, 'key:mark-compromised', o, (g, why) => g.lifecycle.markCompromised(keyId, why));
+  }
+
+  async #change(keyId: string, operation: string, o: ChangeOptions, fn: (g: Governance, why: { actor: string; reason: string }) => Promise<LifecycleRecord>): Promise<LifecycleRecord> {
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:rotate', operation, keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      return fn(g, { actor: g.session!.principalId, reason: reasonOf(o, operation.slice(4)) });
+    });
+  }
+
+  /** The lifecycle record of a key (state, policy, dates, usage, history). */
+  async lifecycleRecord(keyId: string): Promise<LifecycleRecord> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'lifecycle:read', keyId: checkId(keyId) }, async () => {
+      await this.#ensureTracked(keyId);
+      return g.lifecycle.get(keyId);
+    });
+  }
+
+  /** Totals, per state, expiring soon, needing rotation, in grace (the reference's lifecycle report). */
+  async lifecycleReport(): Promise<LifecycleReport> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'lifecycle:report' }, () => g.lifecycle.report());
+  }
+
+  /** Runs the scheduler's evaluation now (it also runs on open and every intervalMs). */
+  async runLifecycle() {
+    return this.#governance().scheduler.runOnce();
+  }
+
+  /** Adds a named lifecycle policy for this page (policy:manage). */
+  async registerPolicy(policy: LifecyclePolicy, o: { replace?: boolean } = {}): Promise<Readonly<LifecyclePolicy>> {
+    const g = this.#governance();
+    return g.run({ permission: 'policy:manage', operation: 'policy:register' }, () => g.policies.register(policy, o));
+  }
+
+  policies(): Readonly<LifecyclePolicy>[] {
+    return this.#governance().policies.list();
+  }
+
+  // ---- compromise detection ----
+
+  /** Manual compromise report (reference: ReportCompromise); critical reports suspend the key. */
+  async reportCompromise(keyId: string, r: { severity: Severity; details: string; indicator?: Indicator }): Promise<CompromiseEvent> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'security:report-compromise', keyId: checkId(keyId) }, async () => {
+      const d = this.#detector();
+      await this.#ensureTracked(keyId);
+      return d.report(keyId, { ...r, reportedBy: g.session!.principalId });
+    });
+  }
+
+  async acknowledgeCompromise(eventId: string): Promise<CompromiseEvent> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:rotate', operation: 'security:acknowledge' }, () => this.#detector().acknowledge(eventId, g.session!.principalId));
+  }
+
+  /** Compromise events seen by this page (all, or one key's). */
+  async compromiseEvents(keyId?: string): Promise<CompromiseEvent[]> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'security:events' }, () => keyId === undefined ? this.#detector().events() : this.#detector().eventsFor(keyId));
+  }
+
+  #detector() {
+    const d = this.#governance().detector;
+    if (!d) throw new VaultkeyError('UNSUPPORTED', 'the compromise detector is turned off (lifecycle.detector: false)');
+    return d;
+  }
+
+  // ---- audit (audit:read, audit:export) ----
+
+  /** Walks the HMAC chain: `{ ok: true, entries }` or the first broken link. */
+  async verifyAuditLog(): Promise<AuditVerification> {
+    const g = this.#governance();
+    return g.run({ permission: 'audit:read', operation: 'audit:verify' }, () => this.#auditLog().verify());
+  }
+
+  /** Report by period: totals, success rate, by key, by operation, by principal, and the chain's integrity. */
+  async auditReport(q: { since?: number; until?: number } = {}): Promise<AuditReport> {
+    const g = this.#governance();
+    return g.run({ permission: 'audit:read', operation: 'audit:report' }, () => this.#auditLog().report(q));
+  }
+
+  /** The log as JSON Lines (MACs included, verifiable offline with verifyAuditEntries). */
+  async exportAuditLog(q?: AuditQuery): Promise<string> {
+    const g = this.#governance();
+    return g.run({ permission: 'audit:export', operation: 'audit:export' }, () => this.#auditLog().exportJsonl(q));
+  }
+
+  #auditLog() {
+    const a = this.#governance().audit;
+    if (!a) throw new VaultkeyError('UNSUPPORTED', 'the audit log is turned off (security.audit: false)');
+    return a;
+  }
+
+  // ---- principals (policy:manage) ----
+
+  async addPrincipal(p: Principal): Promise<Principal> {
+    const g = this.#governance();
+    return g.run({ permission: 'policy:manage', operation: 'principal:create' }, () => g.access!.createPrincipal(p));
+  }
+
+  async updatePrincipal(p: Principal): Promise<Principal> {
+    const g = this.#governance();
+    return g.run({ permission: 'policy:manage', operation: 'principal:update' }, () => g.access!.updatePrincipal(p));
+  }
+
+  async removePrincipal(id: string): Promise<void> {
+    const g = this.#governance();
+    if (id === OWNER_ID) throw new VaultkeyError('INVALID_ARGUMENT', 'the owner principal cannot be removed');
+    await g.run({ permission: 'policy:manage', operation: 'principal:delete' }, () => g.access!.deletePrincipal(id));
+  }
+
+  async #ensureTracked(keyId: string): Promise<void> {
+    await this.#governance().ensureTracked(keyId, async () => {
+      const k = (await this.keys()).find((x) => x.id === keyId);
+      if (!k) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
+      return { kind: k.type === 'hd' ? 'hd' : 'imported', algorithm: k.type === 'hd' ? 'bip32' : k.curve ?? 'secp256k1' };
+    });
   }
 
   /** Locks, ends the worker and stops listening to other tabs. */
   close(): void {
     this.#closed = true;
+    this.#gov?.close();
     this.#channel?.close();
     this.#channel = null;
     if (typeof removeEventListener === 'function') removeEventListener('pagehide', this.#onPagehide);
@@ -318,6 +693,7 @@ export class Keystore extends EventTarget {
     this.#w = null;
     this.#ready = null;
     w?.terminate();
+    this.#gov?.end();
     if (this.#status.state === 'unlocked') {
       this.#status = { ...this.#status, state: 'locked' };
       this.#emit('lock', { reason: 'pagehide' });
@@ -326,6 +702,7 @@ export class Keystore extends EventTarget {
 
   #onWorker(e: VaultEvent): void {
     if (e.type === 'lock') {
+      void this.#gov?.record('vault:lock', true, { reason: e.reason }).catch(() => {}).finally(() => this.#gov?.end());
       if (this.#status.state === 'unlocked') this.#status = { ...this.#status, state: 'locked' };
       this.#emit('lock', { reason: e.reason });
     } else if (e.type === 'change') {
@@ -359,4 +736,22 @@ export class Keystore extends EventTarget {
   #emit(type: 'lock' | 'unlock' | 'change', detail: KeystoreEventDetail): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** Key ids in the vault: `k_` + 24 hex (+ `-vN` for rotated versions); checked again in the worker. */
+function checkId(keyId: unknown): string {
+  if (typeof keyId !== 'string' || !/^k_[0-9a-f]{24}(?:-v[1-9][0-9]{0,5})?$/.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  return keyId;
+}
+
+function reasonOf(o: ChangeOptions | undefined, dflt: string): string {
+  const r = o?.reason;
+  if (r === undefined) return dflt;
+  if (typeof r !== 'string' || r.length > 1024) throw new VaultkeyError('INVALID_ARGUMENT', 'reason must be a string of at most 1024 characters');
+  return r;
+}
+
+/** Public fingerprint for lifecycle records: the first 8 bytes of SHA-256 of the public key, hex. */
+function fingerprintOf(pub: Uint8Array): string {
+  return Array.from(sha256(pub).subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -1,0 +1,388 @@
+// The Keystore with its governance wired in (issues 7 and 8), in Debian's
+// Chromium with real IndexedDB, WebCrypto, Web Locks and Chromium's virtual
+// WebAuthn authenticator: every operation checks a permission and lands in
+// the HMAC-chained audit log; keys have lifecycle records that gate signing,
+// rotate (HD: next account; emergency: fresh mnemonic), expire and get
+// suspended by the compromise detector. Time is a test clock in the page
+// (`vt.now`, opened with { fakeClock: true }).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { HDKey as ScureHDKey } from '@scure/bip32';
+import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+
+const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const SEED = crypto.pbkdf2Sync(MNEMONIC, 'mnemonic', 2048, 64, 'sha512');
+const PASS = 'correct horse battery staple';
+const DAY = 86_400_000;
+
+let browser: Browser;
+let server: Served;
+let base: string;
+let context: BrowserContext;
+let n = 0;
+const uniq = () => `g${process.pid}x${Date.now().toString(36)}x${n++}`;
+
+before(async () => {
+  server = await serveRepo();
+  base = server.url.replace('127.0.0.1', 'localhost');
+  browser = await launch();
+  context = await browser.newContext();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+type Res = { ok: true; value: any } | { ok: false; code: string | null; isVk: boolean; message: string };
+
+async function tab(o: { passkey?: boolean; ctx?: BrowserContext } = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await (o.ctx ?? context).newPage();
+  const errors = watchErrors(page);
+  if (o.passkey) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
+        hasUserVerification: true, isUserVerified: true, hasPrf: true, automaticPresenceSimulation: true,
+      },
+    });
+  }
+  await page.goto(base + 'test/fixtures/vault/vault.html');
+  await page.waitForFunction(() => (window as any).vtReady === true, null, { timeout: 20_000 });
+  return { page, errors };
+}
+
+const call = (page: Page, method: string, ...args: unknown[]): Promise<Res> =>
+  page.evaluate(([m, a]) => (window as any).vt.call(m, ...(a as unknown[])), [method, args] as const);
+
+async function ok(page: Page, method: string, ...args: unknown[]): Promise<any> {
+  const r = await call(page, method, ...args);
+  assert.ok(r.ok, `${method} failed: ${!r.ok ? `${r.code} ${r.message}` : ''}`);
+  return r.value;
+}
+
+async function fails(page: Page, code: string, method: string, ...args: unknown[]): Promise<void> {
+  const r = await call(page, method, ...args);
+  assert.equal(r.ok, false, `${method} should fail with ${code}`);
+  if (!r.ok) {
+    assert.equal(r.code, code, `${method}: ${r.message}`);
+    assert.equal(r.isVk, true, 'errors are VaultkeyError instances');
+  }
+}
+
+const open = (page: Page, opts: object) => page.evaluate((o) => (window as any).vt.open(o), opts);
+const advance = (page: Page, ms: number) => page.evaluate((x) => (window as any).vt.advance(x), ms);
+const events = (page: Page): Promise<any[]> => page.evaluate(() => (window as any).vt.events);
+
+async function vault(page: Page, opts: object = {}, create: object = { passphrase: PASS }): Promise<string> {
+  await open(page, { name: uniq(), fakeClock: true, ...opts });
+  await ok(page, 'create', create);
+  return (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
+}
+
+const digest = (i: number) => 'hex:' + crypto.createHash('sha256').update(`message ${i}`).digest('hex');
+
+function ethAddress(path: string, seed: Uint8Array = SEED): string {
+  const pub = secp256k1.getPublicKey(ScureHDKey.fromMasterSeed(seed).derive(path).privateKey!, false);
+  const addr = Buffer.from(keccak_256(pub.subarray(1)).subarray(12)).toString('hex');
+  return addr;
+}
+
+test('owner path: new keys are Active under the default policy; every operation is audited; the chain verifies and holds no secret', async () => {
+  const { page, errors } = await tab();
+  const id = await vault(page);
+  const rec = await ok(page, 'lifecycleRecord', id);
+  assert.equal(rec.state, 'active');
+  assert.equal(rec.policy, 'default');
+  assert.equal(rec.kind, 'hd', JSON.stringify(rec));
+  assert.deepEqual(rec.history.map((h: any) => h.to), ['created', 'active']);
+  assert.equal(rec.history[0].actor, 'owner');
+
+  const sig = await ok(page, 'sign', id, digest(1));
+  assert.equal((await ok(page, 'lifecycleRecord', id)).usageCount, 1);
+  assert.equal(await ok(page, 'verify', id, digest(1), sig.signature), true);
+  await ok(page, 'getAddress', id, 'ethereum');
+  await fails(page, 'INVALID_PATH', 'sign', id, digest(2), { path: 'm/x' });
+
+  const v = await ok(page, 'verifyAuditLog');
+  assert.equal(v.ok, true);
+  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const ops = lines.map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}`);
+  for (const want of ['vault:create:ok', 'key:create:ok', 'lifecycle:read:ok', 'key:sign:ok', 'key:verify:ok', 'key:address:ok', 'key:sign:INVALID_PATH']) {
+    assert.ok(ops.includes(want), `audit has ${want}: ${ops.join(', ')}`);
+  }
+  const odd = lines.filter((e: any) => !(e.principalId === 'owner' && typeof e.sessionId === 'string' && typeof e.mac === 'string'));
+  assert.deepEqual(odd, [], 'every entry: owner, session, MAC');
+  assert.deepEqual(lines.map((e: any) => e.seq), lines.map((_: unknown, i: number) => i), 'consecutive seq');
+  const dump = JSON.stringify(lines);
+  for (const w of ['abandon', SEED.toString('hex').slice(0, 32), PASS]) assert.ok(!dump.includes(w), 'no secret in the audit log');
+
+  const report = await ok(page, 'auditReport', {});
+  assert.equal(report.integrity.ok, true);
+  assert.ok(report.totalEvents >= lines.length, JSON.stringify(report));
+  assert.equal(report.byOperation['key:sign'].failure, 1);
+  assert.equal(report.byOperation['key:sign'].success, 1);
+  const lr = await ok(page, 'lifecycleReport');
+  assert.equal(lr.totalKeys, 1);
+  assert.equal(lr.activeKeys, 1);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('RBAC through the Keystore: a signer may sign but not delete, export or read the audit log; denials are audited', async () => {
+  const { page } = await tab();
+  const name = uniq();
+  await open(page, { name, fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const id = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
+  await ok(page, 'addPrincipal', { id: 'bob', type: 'service', name: 'Bot', roles: ['signer'] });
+  await ok(page, 'addPrincipal', { id: 'ann', type: 'user', name: 'Auditor', roles: ['auditor'] });
+  await fails(page, 'ALREADY_EXISTS', 'addPrincipal', { id: 'bob', type: 'service', name: 'Bot', roles: ['signer'] });
+  await fails(page, 'INVALID_ARGUMENT', 'addPrincipal', { id: 'eve', type: 'user', name: 'Eve', roles: ['no-such-role'] });
+
+  await ok(page, 'lock');
+  await fails(page, 'NOT_FOUND', 'unlock', { passphrase: PASS }, { principalId: 'nobody' });
+  assert.equal(await page.evaluate(() => (window as any).vt.state()), 'locked', 'no session, no open vault');
+  await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'bob' });
+  await ok(page, 'sign', id, digest(1));
+  await ok(page, 'getAddress', id, 'ethereum');
+  await fails(page, 'PERMISSION_DENIED', 'removeKey', id, { proof: { passphrase: PASS } });
+  await fails(page, 'PERMISSION_DENIED', 'exportMnemonic', id, { passphrase: PASS });
+  await fails(page, 'PERMISSION_DENIED', 'rotateKey', id);
+  await fails(page, 'PERMISSION_DENIED', 'generate');
+  await fails(page, 'PERMISSION_DENIED', 'verifyAuditLog');
+  await fails(page, 'PERMISSION_DENIED', 'addPrincipal', { id: 'mal', type: 'user', name: 'M', roles: ['admin'] });
+
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'ann' });
+  await fails(page, 'PERMISSION_DENIED', 'sign', id, digest(2));
+  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const bob = lines.filter((e: any) => e.principalId === 'bob').map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}`);
+  for (const want of ['vault:unlock:ok', 'key:sign:ok', 'key:delete:PERMISSION_DENIED', 'key:export:PERMISSION_DENIED', 'key:rotate:PERMISSION_DENIED', 'audit:verify:PERMISSION_DENIED']) {
+    assert.ok(bob.includes(want), `audit has bob's ${want}: ${bob.join(', ')}`);
+  }
+  assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
+  assert.equal((await ok(page, 'lifecycleRecord', id)).usageCount, 1, 'the signer\'s use was counted');
+  await page.close();
+});
+
+test('sensitive permissions need a fresh verification: the unlock counts for uvWindowMs; then a proof (passphrase) or the passkey', async () => {
+  const { page } = await tab();
+  const name = uniq();
+  await open(page, { name, fakeClock: true, security: { uvWindowMs: 60_000 } });
+  await ok(page, 'create', { passphrase: PASS });
+  const a = (await ok(page, 'importKeys', [{ privateKey: 'hex:' + '01'.repeat(32) }, { privateKey: 'hex:' + '02'.repeat(32) }]));
+  await ok(page, 'removeKey', a[0].id); // inside the window opened by create
+  await advance(page, 61_000);
+  await fails(page, 'UV_REQUIRED', 'removeKey', a[1].id);
+  await fails(page, 'WRONG_PASSPHRASE', 'removeKey', a[1].id, { proof: { passphrase: 'not it at all' } });
+  await ok(page, 'sign', a[1].id, digest(1)); // not sensitive: no UV needed
+  await ok(page, 'removeKey', a[1].id, { proof: { passphrase: PASS }, reason: 'test' });
+
+  // Destroyed means gone from IndexedDB, with the allowed path in the history.
+  const secrets = await page.evaluate((nm) => (window as any).vt.rawAll(`vaultkey:${nm}`, 'secrets'), name);
+  assert.deepEqual(secrets, []);
+  const rec = await ok(page, 'lifecycleRecord', a[1].id);
+  assert.equal(rec.state, 'destroyed');
+  assert.deepEqual(rec.history.map((h: any) => h.to), ['created', 'active', 'deactivated', 'archived', 'destroyed']);
+  assert.ok(rec.history.slice(2).every((h: any) => h.reason === 'test' && h.actor === 'owner'));
+  await fails(page, 'KEY_DESTROYED', 'sign', a[1].id, digest(2));
+  await page.close();
+
+  // A passkey vault: past the window, the default verifyUser runs a WebAuthn assertion (UV) whose PRF must unwrap the vault.
+  const t2 = await tab({ passkey: true });
+  await open(t2.page, { name: uniq(), fakeClock: true, security: { uvWindowMs: 60_000 } });
+  await ok(t2.page, 'create', { passkey: true });
+  const [k] = await ok(t2.page, 'importKeys', [{ privateKey: 'hex:' + '03'.repeat(32) }]);
+  await advance(t2.page, 120_000);
+  assert.ok(!(await t2.page.evaluate(() => (window as any).vt.ks.session.verifiedAt > (window as any).vt.now - 60_000)));
+  await ok(t2.page, 'removeKey', k.id);
+  assert.equal((await ok(t2.page, 'lifecycleRecord', k.id)).state, 'destroyed');
+  await t2.page.close();
+});
+
+test('rotation: an HD key moves to the next account as <id>-v2; the old key verifies in its grace period, then is deactivated', async () => {
+  const { page } = await tab();
+  const id = await vault(page);
+  const sig0 = await ok(page, 'sign', id, digest(0));
+  const { oldKeyId, newKeyId } = await ok(page, 'rotateKey', id, { reason: 'yearly' });
+  assert.equal(oldKeyId, id);
+  assert.equal(newKeyId, `${id}-v2`);
+  // v2 is account 1 of the same seed (BIP-44: m/44'/60'/1'/0/0), checked with @scure/bip32.
+  const v2 = await ok(page, 'getAddress', newKeyId, 'ethereum');
+  assert.equal(v2.path, "m/44'/60'/1'/0/0");
+  assert.equal(v2.address.toLowerCase().slice(2), ethAddress("m/44'/60'/1'/0/0"));
+  const s2 = await ok(page, 'sign', newKeyId, digest(3));
+  assert.equal(s2.path, "m/44'/60'/1'/0/0");
+  assert.equal(await ok(page, 'exportMnemonic', newKeyId, { passphrase: PASS }), MNEMONIC);
+
+  await fails(page, 'KEY_ROTATED', 'sign', id, digest(1));
+  const sigHex = sig0.signature;
+  assert.equal(await ok(page, 'verify', id, digest(0), sigHex), true, 'grace period: old signatures still verify');
+  const old = await ok(page, 'lifecycleRecord', id);
+  assert.equal(old.state, 'rotating');
+  assert.equal(old.successor, newKeyId);
+  const ev = (await events(page)).filter((e) => e.type === 'rotated');
+  assert.equal(ev.length, 1);
+  assert.equal(ev[0].newKeyId, newKeyId);
+
+  await advance(page, 91 * DAY); // default policy: 90-day grace
+  await ok(page, 'runLifecycle');
+  await fails(page, 'SESSION_EXPIRED', 'lifecycleRecord', id); // sessions last 30 minutes
+  await ok(page, 'unlock', { passphrase: PASS });
+  assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'deactivated');
+  await fails(page, 'KEY_DEACTIVATED', 'verify', id, digest(0), sigHex);
+  await ok(page, 'sign', newKeyId, digest(4));
+
+  // An imported key is replaced by a new random key on the same curve.
+  const [imp] = await ok(page, 'importKeys', [{ privateKey: 'hex:' + '05'.repeat(32), curve: 'ed25519' }]);
+  const r = await ok(page, 'rotateKey', imp.id);
+  const keys = await ok(page, 'keys');
+  const nk = keys.find((k: any) => k.id === r.newKeyId);
+  assert.equal(nk.curve, 'ed25519');
+  assert.notDeepEqual(nk.publicKey, imp.publicKey);
+  await page.close();
+});
+
+test('emergency rotation: old key Compromised at once, no grace; the HD successor has a fresh mnemonic', async () => {
+  const { page } = await tab();
+  const id = await vault(page);
+  const r = await ok(page, 'emergencyRotate', id, { reason: 'phrase photographed' });
+  assert.equal(r.newKeyId, `${id}-v2`);
+  const old = await ok(page, 'lifecycleRecord', id);
+  assert.equal(old.state, 'compromised');
+  assert.equal(old.graceEndsAt, null);
+  await fails(page, 'KEY_COMPROMISED', 'sign', id, digest(1));
+  await fails(page, 'KEY_COMPROMISED', 'verify', id, digest(1), 'hex:' + '00'.repeat(64));
+  const fresh = await ok(page, 'exportMnemonic', r.newKeyId, { passphrase: PASS });
+  assert.notEqual(fresh, MNEMONIC);
+  assert.equal(fresh.split(' ').length, 12, 'same strength as the old phrase');
+  const addr = await ok(page, 'getAddress', r.newKeyId, 'ethereum');
+  assert.notEqual(addr.address.toLowerCase().slice(2), ethAddress("m/44'/60'/1'/0/0"), 'not derived from the leaked seed');
+  assert.equal((await ok(page, 'lifecycleRecord', r.newKeyId)).meta.freshSecret, true);
+  await page.close();
+});
+
+test('policies on a timeline: high-security auto-rotates at 90 days; default warns, then expires at 730 days (signing -> KEY_EXPIRED)', async () => {
+  const { page } = await tab();
+  await open(page, { name: uniq(), fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const hs = (await ok(page, 'generate', { policy: 'high-security' })).id;
+  const df = (await ok(page, 'generate')).id;
+  await fails(page, 'UNKNOWN_POLICY', 'generate', { policy: 'nope' });
+  assert.equal((await ok(page, 'keys')).length, 2, 'a key refused for its policy is not left behind');
+
+  await advance(page, 80 * DAY);
+  await ok(page, 'runLifecycle');
+  await ok(page, 'unlock', { passphrase: PASS }); // a new session: the old one expired with the clock
+  let ev = await events(page);
+  assert.ok(ev.some((e) => e.type === 'warning' && e.keyId === hs && e.kind === 'rotation'), 'rotation warning inside warningDays');
+  await advance(page, 11 * DAY); // day 91
+  await ok(page, 'runLifecycle');
+  await ok(page, 'unlock', { passphrase: PASS });
+  ev = await events(page);
+  const rot = ev.filter((e) => e.type === 'rotated' && e.keyId === hs);
+  assert.equal(rot.length, 1, 'auto-rotated once');
+  assert.equal((await ok(page, 'lifecycleRecord', `${hs}-v2`)).state, 'active');
+  assert.equal((await ok(page, 'lifecycleRecord', df)).state, 'active', 'default policy does not auto-rotate');
+
+  await advance(page, 640 * DAY); // day 731
+  await ok(page, 'unlock', { passphrase: PASS });
+  await fails(page, 'KEY_EXPIRED', 'sign', df, digest(1));
+  await ok(page, 'runLifecycle');
+  assert.equal((await ok(page, 'lifecycleRecord', df)).state, 'expired');
+  const report = await ok(page, 'lifecycleReport');
+  assert.ok(report.expired.includes(df));
+  // Scheduler changes are audited under their system actor.
+  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  assert.ok(lines.some((e: any) => e.operation === 'lifecycle:transition' && e.keyId === df && e.metadata.to === 'expired' && e.principalId.startsWith('system:')));
+  await page.close();
+});
+
+test('compromise detector: rapid use (made critical) suspends the key and ends the session; failed verifications and manual reports raise events', async () => {
+  const { page } = await tab();
+  const id = await vault(page, { lifecycle: { detector: { usagePerMinute: 3, usagePerHour: 100, allowedHours: null, severities: { 'rapid-usage': 'critical' } } } });
+  for (let i = 0; i < 3; i++) await ok(page, 'sign', id, digest(i));
+  await ok(page, 'sign', id, digest(3)); // the 4th use inside a minute: critical -> suspend -> lock
+  await page.waitForFunction(() => (window as any).vt.state() === 'locked');
+  let ev = await events(page);
+  const crit = ev.find((e) => e.type === 'critical');
+  assert.equal(crit.indicator, 'rapid-usage');
+  assert.equal(crit.action, 'suspended');
+  assert.ok(ev.some((e) => e.type === 'lock' && e.reason === 'compromise'));
+  await ok(page, 'unlock', { passphrase: PASS });
+  await fails(page, 'KEY_SUSPENDED', 'sign', id, digest(9));
+  await ok(page, 'resumeKey', id, { reason: 'investigated' });
+  await advance(page, 120_000);
+  await ok(page, 'sign', id, digest(10));
+  const events1 = await ok(page, 'compromiseEvents', id);
+  assert.equal(events1.length, 1);
+  await ok(page, 'acknowledgeCompromise', events1[0].id);
+  assert.equal((await ok(page, 'compromiseEvents', id))[0].acknowledged.by, 'owner');
+
+  for (let i = 0; i < 5; i++) assert.equal(await ok(page, 'verify', id, digest(i), 'hex:' + '11'.repeat(64)), false);
+  ev = await events(page);
+  assert.ok(ev.some((e) => e.type === 'compromise-indicator' && e.indicator === 'failed-verifications' && e.severity === 'high'));
+
+  await ok(page, 'reportCompromise', id, { severity: 'critical', details: 'seen on a paste site', indicator: 'key-leakage' });
+  await page.waitForFunction(() => (window as any).vt.state() === 'locked');
+  await ok(page, 'unlock', { passphrase: PASS });
+  assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'suspended');
+  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  assert.ok(lines.some((e: any) => e.operation === 'security:compromise-indicator' && e.metadata.indicator === 'key-leakage'));
+  assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
+  await page.close();
+});
+
+test('two tabs on one vault: a due rotation happens exactly once; both tabs hear the event', async () => {
+  const ctx = await browser.newContext();
+  const name = uniq();
+  const a = await tab({ ctx });
+  await open(a.page, { name, fakeClock: true });
+  await ok(a.page, 'create', { passphrase: PASS });
+  const id = (await ok(a.page, 'generate', { policy: 'high-security' })).id;
+  const b = await tab({ ctx });
+  await open(b.page, { name, fakeClock: true });
+  await ok(b.page, 'unlock', { passphrase: PASS });
+  await advance(a.page, 91 * DAY);
+  await advance(b.page, 91 * DAY);
+  await Promise.all([ok(a.page, 'runLifecycle'), ok(b.page, 'runLifecycle')]);
+  await ok(a.page, 'runLifecycle');
+  await ok(b.page, 'runLifecycle');
+  const keys = (await ok(a.page, 'keys')).map((k: any) => k.id).sort();
+  assert.deepEqual(keys, [id, `${id}-v2`].sort(), 'one successor, no v3');
+  const evA = (await events(a.page)).filter((e) => e.type === 'rotated');
+  const evB = (await events(b.page)).filter((e) => e.type === 'rotated');
+  assert.equal(evA.length + evB.length, 2, 'one rotation, heard by both tabs');
+  assert.equal([...evA, ...evB].filter((e) => e.remote).length, 1);
+  await ctx.close();
+});
+
+test('audit tampering through IndexedDB is found at the edited entry, by verifyAuditLog and at the next unlock', async () => {
+  const { page } = await tab();
+  const name = uniq();
+  await open(page, { name, fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const id = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
+  for (let i = 0; i < 3; i++) await ok(page, 'sign', id, digest(i));
+  const entries = await page.evaluate((nm) => (window as any).vt.rawAll(`vaultkey-audit:${nm}`, 'entries'), name);
+  const victim = entries.find((e: any) => e.operation === 'key:sign');
+  await page.evaluate(([nm, e]) => (window as any).vt.rawPut(`vaultkey-audit:${nm}`, 'entries', { ...e, success: false }), [name, victim] as const);
+  const v = await ok(page, 'verifyAuditLog');
+  assert.equal(v.ok, false);
+  assert.equal(v.seq, victim.seq);
+  assert.equal(v.reason, 'MAC_MISMATCH');
+  // The next unlock walks the chain and tells the app.
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS });
+  const t = (await events(page)).filter((e) => e.type === 'audit-tampered');
+  assert.equal(t.length, 1);
+  assert.equal(t[0].seq, victim.seq);
+  await page.close();
+});
