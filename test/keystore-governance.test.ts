@@ -386,3 +386,45 @@ test('audit tampering through IndexedDB is found at the edited entry, by verifyA
   assert.equal(t[0].seq, victim.seq);
   await page.close();
 });
+
+test('permission matrix through the Keystore: every default role × every guarded operation', async () => {
+  // Written out from docs/security.md's tables, independently of src/security/rbac.ts.
+  const GRANTS: Record<string, string[]> = {
+    admin: ['key:create', 'key:read', 'key:sign', 'key:rotate', 'key:delete', 'key:export', 'policy:manage', 'audit:read', 'audit:export'],
+    operator: ['key:create', 'key:read', 'key:sign', 'key:rotate'],
+    auditor: ['key:read', 'audit:read', 'audit:export'],
+    signer: ['key:read', 'key:sign'],
+  };
+  const { page } = await tab();
+  await open(page, { name: uniq(), fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  for (const role of Object.keys(GRANTS)) await ok(page, 'addPrincipal', { id: `p-${role}`, type: 'user', name: role, roles: [role] });
+  for (const role of Object.keys(GRANTS)) {
+    await ok(page, 'unlock', { passphrase: PASS }); // owner: fresh keys for this role's destructive calls
+    const hd = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
+    const [k1, k2] = (await ok(page, 'importKeys', [{ privateKey: 'hex:' + '07'.repeat(32) }, { privateKey: 'hex:' + '08'.repeat(32) }])).map((k: any) => k.id);
+    await ok(page, 'unlock', { passphrase: PASS }, { principalId: `p-${role}` });
+    const OPS: [string, string, unknown[]][] = [
+      ['key:create', 'generate', []],
+      ['key:read', 'getAddress', [hd, 'ethereum']],
+      ['key:read', 'deriveXpub', [hd, "m/44'/60'/0'"]],
+      ['key:read', 'lifecycleRecord', [hd]],
+      ['key:sign', 'sign', [hd, digest(1)]],
+      ['key:sign', 'signMessage', [hd, 'hello']],
+      ['key:rotate', 'rotateKey', [k1]],
+      ['key:rotate', 'suspendKey', [hd]],
+      ['key:delete', 'removeKey', [k2]],
+      ['key:export', 'exportMnemonic', [hd, { passphrase: PASS }]],
+      ['policy:manage', 'addPrincipal', [{ id: `x-${role}`, type: 'user', name: 'x', roles: ['signer'] }]],
+      ['audit:read', 'verifyAuditLog', []],
+      ['audit:export', 'exportAuditLog', []],
+    ];
+    for (const [perm, method, args] of OPS) {
+      const r = await call(page, method, ...args);
+      const allowed = GRANTS[role]!.includes(perm);
+      if (allowed) assert.ok(r.ok, `${role} may ${method}: ${!r.ok ? r.code : ''}`);
+      else assert.equal(!r.ok && r.code, 'PERMISSION_DENIED', `${role} may not ${method}`);
+    }
+  }
+  await page.close();
+});
