@@ -14,7 +14,7 @@
 // AES-GCM per NIST SP 800-38D: 96-bit IVs from the CSPRNG, fresh for every
 // encryption (§8.2.2, random construction; a vault makes far fewer than the
 // 2^32 encryptions that construction allows under one key), 128-bit tags.
-import { argon2id } from 'hash-wasm';
+import { argon2id } from '../core/argon2.js';
 import { VaultkeyError } from '../errors.js';
 import {
   ARGON2_DEFAULT, PASSKEY_HKDF_INFO, PBKDF2_MIN_ITERATIONS, randomBytes, secretAad, methodAad,
@@ -85,9 +85,9 @@ export async function passphraseKek(pw: Uint8Array, kdf: KdfParams): Promise<Cry
       return await subtle().deriveKey({ name: 'PBKDF2', hash: 'SHA-512', salt: buf(kdf.salt), iterations: kdf.iterations },
         base, AES, false, ['wrapKey', 'unwrapKey']);
     }
-    const raw = await argon2id({
-      password: pw, salt: kdf.salt, iterations: kdf.t, memorySize: kdf.m, parallelism: kdf.p, hashLength: 32, outputType: 'binary',
-    });
+    // vaultkey's Argon2id (src/core/argon2.ts, RFC 9106 KAT in test/argon2.test.ts): same output as
+    // hash-wasm's, which earlier releases used, so stored records open unchanged.
+    const raw = await argon2id(pw, kdf.salt, { t: kdf.t, m: kdf.m, p: kdf.p, dkLen: 32 });
     try {
       return await subtle().importKey('raw', buf(raw), AES, false, ['wrapKey', 'unwrapKey']);
     } finally {
