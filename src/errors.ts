@@ -57,6 +57,14 @@ export type VaultkeyErrorCode =
   | 'MFA_REQUIRED'
   | 'CONFLICT'
   | 'ROTATION_FAILED'
+  | 'UNSUPPORTED_VERSION'
+  | 'INVALID_BACKUP'
+  | 'INVALID_SHARE'
+  | 'MIXED_SHARE_SETS'
+  | 'DUPLICATE_SHARE'
+  | 'INSUFFICIENT_SHARES'
+  | 'SHARE_MISMATCH'
+  | 'INVALID_KEYSTORE'
   | (string & {});
 
 export class VaultkeyError extends Error {

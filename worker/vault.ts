@@ -155,6 +155,7 @@ function need(): Session {
 
 function wipeSession(): void {
   clearTimeout(idleTimer);
+  fresh = null;
   const s = session;
   session = null;
   if (!s) return;
@@ -172,6 +173,19 @@ function startSession(dek: CryptoKey): void {
   wipeSession();
   session = { dek, seeds: new Map(), roots: new Map(), privs: new Map() };
   touch();
+}
+
+// ---- fresh verification for exports ----
+
+const FRESH_MS = 60_000;
+let fresh: { dek: CryptoKey; until: number } | null = null;
+
+/** The DEK unwrapped by the last checkProof, once, within FRESH_MS; else LOCKED-like refusal. */
+function consumeFresh(): CryptoKey {
+  const f = fresh;
+  fresh = null;
+  if (!f || Date.now() > f.until) throw new VaultkeyError('UV_REQUIRED', 'this export needs a fresh verification (passphrase or passkey)');
+  return f.dek;
 }
 
 // ---- throttle (retry back-off) ----
@@ -832,9 +846,13 @@ export const vaultService = {
     });
   },
 
-  /** Fresh verification (passphrase again, or a new passkey PRF output); throws if wrong. */
+  /**
+   * Fresh verification (passphrase again, or a new passkey PRF output); throws
+   * if wrong. It also arms one export (exportMnemonic / exportSlip39 without a
+   * proof) for FRESH_MS, so one user gesture is asked for once.
+   */
   async checkProof(proof: Proof): Promise<void> {
-    await verify(proof);
+    fresh = { dek: await verify(proof), until: Date.now() + FRESH_MS };
   },
 
   /** Signs a 32-byte digest (secp256k1: ECDSA RFC 6979, low-S) or a message (ed25519: RFC 8032). */
@@ -976,9 +994,9 @@ export const vaultService = {
    * The mnemonic of an HD key, after fresh verification: the proof re-derives
    * a KEK and unwraps the DEK from disk again, whatever the lock state.
    */
-  async exportMnemonic(keyId: string, proof: Proof): Promise<string> {
+  async exportMnemonic(keyId: string, proof?: Proof): Promise<string> {
     checkKeyId(keyId);
-    const dek = await verify(proof);
+    const dek = proof === undefined ? consumeFresh() : await verify(proof);
     const raw = (await (await db()).get(STORES.secrets, `${keyId}#mnemonic`)) as SecretRecord | undefined;
     if (!raw) throw new VaultkeyError('NOT_FOUND', 'this key has no mnemonic in the vault');
     const bytes = await decryptSecret(dek, raw, 'mnemonic');
@@ -999,3 +1017,13 @@ export const vaultService = {
 };
 
 export type VaultService = typeof vaultService;
+
+/**
+ * For worker/backup.ts only (same worker, same vault): the pieces it needs to
+ * read and write secrets without a second copy of the record logic.
+ */
+export const vaultInternals = {
+  need, db, exclusive, write, secretRecord, sealSecret, importedOf, seedOf, checkKeyId, deleteKey, notifyChange, storeKeys, consumeFresh,
+  vaultId: async () => ((await (await db()).get(STORES.meta, 'vault')) as MetaRecord | undefined)?.vaultId ?? null,
+  STRICT,
+};

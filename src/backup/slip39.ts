@@ -234,8 +234,10 @@ function checkPassphrase(p: unknown): string {
  */
 export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOptions = {}): string[][] {
   if (!(masterSecret instanceof Uint8Array)) throw new VaultkeyError('INVALID_ARGUMENT', 'master secret must be a Uint8Array');
-  if (masterSecret.length < 16 || masterSecret.length % 2 !== 0 || masterSecret.length > 32) {
-    throw new VaultkeyError('INVALID_LENGTH', 'master secret must be 16 to 32 bytes, an even number');
+  // §Master secret: at least 128 bits, a multiple of 16 bits. Capped at 512 bits, a BIP-39 seed
+  // (Trezor devices take 128 or 256 bits only; longer secrets recover with software such as this one).
+  if (masterSecret.length < 16 || masterSecret.length % 2 !== 0 || masterSecret.length > 64) {
+    throw new VaultkeyError('INVALID_LENGTH', 'master secret must be 16 to 64 bytes, an even number');
   }
   const groups = options.groups ?? [{ threshold: 1, count: 1 }];
   const gt = options.groupThreshold ?? 1;

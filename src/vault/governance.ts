@@ -22,7 +22,7 @@ import { IdbLifecycleStore } from '../lifecycle/idb-store.js';
 import { LifecycleScheduler, SchedulerErrorEvent } from '../lifecycle/scheduler.js';
 import { CompromiseDetector, DetectorEvent, type DetectorConfig } from '../lifecycle/detector.js';
 import { PolicyRegistry, type LifecyclePolicy } from '../lifecycle/policy.js';
-import type { KeyKind } from '../lifecycle/states.js';
+import { isKeyState, type KeyKind, type LifecycleRecord } from '../lifecycle/states.js';
 
 export interface SecurityOptions {
   /**
@@ -262,6 +262,40 @@ export class Governance {
     }
   }
 
+  /**
+   * Lifecycle records and policies that came with a restored backup. Records
+   * are checked field by field (a backup is the user's own, but a record must
+   * not break the manager); a key's state travels with it, so restoring never
+   * launders a Compromised key. Keys with no usable record start Active.
+   */
+  async adopt(keyIds: string[], records: unknown[], policies: unknown[], info: (id: string) => { kind: KeyKind; algorithm: string }): Promise<void> {
+    for (const p of policies) {
+      const name = (p as LifecyclePolicy)?.name;
+      if (typeof name === 'string' && !this.policies.has(name)) {
+        try {
+          this.policies.register(p as LifecyclePolicy);
+        } catch {
+          // An invalid policy is ignored; its keys fall back to the default policy below.
+        }
+      }
+    }
+    const writes: LifecycleRecord[] = [];
+    for (const id of keyIds) {
+      const r = records.find((x) => (x as LifecycleRecord)?.keyId === id) as LifecycleRecord | undefined;
+      const existing = await this.lifecycle.store.get(id);
+      const revision = (existing?.revision ?? 0) + 1;
+      if (r && recordOk(r) && r.state !== 'destroyed') {
+        writes.push({ ...structuredClone(r), policy: this.policies.has(r.policy) ? r.policy : this.defaultPolicy, revision });
+      } else if (existing) {
+        continue;
+      } else {
+        const i = info(id);
+        await this.track(id, i.kind, { algorithm: i.algorithm, meta: { restored: true } });
+      }
+    }
+    if (writes.length) await this.lifecycle.store.commit(writes);
+  }
+
   readonly #onLifecycle = (e: Event): void => {
     const d = (e as LifecycleEvent).detail;
     this.#target.dispatchEvent(new LifecycleEvent(d));
@@ -311,3 +345,19 @@ export class Governance {
 }
 
 export type { LifecycleEventDetail };
+
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const numOrNull = (v: unknown) => v === null || num(v);
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+
+/** The shape LifecycleManager relies on (states.ts LifecycleRecord). */
+function recordOk(r: LifecycleRecord): boolean {
+  return typeof r === 'object' && r !== null && typeof r.keyId === 'string' && typeof r.baseId === 'string' && Number.isSafeInteger(r.version) && r.version >= 1
+    && ['hd', 'imported', 'hardware'].includes(r.kind) && strOrNull(r.algorithm) && strOrNull(r.fingerprint) && typeof r.policy === 'string'
+    && isKeyState(r.state) && num(r.createdAt) && numOrNull(r.activatedAt) && numOrNull(r.rotationDueAt) && numOrNull(r.expiresAt)
+    && numOrNull(r.graceEndsAt) && Number.isSafeInteger(r.usageCount) && numOrNull(r.lastUsedAt) && strOrNull(r.predecessor) && strOrNull(r.successor)
+    && (r.rotationTrigger === null || ['interval', 'usage', 'security-event', 'manual'].includes(r.rotationTrigger))
+    && Array.isArray(r.notices) && r.notices.every((n) => typeof n === 'string') && typeof r.meta === 'object' && r.meta !== null
+    && Array.isArray(r.history) && r.history.every((h) => h && typeof h === 'object' && isKeyState(h.to) && (h.from === null || isKeyState(h.from))
+      && typeof h.actor === 'string' && typeof h.reason === 'string' && num(h.at));
+}

@@ -29,11 +29,15 @@ import type { LifecycleReport } from '../lifecycle/manager.js';
 import type { CompromiseEvent, Indicator, Severity } from '../lifecycle/detector.js';
 import type { LifecyclePolicy } from '../lifecycle/policy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { BackupSecret, BackupService, RestoreOptions, RestoreResult } from '../../worker/backup.js';
+import type { BackupSummary } from '../backup/file.js';
+import type { KdfParams as BackupKdfParams } from '../backup/format.js';
+import type { SplitOptions as Slip39SplitOptions } from '../backup/slip39.js';
 
 void installed;
 
 export type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultState, VaultStatus, KdfChoice, KeyInfo, MethodInfo, KeyCurve, PasskeyOptions };
-export type { SecurityOptions, LifecycleOptions };
+export type { SecurityOptions, LifecycleOptions, BackupSecret, RestoreOptions, BackupSummary, BackupKdfParams, Slip39SplitOptions };
 
 export interface KeystoreOptions {
   /** Vault name (one IndexedDB database per name): 1-64 of [A-Za-z0-9_.-]. Default 'default'. */
@@ -83,6 +87,13 @@ export interface CreateOptions {
  * `remote.vault` itself: that would ask for it by value).
  */
 const vaultOf = (r: Remote<WorkerApi>) => r.vault as unknown as Remote<VaultService>;
+const backupOf = (r: Remote<WorkerApi>) => r.backup as unknown as Remote<BackupService>;
+
+/** A progress callback crosses to the worker as a comlink proxy. */
+const progress = (f: ((x: number) => void) | undefined) => {
+  if (f !== undefined && typeof f !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
+  return f ? proxy(f) : undefined;
+};
 
 type Msg = { vault: string; from: string; type: 'lock' | 'unlock' | 'change' };
 
@@ -495,10 +506,112 @@ export class Keystore extends EventTarget {
   async exportMnemonic(keyId: string, proof: UnlockProof): Promise<string> {
     const v = vaultOf(await this.#remote());
     const g = this.#governance();
-    // The proof is checked twice on purpose: once to open the UV window, once
-    // by the export itself, which unwraps the DEK from disk again.
+    // The proof opens the UV window and arms exactly one export in the worker,
+    // which unwrapped the DEK from disk again for it (one user gesture).
     await this.reverify(proof);
-    return g.run({ permission: 'key:export', keyId: checkId(keyId) }, async () => v.exportMnemonic(keyId, await this.#proof(v, proof)));
+    return g.run({ permission: 'key:export', keyId: checkId(keyId) }, async () => v.exportMnemonic(keyId));
+  }
+
+  // ---- backup and recovery (docs/backup.md) ----
+
+  /**
+   * An encrypted backup file of the vault's keys (or `keyIds`): AES-256-GCM
+   * under Argon2id(passphrase) (t=3, m=64 MiB, p=1 unless `kdf`), with the keys'
+   * lifecycle records, the policies and the account indices. Sensitive (key:backup).
+   */
+  async backup(o: { passphrase: string; keyIds?: string[]; kdf?: BackupKdfParams; onProgress?: (f: number) => void } & FreshProof): Promise<Uint8Array> {
+    if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'backup needs { passphrase }');
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:backup', operation: 'key:backup', metadata: { keys: Array.isArray(o.keyIds) ? o.keyIds.length : 'all' } }, async () =>
+      backupOf(await this.#remote()).exportBackup({ passphrase: o.passphrase }, {
+        ...(o.keyIds !== undefined ? { keyIds: o.keyIds } : {}), ...(o.kdf !== undefined ? { kdf: o.kdf } : {}),
+        lifecycle: await g.lifecycle.list(), policies: g.policies.list().map((p) => ({ ...p })),
+      }, progress(o.onProgress)));
+  }
+
+  /**
+   * A backup for custodians: the file is encrypted under a random 256-bit key
+   * that only exists as `shares` binary Shamir shares, any `threshold` of which
+   * recover it (restoreBackup(file, { shares })). Sensitive (key:backup).
+   */
+  async backupToShares(o: { threshold: number; shares: number; keyIds?: string[]; onProgress?: (f: number) => void } & FreshProof): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
+    if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'backupToShares needs { threshold, shares }');
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:backup', operation: 'key:backup-shares', metadata: { threshold: Number(o.threshold) | 0, count: Number(o.shares) | 0 } }, async () => {
+      return backupOf(await this.#remote()).exportBackupWithShares({ threshold: o.threshold, shares: o.shares }, {
+        ...(o.keyIds !== undefined ? { keyIds: o.keyIds } : {}), lifecycle: await g.lifecycle.list(), policies: g.policies.list().map((p) => ({ ...p })),
+      }, progress(o.onProgress));
+    });
+  }
+
+  /** Opens a backup file and lists what it holds (no secret returned, nothing written). Needs no unlocked vault. */
+  async verifyBackup(file: Uint8Array, secret: BackupSecret, o: { onProgress?: (f: number) => void } = {}): Promise<BackupSummary> {
+    return backupOf(await this.#remote()).verifyBackup(file, secret, progress(o?.onProgress));
+  }
+
+  /**
+   * Restores keys from a backup file: `conflict` 'fail' (default) / 'skip' /
+   * 'overwrite', `keyIds` to pick, `partial` to write the keys that pass even
+   * if others fail. All chosen keys are written in one transaction; their
+   * lifecycle records follow (a failure there undoes the vault write).
+   * Returns the per-key result. Sensitive (key:restore).
+   */
+  async restoreBackup(file: Uint8Array, secret: BackupSecret, o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {}): Promise<Omit<RestoreResult, 'token' | 'lifecycle' | 'policies'>> {
+    await this.#fresh(o);
+    const g = this.#governance();
+    return g.run({ permission: 'key:restore', operation: 'key:restore', metadata: { conflict: String(o?.conflict ?? 'fail').slice(0, 16) } }, async () => {
+      const b = backupOf(await this.#remote());
+      const { proof: _p, onProgress, ...opts } = o ?? {};
+      const r = await b.restoreBackup(file, secret, opts, progress(onProgress));
+      if (r.committed && r.token) {
+        try {
+          const keys = await this.keys();
+          await g.adopt(r.restored, r.lifecycle, r.policies, (id) => {
+            const k = keys.find((x) => x.id === id);
+            return { kind: k?.type === 'imported' ? 'imported' : 'hd', algorithm: k?.type === 'imported' ? k.curve ?? 'secp256k1' : 'bip32' };
+          });
+        } catch (e) {
+          await b.undoRestore(r.token);
+          throw e;
+        }
+        await b.finishRestore(r.token);
+      }
+      return { committed: r.committed, restored: r.restored, skipped: r.skipped, failed: r.failed };
+    });
+  }
+
+  /** SLIP-0039 mnemonic shares of an HD key's seed. Needs a fresh proof every time, like exportMnemonic (key:export). */
+  async exportSlip39(keyId: string, proof: UnlockProof, o: Slip39SplitOptions = {}): Promise<string[][]> {
+    await this.reverify(proof);
+    return this.#governance().run({ permission: 'key:export', operation: 'key:export-slip39', keyId: checkId(keyId) },
+      async () => backupOf(await this.#remote()).exportSlip39(keyId, o));
+  }
+
+  /** Recovers an HD key from SLIP-0039 shares (key:create). */
+  async importSlip39(mnemonics: string[], o: { passphrase?: string; label?: string; policy?: string } = {}): Promise<KeyInfo> {
+    return this.#governance().run({ permission: 'key:create', operation: 'key:import-slip39' }, async () => {
+      const info = await backupOf(await this.#remote()).importSlip39(mnemonics, { passphrase: o?.passphrase, label: o?.label });
+      return (await this.#tracked([info], o?.policy))[0]!;
+    });
+  }
+
+  /** Imports an Ethereum keystore v3 JSON (geth, ethers, MetaMask) (key:create). */
+  async importKeystoreV3(json: string | object, password: string, o: { label?: string; policy?: string } = {}): Promise<KeyInfo & { address: string }> {
+    return this.#governance().run({ permission: 'key:create', operation: 'key:import-keystore-v3' }, async () => {
+      const info = await backupOf(await this.#remote()).importKeystoreV3(json, password, { label: o?.label });
+      await this.#tracked([info], o?.policy);
+      return info;
+    });
+  }
+
+  /** Exports a secp256k1 key (imported, or an HD key at `path`) as keystore v3 JSON under `password`. Sensitive (key:export). */
+  async exportKeystoreV3(keyId: string, password: string, o: { path?: string; kdf?: 'scrypt' | 'pbkdf2'; scrypt?: { n: number; r: number; p: number }; pbkdf2?: { c: number } } & FreshProof = {}): Promise<string> {
+    await this.#fresh(o);
+    const { proof: _p, ...opts } = o ?? {};
+    return this.#governance().run({ permission: 'key:export', operation: 'key:export-keystore-v3', keyId: checkId(keyId) },
+      async () => backupOf(await this.#remote()).exportKeystoreV3(keyId, password, opts));
   }
 
   // ---- lifecycle (docs/lifecycle.md) ----

@@ -1,0 +1,312 @@
+// Ethereum keystore v3 JSON: the Web3 Secret Storage Definition
+// (ethereum.org, "Web3 secret storage definition"), as written by geth,
+// MetaMask, MyEtherWallet and ethers.
+//
+//   DK   = scrypt(password, salt, n, r, p, 32) | PBKDF2-HMAC-SHA256(password, salt, c, 32)
+//   MAC  = keccak256(DK[16..32] || ciphertext)            checked before decrypting
+//   key  = AES-128-CTR(DK[0..16], iv) over the ciphertext (a 32-byte secp256k1 key)
+//
+// scrypt comes from @noble/hashes, PBKDF2 and AES-CTR from WebCrypto.
+// KDF parameters are bounded before the KDF runs, so a hostile file cannot
+// make us allocate gigabytes or spin for minutes. The address is derived
+// with vaultkey's own secp256k1 and compared with the file's, if present.
+//
+// Passwords: geth (the reference) feeds the password's UTF-8 bytes as typed;
+// ethers v6 normalises to NFKC first. We encrypt like geth and, when the two
+// spellings differ, decrypt by trying the bytes as typed and then NFKC, so
+// files from either open.
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { scryptAsync } from '@noble/hashes/scrypt.js';
+import { VaultkeyError } from '../errors.js';
+import { init } from '../core/wasm.js';
+import { secp256k1 } from '../core/secp256k1.js';
+import { toChecksumAddress } from '../hd/addresses.js';
+import { bytesEqual, subtle, toHex } from '../security/canonical.js';
+
+/** geth's "standard" scrypt parameters (accounts/keystore: StandardScryptN/P). */
+export const KEYSTORE_SCRYPT_DEFAULT = Object.freeze({ n: 262144, r: 8, p: 1 });
+/** PBKDF2 iterations when the caller picks pbkdf2 without a count (the spec's test vector uses 262144). */
+export const KEYSTORE_PBKDF2_DEFAULT = Object.freeze({ c: 262144 });
+
+/**
+ * Upper bounds on what a keystore may ask of us. scrypt needs 128·n·r bytes
+ * and n·r·p units of work: the memory cap is noble's own 1 GiB limit, the
+ * work cap is 8× geth's standard (2^18·8·1), a few seconds.
+ */
+export const KEYSTORE_BOUNDS = Object.freeze({
+  scryptNMax: 2 ** 20, scryptRMax: 16, scryptPMax: 16,
+  scryptMemMax: 2 ** 30, scryptWorkMax: 2 ** 24,
+  pbkdf2CMax: 10_000_000,
+});
+
+const MAX_JSON_CHARS = 64 * 1024;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type Kdf = { kdf: 'scrypt'; n: number; r: number; p: number; salt: Uint8Array } | { kdf: 'pbkdf2'; c: number; salt: Uint8Array };
+
+export interface KeystoreV3EncryptOptions {
+  /** Default 'scrypt'. */
+  kdf?: 'scrypt' | 'pbkdf2';
+  /** Default { n: 262144, r: 8, p: 1 } (geth standard). n a power of two in [2, 2^20]. */
+  scrypt?: { n: number; r: number; p: number };
+  /** Default { c: 262144 }. */
+  pbkdf2?: { c: number };
+  /** Default a random UUID v4. */
+  uuid?: string;
+  /** Default 32 random bytes; 16..64 bytes. */
+  salt?: Uint8Array;
+  /** Default 16 random bytes. */
+  iv?: Uint8Array;
+}
+
+export interface KeystoreV3Account {
+  privateKey: Uint8Array;
+  /** EIP-55 checksummed 0x address. */
+  address: string;
+}
+
+const bad = (message: string) => new VaultkeyError('INVALID_KEYSTORE', message);
+const unsupported = (message: string) => new VaultkeyError('UNSUPPORTED', message);
+const isInt = (v: unknown, lo: number, hi: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const buf = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
+
+/** Hex field of `len` bytes (or `min..max`); either case, optional 0x, as writers differ. */
+function hexField(v: unknown, name: string, min: number, max = min): Uint8Array {
+  if (typeof v !== 'string') throw bad(`${name} must be a hex string`);
+  const s = v.startsWith('0x') || v.startsWith('0X') ? v.slice(2) : v;
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s) || s.length / 2 < min || s.length / 2 > max) {
+    throw bad(min === max ? `${name} must be ${min} bytes of hex` : `${name} must be ${min} to ${max} bytes of hex`);
+  }
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/**
+ * Checks scrypt/PBKDF2 parameters. `malformed` is the code for values that
+ * are not valid at all, `beyond` for valid values past KEYSTORE_BOUNDS
+ * (reading: INVALID_KEYSTORE / UNSUPPORTED; writing: INVALID_ARGUMENT for both).
+ */
+function checkScrypt(n: unknown, r: unknown, p: unknown, malformed: string, beyond: string): void {
+  const b = KEYSTORE_BOUNDS;
+  if (!isInt(n, 2, 2 ** 40) || !Number.isInteger(Math.log2(n))) throw new VaultkeyError(malformed, 'scrypt n must be a power of two >= 2');
+  if (!isInt(r, 1, 2 ** 30) || !isInt(p, 1, 2 ** 30)) throw new VaultkeyError(malformed, 'scrypt r and p must be positive integers');
+  if (n > b.scryptNMax || r > b.scryptRMax || p > b.scryptPMax || 128 * n * r > b.scryptMemMax || n * r * p > b.scryptWorkMax) {
+    throw new VaultkeyError(beyond, 'scrypt parameters beyond the bounds vaultkey runs (n <= 2^20, r <= 16, p <= 16, 128·n·r <= 1 GiB, n·r·p <= 2^24)');
+  }
+}
+
+function checkPbkdf2(c: unknown, malformed: string, beyond: string): void {
+  if (!isInt(c, 1, Number.MAX_SAFE_INTEGER)) throw new VaultkeyError(malformed, 'pbkdf2 c must be a positive integer');
+  if (c > KEYSTORE_BOUNDS.pbkdf2CMax) throw new VaultkeyError(beyond, 'pbkdf2 iteration count beyond 10,000,000');
+}
+
+/** Strictly reads a keystore object into its parts; no KDF runs here. */
+function parse(json: unknown) {
+  let obj: unknown = json;
+  if (typeof json === 'string') {
+    if (json.length > MAX_JSON_CHARS) throw bad('keystore JSON is too large');
+    try {
+      obj = JSON.parse(json);
+    } catch {
+      throw bad('keystore is not valid JSON');
+    }
+  }
+  if (!isObject(obj)) throw bad('keystore must be a JSON object');
+  if (obj.version !== 3) {
+    if (typeof obj.version === 'number') throw unsupported(`keystore version ${obj.version} is not supported (only 3)`);
+    throw bad('keystore version must be the number 3');
+  }
+  // geth writes "crypto"; some older wallets wrote "Crypto". Accept one, not both.
+  if ('crypto' in obj && 'Crypto' in obj) throw bad('keystore has both crypto and Crypto');
+  const c = obj.crypto ?? obj.Crypto;
+  if (!isObject(c)) throw bad('keystore crypto section is missing');
+  if (typeof c.cipher !== 'string') throw bad('crypto.cipher is missing');
+  if (c.cipher !== 'aes-128-ctr') throw unsupported(`cipher ${c.cipher.slice(0, 32)} is not supported (only aes-128-ctr)`);
+  if (!isObject(c.cipherparams)) throw bad('crypto.cipherparams is missing');
+  const iv = hexField(c.cipherparams.iv, 'cipherparams.iv', 16);
+  const ciphertext = hexField(c.ciphertext, 'ciphertext', 32);
+  const mac = hexField(c.mac, 'mac', 32);
+  if (typeof c.kdf !== 'string') throw bad('crypto.kdf is missing');
+  const kp = c.kdfparams;
+  if (!isObject(kp)) throw bad('crypto.kdfparams is missing');
+  // The spec allows dklen >= 32; every writer uses 32, and so do we.
+  if (!isInt(kp.dklen, 32, 1024)) throw bad('kdfparams.dklen must be an integer >= 32');
+  if (kp.dklen !== 32) throw unsupported('only dklen 32 is supported');
+  const salt = hexField(kp.salt, 'kdfparams.salt', 1, 1024);
+  let kdf: Kdf;
+  if (c.kdf === 'scrypt') {
+    checkScrypt(kp.n, kp.r, kp.p, 'INVALID_KEYSTORE', 'UNSUPPORTED');
+    kdf = { kdf: 'scrypt', n: kp.n as number, r: kp.r as number, p: kp.p as number, salt };
+  } else if (c.kdf === 'pbkdf2') {
+    if (kp.prf !== 'hmac-sha256') throw unsupported('pbkdf2 prf must be hmac-sha256');
+    checkPbkdf2(kp.c, 'INVALID_KEYSTORE', 'UNSUPPORTED');
+    kdf = { kdf: 'pbkdf2', c: kp.c as number, salt };
+  } else {
+    throw unsupported(`kdf ${c.kdf.slice(0, 32)} is not supported (scrypt or pbkdf2)`);
+  }
+  let address: Uint8Array | undefined;
+  if (obj.address !== undefined) address = hexField(obj.address, 'address', 20);
+  return { iv, ciphertext, mac, kdf, address };
+}
+
+/**
+ * The 32-byte derived key. scrypt is @noble/hashes' (WebCrypto has none);
+ * PBKDF2-HMAC-SHA256 is WebCrypto's, an order of magnitude faster than JS
+ * and off the main thread, which matters at up to 10^7 iterations.
+ */
+async function derive(password: Uint8Array, k: Kdf): Promise<Uint8Array> {
+  try {
+    if (k.kdf === 'scrypt') {
+      return await scryptAsync(password, k.salt, { N: k.n, r: k.r, p: k.p, dkLen: 32, maxmem: KEYSTORE_BOUNDS.scryptMemMax + 4096 });
+    }
+    const base = await subtle().importKey('raw', buf(password), 'PBKDF2', false, ['deriveBits']);
+    return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: buf(k.salt), iterations: k.c }, base, 256));
+  } catch (e) {
+    if (e instanceof VaultkeyError) throw e;
+    if (e instanceof RangeError) throw new VaultkeyError('OUT_OF_MEMORY', 'the keystore KDF could not allocate its memory');
+    throw new VaultkeyError('UNSUPPORTED', 'the keystore KDF failed', { cause: e });
+  }
+}
+
+/** keccak256(DK[16..32] || ciphertext) (Web3 Secret Storage §Definition). */
+function macOf(dk: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+  const body = new Uint8Array(16 + ciphertext.length);
+  body.set(dk.subarray(16, 32), 0);
+  body.set(ciphertext, 16);
+  const m = keccak_256(body);
+  body.fill(0);
+  return m;
+}
+
+/** AES-128-CTR with the whole 16-byte IV as the counter block (as OpenSSL, geth and ethers). */
+async function aesCtr(dk: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  const keyBytes = dk.slice(0, 16);
+  try {
+    const key = await subtle().importKey('raw', buf(keyBytes), { name: 'AES-CTR' }, false, ['encrypt']);
+    return new Uint8Array(await subtle().encrypt({ name: 'AES-CTR', counter: buf(iv), length: 128 }, key, buf(data)));
+  } finally {
+    keyBytes.fill(0);
+  }
+}
+
+/** 20-byte address of a private key; INVALID_KEY if it is not in [1, n-1]. */
+function addressOf(privateKey: Uint8Array): Uint8Array {
+  const pub = secp256k1.getPublicKey(privateKey, false);
+  return keccak_256(pub.subarray(1)).slice(12);
+}
+
+/**
+ * Decrypts a keystore v3 file. Errors: INVALID_KEYSTORE (malformed),
+ * UNSUPPORTED (other version, cipher, KDF, prf, dklen, or parameters beyond
+ * KEYSTORE_BOUNDS), WRONG_PASSPHRASE (MAC mismatch), CORRUPTED (the key is
+ * not a valid secp256k1 key, or does not match the file's address).
+ * The caller owns (and should zero) the returned private key.
+ */
+export async function decryptKeystoreV3(json: string | object, password: string): Promise<KeystoreV3Account> {
+  if (typeof password !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'password must be a string');
+  const ks = parse(json);
+  await init();
+  const asTyped = new TextEncoder().encode(password);
+  const nfkc = password.normalize('NFKC');
+  const candidates = nfkc === password ? [asTyped] : [asTyped, new TextEncoder().encode(nfkc)];
+  let dk: Uint8Array | undefined;
+  try {
+    for (const pw of candidates) {
+      const d = await derive(pw, ks.kdf);
+      const m = macOf(d, ks.ciphertext);
+      // Constant-time comparison: the MAC is a password oracle.
+      if (bytesEqual(m, ks.mac)) {
+        dk = d;
+        break;
+      }
+      d.fill(0);
+    }
+  } finally {
+    for (const pw of candidates) pw.fill(0);
+  }
+  if (!dk) throw new VaultkeyError('WRONG_PASSPHRASE', 'wrong password for this keystore (MAC mismatch)');
+  let privateKey: Uint8Array;
+  try {
+    privateKey = await aesCtr(dk, ks.iv, ks.ciphertext);
+  } finally {
+    dk.fill(0);
+  }
+  let address: Uint8Array;
+  try {
+    address = addressOf(privateKey);
+  } catch {
+    privateKey.fill(0);
+    throw new VaultkeyError('CORRUPTED', 'the keystore decrypts to an invalid secp256k1 private key');
+  }
+  if (ks.address && !bytesEqual(address, ks.address)) {
+    privateKey.fill(0);
+    throw new VaultkeyError('CORRUPTED', 'the keystore address does not match its key');
+  }
+  return { privateKey, address: toChecksumAddress(address) };
+}
+
+function randomUuidV4(): string {
+  const b = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40; // RFC 9562 §5.4: version 4
+  b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
+  const h = toHex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Encrypts a 32-byte secp256k1 private key as keystore v3 JSON, in geth's
+ * layout (lower-case hex, address without 0x). Defaults: scrypt n=262144,
+ * r=8, p=1, random 32-byte salt, 16-byte IV and UUID v4.
+ */
+export async function encryptKeystoreV3(privateKey: Uint8Array, password: string, opts: KeystoreV3EncryptOptions = {}): Promise<string> {
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) throw new VaultkeyError('INVALID_KEY', 'privateKey must be 32 bytes');
+  if (typeof password !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'password must be a string');
+  if (typeof opts !== 'object' || opts === null) throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+  const kind = opts.kdf ?? 'scrypt';
+  if (kind !== 'scrypt' && kind !== 'pbkdf2') throw new VaultkeyError('INVALID_ARGUMENT', "kdf must be 'scrypt' or 'pbkdf2'");
+  const salt = opts.salt ?? globalThis.crypto.getRandomValues(new Uint8Array(32));
+  if (!(salt instanceof Uint8Array) || salt.length < 16 || salt.length > 64) throw new VaultkeyError('INVALID_ARGUMENT', 'salt must be 16 to 64 bytes');
+  const iv = opts.iv ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
+  if (!(iv instanceof Uint8Array) || iv.length !== 16) throw new VaultkeyError('INVALID_ARGUMENT', 'iv must be 16 bytes');
+  const uuid = opts.uuid ?? randomUuidV4();
+  if (typeof uuid !== 'string' || !UUID_RE.test(uuid)) throw new VaultkeyError('INVALID_ARGUMENT', 'uuid must be a UUID string');
+  let kdf: Kdf;
+  if (kind === 'scrypt') {
+    const { n, r, p } = opts.scrypt ?? KEYSTORE_SCRYPT_DEFAULT;
+    checkScrypt(n, r, p, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
+    kdf = { kdf: 'scrypt', n, r, p, salt };
+  } else {
+    const { c } = opts.pbkdf2 ?? KEYSTORE_PBKDF2_DEFAULT;
+    checkPbkdf2(c, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
+    kdf = { kdf: 'pbkdf2', c, salt };
+  }
+  await init();
+  const address = addressOf(privateKey); // INVALID_KEY before any KDF work
+  const pw = new TextEncoder().encode(password);
+  let dk: Uint8Array;
+  try {
+    dk = await derive(pw, kdf);
+  } finally {
+    pw.fill(0);
+  }
+  let ciphertext: Uint8Array;
+  let mac: Uint8Array;
+  try {
+    ciphertext = await aesCtr(dk, iv, privateKey);
+    mac = macOf(dk, ciphertext);
+  } finally {
+    dk.fill(0);
+  }
+  const kdfparams = kdf.kdf === 'scrypt'
+    ? { dklen: 32, n: kdf.n, p: kdf.p, r: kdf.r, salt: toHex(salt) }
+    : { c: kdf.c, dklen: 32, prf: 'hmac-sha256', salt: toHex(salt) };
+  return JSON.stringify({
+    address: toHex(address),
+    crypto: { cipher: 'aes-128-ctr', ciphertext: toHex(ciphertext), cipherparams: { iv: toHex(iv) }, kdf: kdf.kdf, kdfparams, mac: toHex(mac) },
+    id: uuid.toLowerCase(),
+    version: 3,
+  });
+}
