@@ -10,7 +10,7 @@ export type {
   KeystoreOptions, KeystoreEventDetail, UnlockProof, CreateOptions, AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions,
   SignResult, VaultState, VaultStatus, KdfChoice, KeyInfo, MethodInfo, KeyCurve, PasskeyOptions,
   SecurityOptions, LifecycleOptions, UnlockOptions, ChangeOptions, FreshProof,
-  BackupSecret, RestoreOptions, BackupSummary, BackupKdfParams, Slip39SplitOptions,
+  BackupSecret, RestoreOptions, BackupSummary, BackupKdfParams, Slip39SplitOptions, HardwareKeyDescriptor, HardwareKey,
 } from './vault/keystore.js';
 export * from './security/index.js';
 export * from './multisig/index.js';

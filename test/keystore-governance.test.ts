@@ -428,3 +428,40 @@ test('permission matrix through the Keystore: every default role × every guarde
   }
   await page.close();
 });
+
+test('hardware keys (Ledger path, HSM handle) are managed keys: lifecycle-gated, permission-checked, counted; rotation means enrolling a replacement', async () => {
+  const { page } = await tab();
+  await open(page, { name: uniq(), fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const pub = 'hex:' + Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString('hex');
+  const hw = await ok(page, 'registerHardwareKey', { device: 'ledger', curve: 'secp256k1', publicKey: pub, path: "m/44'/60'/0'/0/0", label: 'Nano' });
+  assert.match(hw.id, /^x_[0-9a-f]{24}$/);
+  await fails(page, 'INVALID_KEY', 'registerHardwareKey', { device: 'ledger', curve: 'secp256k1', publicKey: 'hex:00' });
+  await fails(page, 'INVALID_ARGUMENT', 'registerHardwareKey', { device: 'usb-stick', curve: 'secp256k1', publicKey: pub });
+  const listed = await ok(page, 'hardwareKeys');
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].state, 'active');
+  assert.equal(listed[0].publicKey, pub);
+
+  const use = () => page.evaluate((id) => (window as any).vt.useHardware(id), hw.id) as Promise<Res>;
+  const r = await use();
+  assert.ok(r.ok);
+  assert.equal((r as any).value.path, "m/44'/60'/0'/0/0");
+  assert.equal((await ok(page, 'lifecycleRecord', hw.id)).usageCount, 1);
+  await ok(page, 'suspendKey', hw.id);
+  const denied = await use();
+  assert.equal(!denied.ok && denied.code, 'KEY_SUSPENDED');
+  assert.equal(await page.evaluate(() => (window as any).vt.hardwareCalls), 1, 'the device was not asked');
+  await ok(page, 'resumeKey', hw.id);
+  await fails(page, 'UNSUPPORTED', 'rotateKey', hw.id);
+  assert.equal((await ok(page, 'lifecycleRecord', hw.id)).state, 'active', 'a failed rotation leaves the key as it was');
+
+  await ok(page, 'addPrincipal', { id: 'sig', type: 'service', name: 'signer', roles: ['signer'] });
+  await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'sig' });
+  const noHsm = await use();
+  assert.equal(!noHsm.ok && noHsm.code, 'PERMISSION_DENIED', 'signer has no hsm:access');
+  await ok(page, 'unlock', { passphrase: PASS });
+  await ok(page, 'removeKey', hw.id);
+  assert.equal((await ok(page, 'lifecycleRecord', hw.id)).state, 'destroyed');
+  await page.close();
+});

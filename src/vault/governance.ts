@@ -127,8 +127,15 @@ export class Governance {
     let self: Governance | null = null;
     const lifecycleHooks: LifecycleHooks = {
       // Emergency rotation (a security event) gets a fresh secret: the old one must be presumed known.
-      rotateKey: (old, newKeyId, trigger) => hooks.rotateSecret(old.keyId, newKeyId, trigger === 'security-event'),
-      destroySecret: (keyId) => hooks.destroySecret(keyId),
+      rotateKey: async (old, newKeyId, trigger) => {
+        // A device key cannot be re-made from here: enrol its replacement (registerHardwareKey).
+        if (old.kind === 'hardware') throw new VaultkeyError('UNSUPPORTED', 'a hardware key is rotated by registering its replacement');
+        return hooks.rotateSecret(old.keyId, newKeyId, trigger === 'security-event');
+      },
+      // Hardware keys have no secret here (the device keeps it; wipe it there).
+      destroySecret: async (keyId) => {
+        if (!keyId.startsWith('x_')) await hooks.destroySecret(keyId);
+      },
       // Policies with requireMfa: the session must hold a fresh user verification for the action's permission.
       mfa: async ({ action }) => {
         if (!self) return false;

@@ -614,6 +614,53 @@ export class Keystore extends EventTarget {
       async () => backupOf(await this.#remote()).exportKeystoreV3(keyId, password, opts));
   }
 
+  // ---- hardware keys (Ledger, HSM through the bridge) as managed keys ----
+
+  /**
+   * Enrolls a key that lives on a device (a Ledger path, an HSM key behind the
+   * bridge) so it gets a lifecycle record, permission checks and audit entries
+   * like vault keys. Only public data is stored. Returns its id (`x_…`).
+   */
+  async registerHardwareKey(d: HardwareKeyDescriptor, o: { policy?: string } = {}): Promise<HardwareKey> {
+    const g = this.#governance();
+    const desc = checkDescriptor(d);
+    return g.run({ permission: 'key:create', operation: 'key:register-hardware', metadata: { device: desc.device } }, async () => {
+      const id = `x_${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      await g.track(id, 'hardware', {
+        algorithm: desc.curve, fingerprint: fingerprintOf(desc.publicKey),
+        meta: { ...desc, publicKey: Array.from(desc.publicKey, (b) => b.toString(16).padStart(2, '0')).join('') },
+        ...(o?.policy !== undefined ? { policy: o.policy } : {}),
+      });
+      return { id, ...desc };
+    });
+  }
+
+  /** Enrolled hardware keys with their lifecycle state. */
+  async hardwareKeys(): Promise<(HardwareKey & { state: string })[]> {
+    const g = this.#governance();
+    return g.run({ permission: 'key:read', operation: 'key:list-hardware' }, async () =>
+      (await g.lifecycle.list()).filter((r) => r.kind === 'hardware').map((r) => ({ ...hardwareOf(r), state: r.state })));
+  }
+
+  /**
+   * Runs `sign` (the app's call to the Ledger or the bridge) for an enrolled
+   * hardware key, gated like a vault signature: hsm:access, the lifecycle
+   * (a Suspended/Compromised/Expired key refuses before the device is asked),
+   * then the use is counted and the detector told.
+   */
+  async useHardwareKey<T>(keyId: string, sign: (key: HardwareKey) => Promise<T>): Promise<T> {
+    if (typeof sign !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'useHardwareKey needs a signing function');
+    const g = this.#governance();
+    return g.run({ permission: 'hsm:access', operation: 'key:sign-hardware', keyId: checkId(keyId) }, async () => {
+      const r = await g.lifecycle.assertUsable(keyId, 'sign');
+      if (r.kind !== 'hardware') throw new VaultkeyError('INVALID_ARGUMENT', 'not a hardware key');
+      const out = await sign(hardwareOf(r));
+      await g.lifecycle.recordUsage(keyId);
+      await g.detector?.recordUsage(keyId);
+      return out;
+    });
+  }
+
   // ---- lifecycle (docs/lifecycle.md) ----
 
   /**
@@ -853,8 +900,54 @@ export class Keystore extends EventTarget {
 
 /** Key ids in the vault: `k_` + 24 hex (+ `-vN` for rotated versions); checked again in the worker. */
 function checkId(keyId: unknown): string {
-  if (typeof keyId !== 'string' || !/^k_[0-9a-f]{24}(?:-v[1-9][0-9]{0,5})?$/.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  if (typeof keyId !== 'string' || !/^(?:k_[0-9a-f]{24}(?:-v[1-9][0-9]{0,5})?|x_[0-9a-f]{24})$/.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
   return keyId;
+}
+
+/** A device key: where it lives and its public key (SPEC §2.9, §2.10). Never a secret. */
+export interface HardwareKeyDescriptor {
+  device: 'ledger' | 'hsm';
+  curve: 'secp256k1' | 'ed25519' | 'p256';
+  publicKey: Uint8Array;
+  label?: string;
+  /** Ledger: the derivation path on the device. */
+  path?: string;
+  /** HSM: the bridge's key id. */
+  handle?: string;
+  address?: string;
+}
+
+export interface HardwareKey extends HardwareKeyDescriptor {
+  id: string;
+}
+
+function checkDescriptor(d: HardwareKeyDescriptor): HardwareKeyDescriptor {
+  if (!d || typeof d !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'a hardware key descriptor is required');
+  if (d.device !== 'ledger' && d.device !== 'hsm') throw new VaultkeyError('INVALID_ARGUMENT', "device must be 'ledger' or 'hsm'");
+  if (!['secp256k1', 'ed25519', 'p256'].includes(d.curve)) throw new VaultkeyError('INVALID_ARGUMENT', 'curve must be secp256k1, ed25519 or p256');
+  const len = d.publicKey instanceof Uint8Array ? d.publicKey.length : -1;
+  if (!(d.curve === 'ed25519' ? len === 32 : len === 33 || len === 65)) throw new VaultkeyError('INVALID_KEY', 'public key length does not fit the curve');
+  const str = (v: unknown, n: string, max: number) => {
+    if (v !== undefined && (typeof v !== 'string' || v.length > max)) throw new VaultkeyError('INVALID_ARGUMENT', `${n} must be a string of at most ${max} characters`);
+  };
+  str(d.label, 'label', 100);
+  str(d.path, 'path', 256);
+  str(d.handle, 'handle', 256);
+  str(d.address, 'address', 128);
+  const out: HardwareKeyDescriptor = { device: d.device, curve: d.curve, publicKey: d.publicKey.slice() };
+  for (const k of ['label', 'path', 'handle', 'address'] as const) if (d[k] !== undefined) out[k] = d[k];
+  return out;
+}
+
+function hardwareOf(r: LifecycleRecord): HardwareKey {
+  const m = r.meta as Record<string, string>;
+  const hex = String(m.publicKey ?? '');
+  const k: HardwareKey = {
+    id: r.keyId, device: m.device as 'ledger' | 'hsm', curve: m.curve as HardwareKey['curve'],
+    publicKey: Uint8Array.from(hex.match(/../g) ?? [], (x) => parseInt(x, 16)),
+  };
+  for (const f of ['label', 'path', 'handle', 'address'] as const) if (typeof m[f] === 'string') k[f] = m[f];
+  return k;
 }
 
 function reasonOf(o: ChangeOptions | undefined, dflt: string): string {
