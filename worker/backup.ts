@@ -260,16 +260,7 @@ export const backupService = {
           throw e instanceof VaultkeyError ? e : new VaultkeyError('STORAGE_FAILED', 'the restore could not be written');
         });
         // Cached plaintext of overwritten keys is stale.
-        for (const id of ids) {
-          s.seeds.get(id)?.fill(0);
-          s.seeds.delete(id);
-          s.privs.get(id)?.priv.fill(0);
-          s.privs.delete(id);
-          for (const c of ['secp256k1', 'ed25519']) {
-            s.roots.get(`${id}/${c}`)?.wipe();
-            s.roots.delete(`${id}/${c}`);
-          }
-        }
+        for (const id of ids) V.forget(id);
         if (undo.size >= MAX_UNDO) undo.delete(undo.keys().next().value!);
         undo.set(token, u);
         result.token = token;
@@ -359,7 +350,7 @@ export const backupService = {
     }
   },
 
-  /** A keystore v3 JSON of a secp256k1 key: an imported key, or an HD key at `path` (default m/44'/60'/0'/0/0). */
+  /** A keystore v3 JSON of a secp256k1 key: an imported key, or an HD key at `path` (default: its Ethereum path, m/44'/60'/<N-1>'/0/0 for version N). */
   async exportKeystoreV3(keyId: string, password: string, o: { path?: string } & KeystoreV3EncryptOptions = {}): Promise<string> {
     const s = V.need();
     V.checkKeyId(keyId);
@@ -371,7 +362,7 @@ export const backupService = {
       if (k.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'keystore v3 holds secp256k1 keys only');
       return encryptKeystoreV3(k.priv, password, enc);
     }
-    const key = HDKey.fromMasterSeed(await V.seedOf(s, keyId)).derive(path ?? "m/44'/60'/0'/0/0");
+    const key = HDKey.fromMasterSeed(await V.seedOf(s, keyId)).derive(path ?? V.defaultPath('secp256k1', V.accountOffset(keyId)));
     try {
       return await encryptKeystoreV3(key.privateKey!, password, enc);
     } finally {

@@ -553,18 +553,22 @@ async function deleteKey(keyId: string): Promise<void> {
     await Promise.all([...ids.map((id) => tx.objectStore(STORES.secrets).delete(id)), ...accts.map((id) => tx.objectStore(STORES.accounts).delete(id))]);
     await tx.done;
   });
-  const s = session;
-  if (s) {
-    s.seeds.get(keyId)?.fill(0);
-    s.seeds.delete(keyId);
-    s.privs.get(keyId)?.priv.fill(0);
-    s.privs.delete(keyId);
-    for (const c of ['secp256k1', 'ed25519']) {
-      s.roots.get(`${keyId}/${c}`)?.wipe();
-      s.roots.delete(`${keyId}/${c}`);
-    }
-  }
+  forget(keyId);
   await notifyChange();
+}
+
+/** Zeroes and drops the session's cached plaintext of a key (seed, roots, private key). */
+function forget(keyId: string): void {
+  const s = session;
+  if (!s) return;
+  s.seeds.get(keyId)?.fill(0);
+  s.seeds.delete(keyId);
+  s.privs.get(keyId)?.priv.fill(0);
+  s.privs.delete(keyId);
+  for (const c of ['secp256k1', 'ed25519']) {
+    s.roots.get(`${keyId}/${c}`)?.wipe();
+    s.roots.delete(`${keyId}/${c}`);
+  }
 }
 
 /** Word count of an HD key's stored mnemonic (to give its emergency successor the same strength). */
@@ -1023,7 +1027,8 @@ export type VaultService = typeof vaultService;
  * read and write secrets without a second copy of the record logic.
  */
 export const vaultInternals = {
-  need, db, exclusive, write, secretRecord, sealSecret, importedOf, seedOf, checkKeyId, deleteKey, notifyChange, storeKeys, consumeFresh,
+  need, db, exclusive, write, secretRecord, sealSecret, importedOf, seedOf, checkKeyId, deleteKey, forget, notifyChange, storeKeys, consumeFresh,
+  defaultPath, accountOffset,
   vaultId: async () => ((await (await db()).get(STORES.meta, 'vault')) as MetaRecord | undefined)?.vaultId ?? null,
   STRICT,
 };

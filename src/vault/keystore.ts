@@ -164,7 +164,10 @@ export class Keystore extends EventTarget {
       this.#w = spawned;
       ready = this.#ready = (async () => {
         try {
-          return await vaultOf(spawned.remote).open(this.name, { autoLockMs: this.#opts.autoLockMs }, proxy((e: VaultEvent) => this.#onWorker(e)));
+          return await Promise.race([
+            vaultOf(spawned.remote).open(this.name, { autoLockMs: this.#opts.autoLockMs }, proxy((e: VaultEvent) => this.#onWorker(e))),
+            spawned.failed,
+          ]);
         } catch (e) {
           spawned.terminate();
           if (this.#w === spawned) {

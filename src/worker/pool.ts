@@ -55,7 +55,7 @@ export class WorkerPool {
     if (this.closed) throw new VaultkeyError('WORKER_FAILED', 'the worker pool was terminated');
     if (slot.pending++ === 0) slot.w.hold(true);
     try {
-      return await job();
+      return await Promise.race([job(), slot.w.failed]);
     } finally {
       if (--slot.pending === 0) slot.w.hold(false);
     }
