@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Wallet, decryptKeystoreJson, encryptKeystoreJson } from 'ethers';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { fails, loadFixture, ok } from './helpers/keystore-page.ts';
 
 const MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 const PASS = 'correct horse battery staple';
@@ -32,37 +33,14 @@ after(async () => {
   await server?.close();
 });
 
-type Res = { ok: true; value: any } | { ok: false; code: string | null; isVk: boolean; message: string };
-
-/** A page in its own browser context: a fresh profile with empty IndexedDB. */
+/** A page in its own browser context: a fresh profile with empty IndexedDB, and a vault created in it. */
 async function freshProfile(): Promise<{ page: Page; ctx: BrowserContext; errors: string[] }> {
   const ctx = await browser.newContext();
-  const page = await ctx.newPage();
+  const page = await loadFixture(ctx, base);
   const errors = watchErrors(page);
-  await page.goto(base + 'test/fixtures/vault/vault.html');
-  await page.waitForFunction(() => (window as any).vtReady === true, null, { timeout: 20_000 });
   await page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
-  const r = await call(page, 'create', { passphrase: PASS });
-  assert.ok(r.ok);
+  await ok(page, 'create', { passphrase: PASS });
   return { page, ctx, errors };
-}
-
-const call = (page: Page, method: string, ...args: unknown[]): Promise<Res> =>
-  page.evaluate(([m, a]) => (window as any).vt.call(m, ...(a as unknown[])), [method, args] as const);
-
-async function ok(page: Page, method: string, ...args: unknown[]): Promise<any> {
-  const r = await call(page, method, ...args);
-  assert.ok(r.ok, `${method} failed: ${!r.ok ? `${r.code} ${r.message}` : ''}`);
-  return r.value;
-}
-
-async function fails(page: Page, code: string, method: string, ...args: unknown[]): Promise<void> {
-  const r = await call(page, method, ...args);
-  assert.equal(r.ok, false, `${method} should fail with ${code}`);
-  if (!r.ok) {
-    assert.equal(r.code, code, `${method}: ${r.message}`);
-    assert.equal(r.isVk, true);
-  }
 }
 
 const DIGEST = 'hex:' + 'ab'.repeat(32);
@@ -234,6 +212,10 @@ test('Ethereum keystore v3: import a file made by ethers; export one that ethers
   const hd = (await ok(a.page, 'createFromMnemonic', MNEMONIC)).id;
   const hdOut: string = await ok(a.page, 'exportKeystoreV3', hd, 'export pw', { kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
   assert.equal((await decryptKeystoreJson(hdOut, 'export pw')).address, (await ok(a.page, 'getAddress', hd, 'ethereum')).address);
+  // A rotated HD key (<id>-v2) exports its own key (account 1), not its predecessor's.
+  const { newKeyId } = await ok(a.page, 'rotateKey', hd);
+  const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export pw', { kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
+  assert.equal((await decryptKeystoreJson(v2Out, 'export pw')).address, (await ok(a.page, 'getAddress', newKeyId, 'ethereum')).address);
   const lines = (await ok(a.page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
   assert.ok(lines.some((e: any) => e.operation === 'key:export-keystore-v3' && e.success));
   await a.ctx.close();

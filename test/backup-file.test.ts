@@ -12,6 +12,7 @@ import {
 } from '../src/backup/index.ts';
 import { decodePayload, encodePayload } from '../src/backup/format.ts';
 import { errorCode } from './helpers/errors.ts';
+import { rejectCode } from './helpers/errors.ts';
 
 const PASS = 'correct horse battery staple';
 const TINY = { t: 1, m: 8, p: 1 }; // Argon2id's minimum (m >= 8p): keeps thousands of cases fast
@@ -22,16 +23,6 @@ const READ_CODES = new Set(['CORRUPTED', 'UNSUPPORTED_VERSION', 'WRONG_PASSPHRAS
 const rnd = (n: number) => new Uint8Array(crypto.randomBytes(n));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-/** Awaits `p`, asserts it rejects with a VaultkeyError, returns the code. */
-async function rejectCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof VaultkeyError, `expected a VaultkeyError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('resolved instead of rejecting');
-}
 
 /** Recomputes the trailing SHA-256 so an edit reaches the checks behind the checksum. */
 function rechecksum(file: Uint8Array): Uint8Array {

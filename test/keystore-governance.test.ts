@@ -13,6 +13,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HDKey as ScureHDKey } from '@scure/bip32';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { addAuthenticator, call, fails, ok, reload, type Res } from './helpers/keystore-page.ts';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const SEED = crypto.pbkdf2Sync(MNEMONIC, 'mnemonic', 2048, 64, 'sha512');
@@ -38,42 +39,12 @@ after(async () => {
   await server?.close();
 });
 
-type Res = { ok: true; value: any } | { ok: false; code: string | null; isVk: boolean; message: string };
-
 async function tab(o: { passkey?: boolean; ctx?: BrowserContext } = {}): Promise<{ page: Page; errors: string[] }> {
   const page = await (o.ctx ?? context).newPage();
   const errors = watchErrors(page);
-  if (o.passkey) {
-    const cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
-        hasUserVerification: true, isUserVerified: true, hasPrf: true, automaticPresenceSimulation: true,
-      },
-    });
-  }
-  await page.goto(base + 'test/fixtures/vault/vault.html');
-  await page.waitForFunction(() => (window as any).vtReady === true, null, { timeout: 20_000 });
+  if (o.passkey) await addAuthenticator(page);
+  await reload(page, base);
   return { page, errors };
-}
-
-const call = (page: Page, method: string, ...args: unknown[]): Promise<Res> =>
-  page.evaluate(([m, a]) => (window as any).vt.call(m, ...(a as unknown[])), [method, args] as const);
-
-async function ok(page: Page, method: string, ...args: unknown[]): Promise<any> {
-  const r = await call(page, method, ...args);
-  assert.ok(r.ok, `${method} failed: ${!r.ok ? `${r.code} ${r.message}` : ''}`);
-  return r.value;
-}
-
-async function fails(page: Page, code: string, method: string, ...args: unknown[]): Promise<void> {
-  const r = await call(page, method, ...args);
-  assert.equal(r.ok, false, `${method} should fail with ${code}`);
-  if (!r.ok) {
-    assert.equal(r.code, code, `${method}: ${r.message}`);
-    assert.equal(r.isVk, true, 'errors are VaultkeyError instances');
-  }
 }
 
 const open = (page: Page, opts: object) => page.evaluate((o) => (window as any).vt.open(o), opts);

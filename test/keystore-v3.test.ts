@@ -8,6 +8,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decryptKeystoreJson, encryptKeystoreJson, Wallet } from 'ethers';
 import { VaultkeyError } from '../src/errors.ts';
 import { decryptKeystoreV3, encryptKeystoreV3 } from '../src/backup/index.ts';
+import { rejectCode } from './helpers/errors.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
@@ -53,15 +54,6 @@ const VECTOR_SCRYPT_WIKI = {
 const KEY = unhex('4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
 const FAST = { scrypt: { n: 1024, r: 8, p: 1 } };
 
-async function rejectCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof VaultkeyError, `expected a VaultkeyError, got ${e}`);
-    return e.code;
-  }
-  assert.fail('resolved instead of rejecting');
-}
 
 const edit = (ks: object, f: (o: any) => void): object => {
   const o = structuredClone(ks);

@@ -11,6 +11,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { HDKey as ScureHDKey } from '@scure/bip32';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { addAuthenticator, call, fails, ok, reload } from './helpers/keystore-page.ts';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const SEED = crypto.pbkdf2Sync(MNEMONIC, 'mnemonic', 2048, 64, 'sha512');
@@ -32,47 +33,13 @@ interface Tab {
 async function tab(o: { prf?: boolean; ctx?: BrowserContext } = {}): Promise<Tab> {
   const page = await (o.ctx ?? context).newPage();
   const errors = watchErrors(page);
-  let cdp: CDPSession | undefined;
-  if (o.prf !== undefined) {
-    // Authenticators are per tab; WebAuthn.enable must come first.
-    cdp = await page.context().newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
-        hasUserVerification: true, isUserVerified: true, hasPrf: o.prf, automaticPresenceSimulation: true,
-      },
-    });
-  }
+  // Authenticators are per tab; WebAuthn.enable must come first.
+  const cdp = o.prf !== undefined ? await addAuthenticator(page, o.prf) : undefined;
   await load(page);
   return { page, errors, cdp };
 }
 
-async function load(page: Page): Promise<void> {
-  await page.goto(base + 'test/fixtures/vault/vault.html');
-  await page.waitForFunction(() => (window as any).vtReady === true, null, { timeout: 20_000 });
-}
-
-type Res = { ok: true; value: any } | { ok: false; code: string | null; isVk: boolean; message: string };
-
-function call(page: Page, method: string, ...args: unknown[]): Promise<Res> {
-  return page.evaluate(([m, a]) => (window as any).vt.call(m, ...(a as unknown[])), [method, args] as const);
-}
-
-async function ok(page: Page, method: string, ...args: unknown[]): Promise<any> {
-  const r = await call(page, method, ...args);
-  assert.ok(r.ok, `${method} failed: ${!r.ok ? `${r.code} ${r.message}` : ''}`);
-  return r.value;
-}
-
-async function fails(page: Page, code: string, method: string, ...args: unknown[]): Promise<void> {
-  const r = await call(page, method, ...args);
-  assert.equal(r.ok, false, `${method} should fail with ${code}`);
-  if (!r.ok) {
-    assert.equal(r.code, code, `${method}: ${r.message}`);
-    assert.equal(r.isVk, true, 'errors are VaultkeyError instances');
-  }
-}
+const load = (page: Page) => reload(page, base);
 
 function open(page: Page, opts: object): Promise<{ state: string; persisted: boolean | null }> {
   return page.evaluate((o) => (window as any).vt.open(o), opts);

@@ -14,3 +14,15 @@ export function errorCode(fn: () => unknown): string {
   }
   assert.fail('did not throw');
 }
+
+/** Awaits `p`, asserts it rejects with a VaultkeyError, returns the code. */
+export async function rejectCode(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    const coded = e instanceof VaultkeyError || ((e as Error)?.name === 'VaultkeyError' && typeof (e as VaultkeyError).code === 'string');
+    assert.ok(coded, `expected a VaultkeyError, got ${e}`);
+    return (e as VaultkeyError).code;
+  }
+  assert.fail('resolved instead of rejecting');
+}
