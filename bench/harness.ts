@@ -2,6 +2,7 @@
 // process, interleaved round by round (so a noisy neighbour hits all rows
 // alike), and we report the median ops/s over the rounds and the ratio of
 // vaultkey's median to each peer's. Ratios, not single times, are the claim.
+import { median, timeRow } from './browser/timing.ts';
 
 export interface Row {
   /** Library or path, e.g. 'vaultkey', '@noble/hashes', 'node:crypto'. */
@@ -26,41 +27,7 @@ export interface GroupResult {
 
 export const results: GroupResult[] = [];
 
-async function timeRow(fn: () => unknown, ms: number): Promise<number> {
-  // Calibrate a batch size so timer reads are a negligible part of the loop.
-  let batch = 1;
-  let isAsync = false;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) {
-      const r = fn();
-      if (r instanceof Promise) {
-        isAsync = true;
-        await r;
-      }
-    }
-    if (performance.now() - t0 > 5 || batch > 1 << 20) break;
-    batch *= 2;
-  }
-  let ops = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    for (let i = 0; i < batch; i++) {
-      if (isAsync) await fn();
-      else fn();
-    }
-    ops += batch;
-    now = performance.now();
-  }
-  return (ops * 1000) / (now - start);
-}
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function fmt(n: number): string {
   if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';

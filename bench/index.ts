@@ -5,12 +5,16 @@ import hash from './hash.ts';
 import hd from './hd.ts';
 import secp256k1 from './secp256k1.ts';
 import ed25519 from './ed25519.ts';
+import kdf from './kdf.ts';
+import browser from './browser.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   hash,
   hd,
   secp256k1,
   ed25519,
+  kdf,
+  browser, // last: the same kind of rows in Chromium (bench/browser/)
 };
 
 const wanted = process.argv.slice(2);

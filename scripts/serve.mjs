@@ -22,8 +22,12 @@ const TYPES = {
 /**
  * Serves `root` on 127.0.0.1:`port` (0 = any free port). Resolves to
  * { url, port, close }. Paths are confined to `root`.
+ *
+ * `csp` replaces the policy sent with HTML pages. `cspOnScripts` also sends it
+ * with scripts: a worker takes its policy from its own script's response, not
+ * from the page, so that is the only way to hold a worker to the same policy.
  */
-export function serveStatic({ root, port = 0, host = '127.0.0.1', index = 'index.html' }) {
+export function serveStatic({ root, port = 0, host = '127.0.0.1', index = 'index.html', csp = CSP, cspOnScripts = false }) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     try {
@@ -37,7 +41,7 @@ export function serveStatic({ root, port = 0, host = '127.0.0.1', index = 'index
       const body = await readFile(path);
       const type = TYPES[extname(path)] ?? 'application/octet-stream';
       const headers = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
-      if (type.startsWith('text/html')) headers['content-security-policy'] = CSP;
+      if (type.startsWith('text/html') || (cspOnScripts && type.startsWith('text/javascript'))) headers['content-security-policy'] = csp;
       res.writeHead(200, headers).end(body);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
