@@ -5,11 +5,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { serveStatic } from './serve.mjs';
 import { startDemoBridge } from './demo-bridge.mjs';
+import { buildDemoAssets } from './demo-assets.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 if (!existsSync('node_modules')) execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit' });
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+// The page's own third-party modules (the QR code renderer), bundled into build/demo/.
+await buildDemoAssets({ root });
 
 const port = Number(process.env.PORT ?? 5173);
 const site = await serveStatic({ root, port });
