@@ -49,34 +49,46 @@ async function webcryptoPbkdf2(password: Uint8Array, salt: Uint8Array, iteration
 export async function pbkdf2Sha512Fast(password: Uint8Array, salt: Uint8Array, iterations: number, dkLen: number): Promise<Uint8Array> {
   if (chosen === 'wasm' || !globalThis.crypto?.subtle) return pbkdf2Sha512(password, salt, iterations, dkLen);
   if (chosen === 'webcrypto') return webcryptoPbkdf2(password, salt, iterations, dkLen);
+  // Interleaved runs, then medians: V8 starts WASM on its baseline compiler and
+  // tiers up after the first hot call (so run 0 of each is a warm-up), and on a
+  // shared machine a load spike must hit both paths alike, not one block of runs.
+  const RUNS = 6;
   let native: Uint8Array | undefined;
-  let nativeMs = Infinity;
-  // Three runs each, best of the last two: V8 starts WASM on its baseline
-  // compiler and tiers up after the first hot call, so a first run is not
-  // representative (measured: choosing on one cold run picked the slower path).
-  const RUNS = 3;
-  for (let run = 0; run < RUNS; run++) {
-    const t0 = performance.now();
-    try {
-      native = await webcryptoPbkdf2(password, salt, iterations, dkLen);
-    } catch {
-      break; // e.g. an empty password some engines refuse: WASM handles every input
-    }
-    if (run > 0) nativeMs = Math.min(nativeMs, performance.now() - t0);
-  }
+  let nativeOk = true;
   let wasmOut: Uint8Array = new Uint8Array(0);
-  let wasmMs = Infinity;
+  const nativeMs: number[] = [];
+  const wasmMs: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const t0 = performance.now();
-    wasmOut = pbkdf2Sha512(password, salt, iterations, dkLen);
-    if (run > 0) wasmMs = Math.min(wasmMs, performance.now() - t0);
+    if (nativeOk) {
+      const t0 = performance.now();
+      try {
+        const out = await webcryptoPbkdf2(password, salt, iterations, dkLen);
+        native?.fill(0); // every calibration copy of the seed is zeroed, not only the last
+        native = out;
+        if (run > 0) nativeMs.push(performance.now() - t0);
+      } catch {
+        nativeOk = false; // e.g. an empty password some engines refuse: WASM handles every input
+        native?.fill(0);
+        native = undefined;
+      }
+    }
+    const t1 = performance.now();
+    const out = pbkdf2Sha512(password, salt, iterations, dkLen);
+    wasmOut.fill(0);
+    wasmOut = out;
+    if (run > 0) wasmMs.push(performance.now() - t1);
   }
   if (native && !equal(native, wasmOut)) {
     throw new VaultkeyError('SELF_TEST_FAILED', 'WebCrypto and WASM PBKDF2 disagree');
   }
-  chosen = native && nativeMs <= wasmMs ? 'webcrypto' : 'wasm';
+  chosen = native && medianOf(nativeMs) <= medianOf(wasmMs) ? 'webcrypto' : 'wasm';
   if (native) native.fill(0);
   return wasmOut;
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length ? s[s.length >> 1]! : Infinity;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
