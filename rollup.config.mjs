@@ -1,13 +1,17 @@
 // Two self-contained ESM builds of the same sources (dependencies bundled, so
 // a page can load them with no bundler):
-//   dist/        browsers: index.js, core.js, worker.js (module Web Worker)
+//   dist/        browsers: index.js, core.js, worker.js (module Web Worker),
+//                ledger.js, bridge-client.js, viem.js, ethers.js
 //   dist/node/   Node:     same names, worker.js for worker_threads, and bridge/ (the bridge process)
 // package.json picks one with the "node" export condition. The WASM is inlined
-// by build/wasm-inline.js (scripts/build-wasm.mjs).
+// by build/wasm-inline.js (scripts/build-wasm.mjs). viem and ethers are peer
+// dependencies of the adapters: imported, never bundled. scripts/bundle-size.mjs
+// measures and limits what the browser build costs a page.
 import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
+import { build, transform } from 'esbuild';
 
 /** The node build swaps the browser worker spawner for the worker_threads one. */
 const nodeSpawn = {
@@ -40,6 +44,38 @@ const ledgerTransport = () => ({
   },
 });
 
+/**
+ * Empties dist/ once, before the first build of this run writes to it: chunk
+ * names are content-hashed, so without this every build leaves its old chunks
+ * behind. Only on the first config, so the node and bridge builds of the same
+ * run (which share dist/node/) keep each other's files.
+ */
+const cleanDist = () => ({
+  name: 'vaultkey-clean-dist',
+  buildStart() {
+    if (!this.meta.watchMode) rmSync('dist', { recursive: true, force: true });
+  },
+});
+
+/**
+ * Minifies the browser build (with source maps). dist/ is what a page loads
+ * when it uses no bundler, and bundlers minify again anyway; the budget in
+ * scripts/bundle-size.mjs is measured on these files. Licence comments stay.
+ * The node build stays readable: its stack traces are read in terminals.
+ */
+const minify = () => ({
+  name: 'vaultkey-minify',
+  async renderChunk(code, chunk) {
+    const r = await transform(code, {
+      minify: true, format: 'esm', target: 'es2022', legalComments: 'inline', sourcemap: 'external', sourcefile: chunk.fileName,
+    });
+    return { code: r.code, map: r.map };
+  },
+});
+
+/** The adapters' peer dependencies, with their subpaths (viem/accounts, viem/utils). */
+const peers = [/^viem($|\/)/, /^ethers($|\/)/];
+
 const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'bridge/**/*.ts', 'build/*'], noEmitOnError: false, compilerOptions: { noCheck: true } });
 
 const output = (dir) => ({
@@ -50,16 +86,26 @@ const output = (dir) => ({
   sourcemap: true,
 });
 
+const entries = {
+  index: 'src/index.ts',
+  core: 'src/core/index.ts',
+  'bridge-client': 'src/bridge-client/index.ts',
+  ledger: 'src/ledger/index.ts',
+  viem: 'src/viem/index.ts',
+  ethers: 'src/ethers/index.ts',
+};
+
 export default [
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/browser.ts', 'bridge-client': 'src/bridge-client/index.ts', ledger: 'src/ledger/index.ts' },
+    input: { ...entries, worker: 'worker/browser.ts' },
     output: output('dist'),
-    plugins: [ledgerTransport(), nodeResolve({ browser: true }), ts()],
+    external: peers,
+    plugins: [cleanDist(), ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
   },
   {
-    input: { index: 'src/index.ts', core: 'src/core/index.ts', worker: 'worker/node.ts', 'bridge-client': 'src/bridge-client/index.ts', ledger: 'src/ledger/index.ts' },
+    input: { ...entries, worker: 'worker/node.ts' },
     output: output('dist/node'),
-    external: [/^node:/],
+    external: [/^node:/, ...peers],
     plugins: [nodeSpawn, ledgerTransport(), nodeResolve(), ts()],
   },
   {

@@ -1,6 +1,5 @@
 // The curve-specific half of HD derivation: master key generation and one
 // child step, for BIP-32 (secp256k1) and SLIP-0010 (ed25519, nist256p1).
-import { p256 } from '@noble/curves/nist.js';
 import { VaultkeyError } from '../errors.js';
 import { hmacSha512 } from '../core/hash.js';
 import { secp256k1 } from '../core/secp256k1.js';
@@ -37,9 +36,9 @@ export interface Curve {
   publicFromPrivate(key: Uint8Array): Uint8Array;
 }
 
-const ascii = (s: string) => new TextEncoder().encode(s);
+export const ascii = (s: string) => new TextEncoder().encode(s);
 
-function ser32(index: number): Uint8Array {
+export function ser32(index: number): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setUint32(0, index);
   return b;
@@ -121,92 +120,26 @@ const ed: Curve = {
   publicFromPrivate: (key) => ed25519.getPublicKey(key),
 };
 
-// ---- nist256p1: SLIP-0010 with its retry rule; not a hot path, so @noble/curves ----
-
-const P256 = p256.Point;
-const P256_N = P256.Fn.ORDER;
-/** Big-endian bytes to a bigint. Not constant time: the nist256p1 path runs on @noble/curves BigInt arithmetic. */
+/** Big-endian bytes to a bigint (not constant time: for public values and the BigInt nist256p1 path). */
 export const toBig = (b: Uint8Array) => BigInt('0x' + (Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') || '0'));
-const toBytes32 = (n: bigint) => {
-  const hex = n.toString(16).padStart(64, '0');
-  return Uint8Array.from(hex.match(/../g)!, (x) => parseInt(x, 16));
-};
 
-const nist: Curve = {
-  name: 'nist256p1',
-  seedKey: ascii('Nist256p1 seed'),
-  hardenedOnly: false,
-  master(seed) {
-    // SLIP-0010 §Master key generation: if IL is 0 or >= n, set S := I and repeat.
-    let I = hmacSha512(this.seedKey, seed);
-    for (;;) {
-      const k = toBig(I.subarray(0, 32));
-      if (k !== 0n && k < P256_N) break;
-      I = hmacSha512(this.seedKey, I);
-    }
-    const key = I.slice(0, 32);
-    return { privateKey: key, publicKey: P256.BASE.multiply(toBig(key)).toBytes(true), chainCode: I.slice(32) };
-  },
-  childPrivate(parent, index) {
-    const kpar = toBig(parent.privateKey!);
-    const hardened = index >= 0x80000000;
-    let data = new Uint8Array(37);
-    if (hardened) data.set(parent.privateKey!, 1);
-    else data.set(parent.publicKey, 0);
-    data.set(ser32(index), 33);
-    for (;;) {
-      const I = hmacSha512(parent.chainCode, data);
-      const il = toBig(I.subarray(0, 32));
-      const k = (il + kpar) % P256_N;
-      // SLIP-0010 §Private parent key step 3: on IL >= n or k = 0, retry with 0x01 || IR || ser32(i).
-      if (il < P256_N && k !== 0n) {
-        const key = toBytes32(k);
-        return { privateKey: key, publicKey: P256.BASE.multiply(k).toBytes(true), chainCode: I.slice(32) };
-      }
-      data = new Uint8Array(37);
-      data[0] = 1;
-      data.set(I.subarray(32), 1);
-      data.set(ser32(index), 33);
-    }
-  },
-  childPublic(parent, index) {
-    let data = new Uint8Array(37);
-    data.set(parent.publicKey, 0);
-    data.set(ser32(index), 33);
-    const Kpar = P256.fromBytes(parent.publicKey);
-    for (;;) {
-      const I = hmacSha512(parent.chainCode, data);
-      const il = toBig(I.subarray(0, 32));
-      if (il < P256_N && il !== 0n) {
-        const K = P256.BASE.multiply(il).add(Kpar);
-        if (!K.is0()) return { privateKey: null, publicKey: K.toBytes(true), chainCode: I.slice(32) };
-      }
-      data = new Uint8Array(37);
-      data[0] = 1;
-      data.set(I.subarray(32), 1);
-      data.set(ser32(index), 33);
-    }
-  },
-  serP: (pub) => pub,
-  checkPrivate(key) {
-    const k = toBig(key);
-    if (key.length !== 32 || k === 0n || k >= P256_N) throw new VaultkeyError('INVALID_KEY', 'private key is not in [1, n-1]');
-  },
-  checkPublic(key) {
-    try {
-      P256.fromBytes(key).assertValidity();
-    } catch {
-      throw new VaultkeyError('INVALID_KEY', 'public key is not a point on P-256');
-    }
-  },
-  publicFromPrivate: (key) => P256.BASE.multiply(toBig(key)).toBytes(true),
-};
+// nist256p1 lives in ./nist256p1.ts and is registered by `init()` of
+// vaultkey/core: it needs @noble/curves' P-256 (about 50 KB gzipped), which
+// the vault worker and the main entry never use, so it must not be in their
+// static import graph (see scripts/bundle-size.mjs).
+export const CURVES: Record<'secp256k1' | 'ed25519', Curve> & { nist256p1?: Curve } = { secp256k1: secp, ed25519: ed };
 
-export const CURVES: Readonly<Record<CurveName, Curve>> = { secp256k1: secp, ed25519: ed, nist256p1: nist };
+export function registerCurve(curve: Curve): void {
+  CURVES[curve.name] = curve;
+}
 
 export function curveByName(name: unknown): Curve {
   if (name === undefined) return secp;
-  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(CURVES, name)) return CURVES[name as CurveName];
+  if (name === 'secp256k1' || name === 'ed25519' || name === 'nist256p1') {
+    const c = CURVES[name];
+    if (!c) throw new VaultkeyError('NOT_INITIALIZED', "nist256p1 is loaded by init() of 'vaultkey/core': await init() first");
+    return c;
+  }
   throw new VaultkeyError('INVALID_ARGUMENT', 'curve must be "secp256k1", "ed25519" or "nist256p1"');
 }
 

@@ -7,7 +7,11 @@
 // verified signatures reach the threshold weight, and the final result is that
 // set (what a contract-based or script multisig consumes).
 import { VaultkeyError } from '../errors.js';
-import { ed25519, init, secp256k1, sha256 } from '../core/index.js';
+// From the modules, not vaultkey/core's index: its init() also loads nist256p1, which this never uses.
+import { init } from '../core/wasm.js';
+import { sha256 } from '../core/hash.js';
+import { ed25519 } from '../core/ed25519.js';
+import { secp256k1 } from '../core/secp256k1.js';
 import { type Clock, canonicalJson, fromHex, randomHex, systemClock, toHex, utf8 } from '../security/canonical.js';
 import type { CollectedSignature, DigestMode, KeyGroup, MultisigStore, OperationRecord, Signer, SignerCurve } from './types.js';
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Bundle budget of the browser build (dist/): what a page downloads for each
+// entry point, gzip -9 per file (that is how the files travel), counting a
+// chunk shared by several files once.
+//
+//   main      dist/index.js + its static imports, plus dist/worker.js and its
+//             static imports: the page reaches the worker through
+//             `new URL('./worker.js', import.meta.url)`, and the WASM is
+//             inlined (base64) in these files. This is what the budget covers.
+//   optional  core, ledger, bridge-client, viem, ethers: each reported on its
+//             own and as the extra cost on top of main (chunks already in main
+//             are free).
+//   lazy      chunks reached only through import(): fetched on first use, not
+//             counted in the entry that can load them.
+//
+// The worker's graph must have no import() at all: Vite bundles workers as
+// IIFE by default, and IIFE cannot code-split, so one dynamic import there
+// breaks every Vite app with a default config. That is checked here too.
+//
+// Imports are read with rollup's own parser, so this follows exactly what
+// rollup wrote. `node scripts/bundle-size.mjs` prints the table and exits 1
+// when main is over budget (npm run build runs it last); `--json` prints the
+// measurement instead.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { parseAst } from 'rollup/parseAst';
+
+export const BUDGET_BYTES = 120 * 1024;
+export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers'];
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Relative module specifiers a file loads: static imports/re-exports, import(), and new URL(x, import.meta.url). */
+function references(code) {
+  const out = { static: new Set(), lazy: new Set(), url: new Set() };
+  const isLocal = (s) => typeof s === 'string' && (s.startsWith('./') || s.startsWith('../'));
+  const walk = (node) => {
+    if (!node || typeof node.type !== 'string') return;
+    switch (node.type) {
+      case 'ImportDeclaration':
+      case 'ExportNamedDeclaration':
+      case 'ExportAllDeclaration':
+        if (isLocal(node.source?.value)) out.static.add(node.source.value);
+        break;
+      case 'ImportExpression':
+        if (isLocal(node.source?.value)) out.lazy.add(node.source.value);
+        break;
+      case 'NewExpression': {
+        const [spec, base] = node.arguments;
+        const isImportMetaUrl = base?.type === 'MemberExpression' && base.object?.type === 'MetaProperty' && base.property?.name === 'url';
+        if (node.callee?.name === 'URL' && isImportMetaUrl && isLocal(spec?.value)) out.url.add(spec.value);
+        break;
+      }
+    }
+    for (const key in node) {
+      const v = node[key];
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v);
+    }
+  };
+  walk(parseAst(code));
+  return out;
+}
+
+/**
+ * Measures dist/. Returns { budget, main, entries, lazy, workerLazy }: every
+ * group is { files: string[], raw, gzip }, `entries[name]` also has `extra`
+ * (the group minus what main already loads), `workerLazy` lists the chunks the
+ * worker's graph loads with import() (must be empty).
+ */
+export function measure(dist = join(root, 'dist')) {
+  const files = new Map(); // path relative to dist -> { raw, gzip, refs }
+  const info = (rel) => {
+    let f = files.get(rel);
+    if (!f) {
+      const buf = readFileSync(join(dist, rel));
+      f = { raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length, refs: references(buf.toString('utf8')) };
+      files.set(rel, f);
+    }
+    return f;
+  };
+  const resolveRef = (from, spec) => relative(dist, resolve(dist, dirname(from), spec));
+
+  /** Static closure of `starts`, following new URL(...) only when asked (the worker). */
+  const closure = (starts, { followUrls = false } = {}) => {
+    const seen = new Set();
+    const lazy = new Set();
+    const stack = [...starts];
+    while (stack.length) {
+      const rel = stack.pop();
+      if (seen.has(rel)) continue;
+      seen.add(rel);
+      const { refs } = info(rel);
+      for (const s of refs.static) stack.push(resolveRef(rel, s));
+      if (followUrls) for (const s of refs.url) if (s.endsWith('.js')) stack.push(resolveRef(rel, s));
+      for (const s of refs.lazy) lazy.add(resolveRef(rel, s));
+    }
+    return { seen, lazy };
+  };
+  const group = (set) => {
+    const list = [...set].sort();
+    return { files: list, raw: list.reduce((n, f) => n + info(f).raw, 0), gzip: list.reduce((n, f) => n + info(f).gzip, 0) };
+  };
+
+  const main = closure(['index.js'], { followUrls: true });
+  if (!main.seen.has('worker.js')) throw new Error('dist/index.js does not reference ./worker.js through new URL(..., import.meta.url)');
+  const workerLazy = [...closure(['worker.js']).lazy].sort();
+  const entries = {};
+  const lazy = new Set(main.lazy);
+  for (const name of OPTIONAL_ENTRIES) {
+    const file = `${name}.js`;
+    if (!existsSync(join(dist, file))) continue;
+    const c = closure([file]);
+    c.lazy.forEach((f) => lazy.add(f));
+    entries[name] = { ...group(c.seen), extra: group([...c.seen].filter((f) => !main.seen.has(f))) };
+  }
+  // A lazy chunk may itself import more; measure each one's full closure minus main.
+  const lazyGroups = {};
+  for (const f of [...lazy].sort()) {
+    if (main.seen.has(f)) continue;
+    lazyGroups[f] = group([...closure([f]).seen].filter((x) => !main.seen.has(x)));
+  }
+  return { budget: BUDGET_BYTES, main: group(main.seen), entries, lazy: lazyGroups, workerLazy };
+}
+
+const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
+
+export function formatTable(m) {
+  const rows = [['entry', 'raw', 'gzip -9', 'extra over main (gz)']];
+  rows.push(['vaultkey (index + worker + WASM)', kb(m.main.raw), kb(m.main.gzip), '']);
+  for (const [name, g] of Object.entries(m.entries)) rows.push([`vaultkey/${name}`, kb(g.raw), kb(g.gzip), kb(g.extra.gzip)]);
+  for (const [file, g] of Object.entries(m.lazy)) rows.push([`  lazy: ${file}`, kb(g.raw), kb(g.gzip), kb(g.gzip)]);
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  const pct = ((m.main.gzip / m.budget) * 100).toFixed(0);
+  return [line(rows[0]), ...rows.slice(1).map(line), '',
+    `main budget: ${kb(m.main.gzip).trim()} of ${kb(m.budget).trim()} gzipped (${pct}%)`].join('\n');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const m = measure();
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(m, null, 2));
+  } else {
+    console.log(formatTable(m));
+  }
+  if (m.main.gzip > m.budget) {
+    console.error(`\nvaultkey main entry is over its bundle budget by ${((m.main.gzip - m.budget) / 1024).toFixed(1)} KB gzipped: ${m.main.files.join(', ')}`);
+    process.exitCode = 1;
+  }
+  if (m.workerLazy.length) {
+    console.error(`\nthe worker's graph uses import() (${m.workerLazy.join(', ')}): Vite's default IIFE worker build cannot split it`);
+    process.exitCode = 1;
+  }
+}
