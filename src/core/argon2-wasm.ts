@@ -12,6 +12,7 @@
 // 'wasm-unsafe-eval' (no fetch, no instantiateStreaming from a URL).
 import argon2Base64 from '../../build/argon2-inline.js';
 import { VaultkeyError, assertBytes } from '../errors.js';
+import { inlineWasmBytes } from './inline-wasm.js';
 
 /** Raw exports of build/argon2.wasm; see assembly/argon2/index.ts for the protocol. */
 interface Argon2Exports {
@@ -50,15 +51,9 @@ const EMPTY = new Uint8Array(0);
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 function argon2Module(): Promise<WebAssembly.Module> {
-  compiled ??= WebAssembly.compile(decodeBase64(argon2Base64)).catch((cause: unknown) => {
+  compiled ??= inlineWasmBytes(argon2Base64).then((bytes) => WebAssembly.compile(bytes)).catch((cause: unknown) => {
     compiled = undefined;
     throw new VaultkeyError('NOT_INITIALIZED', 'could not compile the Argon2 WASM module', { cause });
   });

@@ -2,6 +2,7 @@
 // marshalling of the calling convention in assembly/mem.ts.
 import wasmBase64 from '../../build/wasm-inline.js';
 import { VaultkeyError } from '../errors.js';
+import { inlineWasmBytes } from './inline-wasm.js';
 
 /** Raw exports of build/vaultkey.wasm. Curve issues add their functions here. */
 export interface WasmExports {
@@ -22,12 +23,6 @@ let loading: Promise<void> | undefined;
 let io = 0;
 let view = new Uint8Array(0);
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 /**
  * Instantiates the WASM module once per realm. Asynchronous compilation keeps
@@ -38,7 +33,7 @@ export function init(): Promise<void> {
   if (ex) return Promise.resolve();
   loading ??= (async () => {
     try {
-      const { instance } = await WebAssembly.instantiate(decodeBase64(wasmBase64), {
+      const { instance } = await WebAssembly.instantiate(await inlineWasmBytes(wasmBase64), {
         env: {
           abort() {
             throw new VaultkeyError('INVALID_ARGUMENT', 'WASM rejected its input');
