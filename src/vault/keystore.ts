@@ -448,8 +448,7 @@ export class Keystore extends EventTarget {
     const g = this.#governance();
     const metadata: { [k: string]: Json } = typeof o?.path === 'string' && o.path.length <= 256 ? { path: o.path } : {};
     return g.run({ permission: 'key:sign', operation, keyId: checkId(keyId), metadata }, async () => {
-      await this.#ensureTracked(keyId);
-      await g.lifecycle.assertUsable(keyId, 'sign');
+      await this.#usable(keyId, 'sign');
       const out = await fn(vaultOf(await this.#remote()));
       await g.lifecycle.recordUsage(keyId);
       await g.detector?.recordUsage(keyId);
@@ -465,8 +464,7 @@ export class Keystore extends EventTarget {
   async verify(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
     const g = this.#governance();
     return g.run({ permission: 'key:read', operation: 'key:verify', keyId: checkId(keyId) }, async () => {
-      await this.#ensureTracked(keyId);
-      await g.lifecycle.assertUsable(keyId, 'verify');
+      await this.#usable(keyId, 'verify');
       const ok = await vaultOf(await this.#remote()).verifySignature(keyId, digest, signature, o);
       if (!ok) await g.detector?.recordFailedVerification(keyId);
       return ok;
@@ -825,6 +823,18 @@ export class Keystore extends EventTarget {
     const g = this.#governance();
     if (id === OWNER_ID) throw new VaultkeyError('INVALID_ARGUMENT', 'the owner principal cannot be removed');
     await g.run({ permission: 'policy:manage', operation: 'principal:delete' }, () => g.access!.deletePrincipal(id));
+  }
+
+  /** assertUsable, creating the record first for a key that predates lifecycle tracking (one read on the hot path). */
+  async #usable(keyId: string, op: 'sign' | 'verify'): Promise<void> {
+    const g = this.#governance();
+    try {
+      await g.lifecycle.assertUsable(keyId, op);
+    } catch (e) {
+      if ((e as VaultkeyError)?.code !== 'NOT_FOUND') throw e;
+      await this.#ensureTracked(keyId);
+      await g.lifecycle.assertUsable(keyId, op);
+    }
   }
 
   async #ensureTracked(keyId: string): Promise<void> {
