@@ -8,7 +8,7 @@
 //              app makes them (each op pays a postMessage round trip).
 // Inputs are derived deterministically so both threads see the same bytes.
 import type * as Core from 'vaultkey/core';
-import type { WorkerPool, deriveAddressesParallel } from 'vaultkey';
+import type { Keystore, WorkerPool, deriveAddressesParallel } from 'vaultkey';
 import type * as Peers from './peers.ts';
 
 export type Where = 'worker' | 'main';
@@ -22,6 +22,8 @@ export interface Ctx {
   s?: PeerState;
   /** Main thread only. */
   pools?: { one: WorkerPool; all: WorkerPool; parallel: typeof deriveAddressesParallel };
+  /** Main thread only: Keystores (audit on and off) with one imported key each, as an app signs. */
+  vaults?: { audited: { ks: Keystore; keyId: string }; unaudited: { ks: Keystore; keyId: string } };
 }
 
 export interface RowDef {
@@ -39,6 +41,11 @@ export interface GroupDef {
   rounds?: number;
   rows: RowDef[];
 }
+
+const vault = (c: Ctx, which: 'audited' | 'unaudited') => {
+  if (!c.vaults) throw new Error('no Keystore on this thread');
+  return c.vaults[which];
+};
 
 const W = (lib: RowDef['lib'], make: RowDef['make'], per?: number): RowDef => ({ lib, at: 'worker', make, per });
 const M = (lib: RowDef['lib'], make: RowDef['make'], per?: number): RowDef => ({ lib, at: 'main', make, per });
@@ -185,6 +192,9 @@ export const groups: GroupDef[] = [
         const args = Array.from({ length: BATCH }, () => [c.d.digest, c.d.priv] as [Uint8Array, Uint8Array]);
         return () => pools(c).one.batch('secp256k1Sign', args);
       }, BATCH),
+      // What a signature costs through the vault: permission check, lifecycle gate, worker, usage count, detector, audit entry.
+      M('Keystore.sign (RBAC, lifecycle, audit)', (c) => () => vault(c, 'audited').ks.sign(vault(c, 'audited').keyId, c.d.digest)),
+      M('Keystore.sign (RBAC, lifecycle, no audit)', (c) => () => vault(c, 'unaudited').ks.sign(vault(c, 'unaudited').keyId, c.d.digest)),
       W('@noble/curves', ({ P, d }) => () => P!.secp256k1.sign(d.digest, d.priv, { prehash: false, format: 'recovered' })),
       W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.sign(d.digest, d.priv)),
       W('ethers SigningKey.sign', ({ s, d }) => () => s!.signingKey.sign(d.digest)),
