@@ -249,6 +249,15 @@ test('policies on a timeline: high-security auto-rotates at 90 days; default war
   await fails(page, 'UNKNOWN_POLICY', 'generate', { policy: 'nope' });
   assert.equal((await ok(page, 'keys')).length, 2, 'a key refused for its policy is not left behind');
 
+  // While locked, a due auto-rotation waits (no claim-and-fail churn in the history), then happens after unlock.
+  await ok(page, 'lock');
+  await advance(page, 95 * DAY);
+  await ok(page, 'runLifecycle');
+  await ok(page, 'runLifecycle');
+  await ok(page, 'unlock', { passphrase: PASS });
+  assert.deepEqual((await ok(page, 'lifecycleRecord', hs)).history.map((h: any) => h.to), ['created', 'active'], 'nothing happened while locked');
+  await advance(page, -95 * DAY);
+
   await advance(page, 80 * DAY);
   await ok(page, 'runLifecycle');
   await ok(page, 'unlock', { passphrase: PASS }); // a new session: the old one expired with the clock

@@ -44,6 +44,13 @@ export interface LifecycleHooks {
   rotateKey?(old: Readonly<LifecycleRecord>, newKeyId: string, trigger: RotationTrigger): Promise<RotatedKey>;
   /** Deletes the wrapped secret of `keyId` from storage. Must be idempotent. */
   destroySecret?(keyId: string): Promise<void>;
+  /**
+   * Whether a successor can be made right now (the vault is unlocked). When it
+   * returns false, due automatic rotations wait for a later evaluation instead
+   * of claiming the key and failing (which would add two history entries on
+   * every tick while the vault is locked).
+   */
+  canRotate?(): boolean;
   /** Runs the MFA check (e.g. WebAuthn user verification); true when it passed. */
   mfa?(request: { keyId: string; action: MfaAction }): Promise<boolean>;
 }
@@ -738,6 +745,7 @@ export class LifecycleManager extends EventTarget {
       case 'rotate': {
         const r = await this.get(item.keyId);
         if (!still(r)) return;
+        if (this.#hooks.canRotate && !this.#hooks.canRotate()) return;
         await this.#rotate(item.keyId, item.trigger!, { actor: SYSTEM, reason: `${item.trigger} rotation due`, at });
         return;
       }

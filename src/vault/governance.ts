@@ -133,6 +133,8 @@ export class Governance {
         return hooks.rotateSecret(old.keyId, newKeyId, trigger === 'security-event');
       },
       // Hardware keys have no secret here (the device keeps it; wipe it there).
+      // Automatic rotation needs this tab's vault unlocked (the successor's secret is made in the worker).
+      canRotate: () => !!self?.session,
       destroySecret: async (keyId) => {
         if (!keyId.startsWith('x_')) await hooks.destroySecret(keyId);
       },
