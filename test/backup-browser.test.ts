@@ -4,11 +4,11 @@
 // real backup rejected with a code and the target vault unchanged; custodian
 // shares; SLIP-0039 shares of a seed; Ethereum keystore v3 both ways (checked
 // with ethers in Node).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { Wallet, decryptKeystoreJson, encryptKeystoreJson } from 'ethers';
-import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { browserSuite, watchErrors } from './helpers/browser.ts';
 import { fails, loadFixture, ok } from './helpers/keystore-page.ts';
 
 const MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
@@ -16,27 +16,15 @@ const PASS = 'correct horse battery staple';
 const BPASS = 'backup passphrase, long enough';
 const FAST_KDF = { t: 1, m: 256, p: 1 };
 
-let browser: Browser;
-let server: Served;
-let base: string;
 let n = 0;
 const uniq = () => `b${process.pid}x${Date.now().toString(36)}x${n++}`;
 
-before(async () => {
-  server = await serveRepo();
-  base = server.url.replace('127.0.0.1', 'localhost');
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = browserSuite();
 
 /** A page in its own browser context: a fresh profile with empty IndexedDB, and a vault created in it. */
 async function freshProfile(): Promise<{ page: Page; ctx: BrowserContext; errors: string[] }> {
-  const ctx = await browser.newContext();
-  const page = await loadFixture(ctx, base);
+  const ctx = await suite.browser.newContext();
+  const page = await loadFixture(ctx, suite.base);
   const errors = watchErrors(page);
   await page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
   await ok(page, 'create', { passphrase: PASS });

@@ -5,14 +5,14 @@
 // rotate (HD: next account; emergency: fresh mnemonic), expire and get
 // suspended by the compromise detector. Time is a test clock in the page
 // (`vt.now`, opened with { fakeClock: true }).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { HDKey as ScureHDKey } from '@scure/bip32';
-import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { browserSuite, watchErrors } from './helpers/browser.ts';
 import { addAuthenticator, call, fails, ok, reload, type Res } from './helpers/keystore-page.ts';
 
 const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -20,30 +20,15 @@ const SEED = crypto.pbkdf2Sync(MNEMONIC, 'mnemonic', 2048, 64, 'sha512');
 const PASS = 'correct horse battery staple';
 const DAY = 86_400_000;
 
-let browser: Browser;
-let server: Served;
-let base: string;
-let context: BrowserContext;
+const suite = browserSuite();
 let n = 0;
 const uniq = () => `g${process.pid}x${Date.now().toString(36)}x${n++}`;
 
-before(async () => {
-  server = await serveRepo();
-  base = server.url.replace('127.0.0.1', 'localhost');
-  browser = await launch();
-  context = await browser.newContext();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
 async function tab(o: { passkey?: boolean; ctx?: BrowserContext } = {}): Promise<{ page: Page; errors: string[] }> {
-  const page = await (o.ctx ?? context).newPage();
+  const page = await (o.ctx ?? suite.context).newPage();
   const errors = watchErrors(page);
   if (o.passkey) await addAuthenticator(page);
-  await reload(page, base);
+  await reload(page, suite.base);
   return { page, errors };
 }
 
@@ -321,7 +306,7 @@ test('compromise detector: rapid use (made critical) suspends the key and ends t
 });
 
 test('two tabs on one vault: a due rotation happens exactly once; both tabs hear the event', async () => {
-  const ctx = await browser.newContext();
+  const ctx = await suite.browser.newContext();
   const name = uniq();
   const a = await tab({ ctx });
   await open(a.page, { name, fakeClock: true });
@@ -443,5 +428,40 @@ test('hardware keys (Ledger path, HSM handle) are managed keys: lifecycle-gated,
   await ok(page, 'unlock', { passphrase: PASS });
   await ok(page, 'removeKey', hw.id);
   assert.equal((await ok(page, 'lifecycleRecord', hw.id)).state, 'destroyed');
+  await page.close();
+});
+
+test('bad input to the governance, backup and hardware calls -> coded errors, nothing written', async () => {
+  const { page } = await tab();
+  await open(page, { name: uniq(), fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const id = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
+  const before = (await ok(page, 'exportAuditLog')).trim().split('\n').length;
+  const cases: [string, string, ...unknown[]][] = [
+    ['INVALID_ARGUMENT', 'sign', 'k_not-a-key', 'hex:' + '00'.repeat(32)],
+    ['INVALID_ARGUMENT', 'rotateKey', '../../etc/passwd'],
+    ['INVALID_ARGUMENT', 'rotateKey', id, { reason: 'x'.repeat(2000) }],
+    ['NOT_FOUND', 'lifecycleRecord', 'k_' + '0'.repeat(24)],
+    ['INVALID_ARGUMENT', 'reportCompromise', id, { severity: 'apocalyptic', details: 'x' }],
+    ['NOT_FOUND', 'acknowledgeCompromise', 'ce-nope'],
+    ['INVALID_ARGUMENT', 'addPrincipal', { id: 'bad id with spaces', type: 'user', name: 'x', roles: ['signer'] }],
+    ['INVALID_ARGUMENT', 'removePrincipal', 'owner'],
+    ['INVALID_POLICY', 'registerPolicy', { name: 'weird', maxActiveAgeDays: -1 }],
+    ['INVALID_ARGUMENT', 'backup', null],
+    ['WEAK_PASSPHRASE', 'backup', { passphrase: 'short' }],
+    ['NOT_FOUND', 'backup', { passphrase: 'long enough passphrase', keyIds: ['k_' + '1'.repeat(24)] }],
+    ['INVALID_ARGUMENT', 'backupToShares', { threshold: 5, shares: 3 }],
+    ['INVALID_ARGUMENT', 'restoreBackup', 'not bytes', { passphrase: 'long enough passphrase' }],
+    ['CORRUPTED', 'restoreBackup', 'hex:' + '00'.repeat(100), { passphrase: 'long enough passphrase' }],
+    ['INVALID_ARGUMENT', 'restoreBackup', 'hex:00', { nothing: true }],
+    ['INVALID_KEYSTORE', 'importKeystoreV3', 'not json', 'pw'],
+  ];
+  for (const [code, method, ...args] of cases) await fails(page, code, method, ...args);
+  await fails(page, 'INVALID_PATH', 'exportKeystoreV3', id, 'pw', { path: 'm/x', kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
+  assert.equal((await ok(page, 'keys')).length, 1, 'nothing added');
+  assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'active', 'nothing changed');
+  const after = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  assert.ok(after.length > before, 'failures are audited');
+  assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
   await page.close();
 });

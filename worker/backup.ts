@@ -131,7 +131,7 @@ async function checkKey(k: BackupKey): Promise<void> {
     if (k.secret.length !== 32) throw new VaultkeyError('CORRUPTED', 'a private key in the backup has the wrong length');
     if (k.curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.secret)) throw new VaultkeyError('INVALID_KEY', 'a private key in the backup is not in [1, n-1]');
     const pub = k.curve === 'ed25519' ? ed25519.getPublicKey(k.secret) : secp256k1.getPublicKey(k.secret, true);
-    if (k.publicKey && (k.publicKey.length !== pub.length || !pub.every((b, i) => b === k.publicKey![i]))) {
+    if (k.publicKey && !V.sameBytes(pub, k.publicKey)) {
       throw new VaultkeyError('CORRUPTED', 'a public key in the backup does not belong to its private key');
     }
   } else {
@@ -325,7 +325,7 @@ export const backupService = {
       await init();
       HDKey.fromMasterSeed(seed).wipe(); // refuses a seed whose master key is invalid (BIP-32: IL = 0 or >= n)
       const keyId = randomId('k_');
-      const rec = await V.sealSecret(s, 'seed', keyId, keyId, { label: labelOf(o?.label, 'SLIP-0039 wallet'), hasMnemonic: false }, seed.slice());
+      const rec = await V.sealSecret(s, 'seed', keyId, keyId, { label: V.label(o?.label, 'SLIP-0039 wallet'), hasMnemonic: false }, seed.slice());
       await V.storeKeys([{ recs: [rec] }]);
       await V.notifyChange();
       return keyInfo(rec);
@@ -341,7 +341,7 @@ export const backupService = {
     try {
       await init();
       const keyId = randomId('k_');
-      const rec = await V.sealSecret(s, 'privateKey', keyId, keyId, { label: labelOf(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) }, privateKey.slice());
+      const rec = await V.sealSecret(s, 'privateKey', keyId, keyId, { label: V.label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) }, privateKey.slice());
       await V.storeKeys([{ recs: [rec] }]);
       await V.notifyChange();
       return { ...keyInfo(rec), address };
@@ -371,10 +371,5 @@ export const backupService = {
   },
 };
 
-function labelOf(v: unknown, dflt: string): string {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'string' || v.length > 100) throw new VaultkeyError('INVALID_ARGUMENT', 'label must be a string of at most 100 characters');
-  return v;
-}
 
 export type BackupService = typeof backupService;

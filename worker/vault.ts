@@ -27,7 +27,7 @@ import {
 } from '../src/vault/crypto.js';
 import { checkName, database, storageError, type DbHandle, type VaultDB } from '../src/vault/db.js';
 import {
-  ARGON2_DEFAULT, PBKDF2_MIN_ITERATIONS, RECORD_FORMAT, STORES, b64url, keyInfo, methodInfo, randomBytes, randomId,
+  ARGON2_DEFAULT, PBKDF2_MIN_ITERATIONS, RECORD_FORMAT, STORES, VAULT_KEY_ID, b64url, keyInfo, methodInfo, randomBytes, randomId,
   type AccountRecord, type KdfParams, type KeyCurve, type KeyInfo, type MetaRecord, type MethodInfo, type MethodRecord,
   type SecretRecord, type ThrottleRecord,
 } from '../src/vault/format.js';
@@ -423,12 +423,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
-// A key id: `k_` + 24 hex digits, plus `-vN` (N >= 2) for the successors a
-// rotation makes (the lifecycle's versioned ids, `${base}-v${n}`).
-const KEY_ID = /^k_[0-9a-f]{24}(?:-v([2-9]|[1-9][0-9]{1,5}))?$/;
-
 function checkKeyId(keyId: unknown): string {
-  if (typeof keyId !== 'string' || !KEY_ID.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  if (typeof keyId !== 'string' || !VAULT_KEY_ID.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
   return keyId;
 }
 
@@ -439,7 +435,7 @@ function checkKeyId(keyId: unknown): string {
  * changed on disk without failing authentication.
  */
 function accountOffset(keyId: string): number {
-  const m = KEY_ID.exec(keyId);
+  const m = VAULT_KEY_ID.exec(keyId);
   return m?.[1] ? Number(m[1]) - 1 : 0;
 }
 
@@ -1028,7 +1024,7 @@ export type VaultService = typeof vaultService;
  */
 export const vaultInternals = {
   need, db, exclusive, write, secretRecord, sealSecret, importedOf, seedOf, checkKeyId, deleteKey, forget, notifyChange, storeKeys, consumeFresh,
-  defaultPath, accountOffset,
+  defaultPath, accountOffset, label, sameBytes,
   vaultId: async () => ((await (await db()).get(STORES.meta, 'vault')) as MetaRecord | undefined)?.vaultId ?? null,
   STRICT,
 };

@@ -3,6 +3,7 @@
 // records hold ciphertext, public parameters and public metadata only.
 // docs/vault.md describes every field.
 import { VaultkeyError } from '../errors.js';
+import { b64url, toHex } from '../security/canonical.js';
 
 /** IndexedDB version of the database schema (object stores and indexes). */
 export const DB_VERSION = 2;
@@ -109,11 +110,7 @@ export function secretAad(kind: SecretKind, id: string, v: number): Uint8Array {
 /** Fixed HKDF info string for the passkey KEK (RFC 5869 §3.2: binds the output to its use). */
 export const PASSKEY_HKDF_INFO = enc.encode('vaultkey/v1 passkey PRF -> DEK wrapping key');
 
-export function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
+export { b64url };
 
 export function fromB64url(s: string): Uint8Array {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) throw new VaultkeyError('INVALID_ARGUMENT', 'not base64url');
@@ -127,8 +124,16 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 }
 
 export function randomId(prefix: string): string {
-  return prefix + Array.from(randomBytes(12), (b) => b.toString(16).padStart(2, '0')).join('');
+  return prefix + toHex(randomBytes(12));
 }
+
+/**
+ * Vault key ids: `k_` + 24 hex digits, plus `-vN` (N >= 2) for the successors a
+ * rotation makes (the lifecycle's versioned ids); group 1 is N.
+ */
+export const VAULT_KEY_ID = /^k_[0-9a-f]{24}(?:-v([2-9]|[1-9][0-9]{1,5}))?$/;
+/** Enrolled hardware keys (Ledger, HSM): `x_` + 24 hex digits. */
+export const HARDWARE_KEY_ID = /^x_[0-9a-f]{24}$/;
 
 /** Public description of an unlock method (what `keystore.methods()` returns). */
 export interface MethodInfo {

@@ -17,7 +17,8 @@ import type {
 } from '../../worker/vault.js';
 import type { AccountAddress, AccountState, Chain } from '../hd/accounts.js';
 import { assertPrf, createPasskey, type PasskeyMaterial, type PasskeyOptions } from './passkey.js';
-import { fromB64url, type KeyCurve, type KeyInfo, type MethodInfo } from './format.js';
+import { HARDWARE_KEY_ID, VAULT_KEY_ID, fromB64url, randomId, type KeyCurve, type KeyInfo, type MethodInfo } from './format.js';
+import { fromHex, toHex } from '../security/canonical.js';
 import type { KdfChoice } from './crypto.js';
 import { Governance, type LifecycleOptions, type SecurityOptions } from './governance.js';
 import { OWNER_ID, type Session, type VerifyUser } from '../security/sessions.js';
@@ -626,10 +627,10 @@ export class Keystore extends EventTarget {
     const g = this.#governance();
     const desc = checkDescriptor(d);
     return g.run({ permission: 'key:create', operation: 'key:register-hardware', metadata: { device: desc.device } }, async () => {
-      const id = `x_${Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      const id = randomId('x_');
       await g.track(id, 'hardware', {
         algorithm: desc.curve, fingerprint: fingerprintOf(desc.publicKey),
-        meta: { ...desc, publicKey: Array.from(desc.publicKey, (b) => b.toString(16).padStart(2, '0')).join('') },
+        meta: { ...desc, publicKey: toHex(desc.publicKey) },
         ...(o?.policy !== undefined ? { policy: o.policy } : {}),
       });
       return { id, ...desc };
@@ -911,9 +912,9 @@ export class Keystore extends EventTarget {
   }
 }
 
-/** Key ids in the vault: `k_` + 24 hex (+ `-vN` for rotated versions); checked again in the worker. */
+/** Key ids (src/vault/format.ts): checked here before any work, and again in the worker. */
 function checkId(keyId: unknown): string {
-  if (typeof keyId !== 'string' || !/^(?:k_[0-9a-f]{24}(?:-v[1-9][0-9]{0,5})?|x_[0-9a-f]{24})$/.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  if (typeof keyId !== 'string' || !(VAULT_KEY_ID.test(keyId) || HARDWARE_KEY_ID.test(keyId))) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
   return keyId;
 }
 
@@ -954,10 +955,9 @@ function checkDescriptor(d: HardwareKeyDescriptor): HardwareKeyDescriptor {
 
 function hardwareOf(r: LifecycleRecord): HardwareKey {
   const m = r.meta as Record<string, string>;
-  const hex = String(m.publicKey ?? '');
   const k: HardwareKey = {
     id: r.keyId, device: m.device as 'ledger' | 'hsm', curve: m.curve as HardwareKey['curve'],
-    publicKey: Uint8Array.from(hex.match(/../g) ?? [], (x) => parseInt(x, 16)),
+    publicKey: fromHex(m.publicKey, 'the stored public key', 'CORRUPTED'),
   };
   for (const f of ['label', 'path', 'handle', 'address'] as const) if (typeof m[f] === 'string') k[f] = m[f];
   return k;
@@ -972,5 +972,5 @@ function reasonOf(o: ChangeOptions | undefined, dflt: string): string {
 
 /** Public fingerprint for lifecycle records: the first 8 bytes of SHA-256 of the public key, hex. */
 function fingerprintOf(pub: Uint8Array): string {
-  return Array.from(sha256(pub).subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(sha256(pub).subarray(0, 8));
 }
