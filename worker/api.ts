@@ -9,8 +9,7 @@ import { deriveAddresses } from '../src/hd/batch.js';
 import { secp256k1 } from '../src/core/secp256k1.js';
 import { ed25519 } from '../src/core/ed25519.js';
 import { VaultkeyError } from '../src/errors.js';
-import { vaultService } from './vault.js';
-import { backupService } from './backup.js';
+import { vaultService } from './vault/index.js';
 
 void installed;
 
@@ -47,10 +46,8 @@ function method(name: unknown): (...args: any[]) => unknown {
 }
 
 export const api = {
-  /** The vault service (worker/vault.ts): used by the Keystore's dedicated worker only. */
+  /** The vault service (worker/vault/index.ts): used by the Keystore's dedicated worker only. */
   vault: vaultService,
-  /** Backups, shares and keystore v3 of that vault (worker/backup.ts). */
-  backup: backupService,
   /** Resolves once this worker's WASM is instantiated. */
   async ready(): Promise<true> {
     await init();

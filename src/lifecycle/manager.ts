@@ -211,6 +211,18 @@ function unusable(r: LifecycleRecord, op: KeyOperation, expiredByDate: boolean):
   }
 }
 
+/**
+ * assertUsable on a record already in hand (the vault's signing path re-checks
+ * inside its commit transaction): null if `op` is allowed at `now`, else the error.
+ */
+export function checkUsable(r: LifecycleRecord, op: KeyOperation, now: number): VaultkeyError | null {
+  if (op !== 'sign' && op !== 'verify') return new VaultkeyError('INVALID_ARGUMENT', "operation must be 'sign' or 'verify'");
+  const pastExpiry = (r.state === 'active' || r.state === 'suspended') && r.expiresAt !== null && now >= r.expiresAt;
+  if (r.state === 'active' && !pastExpiry) return null;
+  if (op === 'verify' && r.state === 'rotating' && r.successor && r.graceEndsAt !== null && now < r.graceEndsAt) return null;
+  return unusable(r, op, pastExpiry && r.state === 'active');
+}
+
 export class LifecycleManager extends EventTarget {
   readonly store: LifecycleStore;
   readonly policies: PolicyRegistry;
@@ -253,13 +265,10 @@ export class LifecycleManager extends EventTarget {
    * cannot sign. Returns the record.
    */
   async assertUsable(keyId: string, op: KeyOperation): Promise<LifecycleRecord> {
-    if (op !== 'sign' && op !== 'verify') throw new VaultkeyError('INVALID_ARGUMENT', "operation must be 'sign' or 'verify'");
     const r = await this.get(keyId);
-    const now = this.#clock();
-    const pastExpiry = (r.state === 'active' || r.state === 'suspended') && r.expiresAt !== null && now >= r.expiresAt;
-    if (r.state === 'active' && !pastExpiry) return r;
-    if (op === 'verify' && r.state === 'rotating' && r.successor && r.graceEndsAt !== null && now < r.graceEndsAt) return r;
-    throw unusable(r, op, pastExpiry && r.state === 'active');
+    const e = checkUsable(r, op, this.#clock());
+    if (e) throw e;
+    return r;
   }
 
   // -------------------------------------------------------------- changes
@@ -380,7 +389,16 @@ export class LifecycleManager extends EventTarget {
       if (r.state === 'destroyed') throw unusable(r, 'sign', false);
       return { writes: [bump({ ...r, usageCount: r.usageCount + 1, lastUsedAt: at })], events: [] };
     });
-    const r = plan.writes[0]!;
+    return this.afterUsage(plan.writes[0]!, at);
+  }
+
+  /**
+   * The policy's usage trigger for a record whose use was just committed (by
+   * recordUsage, or by the vault's batched commit): rotates (autoRotate) or
+   * emits 'rotation-due' once when the count is reached.
+   */
+  async afterUsage(r: LifecycleRecord, at: number = this.#clock()): Promise<{ usageCount: number; rotationDue: boolean; newKeyId?: string }> {
+    const keyId = r.keyId;
     const policy = this.policies.get(r.policy);
     const rotationDue = r.state === 'active' && policy.rotateAfterUses !== null && r.usageCount >= policy.rotateAfterUses;
     if (!rotationDue) return { usageCount: r.usageCount, rotationDue };

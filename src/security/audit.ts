@@ -126,12 +126,12 @@ export async function hmac(key: CryptoKey, text: string): Promise<Uint8Array> {
   return new Uint8Array(await subtle().sign('HMAC', key, utf8(text)));
 }
 
-function entryMacInput(e: AuditEntry, prev: string): string {
+export function entryMacInput(e: AuditEntry, prev: string): string {
   const { mac: _mac, ...body } = e;
   return canonicalJson({ ...body, prev });
 }
 
-const headMacInput = (seq: number, mac: string) => canonicalJson({ head: seq, mac });
+export const headMacInput = (seq: number, mac: string) => canonicalJson({ head: seq, mac });
 
 // ---- input checks -------------------------------------------------------
 

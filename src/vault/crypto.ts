@@ -17,7 +17,7 @@
 import { argon2id } from '../core/argon2.js';
 import { VaultkeyError } from '../errors.js';
 import {
-  ARGON2_DEFAULT, PASSKEY_HKDF_INFO, PBKDF2_MIN_ITERATIONS, randomBytes, secretAad, methodAad,
+  ARGON2_DEFAULT, PASSKEY_HKDF_INFO, PBKDF2_MIN_ITERATIONS, RECORD_FORMAT, randomBytes, secretAad, methodAad,
   type KdfParams, type MethodRecord, type SecretKind, type SecretRecord,
 } from './format.js';
 
@@ -170,7 +170,7 @@ export async function checkMethodRecord(r: unknown): Promise<MethodRecord> {
     || typeof x.v !== 'number') {
     throw new VaultkeyError('CORRUPTED', 'an unlock method record is malformed or truncated');
   }
-  if (x.v > 1) throw new VaultkeyError('SCHEMA_TOO_NEW', 'an unlock method record was written by a newer vaultkey');
+  if (x.v > RECORD_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'an unlock method record was written by a newer vaultkey');
   if (x.kind === 'passkey' && !(bytes(x.credentialId) && bytes(x.prfSalt, 32) && bytes(x.hkdfSalt, 32))) {
     throw new VaultkeyError('CORRUPTED', 'a passkey method record is malformed or truncated');
   }
@@ -201,7 +201,7 @@ export async function decryptSecret(dek: CryptoKey, r: unknown, expectKind?: Sec
     || !(x.iv instanceof Uint8Array) || x.iv.length !== 12 || !(x.ct instanceof Uint8Array) || x.ct.length < 17) {
     throw new VaultkeyError('CORRUPTED', 'a secret record is malformed or truncated');
   }
-  if (x.v > 1) throw new VaultkeyError('SCHEMA_TOO_NEW', 'a secret record was written by a newer vaultkey');
+  if (x.v > RECORD_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'a secret record was written by a newer vaultkey');
   if (expectKind && x.kind !== expectKind) throw new VaultkeyError('CORRUPTED', 'a secret record has an unexpected kind');
   try {
     const pt = await subtle().decrypt({ name: 'AES-GCM', iv: buf(x.iv), additionalData: buf(secretAad(x.kind, x.id, x.v)), tagLength: 128 }, dek, buf(x.ct));

@@ -53,6 +53,13 @@ export function database(name: string): DbHandle {
             const accounts = db.createObjectStore(STORES.accounts, { keyPath: 'id' });
             accounts.createIndex('keyId', 'keyId');
           }
+          // v3: governance beside the secrets (lifecycle records, principals, the audit chain), so
+          // a signature's usage count and audit entry commit in the same transaction.
+          if (oldVersion < 3) {
+            db.createObjectStore(STORES.lifecycle, { keyPath: 'id' });
+            db.createObjectStore(STORES.principals, { keyPath: 'id' });
+            db.createObjectStore(STORES.audit, { keyPath: 'seq' });
+          }
         },
         blocking() {
           db.close();

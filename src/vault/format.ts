@@ -6,16 +6,20 @@ import { VaultkeyError } from '../errors.js';
 import { b64url, toHex } from '../security/canonical.js';
 
 /** IndexedDB version of the database schema (object stores and indexes). */
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /**
  * Version of the record encoding (AAD layout, field meaning). Stored in every
  * encrypted record as `v` and bound into its AAD, so a record can never be
  * decrypted as if it had another layout.
  */
-export const RECORD_FORMAT = 1;
+export const RECORD_FORMAT = 2;
 
-export const STORES = { meta: 'meta', methods: 'methods', secrets: 'secrets', accounts: 'accounts' } as const;
+export const STORES = {
+  meta: 'meta', methods: 'methods', secrets: 'secrets', accounts: 'accounts',
+  /** v3: lifecycle records, principals and the audit chain moved into the vault's database (one transaction with the secrets). */
+  lifecycle: 'lifecycle', principals: 'principals', audit: 'audit',
+} as const;
 
 /** The PBKDF2 floor: OWASP's 2023 figure for PBKDF2-HMAC-SHA512. */
 export const PBKDF2_MIN_ITERATIONS = 210_000;

@@ -1,0 +1,324 @@
+// Backups of the vault (docs/backup.md): encrypted backup files, binary
+// Shamir shares of a backup key for custodians, SLIP-0039 shares of an HD
+// seed, Ethereum keystore v3 import and export. Everything secret stays in
+// this worker; the operation table (operations.ts) has already checked the
+// permission and, for anything that reveals a secret, a fresh proof on the call.
+import { VaultkeyError, assertBytes } from '../../src/errors.js';
+import { init } from '../../src/core/wasm.js';
+import { secp256k1 } from '../../src/core/secp256k1.js';
+import { ed25519 } from '../../src/core/ed25519.js';
+import { validateMnemonic } from '../../src/core/bip39.js';
+import { HDKey } from '../../src/hd/hdkey.js';
+import { bytesEqual } from '../../src/security/canonical.js';
+import { encryptBackup, decryptBackup, verifyBackup as openSummary, wipePayload, type BackupSummary } from '../../src/backup/file.js';
+import { PAYLOAD_VERSION, type BackupKey, type BackupPayload, type KdfParams } from '../../src/backup/format.js';
+import { splitSecret, combineShares, encodeShareText } from '../../src/backup/shares.js';
+import { splitMasterSecret, combineMnemonics, type SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
+import { decryptKeystoreV3, encryptKeystoreV3, type KeystoreV3EncryptOptions } from '../../src/backup/keystore-v3.js';
+import { STORES, b64url, randomBytes, randomId, type AccountRecord, type SecretRecord } from '../../src/vault/format.js';
+import { decryptSecret } from '../../src/vault/crypto.js';
+import type { LifecycleRecord } from '../../src/lifecycle/states.js';
+import * as S from './state.js';
+import { mutate, read, type Row } from './records.js';
+import * as K from './keys.js';
+import * as G from './governance.js';
+import { checkStrength, label } from './methods.js';
+
+export type ConflictMode = 'fail' | 'skip' | 'overwrite';
+
+export interface RestoreOptions {
+  /** What to do when a key id already exists: 'fail' (default: the restore is refused), 'skip', or 'overwrite'. */
+  conflict?: ConflictMode;
+  /** Restore only these key ids (default: every key in the file). */
+  keyIds?: string[];
+  /** Write the keys that pass even if others fail (default false: all or nothing). */
+  partial?: boolean;
+}
+
+export interface RestoreResult {
+  /** True when the vault was changed. */
+  committed: boolean;
+  restored: string[];
+  skipped: { id: string; reason: 'exists' | 'filtered' }[];
+  failed: { id: string; code: string }[];
+}
+
+export type BackupSecret = { passphrase: string } | { shares: Uint8Array[] };
+
+function checkIds(ids: unknown): Set<string> | null {
+  if (ids === undefined) return null;
+  if (!Array.isArray(ids) || ids.length > 10_000) throw new VaultkeyError('INVALID_ARGUMENT', 'keyIds must be an array of key ids');
+  return new Set(ids.map((i) => K.checkKeyId(i)));
+}
+
+function checkKdf(kdf: unknown): KdfParams | undefined {
+  if (kdf === undefined) return undefined;
+  const k = kdf as KdfParams;
+  if (!k || typeof k !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'kdf must be { t, m, p }');
+  return { t: k.t, m: k.m, p: k.p };
+}
+
+/** A full-entropy backup key as the file's passphrase (base64url, 43 characters). */
+const keyPassphrase = (key: Uint8Array) => b64url(key);
+
+function passphraseOf(secret: BackupSecret): string {
+  if (secret && typeof secret === 'object' && 'shares' in secret) {
+    if (!Array.isArray(secret.shares)) throw new VaultkeyError('INVALID_ARGUMENT', 'shares must be an array of Uint8Array');
+    const key = combineShares(secret.shares);
+    try {
+      return keyPassphrase(key);
+    } finally {
+      key.fill(0);
+    }
+  }
+  if (secret && typeof secret === 'object' && 'passphrase' in secret && typeof secret.passphrase === 'string') return secret.passphrase;
+  throw new VaultkeyError('INVALID_ARGUMENT', 'expected { passphrase } or { shares }');
+}
+
+/** The payload of the chosen keys: decrypted secrets and mnemonics, account states, lifecycle records and policies. */
+async function buildPayload(o: { keyIds?: string[] }): Promise<BackupPayload> {
+  const s = S.need();
+  const want = checkIds(o.keyIds);
+  const { all, accounts, lifecycle, vaultId } = await read([STORES.secrets, STORES.accounts, STORES.lifecycle], async (t) => ({
+    all: await t.all<SecretRecord & Row>(STORES.secrets),
+    accounts: await t.all<AccountRecord & Row>(STORES.accounts),
+    lifecycle: (await t.all<Row & { rec: LifecycleRecord }>(STORES.lifecycle)).map((r) => r.rec),
+    vaultId: t.m.vaultId,
+  }));
+  const mains = all.filter((r) => (r.kind === 'seed' || r.kind === 'privateKey') && (!want || want.has(r.keyId)));
+  if (want) for (const id of want) if (!mains.some((r) => r.keyId === id)) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
+  const accts = accounts.filter((a) => mains.some((r) => r.keyId === a.keyId)).map(({ ver: _v, mac: _m, ...a }) => a as AccountRecord);
+  const keys: BackupKey[] = [];
+  const payload: BackupPayload = { version: PAYLOAD_VERSION, createdAt: S.now(), keys, accounts: accts, vaultId };
+  try {
+    for (const r of mains) {
+      const k: BackupKey = { id: r.keyId, kind: r.kind as 'seed' | 'privateKey', label: r.label, createdAt: r.createdAt, secret: new Uint8Array(0) };
+      keys.push(k);
+      k.secret = await decryptSecret(s.dek, r, r.kind);
+      if (r.kind === 'privateKey') {
+        k.curve = r.curve!;
+        k.publicKey = (await K.importedOf(r.keyId)).pub.slice();
+      } else {
+        const m = all.find((x) => x.id === `${r.keyId}#mnemonic`);
+        if (m) k.mnemonic = await decryptSecret(s.dek, m, 'mnemonic');
+        const paths = accts.filter((a) => a.keyId === r.keyId).map((a) => {
+          const st = a.state as { purpose?: number; coinType?: number; account?: number };
+          return `m/${st.purpose}'/${st.coinType}'/${st.account}'`;
+        });
+        if (paths.length) k.paths = paths;
+      }
+    }
+    const ids = new Set(keys.map((k) => k.id));
+    payload.lifecycle = lifecycle.filter((x) => ids.has(x.keyId));
+    payload.policies = G.policies.list().map((p) => ({ ...p }));
+    return payload;
+  } catch (e) {
+    wipePayload(payload);
+    throw e;
+  }
+}
+
+/** Checks a backed-up key against itself (curve, length, public key) before anything is written. */
+function checkKey(k: BackupKey): void {
+  K.checkKeyId(k.id);
+  if (k.kind === 'privateKey') {
+    if (k.secret.length !== 32) throw new VaultkeyError('CORRUPTED', 'a private key in the backup has the wrong length');
+    if (k.curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.secret)) throw new VaultkeyError('INVALID_KEY', 'a private key in the backup is not in [1, n-1]');
+    const pub = k.curve === 'ed25519' ? ed25519.getPublicKey(k.secret) : secp256k1.getPublicKey(k.secret, true);
+    if (k.publicKey && !bytesEqual(pub, k.publicKey)) throw new VaultkeyError('CORRUPTED', 'a public key in the backup does not belong to its private key');
+  } else {
+    if (k.secret.length < 16 || k.secret.length > 64) throw new VaultkeyError('CORRUPTED', 'a seed in the backup has an impossible length');
+    if (k.mnemonic && !validateMnemonic(new TextDecoder().decode(k.mnemonic))) throw new VaultkeyError('CORRUPTED', 'a mnemonic in the backup is not valid BIP-39');
+  }
+}
+
+function accountOk(a: unknown, keyId: string): a is AccountRecord {
+  const x = a as AccountRecord;
+  return !!x && typeof x === 'object' && typeof x.id === 'string' && x.keyId === keyId && x.id.startsWith(`${keyId}/`) && x.id.length <= 200
+    && typeof x.updatedAt === 'number' && !!x.state && typeof x.state === 'object';
+}
+
+/** An encrypted backup file of the chosen keys (default all). The file passphrase follows the unlock passphrase rule. */
+export async function backup(secret: BackupSecret, o: { keyIds?: string[]; kdf?: KdfParams } = {}, onProgress?: (f: number) => void): Promise<Uint8Array> {
+  const passphrase = passphraseOf(secret);
+  checkStrength(passphrase);
+  const payload = await buildPayload(o ?? {});
+  try {
+    return await encryptBackup(payload, passphrase, { ...(o?.kdf ? { kdf: checkKdf(o.kdf) } : {}), ...(onProgress ? { onProgress } : {}) });
+  } finally {
+    wipePayload(payload);
+  }
+}
+
+/**
+ * A backup for custodians: a random 256-bit backup key encrypts the file and
+ * is split into binary Shamir shares (M of N); the key itself is never
+ * returned. Argon2id runs with light parameters: the key is full-entropy.
+ */
+export async function backupToShares(split: { threshold: number; shares: number }, o: { keyIds?: string[] } = {}, onProgress?: (f: number) => void): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
+  const key = randomBytes(32);
+  try {
+    const shares = splitSecret(key, split);
+    const payload = await buildPayload(o ?? {});
+    try {
+      const file = await encryptBackup(payload, keyPassphrase(key), { kdf: { t: 1, m: 1024, p: 1 }, ...(onProgress ? { onProgress } : {}) });
+      return { file, shares, shareTexts: shares.map(encodeShareText) };
+    } finally {
+      wipePayload(payload);
+    }
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** Opens a backup and reports what it holds: no secret returned, nothing written. */
+export async function verifyBackup(file: Uint8Array, secret: BackupSecret, onProgress?: (f: number) => void): Promise<BackupSummary> {
+  assertBytes(file, 'file');
+  return openSummary(file, passphraseOf(secret), onProgress ? { onProgress } : {});
+}
+
+/**
+ * Restores keys from a backup. Every key is checked first; then the keys,
+ * their accounts and lifecycle records are written in ONE transaction (with
+ * `partial`, the ones that passed), so a failure leaves the vault as it was.
+ */
+export async function restore(file: Uint8Array, secret: BackupSecret, o: RestoreOptions = {}, onProgress?: (f: number) => void): Promise<RestoreResult> {
+  S.need();
+  assertBytes(file, 'file');
+  const conflict = o?.conflict ?? 'fail';
+  if (!['fail', 'skip', 'overwrite'].includes(conflict)) throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
+  const want = checkIds(o?.keyIds);
+  const payload = await decryptBackup(file, passphraseOf(secret), onProgress ? { onProgress } : {});
+  await init();
+  const result: RestoreResult = { committed: false, restored: [], skipped: [], failed: [] };
+  try {
+    const present = new Set((await read([STORES.secrets], (t) => t.all<SecretRecord & Row>(STORES.secrets))).map((r) => r.keyId));
+    const take: BackupKey[] = [];
+    for (const k of payload.keys) {
+      if (want && !want.has(k.id)) {
+        result.skipped.push({ id: k.id, reason: 'filtered' });
+        continue;
+      }
+      try {
+        checkKey(k);
+        if (present.has(k.id)) {
+          if (conflict === 'skip') {
+            result.skipped.push({ id: k.id, reason: 'exists' });
+            continue;
+          }
+          if (conflict === 'fail') throw new VaultkeyError('ALREADY_EXISTS', 'a key with this id is already in the vault');
+        }
+        take.push(k);
+      } catch (e) {
+        result.failed.push({ id: k.id, code: e instanceof VaultkeyError ? e.code : 'CORRUPTED' });
+      }
+    }
+    if (want) for (const id of want) if (!payload.keys.some((k) => k.id === id)) result.failed.push({ id, code: 'NOT_FOUND' });
+    if ((result.failed.length > 0 && !o?.partial) || take.length === 0) return result;
+    const recs: SecretRecord[] = [];
+    for (const k of take) {
+      if (k.kind === 'privateKey') {
+        const publicKey = k.curve === 'ed25519' ? ed25519.getPublicKey(k.secret) : secp256k1.getPublicKey(k.secret, true);
+        recs.push(await K.sealSecret('privateKey', k.id, k.id, { label: k.label, createdAt: k.createdAt, curve: k.curve!, publicKey }, k.secret.slice()));
+      } else {
+        recs.push(await K.sealSecret('seed', k.id, k.id, { label: k.label, createdAt: k.createdAt, hasMnemonic: !!k.mnemonic }, k.secret.slice()));
+        if (k.mnemonic) recs.push(await K.sealSecret('mnemonic', `${k.id}#mnemonic`, k.id, { label: k.label, createdAt: k.createdAt }, k.mnemonic.slice()));
+      }
+    }
+    const ids = new Set(take.map((k) => k.id));
+    const accounts = (payload.accounts ?? []).filter((a) => ids.has((a as AccountRecord)?.keyId) && accountOk(a, (a as AccountRecord).keyId)) as AccountRecord[];
+    for (const p of (payload.policies ?? []) as { name?: string }[]) {
+      if (typeof p?.name === 'string' && !G.policies.has(p.name)) {
+        try {
+          G.registerPolicy(p as never);
+        } catch {
+          // An invalid policy is ignored; its keys fall back to the default policy.
+        }
+      }
+    }
+    await mutate([STORES.secrets, STORES.accounts, STORES.lifecycle], async (t) => {
+      // Overwrite: the key's old records and accounts go in the same transaction.
+      for (const r of await t.all<SecretRecord & Row>(STORES.secrets)) if (ids.has(r.keyId)) await t.delete(STORES.secrets, r.id);
+      for (const a of await t.all<AccountRecord & Row>(STORES.accounts)) if (ids.has(a.keyId)) await t.delete(STORES.accounts, a.id);
+      await Promise.all([...recs.map((r) => t.put(STORES.secrets, r)), ...accounts.map((a) => t.put(STORES.accounts, a))]);
+      await G.adopt(t, [...ids], payload.lifecycle ?? [], (id) => {
+        const k = take.find((x) => x.id === id)!;
+        return { kind: k.kind === 'privateKey' ? 'imported' : 'hd', algorithm: k.kind === 'privateKey' ? k.curve ?? 'secp256k1' : 'bip32' };
+      });
+    });
+    for (const id of ids) {
+      S.forget(id);
+      G.forgetCached(id);
+    }
+    result.committed = true;
+    result.restored = [...ids];
+    S.emit({ type: 'change' });
+    return result;
+  } finally {
+    wipePayload(payload);
+  }
+}
+
+/** SLIP-0039 mnemonic shares of an HD key's seed (the seed is the master secret). */
+export async function exportSlip39(keyId: string, options: Slip39Options = {}): Promise<string[][]> {
+  K.checkKeyId(keyId);
+  const rec = await K.secretRow(keyId);
+  if (rec.kind !== 'seed') throw new VaultkeyError('INVALID_ARGUMENT', "SLIP-0039 shares are made of an HD key's seed");
+  const seed = (await K.seedOf(keyId)).slice();
+  try {
+    const { random: _ignored, ...opts } = options ?? {};
+    return splitMasterSecret(seed, opts);
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** The records of a seed recovered from SLIP-0039 shares (no BIP-39 mnemonic). */
+export async function slip39Records(mnemonics: string[], o: { passphrase?: string; label?: string } = {}): Promise<SecretRecord[]> {
+  const seed = combineMnemonics(mnemonics, o?.passphrase ?? '');
+  try {
+    await init();
+    HDKey.fromMasterSeed(seed).wipe(); // refuses a seed whose master key is invalid (BIP-32: IL = 0 or >= n)
+    const keyId = randomId('k_');
+    return [await K.sealSecret('seed', keyId, keyId, { label: label(o?.label, 'SLIP-0039 wallet'), hasMnemonic: false }, seed.slice())];
+  } finally {
+    seed.fill(0);
+  }
+}
+
+/** The record of a key imported from an Ethereum keystore v3 JSON (geth, ethers, MetaMask). */
+export async function keystoreV3Records(json: string | object, password: string, o: { label?: string } = {}): Promise<{ recs: SecretRecord[]; address: string }> {
+  const { privateKey, address } = await decryptKeystoreV3(json, password);
+  try {
+    await init();
+    const keyId = randomId('k_');
+    const rec = await K.sealSecret('privateKey', keyId, keyId, { label: label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) }, privateKey.slice());
+    return { recs: [rec], address };
+  } finally {
+    privateKey.fill(0);
+  }
+}
+
+/**
+ * A keystore v3 JSON of a secp256k1 key: an imported key, or an HD key at
+ * `path` (default its Ethereum path). The password follows the passphrase
+ * rule: an empty or short one would make the file a plaintext key.
+ */
+export async function exportKeystoreV3(keyId: string, password: string, o: { path?: string } & KeystoreV3EncryptOptions = {}): Promise<string> {
+  K.checkKeyId(keyId);
+  checkStrength(password);
+  const rec = await K.secretRow(keyId);
+  await init();
+  const { path, ...enc } = o ?? {};
+  if (rec.kind === 'privateKey') {
+    const k = await K.importedOf(keyId);
+    if (k.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'keystore v3 holds secp256k1 keys only');
+    return encryptKeystoreV3(k.priv, password, enc);
+  }
+  const key = HDKey.fromMasterSeed(await K.seedOf(keyId)).derive(path ?? K.defaultPath('secp256k1', K.accountOffset(keyId)));
+  try {
+    return await encryptKeystoreV3(key.privateKey!, password, enc);
+  } finally {
+    key.wipe();
+  }
+}

@@ -1,0 +1,618 @@
+// Governance beside the secrets: sessions and RBAC, the lifecycle state
+// machine and scheduler, the compromise detector, and the audit chain, all in
+// the worker that holds the data key, on records it authenticates
+// (records.ts). The page asks; this module decides.
+//
+// Signing's fast path: the permission check and lifecycle gate run on the
+// session's verified state in memory; after the signature is made, its usage
+// count and audit entry are committed by a group commit (every operation
+// waiting at that moment shares one IndexedDB transaction, which re-reads and
+// re-checks the lifecycle record), and only then is the signature returned.
+import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { VaultkeyError } from '../../src/errors.js';
+import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
+import type { Permission, PermissionPattern, Principal, PrincipalStore } from '../../src/security/rbac.js';
+import {
+  AuditLog, checkAuditEvent, entryMacInput, headMacInput, verifyAuditEntries,
+  type AuditEntry, type AuditEvent, type AuditHead, type AuditStore, type AuditVerification,
+} from '../../src/security/audit.js';
+import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
+import { LifecycleManager, LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
+import { checkRevision, type LifecycleStore } from '../../src/lifecycle/store.js';
+import { LifecycleScheduler, SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
+import { CompromiseDetector, DetectorEvent, type DetectorConfig } from '../../src/lifecycle/detector.js';
+import { PolicyRegistry, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
+import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
+import { STORES } from '../../src/vault/format.js';
+import type { OpenOptions, Proof, SessionInfo } from '../../src/vault/contract.js';
+import * as S from './state.js';
+import { cachedManifest, mutate, read, type Row, type Tx } from './records.js';
+
+// ---- lifecycle records (authenticated, in the vault database) ----
+
+type LifecycleRow = Row & { rec: LifecycleRecord };
+
+/**
+ * The LifecycleStore of the vault. `within(t, fn)` makes the manager's writes
+ * join an open transaction (a key and its lifecycle record are written together).
+ */
+class VaultLifecycleStore implements LifecycleStore {
+  #tx: Tx | null = null;
+  /** Verified records of this session (the signing gate reads here); commits refresh them. */
+  readonly cache = new Map<string, LifecycleRecord>();
+
+  async within<T>(t: Tx, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#tx;
+    this.#tx = t;
+    try {
+      return await fn();
+    } finally {
+      this.#tx = prev;
+    }
+  }
+
+  async get(keyId: string): Promise<LifecycleRecord | undefined> {
+    const row = this.#tx
+      ? await this.#tx.get<LifecycleRow>(STORES.lifecycle, keyId)
+      : await read([STORES.lifecycle], (t) => t.get<LifecycleRow>(STORES.lifecycle, keyId));
+    if (row) this.cache.set(keyId, row.rec);
+    return row ? structuredClone(row.rec) : undefined;
+  }
+
+  async list(): Promise<LifecycleRecord[]> {
+    const rows = this.#tx ? await this.#tx.all<LifecycleRow>(STORES.lifecycle) : await read([STORES.lifecycle], (t) => t.all<LifecycleRow>(STORES.lifecycle));
+    for (const r of rows) this.cache.set(r.id, r.rec);
+    return rows.map((r) => structuredClone(r.rec));
+  }
+
+  async commit(records: LifecycleRecord[]): Promise<void> {
+    const apply = async (t: Tx) => {
+      const seen = new Set<string>();
+      for (const r of records) {
+        if (seen.has(r.keyId)) throw new VaultkeyError('INVALID_ARGUMENT', `record ${r.keyId} twice in one commit`);
+        seen.add(r.keyId);
+        checkRevision(r, (await t.get<LifecycleRow>(STORES.lifecycle, r.keyId))?.rec);
+      }
+      await Promise.all(records.map((r) => t.put(STORES.lifecycle, { id: r.keyId, rec: r })));
+    };
+    if (this.#tx) await apply(this.#tx);
+    else await mutate([STORES.lifecycle], apply);
+    for (const r of records) this.cache.set(r.keyId, structuredClone(r));
+  }
+}
+
+// ---- principals (authenticated) ----
+
+type PrincipalRow = Row & { principal: Principal };
+
+class VaultPrincipalStore implements PrincipalStore {
+  readonly cache = new Map<string, Principal | null>();
+
+  async get(id: string): Promise<Principal | undefined> {
+    if (this.cache.has(id)) return this.cache.get(id) ?? undefined;
+    const row = await read([STORES.principals], (t) => t.get<PrincipalRow>(STORES.principals, id));
+    if (row && row.principal?.id !== id) throw new VaultkeyError('CORRUPTED', `the principals ${id} record is malformed`);
+    this.cache.set(id, row?.principal ?? null);
+    return row?.principal;
+  }
+
+  async put(p: Principal): Promise<void> {
+    await mutate([STORES.principals], async (t) => {
+      await t.put(STORES.principals, { id: p.id, principal: p });
+    });
+    this.cache.set(p.id, structuredClone(p));
+  }
+
+  async delete(id: string): Promise<void> {
+    await mutate([STORES.principals], async (t) => {
+      await t.delete(STORES.principals, id);
+    });
+    this.cache.set(id, null);
+  }
+
+  async list(): Promise<Principal[]> {
+    return (await read([STORES.principals], (t) => t.all<PrincipalRow>(STORES.principals))).map((r) => r.principal);
+  }
+}
+
+// ---- the audit chain (read side: verification, queries, export) ----
+
+type HeadRecord = AuditHead & { id: 'audit-head' };
+
+class VaultAuditStore implements AuditStore {
+  async head(): Promise<AuditHead | undefined> {
+    const h = (await (await S.db()).get(STORES.meta, 'audit-head')) as HeadRecord | undefined;
+    if (!h) return undefined;
+    const { id: _id, ...rest } = h;
+    return rest;
+  }
+
+  async append(): Promise<boolean> {
+    throw new VaultkeyError('UNSUPPORTED', 'the vault appends through its group commit');
+  }
+
+  async entries(): Promise<unknown[]> {
+    return (await S.db()).getAll(STORES.audit);
+  }
+}
+
+const auditMac = (key: Uint8Array, text: string) => b64url(nobleHmac(sha256, key, utf8(text)));
+
+// ---- state ----
+
+interface Config {
+  uvWindowMs?: number;
+  sessionTtlMs?: number;
+  roles?: Record<string, string[]>;
+  verifyAuditOnUnlock: boolean;
+  defaultPolicy: string;
+  intervalMs?: number;
+  detector: Partial<DetectorConfig> | false;
+}
+
+const lifecycleStore = new VaultLifecycleStore();
+const principalStore = new VaultPrincipalStore();
+const auditStore = new VaultAuditStore();
+export const policies = new PolicyRegistry();
+let config: Config = { verifyAuditOnUnlock: true, defaultPolicy: 'default', detector: {} };
+let access: AccessController | null = null;
+let session: Session | null = null;
+let detector: CompromiseDetector | null = null;
+let scheduler: LifecycleScheduler | null = null;
+/** Set when the audit head does not verify: operations refuse (AUDIT_TAMPERED) until `reanchor`. */
+let auditBroken: AuditVerification | null = null;
+
+export const lifecycle = new LifecycleManager({
+  store: lifecycleStore,
+  policies,
+  clock: S.now,
+  hooks: {
+    rotateKey: (old, newKeyId, trigger) => hooks.rotateKey(old, newKeyId, trigger === 'security-event'),
+    destroySecret: (keyId) => (keyId.startsWith('x_') ? Promise.resolve() : hooks.destroySecret(keyId)),
+    canRotate: () => !!session && !!S.current(),
+    mfa: async ({ action }) => {
+      await authorize(action === 'destroy' ? 'key:delete' : 'key:rotate');
+      return true;
+    },
+  },
+});
+
+/** Set by the keys/vault modules (the secret side of rotation and destruction). */
+export const hooks = {
+  rotateKey: async (_old: Readonly<LifecycleRecord>, _newKeyId: string, _fresh: boolean): Promise<{ algorithm: string; fingerprint: string; meta: Record<string, unknown> }> => {
+    throw new VaultkeyError('UNSUPPORTED', 'rotation is not wired');
+  },
+  destroySecret: async (_keyId: string): Promise<void> => {
+    throw new VaultkeyError('UNSUPPORTED', 'destruction is not wired');
+  },
+  /** Checks a proof against the vault (the fresh verification for sensitive permissions). */
+  verifyProof: async (_proof: Proof, _permission: string): Promise<void> => {
+    throw new VaultkeyError('UNSUPPORTED', 'verification is not wired');
+  },
+};
+
+const LIFECYCLE_EVENTS = ['transition', 'warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'suspended', 'compromised', 'destroyed'];
+for (const t of LIFECYCLE_EVENTS) {
+  lifecycle.addEventListener(t, (e) => {
+    const d = (e as LifecycleEvent).detail;
+    S.emit({ type: 'lifecycle', detail: d });
+    // Changes the scheduler or detector made on their own are audited here (guarded operations audit themselves).
+    if (d.type === 'transition' && d.actor && (d.actor.startsWith('system:') || d.actor === 'detector') && session) {
+      void append({
+        principalId: d.actor.slice(0, 128), operation: 'lifecycle:transition', success: true, keyId: d.keyId,
+        metadata: { from: d.from ?? null, to: d.to ?? null, reason: (d.reason ?? '').slice(0, 256) },
+      }).catch(() => {
+        // Reported by the audit-tampered event if the chain is broken; nothing else can fail here silently.
+      });
+    }
+  });
+}
+
+/** Applies the Keystore's options (once per open; policies and roles are the app's configuration). */
+export function configure(o: OpenOptions): void {
+  const sec = o.security ?? {};
+  const lo = o.lifecycle ?? {};
+  for (const p of (lo.policies ?? []) as LifecyclePolicy[]) if (!policies.has((p as LifecyclePolicy)?.name)) policies.register(p);
+  config = {
+    ...(sec.uvWindowMs !== undefined ? { uvWindowMs: sec.uvWindowMs } : {}),
+    ...(sec.sessionTtlMs !== undefined ? { sessionTtlMs: sec.sessionTtlMs } : {}),
+    ...(sec.roles !== undefined ? { roles: sec.roles } : {}),
+    verifyAuditOnUnlock: sec.verifyAuditOnUnlock !== false,
+    defaultPolicy: policies.get(lo.policy ?? 'default').name,
+    ...(lo.intervalMs !== undefined ? { intervalMs: lo.intervalMs } : {}),
+    detector: lo.detector === false ? false : ((lo.detector ?? {}) as Partial<DetectorConfig>),
+  };
+}
+
+export function defaultPolicy(): string {
+  return config.defaultPolicy;
+}
+
+export function sessionInfo(): SessionInfo | null {
+  if (!session) return null;
+  const { id, principalId, createdAt, expiresAt, verifiedAt } = session;
+  return { id, principalId, createdAt, expiresAt, ...(verifiedAt !== undefined ? { verifiedAt } : {}) };
+}
+
+export function principalId(): string {
+  return session?.principalId ?? 'unknown';
+}
+
+export function theDetector(): CompromiseDetector {
+  if (!detector) throw new VaultkeyError('UNSUPPORTED', 'the compromise detector is turned off (lifecycle.detector: false)');
+  return detector;
+}
+
+/**
+ * After unlock: the owner principal (single-user default) if missing, a
+ * session for `principalId` (the unlock counts as a fresh verification), the
+ * detector and the scheduler. The audit head is checked first; a broken one
+ * does not keep the user out (only audit reads and `reanchor` then work).
+ */
+export async function begin(pid: string): Promise<void> {
+  principalStore.cache.clear();
+  lifecycleStore.cache.clear();
+  const ac = new AccessController({
+    principals: principalStore,
+    clock: S.now,
+    verifyUser: async ({ permission, principalId: p }) => {
+      const proof = await S.askPage({ type: 'verify-user', permission, principalId: p });
+      if (!proof) return false;
+      await hooks.verifyProof(proof, permission);
+      return true;
+    },
+    ...(config.uvWindowMs !== undefined ? { uvWindowMs: config.uvWindowMs } : {}),
+    ...(config.sessionTtlMs !== undefined ? { sessionTtlMs: config.sessionTtlMs } : {}),
+    ...(config.roles !== undefined ? { roles: config.roles as Record<string, PermissionPattern[]> } : {}),
+  });
+  if (!(await ac.getPrincipal(OWNER_ID))) await ac.createPrincipal({ id: OWNER_ID, type: 'user', name: 'Owner', roles: ['owner'] });
+  session = ac.recordUserVerification(await ac.createSession(pid));
+  access = ac;
+  auditBroken = null;
+  const v = await checkHead();
+  if (!v.ok) auditBroken = v;
+  else if (config.verifyAuditOnUnlock) {
+    const full = await verifyAudit();
+    if (!full.ok) auditBroken = full;
+  }
+  if (auditBroken) S.emit({ type: 'audit-tampered', detail: auditBroken });
+  detector = config.detector === false ? null : new CompromiseDetector({ manager: lifecycle, config: config.detector, clock: S.now });
+  for (const t of ['compromise-indicator', 'critical'] as const) {
+    detector?.addEventListener(t, (e) => {
+      const de = e as DetectorEvent;
+      S.emit({ type: 'detector', kind: t, detail: de.detail });
+      if (t === 'compromise-indicator') {
+        void append({
+          principalId: 'detector', operation: 'security:compromise-indicator', success: true, keyId: de.detail.keyId,
+          metadata: { indicator: de.detail.indicator, severity: de.detail.severity, action: de.detail.action, eventId: de.detail.id },
+        }).catch(() => {
+          // The chain is broken (audit-tampered was emitted) or storage failed; the event itself still reached the page.
+        });
+      }
+      // A critical event ends the session at once ("all active sessions using the key are terminated").
+      if (t === 'critical') {
+        S.wipe();
+        S.emit({ type: 'lock', reason: 'compromise' });
+      }
+    });
+  }
+  scheduler?.close();
+  scheduler = new LifecycleScheduler(lifecycle, { name: S.vaultName(), ...(config.intervalMs !== undefined ? { intervalMs: config.intervalMs } : {}) });
+  scheduler.addEventListener('error', (e) => {
+    const err = (e as SchedulerErrorEvent).error as VaultkeyError;
+    S.emit({ type: 'scheduler-error', code: err?.code ?? 'UNEXPECTED_ERROR', message: String(err?.message ?? 'scheduler failed') });
+  });
+  await scheduler.start().catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
+}
+
+/** Lock: no session, no permission, no scheduler. */
+export function end(): void {
+  if (access && session) access.endSession(session);
+  access = null;
+  session = null;
+  detector = null;
+  scheduler?.close();
+  scheduler = null;
+  lifecycleStore.cache.clear();
+  principalStore.cache.clear();
+}
+S.onLock(end);
+
+export function live(): { access: AccessController; session: Session } {
+  if (!access || !session || !S.current()) throw new VaultkeyError('LOCKED', 'the vault is locked');
+  return { access, session };
+}
+
+/** RBAC and fresh user verification for `permission` (the verifyUser ceremony runs through the page). */
+export async function authorize(permission: Permission): Promise<Session> {
+  const l = live();
+  session = await l.access.authorize(l.session, permission);
+  return session;
+}
+
+/** Records a user verification this worker checked itself (a proof). */
+export function verified(): void {
+  const l = live();
+  session = l.access.recordUserVerification(l.session);
+}
+
+export function assertAuditIntact(): void {
+  if (auditBroken) {
+    throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${auditBroken.ok ? '' : auditBroken.reason}); verify and export it, then call audit.reanchor`);
+  }
+}
+
+// ---- the lifecycle gate ----
+
+/** The signing/verifying gate on the session's verified record (read once, then from memory). */
+export async function gate(keyId: string, op: KeyOperation): Promise<LifecycleRecord> {
+  let r = lifecycleStore.cache.get(keyId);
+  if (!r) r = await lifecycle.get(keyId);
+  const e = checkUsable(r, op, S.now());
+  if (e) throw e;
+  return r;
+}
+
+/** A lifecycle record for a new key, written in the key's own transaction. */
+export async function track(t: Tx, keyId: string, kind: KeyKind, o: { algorithm: string; fingerprint?: string | null; meta?: Record<string, unknown>; policy?: string; actor?: string }): Promise<void> {
+  await lifecycleStore.within(t, () => lifecycle.create(keyId, {
+    kind, activate: true, policy: o.policy ?? config.defaultPolicy, actor: o.actor ?? principalId(),
+    algorithm: o.algorithm, fingerprint: o.fingerprint ?? null, ...(o.meta ? { meta: o.meta } : {}),
+  }));
+}
+
+export async function within<T>(t: Tx, fn: () => Promise<T>): Promise<T> {
+  return lifecycleStore.within(t, fn);
+}
+
+export function forgetCached(keyId: string): void {
+  lifecycleStore.cache.delete(keyId);
+}
+
+export function refreshCaches(): void {
+  lifecycleStore.cache.clear();
+  principalStore.cache.clear();
+}
+
+// ---- group commit: usage counts and audit entries ----
+
+interface Pending {
+  ev: AuditEvent;
+  usage?: { keyId: string; op: KeyOperation };
+  resolve: (r: LifecycleRecord | null) => void;
+  reject: (e: unknown) => void;
+}
+
+let queue: Pending[] = [];
+let flushing = false;
+
+/**
+ * Appends `ev` to the audit chain — with `usage`, also counts one use of the
+ * key after re-checking its lifecycle state in the same transaction — and
+ * resolves once committed. Concurrent callers share one transaction.
+ */
+export function append(ev: AuditEvent, usage?: { keyId: string; op: KeyOperation }): Promise<LifecycleRecord | null> {
+  let checked: AuditEvent;
+  try {
+    checked = checkAuditEvent(ev);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return new Promise((resolve, reject) => {
+    queue.push({ ev: checked, ...(usage ? { usage } : {}), resolve, reject });
+    if (!flushing) void flush();
+  });
+}
+
+async function flush(): Promise<void> {
+  flushing = true;
+  try {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const out = await commitBatch(batch);
+        batch.forEach((p, i) => (out[i] instanceof Error ? p.reject(out[i]) : p.resolve(out[i] as LifecycleRecord | null)));
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+  } finally {
+    flushing = false;
+  }
+}
+
+async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | VaultkeyError)[]> {
+  const s = S.need();
+  const at = S.now();
+  const touched = new Map<string, LifecycleRecord>();
+  const results = await mutate([STORES.audit, STORES.lifecycle], async (t) => {
+    const head = (await t.tx.objectStore(STORES.meta).get('audit-head')) as HeadRecord | undefined;
+    assertHead(head, t.m.audit, s.auditKey);
+    let seq = t.m.audit ? t.m.audit.seq + 1 : 0;
+    let prev = t.m.audit?.mac ?? '';
+    const out: (LifecycleRecord | null | VaultkeyError)[] = [];
+    const puts: Promise<unknown>[] = [];
+    for (const p of batch) {
+      let ev = p.ev;
+      let res: LifecycleRecord | null | VaultkeyError = null;
+      if (p.usage) {
+        const { keyId, op } = p.usage;
+        let r = touched.get(keyId) ?? (await t.get<LifecycleRow>(STORES.lifecycle, keyId))?.rec;
+        const err = r ? checkUsable(r, op, at) : new VaultkeyError('NOT_FOUND', `no lifecycle record for key ${keyId}`);
+        if (err) {
+          // The signature made before this check is discarded; the refusal is what gets audited.
+          res = err;
+          ev = { ...ev, success: false, errorCode: err.code };
+        } else if (op === 'sign') {
+          r = { ...r!, usageCount: r!.usageCount + 1, lastUsedAt: at, revision: r!.revision + 1 };
+          touched.set(keyId, r);
+          res = r;
+        } else res = r!;
+      }
+      const body = { v: 1 as const, seq, ts: at, ...ev, mac: '' };
+      const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
+      puts.push(t.tx.objectStore(STORES.audit).add(entry));
+      prev = entry.mac;
+      seq++;
+      out.push(res);
+    }
+    for (const r of touched.values()) puts.push(t.put(STORES.lifecycle, { id: r.keyId, rec: r }));
+    const last = seq - 1;
+    puts.push(t.tx.objectStore(STORES.meta).put({ id: 'audit-head', seq: last, mac: prev, headMac: auditMac(s.auditKey, headMacInput(last, prev)) }));
+    t.m.audit = { seq: last, mac: prev };
+    await Promise.all(puts);
+    return out;
+  }, { relaxed: true });
+  for (const r of touched.values()) {
+    lifecycleStore.cache.set(r.keyId, r);
+    // After the commit: the policy's usage trigger and the detector's rate windows.
+    void lifecycle.afterUsage(r, at).catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
+    void detector?.recordUsage(r.keyId).catch(() => {
+      // A detector action (suspend) that fails is retried at the next use; the indicator event was already sent.
+    });
+  }
+  return results;
+}
+
+function assertHead(head: HeadRecord | undefined, want: { seq: number; mac: string } | null, key: Uint8Array): void {
+  const why = headProblem(head, want, key);
+  if (why) {
+    auditBroken ??= { ok: false, index: want ? want.seq + 1 : 0, seq: want ? want.seq + 1 : 0, reason: head ? 'HEAD_MISMATCH' : 'HEAD_MISSING', message: why };
+    throw new VaultkeyError('AUDIT_TAMPERED', `${why}; verify and export the log, then call audit.reanchor`);
+  }
+}
+
+function headProblem(head: HeadRecord | undefined, want: { seq: number; mac: string } | null, key: Uint8Array): string | null {
+  if (!want) return head ? 'the audit head exists but the vault manifest has no audit entry' : null;
+  if (!head) return 'the audit head record is missing';
+  if (head.seq !== want.seq || head.mac !== want.mac) return 'the audit head does not match the vault manifest';
+  if (typeof head.headMac !== 'string' || !bytesEqual(utf8(head.headMac), utf8(auditMac(key, headMacInput(head.seq, head.mac))))) return 'the audit head was forged';
+  return null;
+}
+
+async function checkHead(): Promise<AuditVerification> {
+  const s = S.need();
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  const head = (await (await S.db()).get(STORES.meta, 'audit-head')) as HeadRecord | undefined;
+  const why = headProblem(head, m.audit, s.auditKey);
+  if (!why) return { ok: true, entries: m.audit ? m.audit.seq + 1 : 0 };
+  const n = m.audit ? m.audit.seq + 1 : 0;
+  return { ok: false, index: n, seq: n, reason: head ? 'HEAD_MISMATCH' : 'HEAD_MISSING', message: why };
+}
+
+async function auditLog(): Promise<AuditLog> {
+  const s = S.need();
+  const key = await crypto.subtle.importKey('raw', s.auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  return new AuditLog(key, { store: auditStore, clock: S.now });
+}
+
+/** Walks the whole chain and the head (and the head against the manifest). */
+export async function verifyAudit(): Promise<AuditVerification> {
+  const h = await checkHead();
+  if (!h.ok) return h;
+  return (await auditLog()).verify();
+}
+
+export async function auditReport(q: { since?: number; until?: number } = {}) {
+  const r = await (await auditLog()).report(q);
+  return r.integrity.ok ? { ...r, integrity: await verifyAudit() } : r;
+}
+
+export async function exportAudit(q?: Parameters<AuditLog['exportJsonl']>[0]): Promise<string> {
+  return (await auditLog()).exportJsonl(q);
+}
+
+/**
+ * The documented way on from a broken chain (docs/security.md): entries from
+ * the first broken link on are moved, unchanged, to a quarantine record (kept
+ * for forensics, exported by audit.exportQuarantine), the head is set to the
+ * last entry that verifies, and an `audit:reanchor` entry chained to that
+ * entry's MAC records what happened. Needs a fresh proof (the caller checked it).
+ */
+export async function reanchor(reason: string): Promise<{ brokenAt: number; quarantined: number }> {
+  const s = S.need();
+  const entries = (await auditStore.entries()) as AuditEntry[];
+  const key = await crypto.subtle.importKey('raw', s.auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  // The longest prefix that verifies as a chain (entries only; the head is what is being replaced).
+  let good = 0;
+  for (let n = entries.length; n >= 0; n--) {
+    const last = entries[n - 1];
+    const head = n === 0 ? undefined : { seq: n - 1, mac: last!.mac, headMac: auditMac(s.auditKey, headMacInput(n - 1, last!.mac)) };
+    if ((await verifyAuditEntries(key, entries.slice(0, n), head)).ok) {
+      good = n;
+      break;
+    }
+  }
+  const moved = entries.slice(good);
+  const result = await mutate([STORES.audit], async (t) => {
+    const waits: Promise<unknown>[] = [];
+    if (moved.length) {
+      waits.push(t.tx.objectStore(STORES.meta).put({ id: `audit-quarantine:${S.now()}`, entries: moved }));
+      for (const e of moved) waits.push(t.tx.objectStore(STORES.audit).delete((e as AuditEntry).seq ?? -1));
+    }
+    const lastGood = good > 0 ? entries[good - 1]! : null;
+    const prev = lastGood?.mac ?? '';
+    const seq = good;
+    const body = {
+      v: 1 as const, seq, ts: S.now(), principalId: principalId(), operation: 'audit:reanchor', success: true,
+      metadata: { brokenAt: good, quarantined: moved.length, reason: reason.slice(0, 256) }, mac: '',
+    };
+    const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
+    waits.push(t.tx.objectStore(STORES.audit).put(entry));
+    waits.push(t.tx.objectStore(STORES.meta).put({ id: 'audit-head', seq, mac: entry.mac, headMac: auditMac(s.auditKey, headMacInput(seq, entry.mac)) }));
+    t.m.audit = { seq, mac: entry.mac };
+    await Promise.all(waits);
+    return { brokenAt: good, quarantined: moved.length };
+  });
+  auditBroken = null;
+  return result;
+}
+
+/** The entries a reanchor moved aside, as JSON Lines (unverified: they are what broke the chain). */
+export async function exportQuarantine(): Promise<string> {
+  const d = await S.db();
+  const keys = (await d.getAllKeys(STORES.meta)).filter((k) => typeof k === 'string' && k.startsWith('audit-quarantine:'));
+  const out: string[] = [];
+  for (const k of keys) for (const e of ((await d.get(STORES.meta, k)) as { entries: unknown[] }).entries) out.push(`${JSON.stringify(e)}\n`);
+  return out.join('');
+}
+
+/** Lifecycle records that came with a restored backup, written in the restore's transaction (a key's state travels with it). */
+export async function adopt(t: Tx, keyIds: string[], records: unknown[], info: (id: string) => { kind: KeyKind; algorithm: string }): Promise<void> {
+  await lifecycleStore.within(t, async () => {
+    for (const id of keyIds) {
+      const r = records.find((x) => (x as LifecycleRecord)?.keyId === id) as LifecycleRecord | undefined;
+      const existing = await lifecycleStore.get(id);
+      const revision = (existing?.revision ?? 0) + 1;
+      if (r && recordOk(r) && r.state !== 'destroyed') {
+        await lifecycleStore.commit([{ ...structuredClone(r), policy: policies.has(r.policy) ? r.policy : config.defaultPolicy, revision }]);
+      } else if (!existing) {
+        const i = info(id);
+        await track(t, id, i.kind, { algorithm: i.algorithm, meta: { restored: true } });
+      }
+    }
+  });
+}
+
+export function registerPolicy(p: LifecyclePolicy, o: { replace?: boolean } = {}): Readonly<LifecyclePolicy> {
+  return policies.register(p, o);
+}
+
+export async function principals(): Promise<Principal[]> {
+  return principalStore.list();
+}
+
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+const numOrNull = (v: unknown) => v === null || num(v);
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+
+/** The shape LifecycleManager relies on (states.ts LifecycleRecord). */
+export function recordOk(r: LifecycleRecord): boolean {
+  return typeof r === 'object' && r !== null && typeof r.keyId === 'string' && typeof r.baseId === 'string' && Number.isSafeInteger(r.version) && r.version >= 1
+    && ['hd', 'imported', 'hardware'].includes(r.kind) && strOrNull(r.algorithm) && strOrNull(r.fingerprint) && typeof r.policy === 'string'
+    && typeof r.state === 'string' && num(r.createdAt) && numOrNull(r.activatedAt) && numOrNull(r.rotationDueAt) && numOrNull(r.expiresAt)
+    && numOrNull(r.graceEndsAt) && Number.isSafeInteger(r.usageCount) && numOrNull(r.lastUsedAt) && strOrNull(r.predecessor) && strOrNull(r.successor)
+    && Array.isArray(r.notices) && typeof r.meta === 'object' && r.meta !== null && Array.isArray(r.history);
+}

@@ -1,0 +1,467 @@
+// Keys and signing: the only code that holds seeds, mnemonics and private
+// keys in the clear. Secret records are read through records.ts (MAC and
+// manifest checked) and decrypted under the session's data key; what leaves
+// is public (key info, public keys, addresses, xpubs, signatures).
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { VaultkeyError, assertBytes } from '../../src/errors.js';
+import { init } from '../../src/core/wasm.js';
+import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39.js';
+import { secp256k1 } from '../../src/core/secp256k1.js';
+import { ed25519 } from '../../src/core/ed25519.js';
+import { HDKey } from '../../src/hd/hdkey.js';
+import { Account, type AccountState, type Chain } from '../../src/hd/accounts.js';
+import { addressOf, type AddressFormat } from '../../src/hd/addresses.js';
+import type { Network } from '../../src/hd/serialize.js';
+import { bytesEqual } from '../../src/security/canonical.js';
+import { decryptSecret, encryptSecret } from '../../src/vault/crypto.js';
+import {
+  RECORD_FORMAT, STORES, VAULT_KEY_ID, keyInfo, randomBytes, randomId,
+  type AccountRecord, type KeyCurve, type KeyInfo, type SecretRecord,
+} from '../../src/vault/format.js';
+import type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultKeyInfo } from '../../src/vault/contract.js';
+import * as S from './state.js';
+import { mutate, read, type Row, type Tx } from './records.js';
+import { label } from './methods.js';
+
+export type SecretRow = SecretRecord & Row;
+
+export function checkKeyId(keyId: unknown): string {
+  if (typeof keyId !== 'string' || !VAULT_KEY_ID.test(keyId)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  return keyId;
+}
+
+/** A secret record, authenticated; NOT_FOUND if the vault has none by that id. */
+export async function secretRow(id: string): Promise<SecretRow> {
+  const r = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, id));
+  if (!r) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
+  if (!['seed', 'mnemonic', 'privateKey'].includes(r.kind) || (r.kind === 'privateKey' && r.curve !== 'secp256k1' && r.curve !== 'ed25519')) {
+    throw new VaultkeyError('CORRUPTED', `the secrets ${id} record has an invalid kind or curve`);
+  }
+  return r;
+}
+
+/** The vault's keys, each record authenticated (after unlock) or marked unverified (while locked). */
+export async function listKeys(): Promise<VaultKeyInfo[]> {
+  let rows: SecretRecord[];
+  let verified: boolean;
+  if (S.current()) {
+    rows = await read([STORES.secrets], (t) => t.all<SecretRow>(STORES.secrets));
+    verified = true;
+  } else {
+    // Nothing can be checked without the vault key: shown, but marked as unverified.
+    rows = ((await (await S.db()).getAll(STORES.secrets)) as SecretRecord[]).filter((r) => r && typeof r === 'object' && typeof r.keyId === 'string');
+    verified = false;
+  }
+  return rows.filter((r) => r.kind === 'seed' || r.kind === 'privateKey').map((r) => ({ ...keyInfo(r), verified }))
+    .sort((a, b) => a.createdAt - b.createdAt);
+}
+
+export async function seedOf(keyId: string): Promise<Uint8Array> {
+  const s = S.need();
+  let seed = s.seeds.get(keyId);
+  if (!seed) {
+    const rec = await secretRow(keyId);
+    if (rec.kind !== 'seed') throw new VaultkeyError('INVALID_ARGUMENT', 'this key is not an HD key');
+    seed = await decryptSecret(s.dek, rec, 'seed');
+    if (seed.length < 16 || seed.length > 64) throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record has an impossible seed length`);
+    if (S.current() !== s) {
+      seed.fill(0);
+      throw new VaultkeyError('LOCKED', 'the vault was locked');
+    }
+    s.seeds.set(keyId, seed);
+  }
+  return seed;
+}
+
+async function rootOf(keyId: string, curve: KeyCurve): Promise<HDKey> {
+  const s = S.need();
+  const k = `${keyId}/${curve}`;
+  let root = s.roots.get(k);
+  if (!root) {
+    await init();
+    root = HDKey.fromMasterSeed(await seedOf(keyId), curve);
+    s.roots.set(k, root);
+  }
+  return root;
+}
+
+/** An imported key; its public key is recomputed from the private key and must equal the (authenticated) stored one. */
+export async function importedOf(keyId: string): Promise<{ priv: Uint8Array; pub: Uint8Array; curve: KeyCurve }> {
+  const s = S.need();
+  let k = s.privs.get(keyId);
+  if (!k) {
+    const rec = await secretRow(keyId);
+    if (rec.kind !== 'privateKey') throw new VaultkeyError('INVALID_ARGUMENT', 'this key is not an imported private key');
+    const priv = await decryptSecret(s.dek, rec, 'privateKey');
+    if (priv.length !== 32) throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record has an impossible key length`);
+    await init();
+    const curve = rec.curve!;
+    let pub: Uint8Array;
+    try {
+      pub = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
+    } catch {
+      priv.fill(0);
+      throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record holds an invalid key`);
+    }
+    if (!(rec.publicKey instanceof Uint8Array) || !bytesEqual(pub, rec.publicKey)) {
+      priv.fill(0);
+      throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record's public key does not belong to its private key`);
+    }
+    if (S.current() !== s) {
+      priv.fill(0);
+      throw new VaultkeyError('LOCKED', 'the vault was locked');
+    }
+    k = { priv, pub, curve };
+    s.privs.set(keyId, k);
+  }
+  return k;
+}
+
+/**
+ * Version N of an HD key works at BIP-44 account N-1 by default. Deriving it
+ * from the id, which is the AES-GCM AAD of the key's records, means the offset
+ * cannot be changed on disk without failing authentication.
+ */
+export function accountOffset(keyId: string): number {
+  const m = VAULT_KEY_ID.exec(keyId);
+  return m?.[1] ? Number(m[1]) - 1 : 0;
+}
+
+export function checkCurve(c: unknown): KeyCurve {
+  if (c === undefined) return 'secp256k1';
+  if (c !== 'secp256k1' && c !== 'ed25519') throw new VaultkeyError('INVALID_ARGUMENT', "curve must be 'secp256k1' or 'ed25519'");
+  return c;
+}
+
+const CHAINS: Record<ChainName, { purpose: number; coin: number; format: AddressFormat; network: Network; curve: KeyCurve }> = {
+  ethereum: { purpose: 44, coin: 60, format: 'ethereum', network: 'mainnet', curve: 'secp256k1' },
+  bitcoin: { purpose: 84, coin: 0, format: 'p2wpkh', network: 'mainnet', curve: 'secp256k1' },
+  'bitcoin-legacy': { purpose: 44, coin: 0, format: 'p2pkh', network: 'mainnet', curve: 'secp256k1' },
+  'bitcoin-nested-segwit': { purpose: 49, coin: 0, format: 'p2sh-p2wpkh', network: 'mainnet', curve: 'secp256k1' },
+  'bitcoin-taproot': { purpose: 86, coin: 0, format: 'p2tr', network: 'mainnet', curve: 'secp256k1' },
+  'bitcoin-testnet': { purpose: 84, coin: 1, format: 'p2wpkh', network: 'testnet', curve: 'secp256k1' },
+  solana: { purpose: 44, coin: 501, format: 'solana', network: 'mainnet', curve: 'ed25519' },
+};
+
+function chainPath(chain: ChainName, index: number, o: AddressOptions, offset = 0): string {
+  const c = CHAINS[chain];
+  const account = o.account ?? offset;
+  const change = o.change ?? 0;
+  for (const [n, v] of [['index', index], ['account', account]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v >= 0x80000000) throw new VaultkeyError('INVALID_PATH', `${n} must be an integer in [0, 2^31)`);
+  }
+  if (change !== 0 && change !== 1) throw new VaultkeyError('INVALID_PATH', 'change must be 0 or 1');
+  // Solana wallets (Phantom, Solflare) use m/44'/501'/index'/0': SLIP-0010 Ed25519 is hardened-only.
+  if (c.curve === 'ed25519') return `m/44'/501'/${index + offset}'/${change}'`;
+  return `m/${c.purpose}'/${c.coin}'/${account}'/${change}/${index}`;
+}
+
+export function defaultPath(curve: KeyCurve, offset = 0): string {
+  return curve === 'ed25519' ? `m/44'/501'/${offset}'/0'` : `m/44'/60'/${offset}'/0/0`;
+}
+
+/** Runs `fn` with the private key of `keyId` (HD: derived at `path`); the derived key is wiped afterwards. */
+export async function withPrivateKey<T>(keyId: string, o: SignOptions, fn: (priv: Uint8Array, pub: Uint8Array, curve: KeyCurve, path: string | null) => T): Promise<T> {
+  const s = S.need();
+  checkKeyId(keyId);
+  await init();
+  if (!s.seeds.has(keyId) && (s.privs.has(keyId) || (await secretRow(keyId)).kind === 'privateKey')) {
+    const { priv, pub, curve } = await importedOf(keyId);
+    return fn(priv, pub, curve, null);
+  }
+  const curve = checkCurve(o?.curve);
+  const path = o?.path ?? defaultPath(curve, accountOffset(keyId));
+  if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'path must be a string');
+  const key = (await rootOf(keyId, curve)).derive(path);
+  try {
+    if (!key.privateKey) throw new VaultkeyError('INVALID_KEY', 'no private key at this path');
+    return fn(key.privateKey, key.publicKey, curve, path);
+  } finally {
+    key.wipe();
+  }
+}
+
+const enc = new TextEncoder();
+
+export function sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Promise<SignResult> {
+  assertBytes(digest, 'digest');
+  return withPrivateKey(keyId, o, (priv, pub, curve, path) => {
+    if (curve === 'ed25519') return { signature: ed25519.sign(digest, priv), publicKey: pub.slice(), path };
+    if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'secp256k1 signs 32-byte digests');
+    const { signature, recovery } = secp256k1.sign(digest, priv);
+    return { signature, recovery, publicKey: pub.slice(), path };
+  });
+}
+
+/** secp256k1: EIP-191 personal_sign, 65-byte r || s || v with v = 27 + recovery. ed25519: the message itself (RFC 8032). */
+export function signMessage(keyId: string, message: Uint8Array | string, o: SignOptions = {}): Promise<SignResult & { digest?: Uint8Array; address?: string }> {
+  const msg = typeof message === 'string' ? enc.encode(message) : message;
+  assertBytes(msg, 'message');
+  return withPrivateKey(keyId, o, (priv, pub, curve, path) => {
+    if (curve === 'ed25519') return { signature: ed25519.sign(msg, priv), publicKey: pub.slice(), path };
+    const prefix = enc.encode(`\x19Ethereum Signed Message:\n${msg.length}`);
+    const data = new Uint8Array(prefix.length + msg.length);
+    data.set(prefix);
+    data.set(msg, prefix.length);
+    const digest = keccak_256(data);
+    const { signature, recovery } = secp256k1.sign(digest, priv);
+    const sig65 = new Uint8Array(65);
+    sig65.set(signature);
+    sig65[64] = 27 + recovery;
+    return { signature: sig65, recovery, publicKey: pub.slice(), path, digest, address: addressOf(pub, 'ethereum') };
+  });
+}
+
+export function verifySignature(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
+  assertBytes(digest, 'digest');
+  assertBytes(signature, 'signature');
+  return withPrivateKey(keyId, o, (_priv, pub, curve) => {
+    if (curve === 'ed25519') return signature.length === 64 && ed25519.verify(signature, digest, pub);
+    if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'secp256k1 verifies 32-byte digests');
+    return signature.length === 64 && secp256k1.verify(signature, digest, pub);
+  });
+}
+
+export async function getAddress(keyId: string, chain: ChainName, index = 0, o: AddressOptions = {}): Promise<AddressResult> {
+  S.need();
+  checkKeyId(keyId);
+  const c = CHAINS[chain as ChainName];
+  if (!c || !Object.prototype.hasOwnProperty.call(CHAINS, chain)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown chain; use one of ${Object.keys(CHAINS).join(', ')}`);
+  const rec = await secretRow(keyId);
+  await init();
+  if (rec.kind === 'privateKey') {
+    const { pub, curve } = await importedOf(keyId);
+    if (curve !== c.curve) throw new VaultkeyError('INVALID_ARGUMENT', `this key is not a ${c.curve} key`);
+    return { chain, address: addressOf(pub, c.format, c.network), path: null, publicKey: pub.slice() };
+  }
+  const path = chainPath(chain, index, o ?? {}, accountOffset(keyId));
+  const key = (await rootOf(keyId, c.curve)).derive(path);
+  try {
+    return { chain, address: addressOf(key.publicKey, c.format, c.network), path, publicKey: key.publicKey.slice() };
+  } finally {
+    key.wipe();
+  }
+}
+
+export async function deriveXpub(keyId: string, path: string): Promise<string> {
+  checkKeyId(keyId);
+  if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'path must be a string');
+  const key = (await rootOf(keyId, 'secp256k1')).derive(path);
+  try {
+    return key.publicExtendedKey;
+  } finally {
+    key.wipe();
+  }
+}
+
+// ---- accounts (BIP-44 indices, authenticated records) ----
+
+type AccountRow = AccountRecord & Row;
+
+function accountId(keyId: string, a: AccountSpec): string {
+  return `${keyId}/${a.purpose}/${a.coinType}/${a.account ?? 0}`;
+}
+
+function checkSpec(spec: AccountSpec): void {
+  if (!spec || typeof spec !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'account spec { purpose, coinType, account } is required');
+}
+
+/**
+ * Issues the next address of a BIP-44/49/84/86 account and persists its
+ * indices. The stored state is authenticated, and its xpub is also checked
+ * against the seed, so a swapped xpub can never hand out someone else's
+ * receive addresses.
+ */
+export async function nextAddress(keyId: string, spec: AccountSpec, chain: Chain = 0) {
+  checkKeyId(keyId);
+  checkSpec(spec);
+  await init();
+  const fresh = Account.fromRoot(await rootOf(keyId, 'secp256k1'), spec);
+  const id = accountId(keyId, spec);
+  return mutate([STORES.accounts], async (t) => {
+    const rec = await t.get<AccountRow>(STORES.accounts, id);
+    let acct = fresh;
+    if (rec) {
+      const state = rec.state as AccountState;
+      if (!state || typeof state !== 'object' || state.xpub !== fresh.xpub || state.purpose !== fresh.purpose
+        || state.coinType !== fresh.coinType || state.account !== fresh.account) {
+        throw new VaultkeyError('CORRUPTED', `the accounts ${id} record does not match its key`);
+      }
+      acct = Account.fromState(state);
+    }
+    const a = acct.next(chain);
+    await t.put(STORES.accounts, { id, keyId, state: acct.toJSON(), updatedAt: S.now() });
+    return a;
+  });
+}
+
+export async function markUsed(keyId: string, spec: AccountSpec, chain: Chain, index: number): Promise<AccountState> {
+  checkKeyId(keyId);
+  checkSpec(spec);
+  await init();
+  const fresh = Account.fromRoot(await rootOf(keyId, 'secp256k1'), spec);
+  const id = accountId(keyId, spec);
+  return mutate([STORES.accounts], async (t) => {
+    const rec = await t.get<AccountRow>(STORES.accounts, id);
+    if (!rec) throw new VaultkeyError('NOT_FOUND', 'no such account; call nextAddress first');
+    const state = rec.state as AccountState;
+    if (state?.xpub !== fresh.xpub) throw new VaultkeyError('CORRUPTED', `the accounts ${id} record does not match its key`);
+    const acct = Account.fromState(state);
+    acct.markUsed(chain, index);
+    const next = acct.toJSON();
+    await t.put(STORES.accounts, { ...rec, state: next, updatedAt: S.now() });
+    return next;
+  });
+}
+
+export async function accounts(keyId: string): Promise<AccountState[]> {
+  checkKeyId(keyId);
+  const rows = await read([STORES.accounts], (t) => t.all<AccountRow>(STORES.accounts));
+  return rows.filter((r) => r.keyId === keyId).map((r) => r.state as AccountState);
+}
+
+// ---- making keys ----
+
+/** Encrypts one secret under the data key (format 2 AAD). Zeroes `plaintext`. */
+export async function sealSecret(kind: SecretRecord['kind'], id: string, keyId: string, meta: Partial<SecretRecord>, plaintext: Uint8Array): Promise<SecretRecord> {
+  const s = S.need();
+  try {
+    const { iv, ct } = await encryptSecret(s.dek, kind, id, RECORD_FORMAT, plaintext);
+    return { id, kind, v: RECORD_FORMAT, keyId, createdAt: S.now(), label: meta.label ?? '', ...meta, iv, ct };
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/**
+ * Stores new keys' records in one transaction, with `also` (the lifecycle
+ * records) in the same one: all of them or none.
+ */
+export async function storeKeys(recs: SecretRecord[], also?: (t: Tx) => Promise<void>): Promise<void> {
+  await mutate([STORES.secrets, STORES.lifecycle], async (t) => {
+    await Promise.all(recs.map((r) => t.add(STORES.secrets, r)));
+    if (also) await also(t);
+  });
+  S.emit({ type: 'change' });
+}
+
+export async function mnemonicRecords(mnemonic: string, bip39Passphrase: string, lbl: string, keyId = randomId('k_')): Promise<SecretRecord[]> {
+  await init();
+  const seed = await mnemonicToSeed(mnemonic, bip39Passphrase);
+  return [
+    await sealSecret('seed', keyId, keyId, { label: lbl, hasMnemonic: true }, seed),
+    await sealSecret('mnemonic', `${keyId}#mnemonic`, keyId, { label: lbl }, enc.encode(mnemonic.normalize('NFKD'))),
+  ];
+}
+
+export function normalizeMnemonic(mnemonic: unknown): string {
+  const m = typeof mnemonic === 'string' ? mnemonic.normalize('NFKD').trim().split(/\s+/).join(' ') : '';
+  if (!m || !validateMnemonic(m)) throw new VaultkeyError('INVALID_MNEMONIC', 'not a valid BIP-39 mnemonic (English word list, checksum)');
+  return m;
+}
+
+export async function importedRecords(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[]): Promise<SecretRecord[]> {
+  if (!Array.isArray(list) || list.length === 0 || list.length > 10_000) throw new VaultkeyError('INVALID_ARGUMENT', 'importKeys takes 1 to 10000 keys');
+  await init();
+  const recs: SecretRecord[] = [];
+  try {
+    for (const k of list) {
+      assertBytes(k?.privateKey, 'privateKey', 32);
+      const curve = checkCurve(k.curve);
+      if (curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.privateKey)) throw new VaultkeyError('INVALID_KEY', 'private key is not in [1, n-1]');
+      const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(k.privateKey, true) : ed25519.getPublicKey(k.privateKey);
+      const keyId = randomId('k_');
+      recs.push(await sealSecret('privateKey', keyId, keyId, { label: label(k.label, 'Imported key'), curve, publicKey }, k.privateKey.slice()));
+    }
+  } finally {
+    for (const k of list) if (k?.privateKey instanceof Uint8Array) k.privateKey.fill(0);
+  }
+  return recs;
+}
+
+/** A uniformly random secp256k1 private key (rejection sampling; p < 2^-127 per retry). */
+function randomSecpKey(): Uint8Array {
+  for (;;) {
+    const k = randomBytes(32);
+    if (secp256k1.isValidPrivateKey(k)) return k;
+    k.fill(0);
+  }
+}
+
+/** Word count of an HD key's stored mnemonic (to give its emergency successor the same strength). */
+async function mnemonicLength(keyId: string): Promise<number> {
+  const s = S.need();
+  const raw = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, `${keyId}#mnemonic`));
+  if (!raw) return 24;
+  const bytes = await decryptSecret(s.dek, raw, 'mnemonic');
+  let words = 1;
+  // Branch-free count of spaces (0x20): ((b ^ 0x20) - 1) is negative only when b is a space.
+  for (const b of bytes) words += ((b ^ 0x20) - 1) >>> 31;
+  bytes.fill(0);
+  return words;
+}
+
+/** The mnemonic of an HD key (the caller checked a fresh proof on this call). */
+export async function mnemonicOf(keyId: string): Promise<string> {
+  const s = S.need();
+  checkKeyId(keyId);
+  const raw = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, `${keyId}#mnemonic`));
+  if (!raw) throw new VaultkeyError('NOT_FOUND', 'this key has no mnemonic in the vault');
+  const bytes = await decryptSecret(s.dek, raw, 'mnemonic');
+  try {
+    return new TextDecoder().decode(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
+ * The successor's records for a rotation, under the versioned id the
+ * lifecycle chose. HD keys: the same seed and mnemonic under the new id (its
+ * default account is one further); after a security event a fresh mnemonic of
+ * the same length, as the old seed must be presumed known. Imported keys: a
+ * new random key on the same curve.
+ */
+export async function successorRecords(oldKeyId: string, newKeyId: string, fresh: boolean): Promise<SecretRecord[]> {
+  const s = S.need();
+  checkKeyId(oldKeyId);
+  checkKeyId(newKeyId);
+  const base = oldKeyId.replace(/-v\d+$/, '');
+  if (!newKeyId.startsWith(`${base}-v`) || accountOffset(newKeyId) <= accountOffset(oldKeyId)) {
+    throw new VaultkeyError('INVALID_ARGUMENT', 'the successor id must be a later version of the same key');
+  }
+  const old = await secretRow(oldKeyId);
+  await init();
+  if (old.kind === 'seed') {
+    if (fresh) {
+      const words = old.hasMnemonic ? await mnemonicLength(oldKeyId) : 24;
+      const strength = ({ 12: 128, 15: 160, 18: 192, 21: 224, 24: 256 } as const)[words as 12] ?? 256;
+      return mnemonicRecords(generateMnemonic(strength), '', old.label, newKeyId);
+    }
+    const recs = [await sealSecret('seed', newKeyId, newKeyId, { label: old.label, hasMnemonic: old.hasMnemonic === true }, (await seedOf(oldKeyId)).slice())];
+    const m = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, `${oldKeyId}#mnemonic`));
+    if (m) recs.push(await sealSecret('mnemonic', `${newKeyId}#mnemonic`, newKeyId, { label: old.label }, await decryptSecret(s.dek, m, 'mnemonic')));
+    return recs;
+  }
+  const { curve } = await importedOf(oldKeyId);
+  const priv = curve === 'secp256k1' ? randomSecpKey() : randomBytes(32);
+  const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
+  return [await sealSecret('privateKey', newKeyId, newKeyId, { label: old.label, curve, publicKey }, priv)];
+}
+
+/** The public key a key signs with by default (lifecycle fingerprints, rotation results). */
+export async function defaultPublicKey(keyId: string): Promise<{ path: string | null; publicKey: Uint8Array }> {
+  const rec = await secretRow(keyId);
+  if (rec.kind === 'privateKey') return { path: null, publicKey: (await importedOf(keyId)).pub.slice() };
+  const path = defaultPath('secp256k1', accountOffset(keyId));
+  const key = (await rootOf(keyId, 'secp256k1')).derive(path);
+  try {
+    return { path, publicKey: key.publicKey.slice() };
+  } finally {
+    key.wipe();
+  }
+}
+
+export async function infoOf(keyId: string): Promise<KeyInfo> {
+  return keyInfo(await secretRow(keyId));
+}
