@@ -20,7 +20,7 @@ import {
 } from '../../src/vault/format.js';
 import type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultKeyInfo } from '../../src/vault/contract.js';
 import * as S from './state.js';
-import { mutate, read, type Row, type Tx } from './records.js';
+import { checkRow, mutate, read, type Row, type Tx } from './records.js';
 import { label } from './methods.js';
 
 export type SecretRow = SecretRecord & Row;
@@ -45,8 +45,19 @@ export async function listKeys(): Promise<VaultKeyInfo[]> {
   let rows: SecretRecord[];
   let verified: boolean;
   if (S.current()) {
-    rows = await read([STORES.secrets], (t) => t.all<SecretRow>(STORES.secrets));
-    verified = true;
+    // One damaged record must not hide the others: it is listed as unverified (and reported), the rest as verified.
+    const out = await read([STORES.secrets], async (t) => {
+      const raw = (await t.tx.objectStore(STORES.secrets).getAll()) as SecretRow[];
+      return raw.map((r) => {
+        try {
+          return t.m.records[`${STORES.secrets}/${r?.id}`] === undefined ? null : { r: checkRow<SecretRow>(STORES.secrets, r, r.id, t.m, S.need().macKey)!, ok: true };
+        } catch {
+          return r && typeof r === 'object' && typeof r.keyId === 'string' ? { r, ok: false } : null;
+        }
+      }).filter((x): x is { r: SecretRow; ok: boolean } => x !== null);
+    });
+    return out.filter(({ r }) => r.kind === 'seed' || r.kind === 'privateKey').map(({ r, ok }) => ({ ...keyInfo(r), verified: ok }))
+      .sort((a, b) => a.createdAt - b.createdAt);
   } else {
     // Nothing can be checked without the vault key: shown, but marked as unverified.
     rows = ((await (await S.db()).getAll(STORES.secrets)) as SecretRecord[]).filter((r) => r && typeof r === 'object' && typeof r.keyId === 'string');
