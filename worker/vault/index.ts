@@ -392,7 +392,7 @@ const OPS: OpTable = {
     const { recs, address } = await B.keystoreV3Records(json as string, pw as string, (o ?? {}) as never);
     return { ...(await stored(recs, (o as { policy?: string })?.policy))[0], address };
   } },
-  removeKey: { permission: 'key:delete', key: 0, run: async ([keyId, o]) => {
+  removeKey: { permission: 'key:delete', audit: 'key:delete', key: 0, run: async ([keyId, o]) => {
     const id = keyId as string;
     const w = why(o, 'removed');
     let r = await G.lifecycle.get(id);
@@ -422,7 +422,7 @@ const OPS: OpTable = {
   backupToShares: { permission: 'key:backup', audit: 'key:backup-shares', proof: true, meta: ([split]) => ({ threshold: Number((split as { threshold?: number })?.threshold) | 0, count: Number((split as { shares?: number })?.shares) | 0 }), run: ([split, o], _c, progress) => B.backupToShares(split as never, (o ?? {}) as never, progress) },
   restoreBackup: { permission: 'key:restore', audit: 'key:restore', meta: ([, , o]) => ({ conflict: str((o as { conflict?: string })?.conflict ?? 'fail', 16) }), run: ([file, secret, o], _c, progress) => B.restore(file as Uint8Array, secret as never, (o ?? {}) as never, progress) },
   // lifecycle
-  rotateKey: { permission: 'key:rotate', key: 0, run: ([k, o]) => G.lifecycle.rotate(k as string, { ...why(o, 'manual rotation'), trigger: 'manual' }) },
+  rotateKey: { permission: 'key:rotate', audit: 'key:rotate', key: 0, run: ([k, o]) => G.lifecycle.rotate(k as string, { ...why(o, 'manual rotation'), trigger: 'manual' }) },
   emergencyRotate: { permission: 'key:rotate', audit: 'key:emergency-rotate', key: 0, run: ([k, o]) => G.lifecycle.emergencyRotate(k as string, why(o, 'emergency rotation')) },
   suspendKey: { permission: 'key:rotate', audit: 'key:suspend', key: 0, run: ([k, o]) => G.lifecycle.suspend(k as string, why(o, 'suspend')) },
   resumeKey: { permission: 'key:rotate', audit: 'key:resume', key: 0, run: ([k, o]) => G.lifecycle.resume(k as string, why(o, 'resume')) },
