@@ -236,10 +236,16 @@ async function unlock(proof: Proof, o: { principalId?: string } = {}): Promise<V
 
 /** Re-wraps the vault key under fresh, current KDF parameters (same algorithm, new salt). Zeroes `pw`. */
 async function upgradePassphrase(old: MethodRecord, rk: CryptoKey, pw: Uint8Array): Promise<void> {
-  void old;
-  void rk;
-  // A passphrase record below today's KDF floor is re-sealed by setPassphrase; the unlock stands.
-  pw.fill(0);
+  try {
+    const rec = await M.rehashPassphrase(old, rk, pw);
+    await mutate([STORES.methods], async (t) => {
+      await t.put(STORES.methods, rec);
+    });
+  } catch {
+    // The unlock stands; the upgrade is tried again at the next unlock.
+  } finally {
+    pw.fill(0);
+  }
 }
 
 // ---- unlock methods (re-keying) ----

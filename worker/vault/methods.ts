@@ -191,6 +191,13 @@ export async function passphraseMethod(rk: CryptoKey, e: PassphraseEnrollment, c
   return sealMethod({ id: 'passphrase', kind: 'passphrase', v: RECORD_FORMAT, createdAt, label: label(e.label, 'Passphrase'), kdf }, rk, kek);
 }
 
+/** The passphrase method re-sealed under fresh, current KDF parameters (same algorithm, new salt). Zeroes `pw`. */
+export async function rehashPassphrase(old: MethodRecord, rk: CryptoKey, pw: Uint8Array): Promise<MethodRecord> {
+  const kdf = newKdfParams({ alg: old.kdf!.alg });
+  const kek = await passphraseKek(pw, kdf);
+  return sealMethod({ id: old.id, kind: old.kind, v: RECORD_FORMAT, createdAt: old.createdAt, label: old.label, kdf }, rk, kek);
+}
+
 /** The passphrase rule, shared by unlock methods and every export password. */
 export function checkStrength(p: unknown): void {
   if (typeof p !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'passphrase must be a string');
