@@ -111,8 +111,8 @@ $('vault-lock').onclick = show('vault-out', async () => (await ks.lock(), refres
 
 // Lifecycle panel: states, rotation and the keystore's events as they arrive.
 const when = (t) => (t == null ? '-' : new Date(t).toISOString().slice(0, 16).replace('T', ' ') + ' UTC');
-function describeRecord(r) {
-  const p = ks.policies().find((x) => x.name === r.policy);
+async function describeRecord(r) {
+  const p = (await ks.policies()).find((x) => x.name === r.policy);
   return [
     `${r.keyId}  version ${r.version}, ${r.kind} ${r.algorithm ?? ''}`,
     `state         ${r.state}`,
@@ -133,7 +133,7 @@ async function afterRotation({ oldKeyId, newKeyId }) {
   await refreshKeys(newKeyId ?? oldKeyId);
   if (!newKeyId) return `${oldKeyId} marked compromised (no successor made)`;
   const eth = await ks.getAddress(newKeyId, 'ethereum', 0);
-  return `${oldKeyId} -> ${newKeyId}\nnew Ethereum address ${eth.address} (${eth.path})\n\n${describeRecord(await ks.lifecycleRecord(newKeyId))}`;
+  return `${oldKeyId} -> ${newKeyId}\nnew Ethereum address ${eth.address} (${eth.path})\n\n${await describeRecord(await ks.lifecycleRecord(newKeyId))}`;
 }
 $('lc-rotate').onclick = show('lc-out', async () => afterRotation(await ks.rotateKey(currentKey(), { reason: 'manual rotation from the demo' })));
 $('lc-emergency').onclick = show('lc-out', async () => {
@@ -205,7 +205,8 @@ $('audit-report').onclick = show('access-out', async () => {
     'by operation', counts(r.byOperation), 'by principal', counts(r.byPrincipal), describeChain(r.integrity)].join('\n');
 });
 
-// Backup & recovery panel.
+// Backup & recovery panel. Every call that lets a secret out checks the vault passphrase again, in the worker.
+const vaultProof = () => ({ passphrase: $('vault-pass').value });
 const bar = (f) => ($('bk-progress').value = f);
 const describeRestore = (r) => [
   `vault changed: ${r.committed ? 'yes' : 'no'}`,
@@ -220,7 +221,7 @@ async function chosenFile() {
 }
 $('bk-make').onclick = show('bk-out', async () => {
   bar(0);
-  const file = await ks.backup({ passphrase: $('bk-pass').value, onProgress: bar });
+  const file = await ks.backup({ passphrase: $('bk-pass').value, proof: vaultProof(), onProgress: bar });
   download(file, 'vault.vkbk', 'application/octet-stream');
   return `vault.vkbk: ${file.length} bytes, ${(await ks.keys()).length} key(s) with their lifecycle records`;
 });
@@ -238,7 +239,7 @@ $('bk-restore').onclick = show('bk-out', async () => {
 });
 let custody = null; // the demo keeps the share bytes in memory to show a restore; real custodians get the texts
 $('bk-shares').onclick = show('bk-out', async () => {
-  custody = await ks.backupToShares({ threshold: 2, shares: 3, onProgress: bar });
+  custody = await ks.backupToShares({ threshold: 2, shares: 3, proof: vaultProof(), onProgress: bar });
   download(custody.file, 'vault-custodians.vkbk', 'application/octet-stream');
   return [`vault-custodians.vkbk (${custody.file.length} bytes): useless without 2 of these 3 shares; print one for each custodian`,
     ...custody.shareTexts.map((t, i) => `share ${i + 1}: ${t}`)].join('\n');
@@ -277,7 +278,7 @@ $('v3-export').onclick = show('v3-out', async () => {
   const [info] = (await ks.keys()).filter((k) => k.id === id);
   // An HD key is exported at its own default Ethereum address (a rotated version works at the next account).
   const eth = info.type === 'hd' ? await ks.getAddress(id, 'ethereum', 0) : null;
-  const json = await ks.exportKeystoreV3(id, $('v3-pass').value, eth ? { path: eth.path } : {});
+  const json = await ks.exportKeystoreV3(id, $('v3-pass').value, { ...(eth ? { path: eth.path } : {}), proof: vaultProof() });
   $('v3-pass').value = '';
   download(json, `${id}.json`, 'application/json');
   return `${id}.json saved: address 0x${JSON.parse(json).address}${eth ? ` (${eth.path})` : ''}, scrypt n=2^18 as geth writes it`;

@@ -67,7 +67,7 @@ test('round trip: vault -> backup -> fresh profile -> same keys, addresses, sign
   const progress: number[] = [];
   await a.page.exposeFunction('onBackupProgress', (f: number) => progress.push(f));
   // Default KDF here (Argon2id t=3, m=64 MiB) to prove the production parameters run in a browser.
-  const file: string = await a.page.evaluate((pass) => (window as any).vt.backupWithProgress(pass), BPASS);
+  const file: string = await a.page.evaluate((pass) => (window as any).vt.backupWithProgress(pass, { passphrase: 'correct horse battery staple' }), BPASS);
   assert.ok(progress.length >= 2 && progress[0] === 0 && progress.at(-1) === 1, `progress ${progress}`);
   assert.ok(progress.every((f, i) => i === 0 || f >= progress[i - 1]!));
   assert.ok(!file.includes(Buffer.from('legal winner').toString('hex')), 'no plaintext phrase in the file');
@@ -99,8 +99,8 @@ test('round trip: vault -> backup -> fresh profile -> same keys, addresses, sign
 test('conflicts: fail (default, nothing written), skip, overwrite; keyIds filter; partial', async () => {
   const a = await freshProfile();
   const [k1, k2] = (await ok(a.page, 'importKeys', [{ privateKey: 'hex:' + '33'.repeat(32) }, { privateKey: 'hex:' + '44'.repeat(32) }])).map((k: any) => k.id);
-  const file = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF });
-  const only1 = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, keyIds: [k1] });
+  const file = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, proof: { passphrase: PASS } });
+  const only1 = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, keyIds: [k1], proof: { passphrase: PASS } });
   assert.equal((await ok(a.page, 'verifyBackup', only1, { passphrase: BPASS })).keys.length, 1);
 
   const b = await freshProfile();
@@ -129,7 +129,7 @@ test('conflicts: fail (default, nothing written), skip, overwrite; keyIds filter
 test('fuzz through the Keystore: every single-byte change and every truncation of a real backup is refused with a code; the vault is unchanged', async () => {
   const a = await freshProfile();
   await ok(a.page, 'importKeys', [{ privateKey: 'hex:' + '55'.repeat(32), label: 'k' }]);
-  const file: string = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF });
+  const file: string = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, proof: { passphrase: PASS } });
   const b = await freshProfile();
   await ok(b.page, 'importKeys', [{ privateKey: 'hex:' + '66'.repeat(32) }]);
   const name = await vaultName(b.page);
@@ -147,8 +147,8 @@ test('fuzz through the Keystore: every single-byte change and every truncation o
 test('custodian shares: 2-of-3 binary shares of a random backup key; too few, mixed or damaged shares are refused', async () => {
   const a = await freshProfile();
   const id = (await ok(a.page, 'createFromMnemonic', MNEMONIC)).id;
-  const s1 = await ok(a.page, 'backupToShares', { threshold: 2, shares: 3 });
-  const s2 = await ok(a.page, 'backupToShares', { threshold: 2, shares: 3 });
+  const s1 = await ok(a.page, 'backupToShares', { threshold: 2, shares: 3, proof: { passphrase: PASS } });
+  const s2 = await ok(a.page, 'backupToShares', { threshold: 2, shares: 3, proof: { passphrase: PASS } });
   assert.equal(s1.shares.length, 3);
   assert.equal(s1.shareTexts.length, 3);
   const b = await freshProfile();
@@ -193,17 +193,17 @@ test('Ethereum keystore v3: import a file made by ethers; export one that ethers
   assert.equal((await ok(a.page, 'getAddress', k.id, 'ethereum')).address, wallet.address);
   assert.equal((await ok(a.page, 'lifecycleRecord', k.id)).state, 'active');
 
-  const out: string = await ok(a.page, 'exportKeystoreV3', k.id, 'export pw', { kdf: 'scrypt', scrypt: { n: 1024, r: 8, p: 1 } });
-  const back = await decryptKeystoreJson(out, 'export pw');
+  const out: string = await ok(a.page, 'exportKeystoreV3', k.id, 'export password', { kdf: 'scrypt', scrypt: { n: 1024, r: 8, p: 1 }, proof: { passphrase: PASS } });
+  const back = await decryptKeystoreJson(out, 'export password');
   assert.equal(back.privateKey, wallet.privateKey);
   // An HD key exports the key at its default Ethereum path.
   const hd = (await ok(a.page, 'createFromMnemonic', MNEMONIC)).id;
-  const hdOut: string = await ok(a.page, 'exportKeystoreV3', hd, 'export pw', { kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
-  assert.equal((await decryptKeystoreJson(hdOut, 'export pw')).address, (await ok(a.page, 'getAddress', hd, 'ethereum')).address);
+  const hdOut: string = await ok(a.page, 'exportKeystoreV3', hd, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  assert.equal((await decryptKeystoreJson(hdOut, 'export password')).address, (await ok(a.page, 'getAddress', hd, 'ethereum')).address);
   // A rotated HD key (<id>-v2) exports its own key (account 1), not its predecessor's.
   const { newKeyId } = await ok(a.page, 'rotateKey', hd);
-  const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export pw', { kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
-  assert.equal((await decryptKeystoreJson(v2Out, 'export pw')).address, (await ok(a.page, 'getAddress', newKeyId, 'ethereum')).address);
+  const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  assert.equal((await decryptKeystoreJson(v2Out, 'export password')).address, (await ok(a.page, 'getAddress', newKeyId, 'ethereum')).address);
   const lines = (await ok(a.page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
   assert.ok(lines.some((e: any) => e.operation === 'key:export-keystore-v3' && e.success));
   await a.ctx.close();

@@ -296,7 +296,7 @@ export class Keystore extends EventTarget {
     let passkey: PasskeyMaterial | undefined;
     if (o.passkey) passkey = await createPasskey({ ...this.#opts.passkey, ...(typeof o.passkey === 'object' ? o.passkey : {}) });
     const passphrase: PassphraseEnrollment | undefined = o.passphrase !== undefined ? { passphrase: o.passphrase, ...(o.kdf ? { kdf: o.kdf } : {}) } : undefined;
-    const st = await this.#run(v.create(transfer({ passphrase, passkey }, passkey ? [passkey.prf.buffer as ArrayBuffer] : [])));
+    const st = await this.#run(v.create(transfer({ passphrase, passkey }, passkey ? [passkey.prf.buffer as ArrayBuffer] : []), this.#clock ? { now: this.#clock() } : {}));
     this.#post('unlock');
     return st;
   }
@@ -310,7 +310,7 @@ export class Keystore extends EventTarget {
     if (typeof principalId !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
     const { v } = await this.#vault();
     const p = await this.#proof(proof);
-    const st = await this.#run(v.unlock(transfer(p, 'prf' in p ? [p.prf.buffer as ArrayBuffer] : []), { principalId }));
+    const st = await this.#run(v.unlock(transfer(p, 'prf' in p ? [p.prf.buffer as ArrayBuffer] : []), { principalId, ...(this.#clock ? { now: this.#clock() } : {}) }));
     this.#post('unlock');
     return st;
   }
@@ -630,8 +630,9 @@ export class Keystore extends EventTarget {
     return this.#op('lifecycleReport', []);
   }
 
+  /** Runs the scheduler's evaluation now (it also runs at unlock and every intervalMs); acted: false while locked. */
   async runLifecycle(): Promise<{ acted: boolean; result?: unknown }> {
-    return this.#op('runLifecycle', []);
+    return (await this.#vault()).v.runLifecycle(this.#clock ? { now: this.#clock() } : {});
   }
 
   async registerPolicy(policy: LifecyclePolicy, o: { replace?: boolean } = {}): Promise<Readonly<LifecyclePolicy>> {

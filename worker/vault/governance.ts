@@ -193,10 +193,11 @@ export const hooks = {
 };
 
 const LIFECYCLE_EVENTS = ['transition', 'warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'suspended', 'compromised', 'destroyed'];
+// The page hears lifecycle events through the scheduler, which forwards this worker's and
+// (marked remote) other tabs' over a BroadcastChannel; only this worker's changes are audited here.
 for (const t of LIFECYCLE_EVENTS) {
   lifecycle.addEventListener(t, (e) => {
     const d = (e as LifecycleEvent).detail;
-    S.emit({ type: 'lifecycle', detail: d });
     // Changes the scheduler or detector made on their own are audited here (guarded operations audit themselves).
     if (d.type === 'transition' && d.actor && (d.actor.startsWith('system:') || d.actor === 'detector') && session) {
       void append({
@@ -207,6 +208,57 @@ for (const t of LIFECYCLE_EVENTS) {
       });
     }
   });
+}
+
+/**
+ * The detector lives as long as the worker (its rate windows and events span
+ * sessions); its actions need the vault unlocked, like any lifecycle change.
+ */
+function startDetector(): void {
+  detector = config.detector === false ? null : new CompromiseDetector({ manager: lifecycle, config: config.detector, clock: S.now });
+  for (const t of ['compromise-indicator', 'critical'] as const) {
+    detector?.addEventListener(t, (e) => {
+      const de = e as DetectorEvent;
+      S.emit({ type: 'detector', kind: t, detail: de.detail });
+      if (t === 'compromise-indicator') {
+        void append({
+          principalId: 'detector', operation: 'security:compromise-indicator', success: true, keyId: de.detail.keyId,
+          metadata: { indicator: de.detail.indicator, severity: de.detail.severity, action: de.detail.action, eventId: de.detail.id },
+        }).catch(() => {
+          // The chain is broken (audit-tampered was emitted) or storage failed; the event itself still reached the page.
+        });
+      }
+      // A critical event ends the session at once ("all active sessions using the key are terminated").
+      if (t === 'critical') lockSoon();
+    });
+  }
+}
+
+// ---- locking on a critical event, after the operation in flight ----
+
+let inFlight = 0;
+let lockPending = false;
+
+function lockNow(): void {
+  lockPending = false;
+  if (!S.current()) return;
+  S.wipe();
+  S.emit({ type: 'lock', reason: 'compromise' });
+}
+
+/** A critical event ends the session; an operation in flight (the report itself) first finishes and is audited. */
+function lockSoon(): void {
+  if (inFlight > 0) lockPending = true;
+  else lockNow();
+}
+
+export function opStarted(): void {
+  inFlight++;
+}
+
+export function opEnded(): void {
+  inFlight = Math.max(0, inFlight - 1);
+  if (inFlight === 0 && lockPending) lockNow();
 }
 
 /** Applies the Keystore's options (once per open; policies and roles are the app's configuration). */
@@ -223,6 +275,7 @@ export function configure(o: OpenOptions): void {
     ...(lo.intervalMs !== undefined ? { intervalMs: lo.intervalMs } : {}),
     detector: lo.detector === false ? false : ((lo.detector ?? {}) as Partial<DetectorConfig>),
   };
+  startDetector();
 }
 
 export function defaultPolicy(): string {
@@ -269,36 +322,21 @@ export async function begin(pid: string): Promise<void> {
   if (!(await ac.getPrincipal(OWNER_ID))) await ac.createPrincipal({ id: OWNER_ID, type: 'user', name: 'Owner', roles: ['owner'] });
   session = ac.recordUserVerification(await ac.createSession(pid));
   access = ac;
+  // A head that does not match the manifest stops every operation but the audit reads and
+  // reanchor (nothing could be recorded). An entry edited further back is reported; appends
+  // only extend the head, so work goes on and verify/export show where the chain breaks.
   auditBroken = null;
   const v = await checkHead();
-  if (!v.ok) auditBroken = v;
-  else if (config.verifyAuditOnUnlock) {
+  if (!v.ok) {
+    auditBroken = v;
+    S.emit({ type: 'audit-tampered', detail: v });
+  } else if (config.verifyAuditOnUnlock) {
     const full = await verifyAudit();
-    if (!full.ok) auditBroken = full;
-  }
-  if (auditBroken) S.emit({ type: 'audit-tampered', detail: auditBroken });
-  detector = config.detector === false ? null : new CompromiseDetector({ manager: lifecycle, config: config.detector, clock: S.now });
-  for (const t of ['compromise-indicator', 'critical'] as const) {
-    detector?.addEventListener(t, (e) => {
-      const de = e as DetectorEvent;
-      S.emit({ type: 'detector', kind: t, detail: de.detail });
-      if (t === 'compromise-indicator') {
-        void append({
-          principalId: 'detector', operation: 'security:compromise-indicator', success: true, keyId: de.detail.keyId,
-          metadata: { indicator: de.detail.indicator, severity: de.detail.severity, action: de.detail.action, eventId: de.detail.id },
-        }).catch(() => {
-          // The chain is broken (audit-tampered was emitted) or storage failed; the event itself still reached the page.
-        });
-      }
-      // A critical event ends the session at once ("all active sessions using the key are terminated").
-      if (t === 'critical') {
-        S.wipe();
-        S.emit({ type: 'lock', reason: 'compromise' });
-      }
-    });
+    if (!full.ok) S.emit({ type: 'audit-tampered', detail: full });
   }
   scheduler?.close();
   scheduler = new LifecycleScheduler(lifecycle, { name: S.vaultName(), ...(config.intervalMs !== undefined ? { intervalMs: config.intervalMs } : {}) });
+  for (const t of LIFECYCLE_EVENTS) scheduler.addEventListener(t, (e) => S.emit({ type: 'lifecycle', detail: (e as LifecycleEvent).detail }));
   scheduler.addEventListener('error', (e) => {
     const err = (e as SchedulerErrorEvent).error as VaultkeyError;
     S.emit({ type: 'scheduler-error', code: err?.code ?? 'UNEXPECTED_ERROR', message: String(err?.message ?? 'scheduler failed') });
@@ -311,7 +349,6 @@ export function end(): void {
   if (access && session) access.endSession(session);
   access = null;
   session = null;
-  detector = null;
   scheduler?.close();
   scheduler = null;
   lifecycleStore.cache.clear();
@@ -322,6 +359,16 @@ S.onLock(end);
 export function live(): { access: AccessController; session: Session } {
   if (!access || !session || !S.current()) throw new VaultkeyError('LOCKED', 'the vault is locked');
   return { access, session };
+}
+
+/**
+ * Runs the scheduler's evaluation now: only what the policies make due, as
+ * the system actor, so it needs no permission. Nothing can be evaluated while
+ * locked (the records cannot be authenticated): then it reports acted: false.
+ */
+export async function runDue(): Promise<{ acted: boolean; result?: unknown }> {
+  if (!S.current()) return { acted: false };
+  return { acted: true, result: await lifecycle.runDue() };
 }
 
 /** RBAC and fresh user verification for `permission` (the verifyUser ceremony runs through the page). */

@@ -118,7 +118,8 @@ async function status(): Promise<VaultStatus> {
 
 // ---- create / unlock ----
 
-async function create(opts: { passphrase?: PassphraseEnrollment; passkey?: PasskeyMaterial }): Promise<VaultStatus> {
+async function create(opts: { passphrase?: PassphraseEnrollment; passkey?: PasskeyMaterial }, ctx: CallContext = {}): Promise<VaultStatus> {
+  S.advanceClock(ctx?.now);
   if (!opts || (opts.passphrase === undefined && opts.passkey === undefined)) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'create needs a passphrase, a passkey, or both');
   }
@@ -165,7 +166,8 @@ async function create(opts: { passphrase?: PassphraseEnrollment; passkey?: Passk
   return status();
 }
 
-async function unlock(proof: Proof, o: { principalId?: string } = {}): Promise<VaultStatus> {
+async function unlock(proof: Proof, o: { principalId?: string; now?: number } = {}): Promise<VaultStatus> {
+  S.advanceClock(o?.now);
   const principalId = o?.principalId ?? OWNER_ID;
   if (typeof principalId !== 'string' || principalId.length > 128) throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
   const pending = await M.serialized(async () => {
@@ -437,7 +439,6 @@ const OPS: OpTable = {
   markCompromised: { permission: 'key:rotate', audit: 'key:mark-compromised', key: 0, run: ([k, o]) => G.lifecycle.markCompromised(k as string, why(o, 'mark-compromised')) },
   lifecycleRecord: { permission: 'key:read', audit: 'lifecycle:read', key: 0, run: ([k]) => G.lifecycle.get(k as string) },
   lifecycleReport: { permission: 'key:read', audit: 'lifecycle:report', run: () => G.lifecycle.report() },
-  runLifecycle: { permission: 'key:rotate', audit: 'lifecycle:run', run: async () => ({ acted: true, result: await G.lifecycle.runDue() }) },
   registerPolicy: { permission: 'policy:manage', audit: 'policy:register', run: ([p, o]) => G.registerPolicy(p as never, (o ?? {}) as never) },
   policies: { permission: 'key:read', audit: 'policy:list', run: () => G.policies.list() },
   // compromise detection
@@ -544,6 +545,12 @@ export const vaultService = {
   },
 
   operations: () => OPERATIONS,
+
+  /** The scheduler's evaluation now (G.runDue): due changes only, by the system actor. */
+  runLifecycle(ctx: CallContext = {}) {
+    S.advanceClock(ctx?.now);
+    return G.runDue();
+  },
 
   close(): void {
     S.unbind();

@@ -50,7 +50,12 @@ export async function listKeys(): Promise<VaultKeyInfo[]> {
       const raw = (await t.tx.objectStore(STORES.secrets).getAll()) as SecretRow[];
       return raw.map((r) => {
         try {
-          return t.m.records[`${STORES.secrets}/${r?.id}`] === undefined ? null : { r: checkRow<SecretRow>(STORES.secrets, r, r.id, t.m, S.need().macKey)!, ok: true };
+          if (t.m.records[`${STORES.secrets}/${r?.id}`] === undefined) {
+            // Not in the manifest: a removed key's record written back, or a forgery. Never listed.
+            S.emit({ type: 'tamper', detail: { record: `secrets ${String(r?.id).slice(0, 80)}`, reason: 'is not in the vault manifest (a removed record written back?)' } });
+            return null;
+          }
+          return { r: checkRow<SecretRow>(STORES.secrets, r, r.id, t.m, S.need().macKey)!, ok: true };
         } catch {
           return r && typeof r === 'object' && typeof r.keyId === 'string' ? { r, ok: false } : null;
         }

@@ -262,7 +262,11 @@ export async function attempt(proof: Proof): Promise<Attempt> {
   try {
     throttle = await readThrottle();
     const wait = backoffMs(throttle);
-    if (wait > 0) throw new VaultkeyError('RATE_LIMITED', `too many failed attempts; retry in ${Math.ceil(wait / 1000)} s`);
+    if (wait > 0) {
+      // Said again at every refused attempt: the page may not have been listening when it was found.
+      if (throttle.tampered) S.emit({ type: 'tamper', detail: { record: 'meta throttle', reason: throttle.tampered } });
+      throw new VaultkeyError('RATE_LIMITED', `too many failed attempts; retry in ${Math.ceil(wait / 1000)} s`);
+    }
     if ('passphrase' in proof) {
       const pw = passphraseBytes(proof.passphrase);
       try {

@@ -132,7 +132,7 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
     if (await tx.objectStore(STORES.meta).get('manifest')) throw new VaultkeyError('CONFLICT', 'another tab migrated this vault; unlock again');
     for (const { store, row } of rows) w.push(tx.objectStore(store).put(row));
     for (const e of entries) w.push(tx.objectStore(STORES.audit).put(e));
-    if (head) w.push(tx.objectStore(STORES.meta).put({ id: 'audit-head', ...head }));
+    if (head) w.push(tx.objectStore(STORES.meta).put({ ...head, id: 'audit-head' }));
     w.push(tx.objectStore(STORES.meta).put({ ...meta, id: 'vault', v: RECORD_FORMAT }));
     w.push(tx.objectStore(STORES.meta).put(ring), tx.objectStore(STORES.meta).put({ id: 'device', key: device }));
     w.push(tx.objectStore(STORES.meta).put(throttle), tx.objectStore(STORES.meta).put(manifest));

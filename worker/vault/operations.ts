@@ -66,6 +66,15 @@ export async function dispatch(table: OpTable, name: unknown, args: unknown, ctx
     throw new VaultkeyError('LOCKED', 'the vault is locked');
   }
   const { session } = G.live();
+  G.opStarted();
+  try {
+    return await governed(op, name, args, ctx, session, progress);
+  } finally {
+    G.opEnded();
+  }
+}
+
+async function governed(op: Op, name: string, args: unknown[], ctx: CallContext, session: { id: string; principalId: string }, progress?: (f: number) => void): Promise<unknown> {
   let keyId: string | undefined;
   let metadata: { [k: string]: Json } | undefined;
   try {
