@@ -37,7 +37,7 @@ async function run(): Promise<void> {
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the vaultkey worker pool did not start in 30 s')), 30_000)),
   ]);
   const d = data(vk);
-  const vaults = { audited: await benchVault(d.priv, true), unaudited: await benchVault(d.priv, false) };
+  const vaults = { audited: await benchVault(d.priv) };
   const mine = build({ at: 'main', vk, d, pools: { one, all, parallel: deriveAddressesParallel }, vaults });
   const worker = new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module', name: 'vaultkey-bench' });
   // A module worker that fails to load only fires 'error' (comlink would wait forever).
@@ -76,10 +76,10 @@ async function run(): Promise<void> {
 }
 
 /** A fresh vault with the bench key imported; the detector's rate thresholds are raised so the bench is not a compromise. */
-async function benchVault(priv: Uint8Array, audit: boolean): Promise<{ ks: Keystore; keyId: string }> {
+async function benchVault(priv: Uint8Array): Promise<{ ks: Keystore; keyId: string }> {
   const ks = await Keystore.open({
-    name: `bench-${audit ? 'a' : 'n'}-${Date.now().toString(36)}`, requestPersistence: false,
-    security: { audit }, lifecycle: { detector: { usagePerMinute: 1e9, usagePerHour: 1e9, allowedHours: null } },
+    name: `bench-${Date.now().toString(36)}`, requestPersistence: false, autoLockMs: 0,
+    lifecycle: { detector: { usagePerMinute: 1e9, usagePerHour: 1e9, allowedHours: null } },
   });
   await ks.create({ passphrase: 'vaultkey bench passphrase' });
   const [k] = await ks.importKeys([{ privateKey: priv.slice() }]);

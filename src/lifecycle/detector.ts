@@ -126,8 +126,38 @@ export function validateDetectorConfig(input: Partial<DetectorConfig> = {}): Rea
   return Object.freeze(c);
 }
 
+/**
+ * Use counts per second over the last hour (a ring of 3,600 buckets with
+ * running minute and hour totals): O(1) per use and bounded memory, however
+ * fast a key signs. Windows are whole seconds.
+ */
+class UseWindow {
+  readonly #b = new Int32Array(3600);
+  #last = -1;
+  minute = 0;
+  hour = 0;
+
+  add(at: number): void {
+    const sec = Math.floor(at / 1000);
+    if (this.#last < 0 || sec - this.#last >= 3600) {
+      this.#b.fill(0);
+      this.minute = this.hour = 0;
+    } else {
+      for (let s = this.#last + 1; s <= sec; s++) {
+        this.minute -= this.#b[(((s - 60) % 3600) + 3600) % 3600]!; // second s-60 leaves the minute
+        this.hour -= this.#b[s % 3600]!; // second s-3600 leaves the hour; its slot is s's now
+        this.#b[s % 3600] = 0;
+      }
+    }
+    if (sec > this.#last) this.#last = sec;
+    this.#b[this.#last % 3600]!++;
+    this.minute++;
+    this.hour++;
+  }
+}
+
 interface KeyWindow {
-  uses: number[];
+  uses: UseWindow;
   failures: number[];
   overMinute: boolean;
   overHour: boolean;
@@ -157,20 +187,20 @@ export class CompromiseDetector extends EventTarget {
    * or per-hour count goes over its threshold (once per excursion, not once
    * per extra operation), anomalous-time outside allowedHours.
    */
-  async recordUsage(keyId: string): Promise<CompromiseEvent[]> {
-    await this.#checkKey(keyId);
+  async recordUsage(keyId: string, o: { known?: boolean } = {}): Promise<CompromiseEvent[]> {
+    // `known`: the caller (the vault's signing commit) has just read and verified the key's record.
+    if (o.known !== true) await this.#checkKey(keyId);
     const at = this.#clock();
     const w = this.#window(keyId);
-    w.uses = w.uses.filter((t) => t > at - 3_600_000);
-    w.uses.push(at);
-    const perMinute = w.uses.filter((t) => t > at - 60_000).length;
+    w.uses.add(at);
+    const perMinute = w.uses.minute;
     const raised: CompromiseEvent[] = [];
     if (perMinute > this.config.usagePerMinute) {
       if (!w.overMinute) raised.push(await this.#raise(keyId, 'rapid-usage', `${perMinute} operations within a minute (threshold ${this.config.usagePerMinute})`, 'detector', at));
       w.overMinute = true;
     } else w.overMinute = false;
-    if (w.uses.length > this.config.usagePerHour) {
-      if (!w.overHour) raised.push(await this.#raise(keyId, 'rapid-usage', `${w.uses.length} operations within an hour (threshold ${this.config.usagePerHour})`, 'detector', at));
+    if (w.uses.hour > this.config.usagePerHour) {
+      if (!w.overHour) raised.push(await this.#raise(keyId, 'rapid-usage', `${w.uses.hour} operations within an hour (threshold ${this.config.usagePerHour})`, 'detector', at));
       w.overHour = true;
     } else w.overHour = false;
     const hours = this.config.allowedHours;
@@ -243,7 +273,7 @@ export class CompromiseDetector extends EventTarget {
 
   #window(keyId: string): KeyWindow {
     let w = this.#windows.get(keyId);
-    if (!w) this.#windows.set(keyId, (w = { uses: [], failures: [], overMinute: false, overHour: false, overFailures: false }));
+    if (!w) this.#windows.set(keyId, (w = { uses: new UseWindow(), failures: [], overMinute: false, overHour: false, overFailures: false }));
     return w;
   }
 

@@ -516,7 +516,7 @@ async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | 
     lifecycleStore.cache.set(r.keyId, r);
     // After the commit: the policy's usage trigger and the detector's rate windows.
     void lifecycle.afterUsage(r, at).catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
-    void detector?.recordUsage(r.keyId).catch(() => {
+    void detector?.recordUsage(r.keyId, { known: true }).catch(() => {
       // A detector action (suspend) that fails is retried at the next use; the indicator event was already sent.
     });
   }
