@@ -27,7 +27,10 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { parseAst } from 'rollup/parseAst';
 
-export const BUDGET_BYTES = 120 * 1024;
+// 124 KB since the vault's governance (records, manifest, keyring, RBAC, lifecycle, audit commit) runs in
+// its worker: +9.6 KB gzipped over the page-side release. Lazy loading of the Argon2id, Ed25519
+// and SLIP-0039 parts is the planned way back down.
+export const BUDGET_BYTES = 124 * 1024;
 export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -134,6 +134,14 @@ export interface KeystoreEventDetail {
   remote?: boolean;
 }
 
+/** A facet: named views onto Keystore methods (same calls, grouped by concern). */
+type Facet<K, M extends Record<string, keyof K>> = { readonly [P in keyof M]: K[M[P]] };
+function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M): Facet<K, M> {
+  const out: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(m)) out[name] = (...a: unknown[]) => (k as Record<string, (...x: unknown[]) => unknown>)[method as string]!(...a);
+  return Object.freeze(out) as Facet<K, M>;
+}
+
 const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({ ...s, state: s.state === 'unlocked' ? 'locked' : s.state, session: null });
 
 /**
@@ -362,78 +370,36 @@ export class Keystore extends EventTarget {
   // ---- facets ----
 
   /** Keys: create, import, list, sign, derive, export (with a proof on the call), remove. */
-  readonly keys = Object.assign(() => this.listKeys(), {
-    list: () => this.listKeys(),
-    generate: (o: { strength?: 128 | 160 | 192 | 224 | 256; label?: string; policy?: string } = {}) => this.generate(o),
-    fromMnemonic: (mnemonic: string, o: { bip39Passphrase?: string; label?: string; policy?: string } = {}) => this.createFromMnemonic(mnemonic, o),
-    import: (list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[], o: { policy?: string } = {}) => this.importKeys(list, o),
-    remove: (keyId: string, o: ChangeOptions = {}) => this.removeKey(keyId, o),
-    sign: (keyId: string, digest: Uint8Array, o: SignOptions = {}) => this.sign(keyId, digest, o),
-    signMessage: (keyId: string, message: string | Uint8Array, o: SignOptions = {}) => this.signMessage(keyId, message, o),
-    verify: (keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}) => this.verify(keyId, digest, signature, o),
-    address: (keyId: string, chain: ChainName, index = 0, o: AddressOptions = {}) => this.getAddress(keyId, chain, index, o),
-    xpub: (keyId: string, path: string) => this.deriveXpub(keyId, path),
-    nextAddress: (keyId: string, account: AccountSpec, chain: Chain = 0) => this.nextAddress(keyId, account, chain),
-    markUsed: (keyId: string, account: AccountSpec, chain: Chain, index: number) => this.markUsed(keyId, account, chain, index),
-    accounts: (keyId: string) => this.accounts(keyId),
-    exportMnemonic: (keyId: string, proof: UnlockProof) => this.exportMnemonic(keyId, proof),
-  });
+  readonly keys = Object.assign(() => this.listKeys(), facet(this, {
+    list: 'listKeys', generate: 'generate', fromMnemonic: 'createFromMnemonic', import: 'importKeys', remove: 'removeKey',
+    sign: 'sign', signMessage: 'signMessage', verify: 'verify', address: 'getAddress', xpub: 'deriveXpub',
+    nextAddress: 'nextAddress', markUsed: 'markUsed', accounts: 'accounts', exportMnemonic: 'exportMnemonic',
+  }));
 
   /** Lifecycle: records, transitions, rotation, policies, compromise reports. */
-  readonly lifecycle = {
-    record: (keyId: string) => this.lifecycleRecord(keyId),
-    report: () => this.lifecycleReport(),
-    run: () => this.runLifecycle(),
-    rotate: (keyId: string, o: ChangeOptions = {}) => this.rotateKey(keyId, o),
-    emergencyRotate: (keyId: string, o: ChangeOptions = {}) => this.emergencyRotate(keyId, o),
-    suspend: (keyId: string, o: ChangeOptions = {}) => this.suspendKey(keyId, o),
-    resume: (keyId: string, o: ChangeOptions = {}) => this.resumeKey(keyId, o),
-    deactivate: (keyId: string, o: ChangeOptions = {}) => this.deactivateKey(keyId, o),
-    archive: (keyId: string, o: ChangeOptions = {}) => this.archiveKey(keyId, o),
-    markCompromised: (keyId: string, o: ChangeOptions = {}) => this.markCompromised(keyId, o),
-    registerPolicy: (p: LifecyclePolicy, o: { replace?: boolean } = {}) => this.registerPolicy(p, o),
-    policies: () => this.policies(),
-    reportCompromise: (keyId: string, r: { severity: Severity; details: string; indicator?: Indicator }) => this.reportCompromise(keyId, r),
-    acknowledgeCompromise: (eventId: string) => this.acknowledgeCompromise(eventId),
-    compromiseEvents: (keyId?: string) => this.compromiseEvents(keyId),
-  };
-
-  /** Backup and recovery: files, custodian shares, SLIP-0039, keystore v3. */
-  readonly backup = Object.assign((o: { passphrase: string; keyIds?: string[]; kdf?: BackupKdfParams; onProgress?: (f: number) => void } & FreshProof) => this.backupFile(o), {
-    file: (o: { passphrase: string; keyIds?: string[]; kdf?: BackupKdfParams; onProgress?: (f: number) => void } & FreshProof) => this.backupFile(o),
-    toShares: (o: { threshold: number; shares: number; keyIds?: string[]; onProgress?: (f: number) => void } & FreshProof) => this.backupToShares(o),
-    verify: (file: Uint8Array, secret: BackupSecret, o: { onProgress?: (f: number) => void } = {}) => this.verifyBackup(file, secret, o),
-    restore: (file: Uint8Array, secret: BackupSecret, o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {}) => this.restoreBackup(file, secret, o),
-    exportSlip39: (keyId: string, proof: UnlockProof, o: Slip39SplitOptions = {}) => this.exportSlip39(keyId, proof, o),
-    importSlip39: (mnemonics: string[], o: { passphrase?: string; label?: string; policy?: string } = {}) => this.importSlip39(mnemonics, o),
-    exportKeystoreV3: (keyId: string, password: string, o: Parameters<Keystore['exportKeystoreV3']>[2] = {}) => this.exportKeystoreV3(keyId, password, o),
-    importKeystoreV3: (json: string | object, password: string, o: { label?: string; policy?: string } = {}) => this.importKeystoreV3(json, password, o),
+  readonly lifecycle = facet(this, {
+    record: 'lifecycleRecord', report: 'lifecycleReport', run: 'runLifecycle', rotate: 'rotateKey', emergencyRotate: 'emergencyRotate',
+    suspend: 'suspendKey', resume: 'resumeKey', deactivate: 'deactivateKey', archive: 'archiveKey', markCompromised: 'markCompromised',
+    registerPolicy: 'registerPolicy', policies: 'policies', reportCompromise: 'reportCompromise',
+    acknowledgeCompromise: 'acknowledgeCompromise', compromiseEvents: 'compromiseEvents',
   });
 
+  /** Backup and recovery: files, custodian shares, SLIP-0039, keystore v3. `keystore.backup(o)` is `backup.file(o)`. */
+  readonly backup = Object.assign((o: Parameters<Keystore['backupFile']>[0]) => this.backupFile(o), facet(this, {
+    file: 'backupFile', toShares: 'backupToShares', verify: 'verifyBackup', restore: 'restoreBackup',
+    exportSlip39: 'exportSlip39', importSlip39: 'importSlip39', exportKeystoreV3: 'exportKeystoreV3', importKeystoreV3: 'importKeystoreV3',
+  }));
+
   /** The audit chain: verify, report, export, and the way on from a broken chain. */
-  readonly audit = {
-    verify: () => this.verifyAuditLog(),
-    report: (q: { since?: number; until?: number } = {}) => this.auditReport(q),
-    export: (q?: AuditQuery) => this.exportAuditLog(q),
-    exportQuarantine: () => this.#op<string>('exportAuditQuarantine', []),
-    reanchor: (proof: UnlockProof, o: { reason?: string } = {}) => this.reanchorAuditLog(proof, o),
-  };
+  readonly audit = facet(this, {
+    verify: 'verifyAuditLog', report: 'auditReport', export: 'exportAuditLog', exportQuarantine: 'exportAuditQuarantine', reanchor: 'reanchorAuditLog',
+  });
 
   /** Principals and roles (policy:manage). */
-  readonly principals = {
-    list: () => this.#op<Principal[]>('principals', []),
-    add: (p: Principal) => this.addPrincipal(p),
-    update: (p: Principal) => this.updatePrincipal(p),
-    remove: (id: string) => this.removePrincipal(id),
-  };
+  readonly principals = facet(this, { list: 'listPrincipals', add: 'addPrincipal', update: 'updatePrincipal', remove: 'removePrincipal' });
 
   /** Unlock methods: passphrase and passkeys. Changing them re-keys the vault. */
-  readonly unlockMethods = {
-    list: () => this.methods(),
-    addPasskey: (o: PasskeyOptions = {}) => this.addPasskey(o),
-    setPassphrase: (passphrase: string, kdf?: KdfChoice) => this.setPassphrase(passphrase, kdf),
-    remove: (id: string | string[], o: FreshProof = {}) => this.removeMethod(id, o),
-  };
+  readonly unlockMethods = facet(this, { list: 'methods', addPasskey: 'addPasskey', setPassphrase: 'setPassphrase', remove: 'removeMethod' });
 
   // ---- unlock methods (policy:manage) ----
 
@@ -676,6 +642,15 @@ export class Keystore extends EventTarget {
   }
 
   // ---- principals ----
+
+  async listPrincipals(): Promise<Principal[]> {
+    return this.#op('principals', []);
+  }
+
+  /** The entries a reanchor moved aside, as JSON Lines (unverified: they are what broke the chain). */
+  async exportAuditQuarantine(): Promise<string> {
+    return this.#op('exportAuditQuarantine', []);
+  }
 
   async addPrincipal(p: Principal): Promise<Principal> {
     return this.#op('addPrincipal', [p]);

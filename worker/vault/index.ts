@@ -492,11 +492,6 @@ function pathMeta(o: unknown): { [k: string]: Json } | undefined {
   return typeof p === 'string' && p.length <= 256 ? { path: p } : undefined;
 }
 
-/** The names the page may call (the Keystore's facets map onto them). */
-export const OPERATIONS = Object.freeze(Object.fromEntries(Object.entries(OPS).map(([k, v]) => [k, {
-  permission: v.permission, audit: v.audit ?? k, proof: v.proof === true, gate: v.gate ?? null,
-}])));
-
 // ---- the service ----
 
 export const vaultService = {
@@ -543,8 +538,6 @@ export const vaultService = {
   verifyBackup(file: Uint8Array, secret: B.BackupSecret, progress?: (f: number) => void) {
     return B.verifyBackup(file, secret, progress);
   },
-
-  operations: () => OPERATIONS,
 
   /** The scheduler's evaluation now (G.runDue): due changes only, by the system actor. */
   runLifecycle(ctx: CallContext = {}) {
