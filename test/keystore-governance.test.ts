@@ -342,9 +342,12 @@ test('audit tampering through IndexedDB is found at the edited entry, by verifyA
   await ok(page, 'create', { passphrase: PASS });
   const id = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
   for (let i = 0; i < 3; i++) await ok(page, 'sign', id, digest(i));
-  const entries = await page.evaluate((nm) => (window as any).vt.rawAll(`vaultkey:${nm}`, 'audit'), name);
-  const victim = entries.find((e: any) => e.operation === 'key:sign');
-  await page.evaluate(([nm, e]) => (window as any).vt.rawPut(`vaultkey:${nm}`, 'audit', { ...e, success: false }), [name, victim] as const);
+  // Rows are single entries or a group commit's page of entries ({ seq, entries }).
+  const rows = await page.evaluate((nm) => (window as any).vt.rawAll(`vaultkey:${nm}`, 'audit'), name);
+  const row = rows.find((r: any) => (r.entries ?? [r]).some((e: any) => e.operation === 'key:sign'));
+  const victim = (row.entries ?? [row]).find((e: any) => e.operation === 'key:sign');
+  const edited = row.entries ? { ...row, entries: row.entries.map((e: any) => (e === victim ? { ...e, success: false } : e)) } : { ...victim, success: false };
+  await page.evaluate(([nm, r]) => (window as any).vt.rawPut(`vaultkey:${nm}`, 'audit', r), [name, edited] as const);
   const v = await ok(page, 'verifyAuditLog');
   assert.equal(v.ok, false);
   assert.equal(v.seq, victim.seq);

@@ -52,6 +52,27 @@ const M = (lib: RowDef['lib'], make: RowDef['make'], per?: number): RowDef => ({
 
 export type Data = ReturnType<typeof data>;
 
+/** One awaited readwrite transaction (get then put) on a scratch database. */
+function idbRoundTrip(): () => Promise<void> {
+  let db: Promise<IDBDatabase> | null = null;
+  const open = () => new Promise<IDBDatabase>((ok, fail) => {
+    const q = indexedDB.open(`vkbench-idb-${Date.now()}`, 1);
+    q.onupgradeneeded = () => q.result.createObjectStore('s');
+    q.onsuccess = () => ok(q.result);
+    q.onerror = () => fail(q.error);
+  });
+  return async () => {
+    const d = await (db ??= open());
+    await new Promise<void>((ok, fail) => {
+      const tx = d.transaction('s', 'readwrite', { durability: 'relaxed' });
+      const st = tx.objectStore('s');
+      st.get('k').onsuccess = () => st.put({ n: 1 }, 'k');
+      tx.oncomplete = () => ok();
+      tx.onerror = () => fail(tx.error);
+    });
+  };
+}
+
 const enc = new TextEncoder();
 export const MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 const BATCH = 64;
@@ -210,6 +231,9 @@ export const groups: GroupDef[] = [
         const { ks, keyId } = vault(c);
         return () => Promise.all(Array.from({ length: BATCH }, () => ks.sign(keyId, c.d.digest)));
       }, BATCH),
+      // The floor under an awaited signature that must be committed before it returns: one
+      // IndexedDB readwrite transaction (one get, one put) on its own, awaited, on the page.
+      M('IndexedDB readwrite transaction alone (get + put)', () => idbRoundTrip()),
     ],
   },
   {

@@ -27,7 +27,8 @@ import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
 import { STORES } from '../../src/vault/format.js';
 import type { OpenOptions, Proof, SessionInfo } from '../../src/vault/contract.js';
 import * as S from './state.js';
-import { cachedManifest, mutate, read, type Row, type Tx } from './records.js';
+import { acceptManifest, cachedManifest, checkRow, mutate, onForeignWrite, read, sealManifest, setCachedManifest, Tx, type Manifest, type Row } from './records.js';
+import { storageError } from '../../src/vault/db.js';
 
 // ---- lifecycle records (authenticated, in the vault database) ----
 
@@ -132,9 +133,18 @@ class VaultAuditStore implements AuditStore {
     throw new VaultkeyError('UNSUPPORTED', 'the vault appends through its group commit');
   }
 
+  /**
+   * Every entry in chain order. A group commit stores its entries as one page
+   * `{ seq: <first seq>, entries: [...] }` (one IndexedDB request instead of one
+   * per entry); rows moved from earlier releases are single entries.
+   */
   async entries(): Promise<unknown[]> {
-    return (await S.db()).getAll(STORES.audit);
+    return flatten(await (await S.db()).getAll(STORES.audit));
   }
+}
+
+function flatten(rows: unknown[]): unknown[] {
+  return rows.flatMap((r) => (r && typeof r === 'object' && Array.isArray((r as { entries?: unknown[] }).entries) ? (r as { entries: unknown[] }).entries : [r]));
 }
 
 const auditMac = (key: Uint8Array, text: string) => b64url(nobleHmac(sha256, key, utf8(text)));
@@ -153,6 +163,11 @@ interface Config {
 
 const lifecycleStore = new VaultLifecycleStore();
 const principalStore = new VaultPrincipalStore();
+// Another tab wrote: what this worker verified earlier may be stale.
+onForeignWrite(() => {
+  lifecycleStore.cache.clear();
+  principalStore.cache.clear();
+});
 const auditStore = new VaultAuditStore();
 export const policies = new PolicyRegistry();
 let config: Config = { verifyAuditOnUnlock: true, defaultPolicy: 'default', detector: {} };
@@ -432,7 +447,13 @@ interface Pending {
 }
 
 let queue: Pending[] = [];
-let flushing = false;
+let committing = 0;
+/**
+ * Two commits may be in flight: while one transaction commits, the next batch
+ * is already queued behind it in IndexedDB (which runs overlapping readwrite
+ * transactions in creation order, so the second reads what the first wrote).
+ */
+const MAX_COMMITS = 2;
 
 /**
  * Appends `ev` to the audit chain — with `usage`, also counts one use of the
@@ -448,12 +469,12 @@ export function append(ev: AuditEvent, usage?: { keyId: string; op: KeyOperation
   }
   return new Promise((resolve, reject) => {
     queue.push({ ev: checked, ...(usage ? { usage } : {}), resolve, reject });
-    if (!flushing) void flush();
+    if (committing < MAX_COMMITS) void flush();
   });
 }
 
 async function flush(): Promise<void> {
-  flushing = true;
+  committing++;
   try {
     while (queue.length > 0) {
       const batch = queue;
@@ -466,52 +487,88 @@ async function flush(): Promise<void> {
       }
     }
   } finally {
-    flushing = false;
+    committing--;
   }
 }
 
 async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | VaultkeyError)[]> {
   const s = S.need();
   const at = S.now();
+  const keys = [...new Set(batch.flatMap((p) => (p.usage ? [p.usage.keyId] : [])))];
   const touched = new Map<string, LifecycleRecord>();
-  const results = await mutate([STORES.audit, STORES.lifecycle], async (t) => {
-    const head = (await t.tx.objectStore(STORES.meta).get('audit-head')) as HeadRecord | undefined;
-    assertHead(head, t.m.audit, s.auditKey);
-    let seq = t.m.audit ? t.m.audit.seq + 1 : 0;
-    let prev = t.m.audit?.mac ?? '';
-    const out: (LifecycleRecord | null | VaultkeyError)[] = [];
-    const puts: Promise<unknown>[] = [];
-    for (const p of batch) {
-      let ev = p.ev;
-      let res: LifecycleRecord | null | VaultkeyError = null;
-      if (p.usage) {
-        const { keyId, op } = p.usage;
-        let r = touched.get(keyId) ?? (await t.get<LifecycleRow>(STORES.lifecycle, keyId))?.rec;
-        const err = r ? checkUsable(r, op, at) : new VaultkeyError('NOT_FOUND', `no lifecycle record for key ${keyId}`);
-        if (err) {
-          // The signature made before this check is discarded; the refusal is what gets audited.
-          res = err;
-          ev = { ...ev, success: false, errorCode: err.code };
-        } else if (op === 'sign') {
-          r = { ...r!, usageCount: r!.usageCount + 1, lastUsedAt: at, revision: r!.revision + 1 };
-          touched.set(keyId, r);
-          res = r;
-        } else res = r!;
+  const d = await S.db();
+  let results: (LifecycleRecord | null | VaultkeyError)[] = [];
+  let wrote: Manifest | null = null;
+  try {
+    // Relaxed durability: atomic, but the commit does not wait for the disk flush (see records.ts mutate).
+    const tx = d.transaction([STORES.meta, STORES.audit, STORES.lifecycle], 'readwrite', { durability: 'relaxed' });
+    const meta = tx.objectStore(STORES.meta);
+    const body = (async () => {
+      // Every read this batch needs, in one round trip; each checked before use.
+      const [rawM, head, ...rows] = await Promise.all([
+        meta.get('manifest'), meta.get('audit-head') as Promise<HeadRecord | undefined>,
+        ...keys.map((k) => tx.objectStore(STORES.lifecycle).get(k)),
+      ]);
+      const { m: current } = acceptManifest(rawM, s.macKey);
+      const m: Manifest = { ...current, records: { ...current.records } };
+      const t = new Tx(tx, m, s.macKey);
+      assertHead(head, m.audit, s.auditKey);
+      const recs = new Map<string, LifecycleRecord>();
+      keys.forEach((k, i) => {
+        const row = checkRow<LifecycleRow>(STORES.lifecycle, rows[i], k, m, s.macKey);
+        if (row) recs.set(k, row.rec);
+      });
+      let seq = m.audit ? m.audit.seq + 1 : 0;
+      let prev = m.audit?.mac ?? '';
+      const first = seq;
+      const page: AuditEntry[] = [];
+      const puts: Promise<unknown>[] = [];
+      for (const p of batch) {
+        let ev = p.ev;
+        let res: LifecycleRecord | null | VaultkeyError = null;
+        if (p.usage) {
+          const { keyId, op } = p.usage;
+          let r = touched.get(keyId) ?? recs.get(keyId);
+          const err = r ? checkUsable(r, op, at) : new VaultkeyError('NOT_FOUND', `no lifecycle record for key ${keyId}`);
+          if (err) {
+            // The signature made before this check is discarded; the refusal is what gets audited.
+            res = err;
+            ev = { ...ev, success: false, errorCode: err.code };
+          } else if (op === 'sign') {
+            r = { ...r!, usageCount: r!.usageCount + 1, lastUsedAt: at, revision: r!.revision + 1 };
+            touched.set(keyId, r);
+            res = r;
+          } else res = r!;
+        }
+        const entryBody = { v: 1 as const, seq, ts: at, ...ev, mac: '' };
+        const entry: AuditEntry = { ...entryBody, mac: auditMac(s.auditKey, entryMacInput(entryBody, prev)) };
+        page.push(entry);
+        prev = entry.mac;
+        seq++;
+        results.push(res);
       }
-      const body = { v: 1 as const, seq, ts: at, ...ev, mac: '' };
-      const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
-      puts.push(t.tx.objectStore(STORES.audit).add(entry));
-      prev = entry.mac;
-      seq++;
-      out.push(res);
-    }
-    for (const r of touched.values()) puts.push(t.put(STORES.lifecycle, { id: r.keyId, rec: r }));
-    const last = seq - 1;
-    puts.push(t.tx.objectStore(STORES.meta).put({ id: 'audit-head', seq: last, mac: prev, headMac: auditMac(s.auditKey, headMacInput(last, prev)) }));
-    t.m.audit = { seq: last, mac: prev };
-    await Promise.all(puts);
-    return out;
-  }, { relaxed: true });
+      puts.push(tx.objectStore(STORES.audit).add(page.length === 1 ? page[0] : { seq: first, entries: page }));
+      for (const r of touched.values()) puts.push(t.put(STORES.lifecycle, { id: r.keyId, rec: r }));
+      const last = seq - 1;
+      puts.push(meta.put({ id: 'audit-head', seq: last, mac: prev, headMac: auditMac(s.auditKey, headMacInput(last, prev)) }));
+      m.audit = { seq: last, mac: prev };
+      wrote = sealManifest({ ...m, epoch: current.epoch + 1 }, s.macKey);
+      puts.push(meta.put(wrote));
+      await Promise.all(puts);
+    })();
+    body.catch(() => {
+      try {
+        tx.abort();
+      } catch {
+        // already finished
+      }
+    });
+    await Promise.all([body, tx.done]);
+  } catch (e) {
+    results = [];
+    throw storageError(e);
+  }
+  if (S.current() === s && wrote) setCachedManifest(wrote);
   for (const r of touched.values()) {
     lifecycleStore.cache.set(r.keyId, r);
     // After the commit: the policy's usage trigger and the detector's rate windows.
@@ -597,7 +654,9 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     const waits: Promise<unknown>[] = [];
     if (moved.length) {
       waits.push(t.tx.objectStore(STORES.meta).put({ id: `audit-quarantine:${S.now()}`, entries: moved }));
-      for (const e of moved) waits.push(t.tx.objectStore(STORES.audit).delete((e as AuditEntry).seq ?? -1));
+      // The chain is rewritten as the verified prefix (entries unchanged) so no page mixes kept and moved entries.
+      waits.push(t.tx.objectStore(STORES.audit).clear());
+      if (good > 0) waits.push(t.tx.objectStore(STORES.audit).put({ seq: 0, entries: entries.slice(0, good) }));
     }
     const lastGood = good > 0 ? entries[good - 1]! : null;
     const prev = lastGood?.mac ?? '';

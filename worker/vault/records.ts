@@ -109,6 +109,31 @@ export function cachedManifest(): Manifest | null {
   return cached;
 }
 
+const foreignListeners = new Set<() => void>();
+
+/** Called when a manifest read shows another writer (another tab) moved the vault since this worker last knew it. */
+export function onForeignWrite(f: () => void): void {
+  foreignListeners.add(f);
+}
+
+/**
+ * Accepts a manifest read from disk: if it is exactly the one this worker
+ * last verified or wrote, nobody else wrote since and its caches are current;
+ * otherwise it is verified, and the caches are dropped.
+ */
+export function acceptManifest(raw: unknown, macKey: Uint8Array): { m: Manifest; known: boolean } {
+  const r = raw as Manifest | undefined;
+  if (cached && r && r.epoch === cached.epoch && r.mac === cached.mac) return { m: cached, known: true };
+  const m = checkManifest(raw, macKey);
+  if (cached && m.epoch !== cached.epoch) for (const f of foreignListeners) f();
+  cached = m;
+  return { m, known: false };
+}
+
+export function setCachedManifest(m: Manifest): void {
+  cached = m;
+}
+
 export function checkManifest(raw: unknown, macKey: Uint8Array): Manifest {
   const m = raw as Manifest | undefined;
   if (!m) throw tampered('manifest', 'is missing (deleted?)');
@@ -221,7 +246,7 @@ export async function mutate<T>(stores: Store[], fn: (t: Tx) => Promise<T>, o: {
   try {
     const tx = d.transaction(names, 'readwrite', o.relaxed ? RELAXED : STRICT);
     const run = async () => {
-      const m = checkManifest(await tx.objectStore(STORES.meta).get('manifest'), s.macKey);
+      const { m } = acceptManifest(await tx.objectStore(STORES.meta).get('manifest'), s.macKey);
       const draft: Manifest = { ...m, records: { ...m.records } };
       // A re-key verifies under the current record key and writes under the new one.
       out = await fn(new Tx(tx, draft, s.macKey, o.rekey ?? s.macKey));
@@ -250,8 +275,7 @@ export async function read<T>(stores: Store[], fn: (t: Tx) => Promise<T>): Promi
   const d = await S.db();
   try {
     const tx = d.transaction([...new Set([STORES.meta, ...stores])], 'readonly');
-    const m = checkManifest(await tx.objectStore(STORES.meta).get('manifest'), s.macKey);
-    if (S.current() === s) cached = m;
+    const { m } = acceptManifest(await tx.objectStore(STORES.meta).get('manifest'), s.macKey);
     return await fn(new Tx(tx, m, s.macKey));
   } catch (cause) {
     throw storageError(cause);
