@@ -534,6 +534,11 @@ export const vaultService = {
     return dispatch(OPS, op, args, ctx, progress);
   },
 
+  /** The operation table as data (name, permission, proof on the call, lifecycle gate): what docs/security.md lists. */
+  operations() {
+    return Object.entries(OPS).map(([name, o]) => ({ name, permission: o.permission, audit: o.audit ?? name, proof: o.proof === true, gate: o.gate ?? null }));
+  },
+
   /** Opens a backup and lists what it holds: no vault needed, nothing written, no secret returned. */
   verifyBackup(file: Uint8Array, secret: B.BackupSecret, progress?: (f: number) => void) {
     return B.verifyBackup(file, secret, progress);
