@@ -302,10 +302,12 @@ test('a vault written by the previous release (IndexedDB fixture) migrates in pl
   const f = dump.facts;
   const page = await tab();
   const name = uniq();
-  await page.evaluate(async ([d, nm]) => {
-    const { loadLegacyDump } = await import('/test/fixtures/vault/legacy.js');
+  // The loader is a browser module of the fixture (raw IndexedDB, no vaultkey code).
+  const loader = '/test/fixtures/vault/legacy.js';
+  await page.evaluate(async ([d, nm, url]) => {
+    const { loadLegacyDump } = await import(url);
     await loadLegacyDump(d, nm);
-  }, [dump, name] as const);
+  }, [dump, name, loader] as const);
   await open(page, name);
   const locked = await ok(page, 'status');
   assert.equal(locked.state, 'locked');

@@ -29,6 +29,12 @@ export interface VaultStatus {
   retryAfterMs: number;
   /** The open session while unlocked (principal, expiry, last user verification). */
   session: SessionInfo | null;
+  /**
+   * While unlocked: the authenticated manifest's epoch, which every write raises. A rollback of the
+   * whole database cannot be seen from inside the profile; an app can keep the highest epoch it has
+   * seen elsewhere (a server, another device) and compare (docs/security.md "Threats to the vault").
+   */
+  epoch: number | null;
 }
 
 export interface SessionInfo {

@@ -142,7 +142,7 @@ function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M):
   return Object.freeze(out) as Facet<K, M>;
 }
 
-const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({ ...s, state: s.state === 'unlocked' ? 'locked' : s.state, session: null });
+const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({ ...s, state: s.state === 'unlocked' ? 'locked' : s.state, session: null, epoch: null });
 
 /**
  * A vault in the browser. Operations are grouped in facets — `keys`,
@@ -181,7 +181,7 @@ export class Keystore extends EventTarget {
       if (options[k] !== undefined && (options[k] === null || typeof options[k] !== 'object')) throw new VaultkeyError('INVALID_ARGUMENT', `${k} options must be an object`);
     }
     const name = options.name ?? 'default';
-    const ks = new Keystore(name, options, { state: 'empty', vaultId: null, methods: [], keys: [], retryAfterMs: 0, session: null });
+    const ks = new Keystore(name, options, { state: 'empty', vaultId: null, methods: [], keys: [], retryAfterMs: 0, session: null, epoch: null });
     await ks.#remote();
     if (options.requestPersistence !== false) await ks.requestPersistence();
     if (typeof BroadcastChannel !== 'undefined') {

@@ -19,7 +19,7 @@ import type {
 } from '../../src/vault/contract.js';
 import type { LifecycleRecord } from '../../src/lifecycle/states.js';
 import * as S from './state.js';
-import { checkManifest, checkRow, macOf, read, sealManifest, tampered, mutate, type Manifest, type Row } from './records.js';
+import { cachedManifest, checkManifest, checkRow, macOf, read, sealManifest, tampered, mutate, type Manifest, type Row } from './records.js';
 import { importDek, openKeyring, rotate, sealKeyring } from './keyring.js';
 import { generateMnemonic } from '../../src/core/bip39.js';
 import * as M from './methods.js';
@@ -113,6 +113,7 @@ async function status(): Promise<VaultStatus> {
     keys: meta ? await K.listKeys() : [],
     retryAfterMs: meta ? await M.retryAfter() : 0,
     session: S.current() ? G.sessionInfo() : null,
+    epoch: S.current() && meta ? (cachedManifest() ?? (await read([], async (t) => t.m))).epoch : null,
   };
 }
 
