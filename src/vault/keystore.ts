@@ -408,7 +408,8 @@ export class Keystore extends EventTarget {
     const m = await createPasskey({ ...this.#opts.passkey, ...o });
     const { v } = await this.#vault();
     const ctx = this.#clock ? { now: this.#clock() } : {};
-    return (await v.call('addPasskey', [m], ctx)) as VaultMethodInfo;
+    // The PRF output moves to the worker (transferred, so no copy stays on the page).
+    return (await v.call('addPasskey', transfer([m], [m.prf.buffer as ArrayBuffer]), ctx)) as VaultMethodInfo;
   }
 
   /**

@@ -27,7 +27,7 @@ import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
 import { STORES } from '../../src/vault/format.js';
 import type { OpenOptions, Proof, SessionInfo } from '../../src/vault/contract.js';
 import * as S from './state.js';
-import { acceptManifest, cachedManifest, checkRow, mutate, onForeignWrite, read, sealManifest, setCachedManifest, Tx, type Manifest, type Row } from './records.js';
+import { acceptManifest, cachedManifest, checkRow, mutate, onForeignWrite, read, sealManifest, setCachedManifest, settle, Tx, type Manifest, type Row } from './records.js';
 import { storageError } from '../../src/vault/db.js';
 
 // ---- lifecycle records (authenticated, in the vault database) ----
@@ -556,14 +556,7 @@ async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | 
       puts.push(meta.put(wrote));
       await Promise.all(puts);
     })();
-    body.catch(() => {
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
-    });
-    await Promise.all([body, tx.done]);
+    await settle(tx, body);
   } catch (e) {
     results = [];
     throw storageError(e);

@@ -283,12 +283,12 @@ function checkSpec(spec: AccountSpec): void {
 }
 
 /**
- * Issues the next address of a BIP-44/49/84/86 account and persists its
- * indices. The stored state is authenticated, and its xpub is also checked
- * against the seed, so a swapped xpub can never hand out someone else's
- * receive addresses.
+ * Runs `fn` on a BIP-44/49/84/86 account's authenticated record (undefined if
+ * none yet) and the account derived from the seed, in one write. A stored
+ * state whose xpub or path does not match the seed's is CORRUPTED: a swapped
+ * xpub can never hand out someone else's receive addresses.
  */
-export async function nextAddress(keyId: string, spec: AccountSpec, chain: Chain = 0) {
+async function withAccount<T>(keyId: string, spec: AccountSpec, fn: (fresh: Account, stored: Account | undefined, put: (a: Account) => Promise<unknown>) => T): Promise<T> {
   checkKeyId(keyId);
   checkSpec(spec);
   await init();
@@ -296,37 +296,38 @@ export async function nextAddress(keyId: string, spec: AccountSpec, chain: Chain
   const id = accountId(keyId, spec);
   return mutate([STORES.accounts], async (t) => {
     const rec = await t.get<AccountRow>(STORES.accounts, id);
-    let acct = fresh;
+    let stored: Account | undefined;
     if (rec) {
       const state = rec.state as AccountState;
       if (!state || typeof state !== 'object' || state.xpub !== fresh.xpub || state.purpose !== fresh.purpose
         || state.coinType !== fresh.coinType || state.account !== fresh.account) {
         throw new VaultkeyError('CORRUPTED', `the accounts ${id} record does not match its key`);
       }
-      acct = Account.fromState(state);
+      stored = Account.fromState(state);
     }
+    let write: Promise<unknown> = Promise.resolve();
+    const out = fn(fresh, stored, (a) => (write = t.put(STORES.accounts, { id, keyId, state: a.toJSON(), updatedAt: S.now() })));
+    await write;
+    return out;
+  });
+}
+
+/** Issues the next address of an account and persists its indices. */
+export function nextAddress(keyId: string, spec: AccountSpec, chain: Chain = 0) {
+  return withAccount(keyId, spec, (fresh, stored, put) => {
+    const acct = stored ?? fresh;
     const a = acct.next(chain);
-    await t.put(STORES.accounts, { id, keyId, state: acct.toJSON(), updatedAt: S.now() });
+    void put(acct);
     return a;
   });
 }
 
-export async function markUsed(keyId: string, spec: AccountSpec, chain: Chain, index: number): Promise<AccountState> {
-  checkKeyId(keyId);
-  checkSpec(spec);
-  await init();
-  const fresh = Account.fromRoot(await rootOf(keyId, 'secp256k1'), spec);
-  const id = accountId(keyId, spec);
-  return mutate([STORES.accounts], async (t) => {
-    const rec = await t.get<AccountRow>(STORES.accounts, id);
-    if (!rec) throw new VaultkeyError('NOT_FOUND', 'no such account; call nextAddress first');
-    const state = rec.state as AccountState;
-    if (state?.xpub !== fresh.xpub) throw new VaultkeyError('CORRUPTED', `the accounts ${id} record does not match its key`);
-    const acct = Account.fromState(state);
-    acct.markUsed(chain, index);
-    const next = acct.toJSON();
-    await t.put(STORES.accounts, { ...rec, state: next, updatedAt: S.now() });
-    return next;
+export function markUsed(keyId: string, spec: AccountSpec, chain: Chain, index: number): Promise<AccountState> {
+  return withAccount(keyId, spec, (_fresh, stored, put) => {
+    if (!stored) throw new VaultkeyError('NOT_FOUND', 'no such account; call nextAddress first');
+    stored.markUsed(chain, index);
+    void put(stored);
+    return stored.toJSON();
   });
 }
 

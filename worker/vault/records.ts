@@ -253,20 +253,27 @@ export async function mutate<T>(stores: Store[], fn: (t: Tx) => Promise<T>, o: {
       wrote = sealManifest({ ...draft, epoch: m.epoch + 1 }, o.rekey ?? s.macKey);
       await tx.objectStore(STORES.meta).put(wrote);
     };
-    const body = run();
-    body.catch(() => {
-      try {
-        tx.abort();
-      } catch {
-        // already finished
-      }
-    });
-    await Promise.all([body, tx.done]);
+    await settle(tx, run());
   } catch (cause) {
     throw storageError(cause);
   }
   if (S.current() === s) cached = wrote!;
   return out!;
+}
+
+/**
+ * Waits for a transaction's work and its commit; if the work fails the
+ * transaction is aborted, so nothing of it is written.
+ */
+export async function settle(tx: { abort(): void; done: Promise<void> }, body: Promise<unknown>): Promise<void> {
+  body.catch(() => {
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+  });
+  await Promise.all([body, tx.done]);
 }
 
 /** A read of `stores` against the verified manifest (one readonly transaction). */
