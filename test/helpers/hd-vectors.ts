@@ -1,5 +1,5 @@
 // Parsers for the BIP-32 and SLIP-0010 test vector sections, read straight
-// from the official documents in ../shared/vectors.
+// from the official documents in test/vectors/.
 import { readVector } from './vectors.ts';
 
 const pathOf = (chain: string) => chain.replace(/<sub>H<\/sub>/g, "'").trim();

@@ -1,9 +1,11 @@
-// Official vectors live in ../shared/vectors (CI clones the repo with shared/
-// beside it). Read them as they are; never edit them.
+// Official vectors, copied unchanged into test/vectors/ (origin, licence and
+// SHA-256 of each in test/vectors/SOURCES.md, checked by test/vectors.test.ts).
+// Read them as they are; never edit them.
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const dir = fileURLToPath(new URL('../../../shared/vectors/', import.meta.url));
+export const VECTORS_DIR = fileURLToPath(new URL('../vectors/', import.meta.url));
+const dir = VECTORS_DIR;
 
 export function vectorPath(name: string): string {
   const p = dir + name;
