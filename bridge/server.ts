@@ -106,6 +106,7 @@ function algorithmParam(p: Params): Algorithm {
 function labelParam(p: Params): string {
   const v = p.label ?? 'vaultkey';
   // Labels end up in HSM admin tools and logs of other software: printable only.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are refused.
   if (typeof v !== 'string' || v.length < 1 || v.length > 64 || /[\u0000-\u001f\u007f]/.test(v)) {
     throw badParam('label must be 1-64 printable characters');
   }

@@ -1,7 +1,7 @@
 // Assets the demo page needs beyond dist/: third-party CommonJS packages
 // bundled into plain ES modules (the page is served without a bundler, under
 // a CSP without 'unsafe-eval'). Written to build/demo/ (gitignored), never
-// committed. Used by `npm start` (scripts/start.mjs) and test/demo.test.ts.
+// committed. Used by `npm start` (scripts/start.mjs) and test/demo.browser.test.ts.
 import { join } from 'node:path';
 
 // The browser API of `qrcode` (its package.json "browser" field maps the

@@ -2,7 +2,7 @@
 // with the demo's origin on its allowlist and, when SoftHSM2 is installed, a
 // demo token kept in .softhsm/ (created on first run, PIN in .softhsm/pin, 0600).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import { join, resolve } from 'node:path';
 

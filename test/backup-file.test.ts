@@ -358,7 +358,8 @@ test('encryptBackup validates the payload strictly (INVALID_ARGUMENT naming the 
     ['lifecycle with a Date', { version: 1, createdAt: 1, keys: [], lifecycle: [new Date()] }],
     ['lifecycle with a function', { version: 1, createdAt: 1, keys: [], policies: [{ f: () => 1 }] }],
     ['accounts with undefined', { version: 1, createdAt: 1, keys: [], accounts: [undefined] }],
-    ['sparse array', { version: 1, createdAt: 1, keys: [], accounts: [1, , 3] }], // eslint-disable-line no-sparse-arrays
+    // biome-ignore lint/suspicious/noSparseArray: a sparse array is the malformed input under test.
+    ['sparse array', { version: 1, createdAt: 1, keys: [], accounts: [1, , 3] }],
     ['accounts nested too deep', { version: 1, createdAt: 1, keys: [], accounts: [JSON.parse('['.repeat(80) + ']'.repeat(80))] }],
     ['10,001 keys', { version: 1, createdAt: 1, keys: Array.from({ length: 10_001 }, (_, i) => key({ id: `k${i}`, secret: new Uint8Array(16) })) }],
   ];

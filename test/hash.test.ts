@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { init, sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160, VaultkeyError } from 'vaultkey/core';
+import { init, sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160, } from 'vaultkey/core';
 import { hex, unhex, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
 

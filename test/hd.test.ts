@@ -121,9 +121,9 @@ test('BIP-84 and BIP-86 address vectors', async () => {
   const root = HDKey.fromMasterSeed(seed);
   const b84 = readVector('bip-0084.mediawiki');
   assert.equal(root.toExtendedKey(true, { script: 'p2wpkh' }), /rootpriv = (\w+)/.exec(b84)![1]);
-  assert.equal(root.toExtendedKey(false, { script: 'p2wpkh' }), /rootpub  = (\w+)/.exec(b84)![1]);
+  assert.equal(root.toExtendedKey(false, { script: 'p2wpkh' }), /rootpub {2}= (\w+)/.exec(b84)![1]);
   const acct84 = Account.fromRoot(root, { purpose: 84, coinType: 0 });
-  assert.equal(acct84.xpub, /xpub  = (\w+)/.exec(b84)![1]);
+  assert.equal(acct84.xpub, /xpub {2}= (\w+)/.exec(b84)![1]);
   const addrs84 = [...b84.matchAll(/address = (bc1\w+)/g)].map((m) => m[1]);
   assert.deepEqual([acct84.address(0, 0).address, acct84.address(0, 1).address, acct84.address(1, 0).address], addrs84);
   // The account also works watch-only from its zpub.
@@ -133,7 +133,7 @@ test('BIP-84 and BIP-86 address vectors', async () => {
   const b86 = readVector('bip-0086.mediawiki');
   const acct86 = Account.fromRoot(root, { purpose: 86, coinType: 0 });
   const internal = [...b86.matchAll(/internal_key = (\w+)/g)].map((m) => m[1]);
-  const addrs86 = [...b86.matchAll(/address      = (\w+)/g)].map((m) => m[1]);
+  const addrs86 = [...b86.matchAll(/address {6}= (\w+)/g)].map((m) => m[1]);
   const got = [acct86.address(0, 0), acct86.address(0, 1), acct86.address(1, 0)];
   assert.deepEqual(got.map((a) => hex(a.publicKey.subarray(1))), internal);
   assert.deepEqual(got.map((a) => a.address), addrs86);

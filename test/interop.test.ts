@@ -5,7 +5,7 @@
 // and viem's and ethers' own verifiers must accept them. The same for a
 // Ledger (the emulated Ethereum app of test/helpers/ledger-emulator.ts, via
 // vaultkey/ledger), a bridge client and a Keystore-shaped signer. The real
-// Keystore in Chromium is covered by test/consumers.test.ts.
+// Keystore in Chromium is covered by test/consumers.browser.test.ts.
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';

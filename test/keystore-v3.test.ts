@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { decryptKeystoreJson, encryptKeystoreJson, Wallet } from 'ethers';
-import { VaultkeyError } from '../src/errors.ts';
 import { decryptKeystoreV3, encryptKeystoreV3 } from '../src/backup/index.ts';
 import { rejectCode } from './helpers/errors.ts';
 

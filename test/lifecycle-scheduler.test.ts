@@ -1,5 +1,5 @@
 // Scheduler logic in Node: a fake Web Locks manager, Node's BroadcastChannel,
-// fake timers. The same flow in Chromium is test/lifecycle-browser.test.ts.
+// fake timers. The same flow in Chromium is test/lifecycle.browser.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VaultkeyError } from '../src/errors.ts';

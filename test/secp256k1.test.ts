@@ -396,7 +396,7 @@ test('private key and nonce are wiped from WASM memory after signing', async () 
   // The RFC 6979 nonce k, recomputed independently: s = k^-1 (z + r d), so k = (z + r d) / s.
   const z = big(digest) % N, r = big(signature.subarray(0, 32)), s = big(signature.subarray(32));
   const inv = (a: bigint) => { let [x, y, u, v] = [a % N, N, 1n, 0n]; while (x !== 0n) { const q = y / x; [x, y, u, v] = [y - q * x, x, v - q * u, u]; } return ((v % N) + N) % N; };
-  let k = ((z + r * big(priv)) % N) * inv(s) % N;
+  const k = ((z + r * big(priv)) % N) * inv(s) % N;
   // Low-S may have negated s (and so k); the nonce is one of k, n - k.
   const ks = [k, N - k].map(be32);
   const scan = () => {

@@ -39,7 +39,7 @@ export type WorkerMethods = typeof methods;
 export type MethodName = keyof WorkerMethods;
 
 function method(name: unknown): (...args: any[]) => unknown {
-  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(methods, name)) {
+  if (typeof name !== 'string' || !Object.hasOwn(methods, name)) {
     throw new VaultkeyError('INVALID_ARGUMENT', `unknown worker method ${String(name)}`);
   }
   return methods[name as MethodName] as (...args: any[]) => unknown;

@@ -384,7 +384,7 @@ export function feIsNegative(f: usize): i32 {
 /** 1 if f == 0 mod p, else 0 (constant time). */
 export function feIsZero(f: usize): i32 {
   feToBytes(TB, f);
-  let acc: u64 = load<u64>(TB) | load<u64>(TB, 8) | load<u64>(TB, 16) | load<u64>(TB, 24);
+  const acc: u64 = load<u64>(TB) | load<u64>(TB, 8) | load<u64>(TB, 16) | load<u64>(TB, 24);
   memory.fill(TB, 0, 32);
   return <i32>(((acc | (0 - acc)) >> 63) ^ 1);
 }

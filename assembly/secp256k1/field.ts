@@ -301,15 +301,15 @@ export function feNormalize(r: usize, a: usize): void {
   // Now r < 2^256 + 2^40 with proper limbs; add 2^256 - p = 0x1000003D1 and keep the
   // sum (mod 2^256) exactly when it carries out of bit 256, i.e. when r >= p.
   let c: u64 = <u64>load<u32>(r, 0) + 0x3D1;
-  let s0 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 4) + 0x40;
-  let s1 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 8);
-  let s2 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 12);
-  let s3 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 16);
-  let s4 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 20);
-  let s5 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 24);
-  let s6 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 28);
-  let s7 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 32);
-  let s8 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 36);
+  const s0 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 4) + 0x40;
+  const s1 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 8);
+  const s2 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 12);
+  const s3 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 16);
+  const s4 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 20);
+  const s5 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 24);
+  const s6 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 28);
+  const s7 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 32);
+  const s8 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 36);
   const s9 = c & M22;
   const m = <u32>0 - <u32>(c >> 22); // all ones when r >= p
   const n = ~m;

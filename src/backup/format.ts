@@ -237,7 +237,7 @@ const PAYLOAD_FIELDS = new Set(['version', 'createdAt', 'vaultId', 'keys', 'life
 const KEY_FIELDS = new Set(['id', 'kind', 'label', 'createdAt', 'curve', 'publicKey', 'secret', 'mnemonic', 'paths']);
 const OPAQUE = ['lifecycle', 'policies', 'accounts'] as const;
 
-const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: object, k: string) => Object.hasOwn(o, k);
 const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);

@@ -1,4 +1,4 @@
-// The app both consumer fixtures build (test/consumers.test.ts): what a dApp
+// The app both consumer fixtures build (test/consumers.browser.test.ts): what a dApp
 // does with vaultkey, through the package's own export map. It reports to
 // window.consumer; the test verifies every signature in Node with viem and
 // ethers.

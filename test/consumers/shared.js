@@ -1,4 +1,4 @@
-// Inputs of the consumer app (app.js), shared with test/consumers.test.ts,
+// Inputs of the consumer app (app.js), shared with test/consumers.browser.test.ts,
 // which checks the signed results against them.
 export const TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 

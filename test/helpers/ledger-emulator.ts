@@ -140,7 +140,7 @@ export class EthereumAppEmulator {
     const priv = this.key(path).privateKey!;
     const s = secp256k1.sign(digest, priv, { prehash: false, format: 'recovered', lowS: true });
     let rec = s[0]!;
-    let sig = s.slice(1);
+    const sig = s.slice(1);
     if (this.switches.highS) {
       // Same signature with s -> n - s: still verifies, but is not low-S (EIP-2).
       let sv = 0n;

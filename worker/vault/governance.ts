@@ -18,10 +18,10 @@ import {
   type AuditEntry, type AuditEvent, type AuditHead, type AuditStore, type AuditVerification,
 } from '../../src/security/audit.js';
 import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
-import { LifecycleManager, LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
+import { LifecycleManager, type LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
 import { checkRevision, type LifecycleStore } from '../../src/lifecycle/store.js';
-import { LifecycleScheduler, SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
-import { CompromiseDetector, DetectorEvent, type DetectorConfig } from '../../src/lifecycle/detector.js';
+import { LifecycleScheduler, type SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
+import { CompromiseDetector, type DetectorEvent, type DetectorConfig } from '../../src/lifecycle/detector.js';
 import { PolicyRegistry, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
 import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
 import { STORES } from '../../src/vault/format.js';

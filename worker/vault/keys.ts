@@ -242,7 +242,7 @@ export async function getAddress(keyId: string, chain: ChainName, index = 0, o: 
   S.need();
   checkKeyId(keyId);
   const c = CHAINS[chain as ChainName];
-  if (!c || !Object.prototype.hasOwnProperty.call(CHAINS, chain)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown chain; use one of ${Object.keys(CHAINS).join(', ')}`);
+  if (!c || !Object.hasOwn(CHAINS, chain)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown chain; use one of ${Object.keys(CHAINS).join(', ')}`);
   const rec = await secretRow(keyId);
   await init();
   if (rec.kind === 'privateKey') {

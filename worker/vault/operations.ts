@@ -56,7 +56,7 @@ function errorCode(e: unknown): string {
  */
 export async function dispatch(table: OpTable, name: unknown, args: unknown, ctx: CallContext = {}, progress?: (f: number) => void): Promise<unknown> {
   S.advanceClock(ctx?.now);
-  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(table, name)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown operation ${String(name).slice(0, 64)}`);
+  if (typeof name !== 'string' || !Object.hasOwn(table, name)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown operation ${String(name).slice(0, 64)}`);
   if (!Array.isArray(args)) throw new VaultkeyError('INVALID_ARGUMENT', 'operation arguments must be an array');
   const op = table[name]!;
   if (!S.current()) {

@@ -1,5 +1,5 @@
 // A fresh Vite app's config: nothing vaultkey-specific. (No import of 'vite'
-// so test/consumers.test.ts can build a copy of this folder anywhere.)
+// so test/consumers.browser.test.ts can build a copy of this folder anywhere.)
 export default {
   logLevel: 'warn',
   build: {

@@ -1,7 +1,7 @@
 // A fresh webpack 5 app's config: nothing vaultkey-specific. index.html is
 // copied next to the bundle by a few lines below instead of
 // html-webpack-plugin, and nothing is imported from 'webpack' (the compiler
-// hands its own API in), so test/consumers.test.ts can build a copy of this
+// hands its own API in), so test/consumers.browser.test.ts can build a copy of this
 // folder anywhere.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
