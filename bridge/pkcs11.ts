@@ -9,6 +9,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { p256 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { BridgeError, badParam } from './errors.js';
+import type { VaultkeyErrorCode } from '../src/errors.js';
 import type { Logger } from './log.js';
 
 export type Algorithm = 'ed25519' | 'secp256k1' | 'p256';
@@ -96,7 +97,7 @@ function mapPkcs11Error(err: unknown, what: string): BridgeError {
   if (err instanceof BridgeError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const ckr = /CKR_[A-Z0-9_]+/.exec(message)?.[0] ?? 'CKR_GENERAL_ERROR';
-  const e = (status: number, code: string, msg: string) => new BridgeError(status, code, msg, { cause: ckr });
+  const e = (status: number, code: VaultkeyErrorCode, msg: string) => new BridgeError(status, code, msg, { cause: ckr });
   switch (ckr) {
     case 'CKR_PIN_INCORRECT':
     case 'CKR_PIN_LEN_RANGE':

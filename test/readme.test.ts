@@ -35,6 +35,8 @@ test('every error code the sources can throw is in the README table', () => {
         const text = readFileSync(root + rel, 'utf8');
         for (const m of text.matchAll(/(?:VaultkeyError|BridgeError|\berr|\bfail|\bbad)\(\s*'([A-Z][A-Z0-9_]+)'/g)) thrown.add(m[1]!);
         for (const m of text.matchAll(/code: '((?:BRIDGE|DEVICE|KEY)_[A-Z0-9_]+)'/g)) thrown.add(m[1]!);
+        // The bridge's errors carry an HTTP status first: BridgeError(400, 'CODE', ...).
+        for (const m of text.matchAll(/(?:BridgeError|\be)\(\s*\d+\s*,\s*'([A-Z][A-Z0-9_]+)'/g)) thrown.add(m[1]!);
       }
     }
   };

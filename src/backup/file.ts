@@ -1,8 +1,8 @@
-// Encrypted backup files (SPEC §2.6): Argon2id (t=3, 64 MiB, p=1 by default)
+// Encrypted backup files (docs/backup.md): Argon2id (t=3, 64 MiB, p=1 by default)
 // turns the passphrase into an AES-256-GCM key; the whole header is the
 // GCM additional data, and a SHA-256 checksum over everything before it
 // tells a damaged file from a wrong passphrase without running the KDF.
-// format.ts owns the bytes; docs/backup.md describes them.
+// format.ts owns the bytes; docs/backup.md "File layout" describes them.
 //
 // AES-GCM per NIST SP 800-38D: a fresh random 96-bit nonce (§8.2.2) under a
 // key that is itself fresh for every file (new random salt), 128-bit tag.

@@ -1,5 +1,5 @@
 // The bytes of an encrypted backup file and of the payload inside it
-// (SPEC §2.6; docs/backup.md is the byte-by-byte description and the list
+// (docs/backup.md is the byte-by-byte description and the list
 // of error codes). No cryptography happens here: this module lays out and
 // parses bytes, and validates what they mean. file.ts runs the KDF and
 // AES-GCM around it.
@@ -11,7 +11,7 @@
 //     strings, which cannot be zeroed: they travel as length-prefixed binary
 //     blobs beside a JSON section that holds only public metadata.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { bytesEqual, fromHex, toHex } from '../security/canonical.js';
 
 // ---------------------------------------------------------------------------
@@ -49,7 +49,7 @@ const headerLen = (s: number) => OFF_SALT + s + NONCE_LEN + 4;
  * hours). The writer uses the same bounds, so every file we write opens.
  */
 export const KDF_BOUNDS = { tMin: 1, tMax: 10, pMin: 1, pMax: 16, mMax: 1024 * 1024 /* KiB = 1 GiB */ } as const;
-/** SPEC §2.6 / RFC 9106 §4 second recommended option: t=3, 64 MiB, one lane. */
+/** RFC 9106 §4 second recommended option: t=3, 64 MiB, one lane. */
 export const DEFAULT_KDF: Readonly<KdfParams> = Object.freeze({ t: 3, m: 65536, p: 1 });
 
 /** Largest plaintext (the encoded payload) a file may carry: 64 MiB. */
@@ -275,7 +275,7 @@ function validPublicKey(pub: Uint8Array, curve: BackupCurve | undefined): boolea
  * Checks one key against the rules of docs/backup.md §Payload; throws
  * `code` naming the field (never its value).
  */
-function checkKey(k: unknown, i: number, code: string): asserts k is BackupKey {
+function checkKey(k: unknown, i: number, code: VaultkeyErrorCode): asserts k is BackupKey {
   const bad = (what: string): never => {
     throw new VaultkeyError(code, `keys[${i}]: ${what}`);
   };
@@ -314,7 +314,7 @@ function checkKey(k: unknown, i: number, code: string): asserts k is BackupKey {
  * INVALID_ARGUMENT when a caller hands us a payload to encrypt, and
  * INVALID_BACKUP when one came out of a file.
  */
-export function checkPayload(p: unknown, code: string): asserts p is BackupPayload {
+export function checkPayload(p: unknown, code: VaultkeyErrorCode): asserts p is BackupPayload {
   const bad = (what: string): never => {
     throw new VaultkeyError(code, `backup payload: ${what}`);
   };

@@ -1,4 +1,4 @@
-// Backup & recovery (SPEC §2.6), the storage-free parts: the encrypted backup
+// Backup & recovery, the storage-free parts: the encrypted backup
 // file, binary Shamir shares, SLIP-0039 mnemonic shares and Ethereum keystore
 // v3 import/export. docs/backup.md describes the formats and error codes.
 export {

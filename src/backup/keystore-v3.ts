@@ -11,13 +11,14 @@
 // make us allocate gigabytes or spin for minutes. The address is derived
 // with vaultkey's own secp256k1 and compared with the file's, if present.
 //
-// Passwords: geth (the reference) feeds the password's UTF-8 bytes as typed;
-// ethers v6 normalises to NFKC first. We encrypt like geth and, when the two
+// Passwords: geth (go-ethereum, where the Web3 Secret Storage format comes
+// from) feeds the password's UTF-8 bytes as typed; ethers v6 normalises to
+// NFKC first. We encrypt like geth and, when the two
 // spellings differ, decrypt by trying the bytes as typed and then NFKC, so
 // files from either open.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { init } from '../core/wasm.js';
 import { secp256k1 } from '../core/secp256k1.js';
 import { toChecksumAddress } from '../hd/addresses.js';
@@ -89,7 +90,7 @@ function hexField(v: unknown, name: string, min: number, max = min): Uint8Array 
  * are not valid at all, `beyond` for valid values past KEYSTORE_BOUNDS
  * (reading: INVALID_KEYSTORE / UNSUPPORTED; writing: INVALID_ARGUMENT for both).
  */
-function checkScrypt(n: unknown, r: unknown, p: unknown, malformed: string, beyond: string): void {
+function checkScrypt(n: unknown, r: unknown, p: unknown, malformed: VaultkeyErrorCode, beyond: VaultkeyErrorCode): void {
   const b = KEYSTORE_BOUNDS;
   if (!isInt(n, 2, 2 ** 40) || !Number.isInteger(Math.log2(n))) throw new VaultkeyError(malformed, 'scrypt n must be a power of two >= 2');
   if (!isInt(r, 1, 2 ** 30) || !isInt(p, 1, 2 ** 30)) throw new VaultkeyError(malformed, 'scrypt r and p must be positive integers');
@@ -98,7 +99,7 @@ function checkScrypt(n: unknown, r: unknown, p: unknown, malformed: string, beyo
   }
 }
 
-function checkPbkdf2(c: unknown, malformed: string, beyond: string): void {
+function checkPbkdf2(c: unknown, malformed: VaultkeyErrorCode, beyond: VaultkeyErrorCode): void {
   if (!isInt(c, 1, Number.MAX_SAFE_INTEGER)) throw new VaultkeyError(malformed, 'pbkdf2 c must be a positive integer');
   if (c > KEYSTORE_BOUNDS.pbkdf2CMax) throw new VaultkeyError(beyond, 'pbkdf2 iteration count beyond 10,000,000');
 }

@@ -1,5 +1,5 @@
 // Binary Shamir M-of-N shares of a backup key or seed, for custodians
-// (SPEC §2.6; docs/backup.md §Binary shares). SLIP-0039 mnemonics
+// (docs/backup.md "Binary Shamir shares"). SLIP-0039 mnemonics
 // (slip39.ts) are the word-based option; these are compact, self-describing
 // byte strings with a printable Crockford Base32 form.
 //

@@ -5,7 +5,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { interpolate } from './gf256.js';
 import { SLIP39_WORDS } from './slip39-wordlist.js';
 
@@ -25,7 +25,7 @@ export interface SplitOptions {
   passphrase?: string;
   /** PBKDF2 runs 10000 * 2^e iterations in total (§Format); default 1. */
   iterationExponent?: number;
-  /** Extendable backup flag (§Format, ext); default true, as the reference implementation. */
+  /** Extendable backup flag (§Format, ext); default true, as in SLIP-0039's reference implementation (python-shamir-mnemonic). */
   extendable?: boolean;
   /** Randomness source (tests only); default crypto.getRandomValues. */
   random?: (n: number) => Uint8Array;
@@ -55,7 +55,7 @@ const MIN_WORDS = METADATA_WORDS + 13 + CHECKSUM_WORDS; // 128-bit secret: 130 b
 
 const WORD_INDEX = new Map(SLIP39_WORDS.map((w, i) => [w, i]));
 
-const err = (code: string, message: string) => new VaultkeyError(code, message);
+const err = (code: VaultkeyErrorCode, message: string) => new VaultkeyError(code, message);
 
 // ---- RS1024 checksum (§Checksum) ----
 

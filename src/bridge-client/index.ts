@@ -1,7 +1,7 @@
 // vaultkey/bridge-client: the page side of vaultkey-bridge (docs/bridge.md).
 // Plain fetch + JSON; every failure, including "the bridge is not running",
 // surfaces as a VaultkeyError whose code is the bridge's own code.
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, toErrorCode } from '../errors.js';
 
 export { VaultkeyError } from '../errors.js';
 export type { VaultkeyErrorCode } from '../errors.js';
@@ -152,7 +152,7 @@ export class BridgeClient {
     }
     const b = body as { result?: unknown; error?: { code?: unknown; message?: unknown } };
     if (!res.ok || b?.error) {
-      const code = typeof b?.error?.code === 'string' ? b.error.code : `BRIDGE_HTTP_${res.status}`;
+      const code = toErrorCode(b?.error?.code, `BRIDGE_HTTP_${res.status}`);
       const message = typeof b?.error?.message === 'string' ? b.error.message : `bridge request failed (HTTP ${res.status})`;
       // A dead token is useless: drop it so the app re-pairs instead of looping.
       if (code === 'BRIDGE_UNPAIRED' || code === 'BRIDGE_TOKEN_EXPIRED') this.saveToken(null);

@@ -1,13 +1,12 @@
-// Compromise detector: reference/key-management-system.md "Compromise
-// Detection" (Detection Indicators, Configuration, Usage Monitoring, Manual
-// Compromise Report, Automatic Response) and the CompromiseDetector API
-// (RecordKeyUsage, ReportCompromise, IsKeyCompromised, GetEventsByKey,
-// AcknowledgeEvent).
+// Compromise detector (docs/lifecycle.md "Compromise detector"): detection
+// indicators with severities, configurable thresholds, usage monitoring,
+// manual compromise reports and an automatic response to critical events;
+// API recordUsage, report, isCompromised, eventsFor, acknowledge.
 //
-// Browser keystore differences: there is no client IP, so "Anomalous
-// Location" has no automatic check (report it manually with indicator
-// 'anomalous-location'); "all active sessions are terminated" is left to the
-// vault, which hears the 'compromise-indicator' event and can lock.
+// In a browser there is no client IP, so an anomalous location has no
+// automatic check (report it manually with indicator 'anomalous-location');
+// ending the sessions that could use the key is left to the vault, which hears
+// the 'compromise-indicator' event and can lock.
 import { VaultkeyError } from '../errors.js';
 import type { LifecycleManager } from './manager.js';
 import { canTransition } from './states.js';
@@ -24,7 +23,7 @@ export type Indicator =
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const INDICATORS: readonly Indicator[] = ['rapid-usage', 'anomalous-time', 'anomalous-location', 'failed-verifications', 'external-report', 'key-leakage'];
 
-/** The reference's "Detection Indicators" table. */
+/** Default severity of each detection indicator. */
 export const DEFAULT_SEVERITIES: Readonly<Record<Indicator, Severity>> = Object.freeze({
   'rapid-usage': 'medium',
   'anomalous-time': 'low',
@@ -35,19 +34,19 @@ export const DEFAULT_SEVERITIES: Readonly<Record<Indicator, Severity>> = Object.
 });
 
 export interface DetectorConfig {
-  /** More operations than this within 60 s raises rapid-usage. Reference: 10. */
+  /** More operations than this within 60 s raises rapid-usage. Default: 10. */
   usagePerMinute: number;
-  /** More operations than this within 3600 s raises rapid-usage. Reference: 100. */
+  /** More operations than this within 3600 s raises rapid-usage. Default: 100. */
   usagePerHour: number;
-  /** Allowed hours [start, end) (wraps past midnight when start > end); null: any time. Reference: 6-22. */
+  /** Allowed hours [start, end) (wraps past midnight when start > end); null: any time. Default: 6-22. */
   allowedHours: { start: number; end: number } | null;
-  /** This many failed verifications within the window raises failed-verifications. Reference: 5. */
+  /** This many failed verifications within the window raises failed-verifications. Default: 5. */
   failedVerificationThreshold: number;
-  /** Window for counting failed verifications. Not in the reference: 1 hour. */
+  /** Window for counting failed verifications. Default: 1 hour. */
   failedVerificationWindowMs: number;
   /**
-   * On a critical event: 'suspend' (the reference's "Key is immediately
-   * suspended"), 'compromise' (AutoRevoke: the key is marked Compromised),
+   * On a critical event: 'suspend' (the key is suspended immediately),
+   * 'compromise' (auto-revoke: the key is marked Compromised),
    * or 'none'.
    */
   onCritical: 'suspend' | 'compromise' | 'none';
@@ -228,7 +227,7 @@ export class CompromiseDetector extends EventTarget {
     return [];
   }
 
-  /** The reference's ReportCompromise: a manual report with its own severity. */
+  /** A manual compromise report with its own severity. */
   async report(keyId: string, report: { indicator?: Indicator; severity: Severity; details: string; reportedBy: string }): Promise<CompromiseEvent> {
     if (!report || typeof report !== 'object') bad('report must be an object');
     const indicator = report.indicator ?? 'external-report';

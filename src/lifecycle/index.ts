@@ -1,5 +1,5 @@
 // Key lifecycle, rotation policies, browser scheduling and compromise
-// detection (issue 7). See docs/lifecycle.md.
+// detection. See docs/lifecycle.md.
 export { KEY_STATES, TRANSITIONS, transition, canTransition, isKeyState, assertKeyState } from './states.js';
 export type { KeyState, KeyKind, RotationTrigger, LifecycleRecord, TransitionEntry, TransitionInfo } from './states.js';
 export { DAY_MS, DEFAULT_POLICY, HIGH_SECURITY_POLICY, PolicyRegistry, validatePolicy } from './policy.js';

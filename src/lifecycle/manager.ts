@@ -1,11 +1,9 @@
 // LifecycleManager: the key lifecycle over a LifecycleStore.
 //
-// Implements reference/key-management-system.md "Key Lifecycle Management"
-// (states, policies, lifecycle report), "Key Rotation Procedures" (rotation
-// states, automatic rotation) and reference/keystore-extension.md "Automatic
-// Key Rotation" (triggers TimeInterval / UsageCount / SecurityEvent /
-// ManualRequest, advance warning, versioned ids `${base}-v${n}`, grace period
-// for the old key, emergency rotation with no grace and the old key revoked).
+// States, policies and the lifecycle report; rotation with triggers interval /
+// usage / security-event / manual, advance warning, versioned ids
+// `${base}-v${n}`, a grace period for the old key, and emergency rotation with
+// no grace and the old key revoked. See docs/lifecycle.md.
 //
 // Storage-agnostic: every change is a compare-and-set commit (store.ts), so a
 // change computed from a stale record is refused (CONFLICT) and recomputed
@@ -259,8 +257,8 @@ export class LifecycleManager extends EventTarget {
   /**
    * The check the vault runs before using a key. Signing needs Active and not
    * past expiry; verifying is also allowed for the old key of a rotation
-   * until its grace period ends (reference: "Never delete old keys before
-   * grace period"; keystore reference: "Old key remains valid"). The date is
+   * until its grace period ends (an old key stays valid for verification and
+   * is never deleted before its grace period is over). The date is
    * checked here too, so a key whose expiry passed while no tab evaluated
    * cannot sign. Returns the record.
    */
@@ -329,7 +327,7 @@ export class LifecycleManager extends EventTarget {
     return this.#simple(keyId, 'suspended', options, 'suspend');
   }
 
-  /** Suspended -> Active (the diagram's "reactivate"); MFA when the policy requires it. */
+  /** Suspended -> Active ("reactivate"); MFA when the policy requires it. */
   async resume(keyId: string, options: LifecycleChangeOptions = {}): Promise<LifecycleRecord> {
     await this.#mfa(await this.get(keyId), 'resume');
     return this.#simple(keyId, 'active', options, 'resume', (r, info) => {
@@ -437,7 +435,7 @@ export class LifecycleManager extends EventTarget {
   }
 
   /**
-   * Emergency rotation (keystore reference `emergency_rotation`): the old key
+   * Emergency rotation (docs/lifecycle.md "Rotation"): the old key
    * is marked Compromised FIRST (so it stops signing and verifying even if
    * making the successor fails), no grace period; then the successor is made.
    * A key already retired (Deactivated/Archived) or whose successor exists is
@@ -622,8 +620,8 @@ export class LifecycleManager extends EventTarget {
     const newKeyId = `${current.baseId}-v${current.version + 1}`;
     if (await this.store.get(newKeyId)) throw new VaultkeyError('ALREADY_EXISTS', `key ${newKeyId} already exists`);
     if (current.state === 'expired') {
-      // No claim state exists for Expired (Expired -> Rotating is not in the
-      // diagram); the successor's revision-1 commit still makes it exactly-once.
+      // No claim state exists for Expired (Expired -> Rotating is not an
+      // allowed transition); the successor's revision-1 commit still makes it exactly-once.
       return { oldKeyId: keyId, newKeyId: await this.#makeSuccessor(current, trigger, info, 0, false) };
     }
     // Claim: Active -> Rotating. Compare-and-set, so of two tabs only one gets here.
@@ -637,7 +635,7 @@ export class LifecycleManager extends EventTarget {
       const made = await this.#makeSuccessor(claim.writes[0]!, trigger, info, policy.gracePeriodDays * DAY_MS, false);
       return { oldKeyId: keyId, newKeyId: made };
     } catch (e) {
-      // The diagram's Rotating -> Active edge: the rotation did not complete.
+      // The Rotating -> Active edge: the rotation did not complete.
       await this.#update(keyId, (r) => {
         if (r.state !== 'rotating' || r.successor) return null;
         const next = bump({ ...transition(r, 'active', { actor: SYSTEM, reason: 'rotation failed', at: this.#clock() }), rotationTrigger: null });

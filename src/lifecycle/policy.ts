@@ -1,15 +1,12 @@
-// Named lifecycle policies.
-//
-// Implements "Key Rotation Procedures > Rotation Policy" and "Key Lifecycle
-// Management > Lifecycle Policies" of reference/key-management-system.md
-// (KeyLifecyclePolicy: MaxActiveAgeDays, WarningDaysBeforeExp, ExpirationDays,
-// GracePeriodDays, AutoRotate, RequireMFA) plus the UsageCount rotation
-// trigger of reference/keystore-extension.md "Automatic Key Rotation".
+// Named lifecycle policies (docs/lifecycle.md "Policies"): when a key is due
+// for rotation, when it expires, how long the old key keeps verifying after a
+// rotation, whether rotation is automatic, whether user-initiated changes need
+// MFA, and an optional usage-count rotation trigger.
 import { VaultkeyError } from '../errors.js';
 
 export interface LifecyclePolicy {
   name: string;
-  /** Days after activation when rotation is due (the reference's MaxActiveAgeDays). */
+  /** Days after activation when rotation is due. */
   maxActiveAgeDays: number;
   /** Days before the rotation date and before the expiration date when a warning is emitted. */
   warningDays: number;
@@ -27,9 +24,8 @@ export interface LifecyclePolicy {
 
 export const DAY_MS = 86_400_000;
 
-// Values given by the reference's Go examples; `rotateAfterUses` is not in
-// that document (only the keystore reference's UsageCount(u64) trigger, no
-// number), so: none for `default`, 100 000 signatures for `high-security`.
+// Built-in policies. Usage-count trigger (`rotateAfterUses`): none for
+// `default`, 100 000 signatures for `high-security`.
 export const DEFAULT_POLICY: Readonly<LifecyclePolicy> = Object.freeze({
   name: 'default',
   maxActiveAgeDays: 365, // rotate annually
@@ -95,7 +91,7 @@ export function validatePolicy(input: unknown): Readonly<LifecyclePolicy> {
     bad('rotateAfterUses must be null or a positive integer');
   }
   // A key that expires before it is due for rotation would stop signing with
-  // no successor: rotation must come first (reference: rotate 365 d, expire 730 d).
+  // no successor: rotation must come first (`default`: rotate 365 d, expire 730 d).
   if (maxActiveAgeDays > expirationDays) bad('maxActiveAgeDays must not exceed expirationDays');
   // The warning must fall after activation, or it would fire at once.
   if (warningDays >= maxActiveAgeDays) bad('warningDays must be smaller than maxActiveAgeDays');

@@ -1,7 +1,6 @@
-// Browser scheduling of the lifecycle (issue 7 "Scheduling in a browser";
-// reference/keystore-extension.md "Automatic Key Rotation": advance warning,
-// automatic rotation, grace expiry; reference/key-management-system.md
-// "Automatic Rotation": StartRotationMonitor).
+// Browser scheduling of the lifecycle (docs/lifecycle.md "Scheduling in a
+// browser"): advance warnings, automatic rotation and grace-period expiry,
+// evaluated periodically.
 //
 // - Due work is evaluated when the scheduler starts (the vault opens) and then
 //   on a timer while the page is open.

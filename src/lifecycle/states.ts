@@ -1,26 +1,26 @@
 // Key states and the transitions between them.
 //
-// Implements "Key Lifecycle Management > Key States" and "Key Rotation
-// Procedures > Rotation States" of reference/key-management-system.md.
-// The diagram there draws the main path and names two special states
-// (Compromised, Expired) without drawing their edges; the edges we chose for
-// them are marked "special" below and listed in docs/lifecycle.md.
+// The main path is Created -> Active -> Rotating -> Deactivated -> Archived
+// -> Destroyed, with Active <-> Suspended beside it. Two special states
+// (Compromised, Expired) sit off that path; the edges we chose for them are
+// marked "special" below and listed in docs/lifecycle.md "States and
+// transitions".
 //
-//   from         -> to            name         source
-//   created      -> active        activate     diagram
-//   active       -> suspended     suspend      diagram
-//   suspended    -> active        reactivate   diagram ("reactivate")
-//   active       -> rotating      rotate       diagram
-//   rotating     -> active        abort        diagram (the Rotating -> Active edge; we read it, for the
-//                                              OLD key, as "rotation did not complete": the new key
+//   from         -> to            name         kind
+//   created      -> active        activate     main path
+//   active       -> suspended     suspend      main path
+//   suspended    -> active        reactivate   main path
+//   active       -> rotating      rotate       main path
+//   rotating     -> active        abort        main path (for the OLD key this edge means
+//                                              "rotation did not complete": the new key
 //                                              has its own record, Created -> Active)
-//   rotating     -> deactivated   complete     diagram (grace period over)
-//   deactivated  -> archived      archive      diagram
-//   archived     -> destroyed     destroy      diagram
+//   rotating     -> deactivated   complete     main path (grace period over)
+//   deactivated  -> archived      archive      main path
+//   archived     -> destroyed     destroy      main path
 //   created|active|suspended|rotating|deactivated|archived|expired
 //                -> compromised   compromise   special: a key can be found leaked at any time
 //                                              while its secret still exists
-//   active|suspended -> expired   expire       special: "Key past expiration date"
+//   active|suspended -> expired   expire       special: the key is past its expiration date
 //   expired      -> deactivated   retire       special: an expired key leaves service
 //   compromised  -> archived      archive      special: kept (unusable) for investigation
 //   compromised  -> destroyed     destroy      special: secret deleted at once

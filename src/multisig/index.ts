@@ -1,4 +1,4 @@
-// Weighted M-of-N multisig approvals (SPEC §2.7). See docs/security.md.
+// Weighted M-of-N multisig approvals. See docs/security.md "Multisig".
 export {
   MultisigManager, MemoryMultisigStore, buildGroup, operationDigest, signingPayload, verifySignerSignature, totalWeight,
   type GroupInput, type SignerInput, type InitiateOptions, type MultisigManagerOptions,

@@ -1,12 +1,12 @@
-// Weighted M-of-N approval of a message (SPEC §2.7; the KMS reference's
-// "Multi-Signature Support": CreateMultiSigKey, InitiateOperation,
-// AddSignature, CompleteOperation, CancelOperation; statuses PENDING ->
-// THRESHOLD_MET -> COMPLETE, plus CANCELLED and EXPIRED on timeout).
+// Weighted M-of-N approval of a message (docs/security.md "Multisig"):
+// create a group, initiate an operation, add signatures, complete or cancel
+// it; statuses PENDING -> THRESHOLD_MET -> COMPLETE, plus CANCELLED and
+// EXPIRED on timeout.
 //
 // There is no aggregate signature: "complete" means the collected, individually
 // verified signatures reach the threshold weight, and the final result is that
 // set (what a contract-based or script multisig consumes).
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 // From the modules, not vaultkey/core's index: its init() also loads nist256p1, which this never uses.
 import { init } from '../core/wasm.js';
 import { sha256 } from '../core/hash.js';
@@ -50,20 +50,20 @@ const MAX_TIMEOUT = 365 * 24 * 3600_000;
 
 const hash20 = (prefix: string, v: unknown) => prefix + toHex(sha256(utf8(canonicalJson(v)))).slice(0, 40);
 
-function bytesOrHex(v: unknown, name: string, code = 'INVALID_ARGUMENT'): Uint8Array {
+function bytesOrHex(v: unknown, name: string, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): Uint8Array {
   if (v instanceof Uint8Array) return v;
   if (typeof v === 'string') return fromHex(v, name, code);
   throw new VaultkeyError(code, `${name} must be a Uint8Array or lower-case hex`);
 }
 
-function str(v: unknown, name: string, max: number, code = 'INVALID_ARGUMENT', allowEmpty = false): string {
+function str(v: unknown, name: string, max: number, code: VaultkeyErrorCode = 'INVALID_ARGUMENT', allowEmpty = false): string {
   if (typeof v !== 'string' || (!allowEmpty && v.length === 0) || v.length > max) {
     throw new VaultkeyError(code, `${name} must be a ${allowEmpty ? '' : 'non-empty '}string of at most ${max} characters`);
   }
   return v;
 }
 
-function int(v: unknown, name: string, min: number, max: number, code = 'INVALID_ARGUMENT'): number {
+function int(v: unknown, name: string, min: number, max: number, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
     throw new VaultkeyError(code, `${name} must be an integer in [${min}, ${max}]`);
   }
@@ -71,7 +71,7 @@ function int(v: unknown, name: string, min: number, max: number, code = 'INVALID
 }
 
 /** Canonical public key: secp256k1 compressed (so both SEC 1 encodings are one signer), Ed25519 as is. */
-function normalizeKey(curve: SignerCurve, pub: Uint8Array, name: string, code: string): string {
+function normalizeKey(curve: SignerCurve, pub: Uint8Array, name: string, code: VaultkeyErrorCode): string {
   if (curve === 'secp256k1') {
     if ((pub.length !== 33 && pub.length !== 65) || !secp256k1.isValidPublicKey(pub)) {
       throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_KEY' : code, `${name} is not a valid secp256k1 public key`);
@@ -94,12 +94,12 @@ export interface GroupInput {
   name: string;
   threshold: number;
   signers: SignerInput[];
-  /** Default 24 hours (the reference's example). */
+  /** Default 24 hours. */
   timeoutMs?: number;
 }
 
 /** Validates a group definition and computes its id. `code` is INVALID_ENVELOPE when checking an import. */
-export function buildGroup(input: unknown, code = 'INVALID_ARGUMENT'): KeyGroup {
+export function buildGroup(input: unknown, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): KeyGroup {
   if (!input || typeof input !== 'object') throw new VaultkeyError(code, 'group must be an object');
   const g = input as GroupInput;
   const name = str(g.name, 'group name', 256, code);
@@ -132,7 +132,7 @@ export function totalWeight(g: KeyGroup): number {
 }
 
 /** The 32-byte digest secp256k1 signers sign (see DigestMode). */
-export function operationDigest(message: Uint8Array, mode: DigestMode, code = 'INVALID_ARGUMENT'): Uint8Array {
+export function operationDigest(message: Uint8Array, mode: DigestMode, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): Uint8Array {
   if (mode === 'sha256') return sha256(message);
   if (mode === 'prehashed') {
     if (message.length !== 32) throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_LENGTH' : code, 'a prehashed message must be exactly 32 bytes');

@@ -20,7 +20,7 @@ export interface KeyGroup {
   id: string;
   name: string;
   threshold: number;
-  /** How long an operation stays open (the reference's TimeoutDuration). */
+  /** How long an operation stays open before it expires. */
   timeoutMs: number;
   signers: Signer[];
 }

@@ -1,9 +1,9 @@
-// Tamper-evident audit log ("Access Controls and Auditing" > "Audit Logging",
-// "Audit Reports", "Hash Chain Verification" of the KMS reference; SPEC §2.8).
+// Tamper-evident audit log: logging, reports and chain verification (see
+// docs/security.md "Audit log").
 //
-// The reference chains entries with a plain hash; in a browser anyone who can
-// write IndexedDB (an XSS payload, a malicious extension, a forensic tool)
-// can recompute a plain hash chain. So the links here are HMAC-SHA256 under a
+// A plain hash chain is not enough: in a browser anyone who can write
+// IndexedDB (an XSS payload, a malicious extension, a forensic tool) can
+// recompute one. So the links here are HMAC-SHA256 under a
 // non-extractable CryptoKey derived with HKDF from the vault key: rewriting
 // history unnoticed needs the unlocked vault.
 //
@@ -361,7 +361,7 @@ export class AuditLog {
     throw new VaultkeyError('STORAGE_FAILED', 'could not append to the audit log (too much contention)');
   }
 
-  /** The reference's VerifyIntegrity, reporting the first broken link. */
+  /** Checks the whole chain's integrity, reporting the first broken link. */
   async verify(): Promise<AuditVerification> {
     const [entries, head] = await Promise.all([this.#store.entries(), this.#store.head()]);
     return verifyAuditEntries(this.#key, entries, head);
@@ -373,7 +373,7 @@ export class AuditLog {
     if (!r.ok) throw new VaultkeyError('AUDIT_TAMPERED', `audit log broken at entry ${r.seq}: ${r.reason}`);
   }
 
-  /** Entries matching the query (the reference's GetEvents / GetEventsByKey). Malformed rows are skipped. */
+  /** Entries matching the query (time range, key, operation, principal). Malformed rows are skipped. */
   async query(q?: AuditQuery): Promise<AuditEntry[]> {
     const x = checkQuery(q);
     return (await this.#store.entries()).filter(wellFormed).filter((e) =>

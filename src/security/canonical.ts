@@ -5,7 +5,7 @@
 // NaN, Infinity, functions, typed arrays, class instances). This is the subset
 // of RFC 8785 (JCS) we need: we never hash non-integer numbers, so JCS's
 // number formatting rules reduce to JSON.stringify of safe integers.
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -51,7 +51,7 @@ export function toHex(b: Uint8Array): string {
 }
 
 /** Lower-case even-length hex only (one spelling per value, so ids stay canonical). */
-export function fromHex(s: unknown, name: string, code = 'INVALID_ARGUMENT'): Uint8Array {
+export function fromHex(s: unknown, name: string, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): Uint8Array {
   if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) {
     throw new VaultkeyError(code, `${name} must be lower-case hex`);
   }

@@ -1,8 +1,7 @@
 // The one call the Keystore wraps around every operation: authorize (RBAC,
 // session, fresh UV for sensitive permissions), run, and record the outcome in
 // the audit chain, success or failure, with the error code only. Denials are
-// audited too: the reference's audit list includes failed operations, and
-// repeated denials are what a compromise detector looks for.
+// audited too: failed operations belong in an audit log, and repeated denials are what a compromise detector looks for.
 import { VaultkeyError } from '../errors.js';
 import type { Json } from './canonical.js';
 import { checkAuditEvent, type AuditLog } from './audit.js';

@@ -1,4 +1,4 @@
-// Security layer (SPEC §2.8): RBAC, sessions with user verification, keyed audit chain. See docs/security.md.
+// Security layer: RBAC, sessions with user verification, keyed audit chain. See docs/security.md.
 export {
   PERMISSIONS, SENSITIVE_PERMISSIONS, DEFAULT_ROLES, MemoryPrincipalStore, patternMatches, isPermission, rolesGrant,
   type Permission, type PermissionPattern, type Principal, type PrincipalType, type PrincipalStore,

@@ -1,7 +1,7 @@
-// Role-based access control: the permission model and default roles of the
-// KMS reference ("Access Controls and Auditing" > "Permission Model",
-// "Default Roles"). Pure and storage-agnostic: principals live behind a tiny
-// PrincipalStore so the Keystore can keep them wherever it keeps its records.
+// Role-based access control: permissions, wildcard grants and the default
+// roles (admin, operator, auditor, signer, owner). Pure and storage-agnostic:
+// principals live behind a tiny PrincipalStore so the Keystore can keep them
+// wherever it keeps its records.
 //
 // Threat model (docs/security.md): in a browser every caller shares the
 // origin's JavaScript, so RBAC here is an application-level guard (delegated
@@ -10,7 +10,7 @@
 // sensitive permissions.
 import { VaultkeyError } from '../errors.js';
 
-/** Every concrete permission. `key:export` and `multisig:cancel` are additions to the reference table (see docs/security.md). */
+/** Every concrete permission (docs/security.md "Operations" lists which calls need which). */
 export const PERMISSIONS = [
   'key:create',
   'key:read',
@@ -35,14 +35,14 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type PermissionPattern = Permission | `${string}:*` | '*';
 
 /**
- * Permissions that move or destroy key material: the issue and SPEC §2.8 ask for a fresh user
- * verification (WebAuthn UV) within a window before each of them, even inside a valid session.
+ * Permissions that move or destroy key material: each needs a fresh user verification
+ * (WebAuthn UV) within a window before it, even inside a valid session.
  */
 export const SENSITIVE_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   'key:rotate', 'key:backup', 'key:restore', 'key:delete', 'key:export',
 ]);
 
-/** The reference's default roles, verbatim ("Default Roles"), plus `owner` for single-user apps. */
+/** The default roles (admin, operator, auditor, signer), plus `owner` for single-user apps. */
 export const DEFAULT_ROLES: Readonly<Record<string, readonly PermissionPattern[]>> = Object.freeze({
   admin: ['admin:*'],
   operator: ['key:create', 'key:read', 'key:sign', 'key:rotate', 'hsm:access'],
@@ -67,8 +67,7 @@ export function checkPattern(p: unknown): PermissionPattern {
 }
 
 /**
- * Wildcard semantics: `*` and `admin:*` match every permission (the reference: "admin:* — All
- * permissions"); `ns:*` matches every `ns:<action>`; anything else matches only itself.
+ * Wildcard semantics: `*` and `admin:*` match every permission; `ns:*` matches every `ns:<action>`; anything else matches only itself.
  */
 export function patternMatches(pattern: PermissionPattern, permission: Permission): boolean {
   if (pattern === '*' || pattern === 'admin:*') return true;

@@ -1,7 +1,7 @@
-// Sessions and permission checks: the reference's AccessController
-// ("Access Controls and Auditing" > "Session Management": CreatePrincipal,
-// CreateSession, ValidateSession, CheckPermission, EndSession), plus fresh
-// user verification for sensitive permissions (SPEC §2.8).
+// Sessions and permission checks (AccessController: createPrincipal,
+// createSession, validateSession, check, endSession), plus fresh user
+// verification for sensitive permissions. See docs/security.md "Sessions and
+// user verification".
 //
 // Sessions live in memory only, on purpose: a session is a capability of
 // this page load, and persisting it would let anyone who can write
@@ -20,7 +20,7 @@ export interface Session {
   readonly expiresAt: number;
   /** When the user last passed user verification in this session (ms), if ever. */
   readonly verifiedAt?: number;
-  /** Free-form client description (the reference records IP and user agent). Not secret. */
+  /** Free-form client description (e.g. the user agent). Not secret. */
   readonly client?: string;
 }
 
@@ -171,7 +171,7 @@ export class AccessController {
   }
 
   /**
-   * The reference's CheckPermission, without prompting: SESSION_EXPIRED / NOT_FOUND for a bad
+   * The permission check, without prompting: SESSION_EXPIRED / NOT_FOUND for a bad
    * session, PERMISSION_DENIED if no role grants it, UV_REQUIRED for a sensitive permission
    * without a user verification inside the window.
    */

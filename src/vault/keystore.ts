@@ -6,7 +6,7 @@
 // ceremonies (src/vault/passkey.ts), `navigator.storage.persist()`,
 // `pagehide`, telling other tabs over a BroadcastChannel, and dispatching events.
 import { proxy, transfer, type Remote } from 'comlink';
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, toErrorCode } from '../errors.js';
 import { installed } from '../worker/protocol.js';
 import { spawnWorker, type Spawned } from '../worker/spawn.js';
 import type { WorkerApi } from '../../worker/api.js';
@@ -712,7 +712,7 @@ export class Keystore extends EventTarget {
         this.dispatchEvent(new DetectorEvent(e.kind, e.detail));
         break;
       case 'scheduler-error':
-        this.dispatchEvent(new SchedulerErrorEvent(new VaultkeyError(e.code, e.message)));
+        this.dispatchEvent(new SchedulerErrorEvent(new VaultkeyError(toErrorCode(e.code, 'WORKER_FAILED'), e.message)));
         break;
       case 'audit-tampered':
         this.dispatchEvent(new CustomEvent('audit-tampered', { detail: e.detail }));

@@ -3,7 +3,7 @@
 // one carries VaultkeyError's code across (message and code only: no stack,
 // no cause, so nothing from inside the worker leaks out by accident).
 import { transferHandlers } from 'comlink';
-import { VaultkeyError } from '../errors.js';
+import { VaultkeyError, toErrorCode } from '../errors.js';
 
 type Serialized = { isError: true; value: { name: string; message: string; code?: string } } | { isError: false; value: unknown };
 
@@ -23,7 +23,7 @@ transferHandlers.set('throw', {
   },
   deserialize(serialized: Serialized) {
     if (serialized.isError && serialized.value.code !== undefined) {
-      throw new VaultkeyError(serialized.value.code, serialized.value.message);
+      throw new VaultkeyError(toErrorCode(serialized.value.code, 'WORKER_FAILED'), serialized.value.message);
     }
     if (serialized.isError) throw new VaultkeyError('WORKER_FAILED', serialized.value.message);
     return base.deserialize(serialized);
