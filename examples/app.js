@@ -86,6 +86,7 @@ function currentKey() {
   if (!id) throw new Error('create or unlock the vault first');
   return id;
 }
+// Another tab changed the vault: refresh the list; if this tab is locked the next unlock refreshes it.
 ks.addEventListener('change', () => void refreshKeys().catch(() => {}));
 async function vaultSummary() {
   await refreshKeys();

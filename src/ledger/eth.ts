@@ -187,7 +187,7 @@ export class LedgerEth {
     if (!t.close) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      t.close().catch(() => undefined),
+      t.close().catch(() => undefined), // closing a device that is already gone is done
       new Promise<void>((r) => { timer = setTimeout(r, 1000); }),
     ]);
     clearTimeout(timer);

@@ -81,7 +81,7 @@ export class IdbLifecycleStore implements LifecycleStore {
       } catch {
         // already finished or aborted
       }
-      await tx.done.catch(() => {});
+      await tx.done.catch(() => {}); // rejects because of the abort above; the cause is rethrown below
       if (cause instanceof VaultkeyError) throw cause;
       if ((cause as DOMException)?.name === 'QuotaExceededError') {
         throw new VaultkeyError('QUOTA_EXCEEDED', 'no storage space left for lifecycle records');

@@ -640,7 +640,7 @@ export class LifecycleManager extends EventTarget {
         if (r.state !== 'rotating' || r.successor) return null;
         const next = bump({ ...transition(r, 'active', { actor: SYSTEM, reason: 'rotation failed', at: this.#clock() }), rotationTrigger: null });
         return { writes: [next], events: transitionEvents(r, next) };
-      }).catch(() => {});
+      }).catch(() => {}); // the rotation's own error is what the caller gets; putting the key back Active is best effort
       if (e instanceof VaultkeyError) throw e;
       throw new VaultkeyError('ROTATION_FAILED', `rotating key ${keyId} failed`, { cause: e });
     }

@@ -68,7 +68,7 @@ export class IdbMultisigStore implements MultisigStore {
         next = fn(cur && structuredClone(cur));
       } catch (e) {
         tx.abort();
-        await tx.done.catch(() => {});
+        await tx.done.catch(() => {}); // the abort we just asked for rejects `done`; the original error is rethrown below
         throw e;
       }
       if (next) await tx.store.put(next);

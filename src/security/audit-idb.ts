@@ -58,7 +58,7 @@ export class IdbAuditStore implements AuditStore {
       const cur = (await tx.objectStore(META).get(HEAD_ID)) as AuditHead | undefined;
       if ((cur?.seq ?? -1) !== expectedSeq || (await tx.objectStore(ENTRIES).getKey(entry.seq)) !== undefined) {
         tx.abort();
-        await tx.done.catch(() => {});
+        await tx.done.catch(() => {}); // rejects because of the abort above: the CAS lost, reported as false
         return false;
       }
       await tx.objectStore(ENTRIES).add(entry);

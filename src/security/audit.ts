@@ -337,7 +337,7 @@ export class AuditLog {
       return Promise.reject(e);
     }
     const run = this.#queue.then(() => this.#append(ev));
-    this.#queue = run.catch(() => {});
+    this.#queue = run.catch(() => {}); // the queue only orders appends; each caller gets its own result from `run`
     return run;
   }
 

@@ -50,14 +50,14 @@ export async function guarded<T>(ctx: GuardContext, op: GuardedOperation, run: (
   try {
     principalId = (await ctx.access.authorize(ctx.session, op.permission)).principalId;
   } catch (e) {
-    await record(false, e).catch(() => {});
+    await record(false, e).catch(() => {}); // the operation's own error wins over a failed audit write (documented above)
     throw e;
   }
   let result: T;
   try {
     result = await run();
   } catch (e) {
-    await record(false, e).catch(() => {});
+    await record(false, e).catch(() => {}); // the operation's own error wins over a failed audit write (documented above)
     throw e;
   }
   await record(true);

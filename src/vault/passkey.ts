@@ -126,7 +126,7 @@ export async function createPasskey(o: PasskeyOptions = {}): Promise<PasskeyMate
   if (ext.prf?.enabled !== true) {
     // The credential exists but is useless to us; tell the platform so it can hide it (WebAuthn L3 signal API, best effort).
     const signal = (PublicKeyCredential as unknown as { signalUnknownCredential?: (o: object) => Promise<void> }).signalUnknownCredential;
-    await signal?.call(PublicKeyCredential, { rpId, credentialId: b64url(credentialId) }).catch(() => {});
+    await signal?.call(PublicKeyCredential, { rpId, credentialId: b64url(credentialId) }).catch(() => {}); // a hint only: PRF_UNSUPPORTED is thrown either way
     throw new VaultkeyError('PRF_UNSUPPORTED', 'this authenticator does not support the WebAuthn PRF extension; keep using the passphrase');
   }
   let prf = takePrf(ext.prf.results?.first);

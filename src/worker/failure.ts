@@ -7,6 +7,6 @@ export function failure(): { failed: Promise<never>; fail: (message: string) => 
   const failed = new Promise<never>((_resolve, reject) => {
     fail = (message) => reject(new VaultkeyError('WORKER_FAILED', message));
   });
-  failed.catch(() => {});
+  failed.catch(() => {}); // callers race against `failed`; a worker nobody is waiting on must not raise an unhandled rejection
   return { failed, fail };
 }

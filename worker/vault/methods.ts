@@ -50,7 +50,7 @@ export function serialized<T>(fn: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
   const run = () => (locks ? (locks.request(`vaultkey:${S.vaultName()}:unlock`, { mode: 'exclusive' }, fn) as Promise<T>) : fn());
   const p = chain.then(run, run);
-  chain = p.catch(() => {});
+  chain = p.catch(() => {}); // the chain only orders attempts; each caller gets its own result from `p`
   return p;
 }
 
