@@ -1,4 +1,4 @@
-// Ed25519 rows (issue 4): getPublicKey, sign (64-byte message), verify.
+// Ed25519 rows: getPublicKey, sign (64-byte message), verify.
 // Peers: @noble/curves (pure JS), libsodium-wrappers (C compiled to WASM) and
 // node's native crypto (OpenSSL). Keys are made once per peer in its own
 // format; the per-call work is what each API needs for one operation:

@@ -1,4 +1,4 @@
-// Hashing rows (issue: foundation): HMAC-SHA512 on 37 bytes (a BIP-32 step's
+// Hashing rows: HMAC-SHA512 on 37 bytes (a BIP-32 step's
 // input), SHA-512 on 1 KiB, PBKDF2-HMAC-SHA512 x2048 (a BIP-39 seed).
 import crypto from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';

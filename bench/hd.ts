@@ -1,4 +1,4 @@
-// HD rows (issue: HD keys): the address key for m/44'/60'/0'/0/i from the
+// HD rows: the address key for m/44'/60'/0'/0/i from the
 // root, one public child from an xpub, a 10,000-address xpub scan (one thread
 // and the pool), and a 4-level SLIP-0010 Ed25519 path.
 import crypto from 'node:crypto';

@@ -1,8 +1,9 @@
-// Passphrase KDF rows (issue #9): Argon2id at the vault and backup defaults,
-// t=3, m=64 MiB, p=1, 32-byte key. vaultkey's own WASM (assembly/argon2/,
-// SIMD, a fresh instance and memory per derivation, all of it zeroed before
-// returning) against hash-wasm (the reference C code in WASM, one instance
-// whose 64 MiB stays allocated between calls) and @noble/hashes (pure JS).
+// Passphrase KDF rows: Argon2id at the vault and backup defaults, t=3,
+// m=64 MiB, p=1, 32-byte key. vaultkey's own WASM (assembly/argon2/, SIMD, a
+// fresh instance and memory per derivation, all of it zeroed before
+// returning) against hash-wasm (C ported from Go's x/crypto/argon2, compiled
+// to WASM; one instance whose 64 MiB stays allocated between calls) and
+// @noble/hashes (pure JS).
 // PBKDF2-HMAC-SHA512 rows are in hash.ts.
 import crypto from 'node:crypto';
 import { argon2id as hwArgon2id } from 'hash-wasm';

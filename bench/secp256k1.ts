@@ -1,4 +1,4 @@
-// secp256k1 rows (issue 3): getPublicKey, sign, verify, recover against
+// secp256k1 rows: getPublicKey, sign, verify, recover against
 // @noble/curves (pure JS), tiny-secp256k1 (libsecp256k1 compiled to WASM) and
 // node's native crypto (OpenSSL; no recovery there). Plus the BIP-32 tweaks
 // and BIP-340 rows. Inputs are fixed per group so every row does the same work.

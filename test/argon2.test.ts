@@ -1,8 +1,8 @@
 // Argon2id: vaultkey's own WASM (assembly/argon2/, src/core/argon2-wasm.ts)
 // and the argon2id() entry point of src/core/argon2.ts. The RFC 9106 vector,
-// then properties against two independent implementations: hash-wasm (the
-// reference C code in WASM; it takes the secret K but not associated data)
-// and @noble/hashes (pure JS; it takes K and X).
+// then properties against two independent implementations: hash-wasm (C
+// ported from Go's x/crypto/argon2, in WASM; it takes the secret K but not
+// associated data) and @noble/hashes (pure JS; it takes K and X).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';

@@ -1,4 +1,4 @@
-// Encrypted backup files (SPEC §2.6, docs/backup.md): round trips, coded
+// Encrypted backup files (docs/backup.md): round trips, coded
 // errors, a byte-level fuzz of a real file, hostile headers, progress, and
 // an independent decryption (hash-wasm Argon2id + node:crypto AES-GCM) that
 // follows the byte offsets documented in docs/backup.md.

@@ -1,4 +1,4 @@
-// Backup and recovery through the Keystore in Debian's Chromium (issue 9):
+// Backup and recovery through the Keystore in Debian's Chromium:
 // vault -> encrypted backup -> a fresh browser profile -> identical addresses
 // and signatures; conflict modes; every single-byte change and truncation of a
 // real backup rejected with a code and the target vault unchanged; custodian

@@ -96,7 +96,7 @@ test('Wycheproof ed25519_test.json: every valid accepted, every invalid rejected
       const sig = unhex(t.sig), msg = unhex(t.msg);
       let ok: boolean;
       if (sig.length !== 64) {
-        // A signature of the wrong length is an argument error (SPEC: INVALID_LENGTH), i.e. rejected.
+        // A signature of the wrong length is an argument error (INVALID_LENGTH), i.e. rejected.
         assert.throws(() => ed25519.verify(sig, msg, pub), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_LENGTH');
         ok = false;
         lengthErrors++;

@@ -1,4 +1,4 @@
-// The Keystore with its governance wired in (issues 7 and 8), in Debian's
+// The Keystore with its governance wired in (RBAC, audit, lifecycle), in Debian's
 // Chromium with real IndexedDB, WebCrypto, Web Locks and Chromium's virtual
 // WebAuthn authenticator: every operation checks a permission and lands in
 // the HMAC-chained audit log; keys have lifecycle records that gate signing,

@@ -23,7 +23,7 @@ function code(c: string) {
   };
 }
 
-// The edges of the reference diagram plus the special-state edges, written
+// The main-path edges plus the special-state edges (docs/lifecycle.md), written
 // out independently of src/ so the table in the code is checked, not reused.
 const ALLOWED = new Set([
   'created>active', 'active>suspended', 'suspended>active', 'active>rotating', 'rotating>active',
@@ -31,7 +31,7 @@ const ALLOWED = new Set([
   'created>compromised', 'active>compromised', 'suspended>compromised', 'rotating>compromised',
   'deactivated>compromised', 'archived>compromised', 'expired>compromised',
   'active>expired', 'suspended>expired', 'expired>deactivated',
-  // special: retirement without a successor (the reference API's DeactivateKey)
+  // special: retirement without a successor (deactivate)
   'active>deactivated', 'suspended>deactivated',
   'compromised>archived', 'compromised>destroyed',
 ]);

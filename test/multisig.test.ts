@@ -1,4 +1,4 @@
-// Multisig approvals: the reference's weighted example, every coded error,
+// Multisig approvals: a weighted 3-of-6 example, every coded error,
 // statuses and timeouts with an injected clock, and the envelope (round trip
 // and tampering). Browser round trip between two contexts: security-browser.test.ts.
 import { test } from 'node:test';

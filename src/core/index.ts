@@ -1,5 +1,5 @@
 // vaultkey/core: synchronous primitives after `await init()`, same results in
-// Node and browsers (SPEC §3).
+// Node and browsers.
 import { init as initWasm } from './wasm.js';
 import { registerCurve } from '../hd/curves.js';
 import { VaultkeyError } from '../errors.js';

@@ -4,7 +4,7 @@ import wasmBase64 from '../../build/wasm-inline.js';
 import { VaultkeyError } from '../errors.js';
 import { inlineWasmBytes } from './inline-wasm.js';
 
-/** Raw exports of build/vaultkey.wasm. Curve issues add their functions here. */
+/** Raw exports of build/vaultkey.wasm. Each curve module adds its functions here. */
 export interface WasmExports {
   memory: WebAssembly.Memory;
   ioPtr(): number;

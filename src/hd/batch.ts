@@ -25,7 +25,7 @@ function checkRange(start: unknown, count: unknown): void {
 /**
  * Addresses for children [start, start + count) of `xpub` (any SLIP-0132
  * variant, or an HDKey), e.g. an account's receive chain key m/84'/0'/0'/0.
- * A child index that BIP-32 marks invalid is skipped, as the spec says, so the
+ * A child index that BIP-32 marks invalid is skipped, as BIP-32 says, so the
  * result can then hold an address for index start + count (never observed: p < 2^-127).
  */
 export function deriveAddresses(xpub: string | HDKey, start: number, count: number, format: AddressFormat,

@@ -23,7 +23,7 @@ export const STORES = {
 
 /** The PBKDF2 floor: OWASP's 2023 figure for PBKDF2-HMAC-SHA512. */
 export const PBKDF2_MIN_ITERATIONS = 210_000;
-/** Argon2id defaults from the spec (RFC 9106 §4 second recommended option uses 64 MiB, t=3). */
+/** Argon2id defaults: RFC 9106 §4 second recommended option (t=3, 64 MiB, one lane). */
 export const ARGON2_DEFAULT = { t: 3, m: 65536, p: 1 } as const;
 
 export type KdfParams =
