@@ -32,7 +32,7 @@ async function setup(config: Partial<DetectorConfig> = {}) {
   return { t, manager, detector, seen, critical };
 }
 
-test('defaults follow the reference configuration and indicator table', () => {
+test('defaults are the documented configuration and indicator table (docs/lifecycle.md)', () => {
   const d = new CompromiseDetector();
   assert.deepEqual({ ...d.config, allowedHours: { ...d.config.allowedHours! } }, {
     usagePerMinute: 10, usagePerHour: 100, allowedHours: { start: 6, end: 22 },

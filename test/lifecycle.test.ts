@@ -148,7 +148,7 @@ describe('states', () => {
 });
 
 describe('policies', () => {
-  test('built-ins carry the reference values', () => {
+  test('built-in policies carry the documented values (docs/lifecycle.md)', () => {
     const reg = new PolicyRegistry();
     assert.deepEqual({ ...reg.get('default') }, {
       name: 'default', maxActiveAgeDays: 365, warningDays: 30, expirationDays: 730, gracePeriodDays: 90,
@@ -465,7 +465,7 @@ describe('rotation', () => {
     assert.equal((await e.manager.get('x')).state, 'active');
   });
 
-  test('a failing rotateKey hook returns the key to Active (the diagram Rotating -> Active edge)', async () => {
+  test('a failing rotateKey hook returns the key to Active (the Rotating -> Active edge)', async () => {
     const e = env();
     await newKey(e, 'k');
     e.failRotate = true;

@@ -50,7 +50,7 @@ async function setup() {
   return { c, m, g, op };
 }
 
-test('weighted 3-of-6 (reference example): CEO alone is not enough', async () => {
+test('weighted 3-of-6: CEO alone is not enough', async () => {
   const { m, g, op } = await setup();
   assert.equal(g.threshold, 3);
   assert.equal(g.signers.reduce((n, s) => n + s.weight, 0), 6);
