@@ -23,7 +23,7 @@ function clock() {
   return c;
 }
 
-test('the permission list is docs/security.md's table, key:export and multisig:cancel included', () => {
+test('the permission list is the table in docs/security.md, key:export and multisig:cancel included', () => {
   assert.deepEqual([...PERMISSIONS].sort(), [
     'audit:export', 'audit:read', 'hsm:access', 'key:backup', 'key:create', 'key:delete', 'key:export', 'key:read',
     'key:restore', 'key:rotate', 'key:sign', 'multisig:cancel', 'multisig:complete', 'multisig:initiate', 'multisig:sign', 'policy:manage',
