@@ -2,6 +2,7 @@
 // Plain fetch + JSON; every failure, including "the bridge is not running",
 // surfaces as a VaultkeyError whose code is the bridge's own code.
 import { VaultkeyError, toErrorCode } from '../errors.js';
+import { fromHex, toHex } from '../bytes.js';
 
 export { VaultkeyError } from '../errors.js';
 export type { VaultkeyErrorCode } from '../errors.js';
@@ -63,14 +64,11 @@ export interface BridgeClientOptions {
   fetch?: typeof fetch;
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const hex = toHex;
+/** Hex the bridge sent back; anything else is BRIDGE_BAD_RESPONSE. */
 function unhex(s: unknown, what: string): Uint8Array {
-  if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(s)) {
-    throw new VaultkeyError('BRIDGE_BAD_RESPONSE', `the bridge returned a malformed ${what}`);
-  }
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  if (typeof s === 'string' && s.startsWith('0x')) throw new VaultkeyError('BRIDGE_BAD_RESPONSE', `the bridge returned a malformed ${what}`);
+  return fromHex(s, `the bridge's ${what}`, 'BRIDGE_BAD_RESPONSE', { lenient: true });
 }
 function bytesParam(v: unknown, name: string): string {
   if (!(v instanceof Uint8Array)) throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a Uint8Array`);

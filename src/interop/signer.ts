@@ -13,6 +13,7 @@
 // the Keystore, bridge client and Ledger client are used through their types
 // only (an app using vaultkey/viem with a keystore does not load the Ledger
 // client, and the reverse).
+import { bytesEqual, toHex } from '../bytes.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { VaultkeyError } from '../errors.js';
 import type { Keystore } from '../vault/keystore.js';
@@ -225,11 +226,8 @@ function split(signature: Uint8Array, recovery: number | undefined): EvmSignatur
   return { r: signature.slice(0, 32), s: signature.slice(32), recovery };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-const toHex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+// Constant-time, like every byte comparison in vaultkey (src/bytes.ts).
+const equalBytes = bytesEqual;
 
 /** EIP-55 address of a 65-byte uncompressed public key. */
 function addressOf(pub: Uint8Array): Hex {

@@ -4,6 +4,7 @@
 // implementation can be swapped (vaultkey/core's WASM secp256k1 later).
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { fromHex as hexToBytes, toHex } from '../bytes.js';
 import { VaultkeyError } from '../errors.js';
 import { concatBytes } from './apdu.js';
 
@@ -22,21 +23,11 @@ export const nobleRecovery: SignatureRecovery = {
 
 export const keccak256 = (b: Uint8Array): Uint8Array => keccak_256(b);
 
-const HEX = '0123456789abcdef';
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += HEX[x >> 4]! + HEX[x & 15]!;
-  return s;
-}
+export { toHex };
 
+/** Hex from a device or an app: `0x` prefix and either case accepted. */
 export function fromHex(s: string, what: string): Uint8Array {
-  const h = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s;
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) {
-    throw new VaultkeyError('INVALID_ARGUMENT', `${what} must be hex`);
-  }
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  return hexToBytes(s, what, 'INVALID_ARGUMENT', { lenient: true });
 }
 
 /** 33-byte compressed form of a 33/65-byte SEC1 key, without curve arithmetic (only the y parity is needed). */

@@ -42,41 +42,9 @@ export function canonicalJson(value: unknown, path = 'value'): string {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += HEX[x];
-  return s;
-}
-
-/** Lower-case even-length hex only (one spelling per value, so ids stay canonical). */
-export function fromHex(s: unknown, name: string, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): Uint8Array {
-  if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-f]*$/.test(s)) {
-    throw new VaultkeyError(code, `${name} must be lower-case hex`);
-  }
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-export function b64url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function utf8(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>;
-}
-
-/** Constant-time equality of two byte strings (length is not secret). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
+// Bytes helpers live in src/bytes.ts; re-exported here for the modules that import them from canonical.
+export { b64url, bytesEqual, fromHex, toHex, utf8 } from '../bytes.js';
+import { toHex } from '../bytes.js';
 
 export function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle;

@@ -3,7 +3,7 @@
 // records hold ciphertext, public parameters and public metadata only.
 // docs/vault.md describes every field.
 import { VaultkeyError } from '../errors.js';
-import { b64url, toHex } from '../security/canonical.js';
+import { b64url, fromB64url as b64urlToBytes, toHex } from '../bytes.js';
 
 /** IndexedDB version of the database schema (object stores and indexes). */
 export const DB_VERSION = 3;
@@ -116,11 +116,9 @@ export const PASSKEY_HKDF_INFO = enc.encode('vaultkey/v1 passkey PRF -> DEK wrap
 
 export { b64url };
 
+/** base64url from a stored method record or a WebAuthn response; a malformed one is INVALID_ARGUMENT. */
 export function fromB64url(s: string): Uint8Array {
-  if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) throw new VaultkeyError('INVALID_ARGUMENT', 'not base64url');
-  const pad = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
-  const bin = atob(pad);
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  return b64urlToBytes(s);
 }
 
 export function randomBytes(n: number): Uint8Array<ArrayBuffer> {

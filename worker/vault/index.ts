@@ -5,7 +5,7 @@
 // the export operations, each with a fresh proof on the call.
 import { VaultkeyError } from '../../src/errors.js';
 import { OWNER_ID } from '../../src/security/sessions.js';
-import { bytesEqual, toHex } from '../../src/security/canonical.js';
+import { bytesEqual, fromHex, toHex } from '../../src/bytes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Json } from '../../src/security/canonical.js';
 import { newDek } from '../../src/vault/crypto.js';
@@ -376,8 +376,8 @@ function hardwareOf(r: LifecycleRecord) {
 }
 
 function fromHexStrict(h: unknown): Uint8Array {
-  if (typeof h !== 'string' || !/^(?:[0-9a-f]{2})+$/.test(h)) throw new VaultkeyError('CORRUPTED', 'a hardware key record has no valid public key');
-  return Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16));
+  if (h === '') throw new VaultkeyError('CORRUPTED', 'a hardware key record has no valid public key');
+  return fromHex(h, 'a hardware key record\'s public key', 'CORRUPTED');
 }
 
 const str = (v: unknown, n = 32): Json => String(v).slice(0, n);

@@ -12,6 +12,7 @@
 // counts as tampering and imposes the longest back-off instead of resetting it
 // (docs/security.md says what this cannot stop).
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
+import { fromB64url } from '../../src/bytes.js';
 import {
   checkMethodRecord, methodChecksum, newKdfParams, passphraseBytes, passphraseKek, prfKek, unwrapDek, wrapDek,
 } from '../../src/vault/crypto.js';
@@ -79,8 +80,7 @@ function wellFormed(t: unknown): t is ThrottleRecord {
 async function macOk(key: CryptoKey, t: ThrottleRecord): Promise<boolean> {
   try {
     const { mac, ...body } = t;
-    const bytes = Uint8Array.from(atob(mac!.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (mac!.length % 4)) % 4)), (c) => c.charCodeAt(0));
-    return await crypto.subtle.verify('HMAC', key, bytes, enc.encode(throttleText(body)));
+    return await crypto.subtle.verify('HMAC', key, fromB64url(mac) as Uint8Array<ArrayBuffer>, enc.encode(throttleText(body)));
   } catch {
     return false;
   }

@@ -13,7 +13,8 @@ import { ed25519 } from '../../src/core/ed25519.js';
 import { init } from '../../src/core/wasm.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { b64url, bytesEqual, canonicalJson, utf8 } from '../../src/security/canonical.js';
+import { canonicalJson } from '../../src/security/canonical.js';
+import { b64url, bytesEqual, toHex, utf8 } from '../../src/bytes.js';
 import { decryptSecret, encryptSecret } from '../../src/vault/crypto.js';
 import { RECORD_FORMAT, STORES, randomBytes, type MethodRecord, type SecretRecord } from '../../src/vault/format.js';
 import { storageError } from '../../src/vault/db.js';
@@ -38,7 +39,6 @@ async function legacyDb(name: string): Promise<{ rows: (store: string) => Promis
   }
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** Migrates a format-1 vault opened with `rk` (its old data key). Returns the new keyring and manifest. */
 export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest: Manifest }> {
@@ -96,7 +96,7 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
     const at = S.now();
     const rec: LifecycleRecord = {
       keyId: id, baseId: id.replace(/-v\d+$/, ''), version: 1, kind: s.kind === 'seed' ? 'hd' : 'imported',
-      algorithm: s.kind === 'seed' ? 'bip32' : s.curve ?? 'secp256k1', fingerprint: s.publicKey ? hex(sha256(s.publicKey).subarray(0, 8)) : null,
+      algorithm: s.kind === 'seed' ? 'bip32' : s.curve ?? 'secp256k1', fingerprint: s.publicKey ? toHex(sha256(s.publicKey).subarray(0, 8)) : null,
       policy: 'default', state: 'active', createdAt: s.createdAt, activatedAt: at, rotationDueAt: null, expiresAt: null, graceEndsAt: null,
       usageCount: 0, lastUsedAt: null, predecessor: null, successor: null, rotationTrigger: null, notices: [], meta: { label: s.label },
       history: [
