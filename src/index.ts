@@ -22,3 +22,16 @@ export type {
   LifecycleRecord, LifecycleStore, LifecyclePolicy, KeyState, LifecycleHooks, LifecycleEventDetail, LifecycleReport,
   CompromiseEvent, DetectorConfig, Severity, Indicator, LifecycleCreateOptions, LifecycleChangeOptions,
 } from './lifecycle/index.js';
+// Types that the API above names in its signatures (so the API reference can link them).
+export type { Facet, RestoreReport } from './vault/keystore.js';
+export type { VaultKeyInfo, VaultMethodInfo, SessionInfo, TamperDetail } from './vault/contract.js';
+export type { MethodKind } from './vault/format.js';
+export type { ConflictMode, RestoreResult } from '../worker/vault/backup.js';
+export type { BackupHeader, BackupKey, BackupCurve, BackupKeyKind } from './backup/format.js';
+export type { BackupKeySummary } from './backup/file.js';
+export type { Slip39Group } from './backup/slip39.js';
+export type { Clock, Json } from './security/canonical.js';
+export type {
+  KeyKind, RotationTrigger, TransitionEntry, TransitionInfo, LifecycleEventType, DueItem, RunResult, RotatedKey, DetectorOptions,
+  ManagerOptions, KeyOperation, SchedulerOptions, RunOnceResult, MfaAction, DueAction, ChannelLike, LockManagerLike, TimerLike,
+} from './lifecycle/index.js';

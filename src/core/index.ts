@@ -6,6 +6,7 @@ import { VaultkeyError } from '../errors.js';
 
 export { sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
 export { mnemonicToSeed, generateMnemonic, validateMnemonic, pbkdf2Backend } from './bip39.js';
+export type { Pbkdf2Backend } from './bip39.js';
 export { VaultkeyError } from '../errors.js';
 export type { VaultkeyErrorCode } from '../errors.js';
 export { ed25519 } from './ed25519.js';

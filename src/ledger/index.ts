@@ -6,7 +6,7 @@ export type {
   LedgerTransactionSignature, LedgerAppConfiguration, LedgerKeyDescriptor,
 } from './eth.js';
 export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
-export type { ConnectLedgerOptions } from './webhid.js';
+export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';
 export { STATUS_WORDS, statusWordError } from './errors.js';
 export type { LedgerErrorCode } from './errors.js';
 export { parsePath, formatPath, encodePath, buildApdu, MAX_APDU_DATA, MAX_PATH_DEPTH } from './apdu.js';

@@ -135,7 +135,7 @@ export interface KeystoreEventDetail {
 }
 
 /** A facet: named views onto Keystore methods (same calls, grouped by concern). */
-type Facet<K, M extends Record<string, keyof K>> = { readonly [P in keyof M]: K[M[P]] };
+export type Facet<K, M extends Record<string, keyof K>> = { readonly [P in keyof M]: K[M[P]] };
 function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M): Facet<K, M> {
   const out: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(m)) out[name] = (...a: unknown[]) => (k as Record<string, (...x: unknown[]) => unknown>)[method as string]!(...a);
