@@ -2,7 +2,8 @@
 // a page can load them with no bundler):
 //   dist/        browsers: index.js, core.js, worker.js (module Web Worker),
 //                ledger.js, bridge-client.js, viem.js, ethers.js
-//   dist/node/   Node:     same names, worker.js for worker_threads, and bridge/ (the bridge process)
+//   dist/node/   Node:     same names, worker.js for worker_threads
+// (The bridge process is its own package, bridge/, built by bridge/build.mjs.)
 // package.json picks one with the "node" export condition. The WASM is inlined
 // by build/wasm-inline.js (scripts/build-wasm.mjs). viem and ethers are peer
 // dependencies of the adapters: imported, never bundled. scripts/bundle-size.mjs
@@ -47,8 +48,8 @@ const ledgerTransport = () => ({
 /**
  * Empties dist/ once, before the first build of this run writes to it: chunk
  * names are content-hashed, so without this every build leaves its old chunks
- * behind. Only on the first config, so the node and bridge builds of the same
- * run (which share dist/node/) keep each other's files.
+ * behind. Only on the first config, so the node build of the same run
+ * (dist/node/) is not wiped by it.
  */
 const cleanDist = () => ({
   name: 'vaultkey-clean-dist',
@@ -76,7 +77,7 @@ const minify = () => ({
 /** The adapters' peer dependencies, with their subpaths (viem/accounts, viem/utils). */
 const peers = [/^viem($|\/)/, /^ethers($|\/)/];
 
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'bridge/**/*.ts', 'build/*'], noEmitOnError: false, compilerOptions: { noCheck: true } });
+const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'build/*'], noEmitOnError: false, compilerOptions: { noCheck: true } });
 
 const output = (dir) => ({
   dir,
@@ -107,12 +108,5 @@ export default [
     output: output('dist/node'),
     external: [/^node:/, ...peers],
     plugins: [nodeSpawn, ledgerTransport(), nodeResolve(), ts()],
-  },
-  {
-    // The localhost bridge process (`vaultkey-bridge`); native bindings stay external.
-    input: { 'bridge/cli': 'bridge/cli.ts', 'bridge/server': 'bridge/server.ts' },
-    output: output('dist/node'),
-    external: [/^node:/, 'pkcs11js', '@napi-rs/keyring'],
-    plugins: [nodeResolve(), ts()],
   },
 ];

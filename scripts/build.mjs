@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build`: the WASM modules first (the bundles inline them), then the
-// rollup bundles and the type declarations side by side (independent of each
-// other, so the two cores both work), then the bundle budget.
+// rollup bundles, the type declarations and the bridge package (bridge/) side
+// by side (independent of each other, so the two cores both work), then the
+// bundle budget.
 import { spawn } from 'node:child_process';
 
 process.chdir(new URL('..', import.meta.url).pathname);
@@ -17,7 +18,11 @@ function run(cmd, args) {
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 try {
   await run(process.execPath, ['scripts/build-wasm.mjs']);
-  await Promise.all([run(bin('rollup'), ['-c', '--silent']), run(bin('tsc'), ['-p', 'tsconfig.build.json'])]);
+  await Promise.all([
+    run(bin('rollup'), ['-c', '--silent']),
+    run(bin('tsc'), ['-p', 'tsconfig.build.json']),
+    run(process.execPath, ['bridge/build.mjs']),
+  ]);
   await run(process.execPath, ['scripts/bundle-size.mjs']);
 } catch (e) {
   console.error(e.message);

@@ -28,7 +28,7 @@ function demoToken(root) {
 }
 
 export async function startDemoBridge({ root, origins, port = 21879, onPairingCode }) {
-  const { startBridge } = await import(resolve(root, 'dist/node/bridge/server.js'));
+  const { startBridge } = await import('vaultkey-bridge');
   const pkcs11 = demoToken(root);
   const bridge = await startBridge({ port, allowedOrigins: origins, ...(pkcs11 ? { pkcs11 } : {}), ...(onPairingCode ? { onPairingCode } : {}) });
   return { ...bridge, hsm: pkcs11 ? `SoftHSM2 token "${LABEL}"` : 'no PKCS#11 module (apt-get install softhsm2)' };

@@ -8,12 +8,12 @@
 // viem account and the ethers signer, uses the worker pool and vaultkey/core;
 // every signature is verified here with viem and ethers.
 //
-// The package is linked as node_modules/vaultkey in a temp folder, the same
-// symlink a `file:` dependency makes, and built with the repository's own
-// vite and webpack: no npm install per fixture.
+// The apps get the package as a user does: `npm pack` of the repository,
+// installed with npm (with viem and ethers, its peers) into the temp folder
+// that holds both apps, then built with the repository's own vite and webpack.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -23,6 +23,7 @@ import {
 import { Transaction, verifyMessage as ethersVerifyMessage, verifyTypedData as ethersVerifyTypedData } from 'ethers';
 import { init, secp256k1, sha256 } from 'vaultkey/core';
 import { launch, type Served } from './helpers/browser.ts';
+import { installInto, installedVersion, pack } from './helpers/packed.ts';
 // @ts-expect-error plain ESM helper without types
 import { serveStatic } from '../scripts/serve.mjs';
 // @ts-expect-error plain ESM fixture without types
@@ -30,7 +31,6 @@ import { ETHERS_TX, MESSAGE, TYPED, VIEM_TXS, TO } from './consumers/shared.js';
 
 export const CONSUMER_CSP = "script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; default-src 'self'";
 
-const repo = new URL('..', import.meta.url).pathname;
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
@@ -66,8 +66,8 @@ async function buildWebpack(): Promise<{ out: string; ms: number }> {
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'vaultkey-consumers-'));
   cpSync(new URL('./consumers', import.meta.url).pathname, tmp, { recursive: true });
-  mkdirSync(join(tmp, 'node_modules'));
-  symlinkSync(repo, join(tmp, 'node_modules/vaultkey'), 'dir');
+  const tgz = pack(join(tmp, 'packs'));
+  installInto(tmp, [tgz, `viem@${installedVersion('viem')}`, `ethers@${installedVersion('ethers')}`]);
   // Both builds start now and overlap; each test awaits its own.
   builds.vite = buildVite();
   builds.webpack = buildWebpack();
