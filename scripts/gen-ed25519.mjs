@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Generator of the Ed25519 constants in assembly/ed25519/.
+//
+// Inputs are the parameters of RFC 8032 §5.1 only: p = 2^255 - 19,
+// d = -121665/121666, L = 2^252 + 27742317777372353535851937790883648493 and
+// B = (x, 4/5) with x even ("positive"). Everything is derived here with
+// BigInt and checked before anything is rendered (a failed check throws):
+//   field.ts   D, D2 = 2d, SQRTM1 = 2^((p-1)/4) (RFC 8032 §5.1.3 step 3), as
+//              ten radix-2^25.5 limbs (26, 25, 26, ... bits) of the reduced
+//              value, i32 decimals. Checked, never rewritten by hand: the
+//              rendering is exactly the committed text.
+//   scalar.ts  C = L - 2^252 and LL = L as 21-bit limbs (i64), LB = the low
+//              16 bytes of L, little endian.
+//   base.ts    B_ENC, the encoding of B (RFC 8032 §5.1.2: y little endian,
+//              the low bit of x in bit 255).
+//
+//   node scripts/gen-ed25519.mjs [--check]   compare with the files (exit 1 on a difference)
+//   node scripts/gen-ed25519.mjs --write     put the generated text in place
+import { pathToFileURL } from 'node:url';
+import {
+  assert, byteRows, bytesLE, checkTargets, hex, isProbablePrime, limbs, main, mod, modInv, modPow, sqrtMod5,
+  writeTargets,
+} from './codegen.mjs';
+
+// ---- RFC 8032 §5.1 parameters
+
+const p = 2n ** 255n - 19n;
+const d = mod(-121665n * modInv(121666n, p), p);
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+// The coordinates of B as RFC 8032 §5.1 lists them, to cross-check the derivation.
+const BX_RFC = 15112221349535400772501151409588531511454012693041857206046113283949847762202n;
+const BY_RFC = 46316835694926478169428394003475163141307993866256225615783033603165251855960n;
+
+assert(isProbablePrime(p) && isProbablePrime(L), 'p and L are prime');
+assert(p % 8n === 5n, 'p = 5 (mod 8)');
+const sqrtM1 = modPow(2n, (p - 1n) / 4n, p);
+assert(mod(sqrtM1 * sqrtM1, p) === p - 1n, 'sqrt(-1)^2 = -1');
+assert(modPow(d, (p - 1n) / 2n, p) === p - 1n, 'd is not a square (complete addition law)');
+
+// Twisted Edwards -x^2 + y^2 = 1 + d x^2 y^2, affine, complete addition.
+const onCurve = ([x, y]) => mod(-x * x + y * y - 1n - d * x * x * y * y, p) === 0n;
+function add([x1, y1], [x2, y2]) {
+  const t = mod(d * x1 * x2 * y1 * y2, p);
+  return [mod((x1 * y2 + x2 * y1) * modInv(1n + t, p), p), mod((y1 * y2 + x1 * x2) * modInv(1n - t, p), p)];
+}
+function mul(k, P) {
+  let R = [0n, 1n];
+  for (let i = BigInt(k.toString(2).length) - 1n; i >= 0n; i--) {
+    R = add(R, R);
+    if ((k >> i) & 1n) R = add(R, P);
+  }
+  return R;
+}
+
+// B: y = 4/5, x from x^2 = (y^2 - 1) / (d y^2 + 1) (RFC 8032 §5.1.3), the even root.
+const By = mod(4n * modInv(5n, p), p);
+let Bx = sqrtMod5(mod((By * By - 1n) * modInv(d * By * By + 1n, p), p), p, sqrtM1);
+assert(Bx !== null, 'B has an x coordinate');
+if (Bx & 1n) Bx = p - Bx;
+assert(Bx === BX_RFC && By === BY_RFC, 'B matches RFC 8032 §5.1');
+assert(onCurve([Bx, By]), 'B is on the curve');
+const LB_ = mul(L, [Bx, By]);
+assert(LB_[0] === 0n && LB_[1] === 1n, 'L*B = neutral');
+
+// ---- rendering, in the committed style
+
+// Radix 2^25.5: limb i starts at bit ceil(25.5 i) and has 26 bits when i is even, 25 when odd.
+function limbs255(x) {
+  assert(x >= 0n && x < p, 'a reduced field element');
+  let at = 0n;
+  return Array.from({ length: 10 }, (_, i) => {
+    const w = i % 2 === 0 ? 26n : 25n;
+    const v = (x >> at) & ((1n << w) - 1n);
+    at += w;
+    return v;
+  });
+}
+const feConst = (name, x) => `export const ${name}: usize = memory.data<i32>([${limbs255(x).join(', ')}]);`;
+
+const c = L - 2n ** 252n;
+assert(c < 2n ** 125n, 'c = L - 2^252 has 125 bits (six 21-bit limbs)');
+const Lbytes = bytesLE(L, 32);
+assert(Lbytes.slice(16, 31).every((b) => b === 0n) && Lbytes[31] === 0x10n, 'bytes 16..30 of L are 0, byte 31 is 0x10');
+const encB = bytesLE(By | ((Bx & 1n) << 255n), 32);
+
+export const targets = [
+  { file: 'assembly/ed25519/field.ts', name: 'D', kind: 'const', render: () => feConst('D', d) },
+  { file: 'assembly/ed25519/field.ts', name: 'D2', kind: 'const', render: () => feConst('D2', mod(2n * d, p)) },
+  { file: 'assembly/ed25519/field.ts', name: 'SQRTM1', kind: 'const', render: () => feConst('SQRTM1', sqrtM1) },
+  {
+    file: 'assembly/ed25519/scalar.ts', name: 'C', kind: 'const',
+    render: () => `const C: usize = memory.data<i64>([${limbs(c, 21, 6).join(', ')}]);`,
+  },
+  {
+    file: 'assembly/ed25519/scalar.ts', name: 'LL', kind: 'const',
+    render: () => `const LL: usize = memory.data<i64>([${limbs(L, 21, 13).join(', ')}]);`,
+  },
+  {
+    file: 'assembly/ed25519/scalar.ts', name: 'LB', kind: 'const',
+    render: () => `const LB: usize = memory.data<u8>([${Lbytes.slice(0, 16).map((b) => hex(b, 2)).join(', ')}]);`,
+  },
+  {
+    file: 'assembly/ed25519/base.ts', name: 'B_ENC', kind: 'const',
+    render: () => `const B_ENC: usize = memory.data<u8>([\n${byteRows(encB)}\n]);`,
+  },
+];
+
+/** Mismatches between the files (as `readFile(path)` returns them) and the generated text; empty when all agree. */
+export const check = (readFile) => checkTargets(targets, readFile);
+/** Rewrites every generated span through readFile/writeFile; returns what changed. */
+export const write = (readFile, writeFile) => writeTargets(targets, readFile, writeFile);
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(targets, import.meta.url);
