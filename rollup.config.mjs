@@ -8,10 +8,9 @@
 // by build/wasm-inline.js (scripts/build-wasm.mjs). viem and ethers are peer
 // dependencies of the adapters: imported, never bundled. scripts/bundle-size.mjs
 // measures and limits what the browser build costs a page.
-import typescript from '@rollup/plugin-typescript';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { build, transform } from 'esbuild';
 
 /** The node build swaps the browser worker spawner for the worker_threads one. */
@@ -25,7 +24,6 @@ const nodeSpawn = {
   },
 };
 
-// Transpile only: type checking is the next build step (tsc -p tsconfig.build.json), which fails the build on any error.
 /**
  * Ledger's WebHID transport ships CommonJS dependencies (semver, events);
  * pre-bundle it into one ESM module so rollup needs no CommonJS plugin.
@@ -77,7 +75,26 @@ const minify = () => ({
 /** The adapters' peer dependencies, with their subpaths (viem/accounts, viem/utils). */
 const peers = [/^viem($|\/)/, /^ethers($|\/)/];
 
-const ts = () => typescript({ tsconfig: './tsconfig.json', include: ['src/**/*.ts', 'worker/**/*.ts', 'build/*'], noEmitOnError: false, compilerOptions: { noCheck: true } });
+/**
+ * TypeScript to JavaScript with esbuild, file by file (types are only
+ * stripped: tsconfig has isolatedModules). Type checking is the build's tsc
+ * step (tsconfig.build.json), which fails the build on any error. esbuild
+ * instead of @rollup/plugin-typescript: the same output, in a fraction of the time.
+ */
+const ts = () => ({
+  name: 'vaultkey-esbuild-ts',
+  resolveId(source, importer) {
+    // Sources import siblings as './x.js' (what tsc and Node expect); the file is './x.ts'.
+    if (!importer || !source.startsWith('.') || !source.endsWith('.js')) return null;
+    const candidate = resolve(dirname(importer), source.slice(0, -3) + '.ts');
+    return existsSync(candidate) ? candidate : null;
+  },
+  async transform(code, id) {
+    if (!id.endsWith('.ts')) return null;
+    const r = await transform(code, { loader: 'ts', format: 'esm', target: 'es2022', sourcemap: true, sourcefile: id, tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } } });
+    return { code: r.code, map: r.map };
+  },
+});
 
 const output = (dir) => ({
   dir,
