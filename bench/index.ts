@@ -7,6 +7,7 @@ import secp256k1 from './secp256k1.ts';
 import ed25519 from './ed25519.ts';
 import kdf from './kdf.ts';
 import browser from './browser.ts';
+import size from './size.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   hash,
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<void>> = {
   secp256k1,
   ed25519,
   kdf,
+  size, // bundle sizes for one task: deterministic, no timing
   browser, // last: the same kind of rows in Chromium (bench/browser/)
 };
 
