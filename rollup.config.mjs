@@ -10,7 +10,7 @@
 // measures and limits what the browser build costs a page.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { build, transform } from 'esbuild';
 
 /** The node build swaps the browser worker spawner for the worker_threads one. */
@@ -44,7 +44,7 @@ const ledgerTransport = () => ({
 });
 
 /**
- * Empties dist/ once, before the first build of this run writes to it: chunk
+ * Empties dist/ (all but tsc's dist/types/) once, before the first build of this run writes to it: chunk
  * names are content-hashed, so without this every build leaves its old chunks
  * behind. Only on the first config, so the node build of the same run
  * (dist/node/) is not wiped by it.
@@ -52,7 +52,9 @@ const ledgerTransport = () => ({
 const cleanDist = () => ({
   name: 'vaultkey-clean-dist',
   buildStart() {
-    if (!this.meta.watchMode) rmSync('dist', { recursive: true, force: true });
+    if (this.meta.watchMode || !existsSync('dist')) return;
+    // dist/types/ is tsc's, written before the bundles (scripts/build.mjs cleans it).
+    for (const name of readdirSync('dist')) if (name !== 'types') rmSync(`dist/${name}`, { recursive: true, force: true });
   },
 });
 

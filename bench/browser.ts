@@ -23,7 +23,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const vaultkeyDist: esbuild.Plugin = {
   name: 'vaultkey-dist',
   setup(b) {
-    b.onResolve({ filter: /^vaultkey(\/core)?$/ }, (a) => ({ path: a.path === 'vaultkey' ? './vaultkey/index.js' : './vaultkey/core.js', external: true }));
+    b.onResolve({ filter: /^vaultkey(\/core)?$/ }, (a) => ({
+      path: a.path === 'vaultkey' ? './vaultkey/index.js' : './vaultkey/core.js',
+      external: true,
+    }));
   },
 };
 
@@ -36,7 +39,8 @@ const tinySecpWasm: esbuild.Plugin = {
   name: 'tiny-secp256k1-wasm',
   setup(b) {
     b.onResolve({ filter: /\.wasm$/ }, (a) =>
-      a.importer.includes('tiny-secp256k1') ? { path: join(a.resolveDir, a.path), namespace: 'tiny-wasm' } : undefined);
+      a.importer.includes('tiny-secp256k1') ? { path: join(a.resolveDir, a.path), namespace: 'tiny-wasm' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'tiny-wasm' }, async (a) => {
       const bin = await readFile(a.path);
       const names = WebAssembly.Module.exports(new WebAssembly.Module(bin)).map((e) => e.name);

@@ -24,7 +24,9 @@ export default async function ed25519Bench(): Promise<void> {
   const pub = vk.ed25519.getPublicKey(secret);
   const kp = sodium.crypto_sign_seed_keypair(secret);
   const nodeKey = crypto.createPrivateKey({
-    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]), format: 'der', type: 'pkcs8',
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]),
+    format: 'der',
+    type: 'pkcs8',
   });
   const nodePub = crypto.createPublicKey(nodeKey);
   const sig = vk.ed25519.sign(msg, secret);
@@ -38,9 +40,19 @@ export default async function ed25519Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.getPublicKey(secret) },
     { lib: '@noble/curves', fn: () => noble.getPublicKey(secret) },
     { lib: 'libsodium-wrappers seed_keypair', fn: () => sodium.crypto_sign_seed_keypair(secret) },
-    { lib: 'node:crypto createPrivateKey+pub', fn: () => crypto.createPublicKey(crypto.createPrivateKey({
-      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]), format: 'der', type: 'pkcs8',
-    })).export({ format: 'der', type: 'spki' }) },
+    {
+      lib: 'node:crypto createPrivateKey+pub',
+      fn: () =>
+        crypto
+          .createPublicKey(
+            crypto.createPrivateKey({
+              key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), secret]),
+              format: 'der',
+              type: 'pkcs8',
+            }),
+          )
+          .export({ format: 'der', type: 'spki' }),
+    },
   ]);
 
   await group('Ed25519 sign, 64-byte message', [
@@ -52,7 +64,10 @@ export default async function ed25519Bench(): Promise<void> {
 
   await group('Ed25519 verify, 64-byte message', [
     { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.verify(sig, msg, pub) },
-    { lib: 'vaultkey (wasm), key changes each call', fn: () => ((flip = !flip) ? vk.ed25519.verify(sig, msg, pub) : vk.ed25519.verify(sig2, msg, pub2)) },
+    {
+      lib: 'vaultkey (wasm), key changes each call',
+      fn: () => ((flip = !flip) ? vk.ed25519.verify(sig, msg, pub) : vk.ed25519.verify(sig2, msg, pub2)),
+    },
     { lib: '@noble/curves', fn: () => noble.verify(sig, msg, pub) },
     { lib: 'libsodium-wrappers', fn: () => sodium.crypto_sign_verify_detached(sig, msg, pub) },
     { lib: 'node:crypto (KeyObject)', fn: () => crypto.verify(null, msg, nodePub, sig) },

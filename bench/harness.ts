@@ -27,8 +27,6 @@ export interface GroupResult {
 
 export const results: GroupResult[] = [];
 
-
-
 function fmt(n: number): string {
   if (n >= 1e6) return (n / 1e6).toFixed(2) + 'M';
   if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';

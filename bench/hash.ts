@@ -38,12 +38,22 @@ export default async function hashBench(): Promise<void> {
   const salt = new TextEncoder().encode('mnemonicTREZOR');
   const pwKey = await subtle.importKey('raw', pw, 'PBKDF2', false, ['deriveBits']);
   await vk.mnemonicToSeed(mnemonic, 'TREZOR'); // settles the run-time PBKDF2 choice
-  await group('PBKDF2-HMAC-SHA512 x2048 (BIP-39 seed)', [
-    { lib: 'vaultkey pbkdf2Sha512 (wasm)', fn: () => vk.pbkdf2Sha512(pw, salt, 2048, 64) },
-    { lib: `vaultkey mnemonicToSeed (${vk.pbkdf2Backend()})`, fn: () => vk.mnemonicToSeed(mnemonic, 'TREZOR') },
-    { lib: '@noble/hashes', fn: () => noblePbkdf2(nobleSha512, pw, salt, { c: 2048, dkLen: 64 }) },
-    { lib: 'hash-wasm', fn: () => hwPbkdf2({ password: pw, salt, iterations: 2048, hashLength: 64, hashFunction: createSHA512(), outputType: 'binary' }) },
-    { lib: 'node:crypto pbkdf2Sync', fn: () => crypto.pbkdf2Sync(pw, salt, 2048, 64, 'sha512') },
-    { lib: 'WebCrypto deriveBits (async)', fn: () => subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt, iterations: 2048 }, pwKey, 512) },
-  ], { ms: 400 });
+  await group(
+    'PBKDF2-HMAC-SHA512 x2048 (BIP-39 seed)',
+    [
+      { lib: 'vaultkey pbkdf2Sha512 (wasm)', fn: () => vk.pbkdf2Sha512(pw, salt, 2048, 64) },
+      { lib: `vaultkey mnemonicToSeed (${vk.pbkdf2Backend()})`, fn: () => vk.mnemonicToSeed(mnemonic, 'TREZOR') },
+      { lib: '@noble/hashes', fn: () => noblePbkdf2(nobleSha512, pw, salt, { c: 2048, dkLen: 64 }) },
+      {
+        lib: 'hash-wasm',
+        fn: () => hwPbkdf2({ password: pw, salt, iterations: 2048, hashLength: 64, hashFunction: createSHA512(), outputType: 'binary' }),
+      },
+      { lib: 'node:crypto pbkdf2Sync', fn: () => crypto.pbkdf2Sync(pw, salt, 2048, 64, 'sha512') },
+      {
+        lib: 'WebCrypto deriveBits (async)',
+        fn: () => subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt, iterations: 2048 }, pwKey, 512),
+      },
+    ],
+    { ms: 400 },
+  );
 }

@@ -15,19 +15,31 @@ import { group } from './harness.ts';
 export default async function kdfBench(): Promise<void> {
   const password = crypto.randomBytes(20);
   const salt = crypto.randomBytes(16);
-  const t = 3, m = 65536, p = 1, dkLen = 32;
+  const t = 3,
+    m = 65536,
+    p = 1,
+    dkLen = 32;
 
   // Same answer from every row before timing any of them.
-  const want = Buffer.from(await hwArgon2id({ password, salt, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' }));
+  const want = Buffer.from(
+    await hwArgon2id({ password, salt, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' }),
+  );
   for (const got of [await argon2idWasm(password, salt, { t, m, p, dkLen }), await argon2id(password, salt, { t, m, p, dkLen })]) {
     if (!want.equals(got)) throw new Error('kdf bench: vaultkey and hash-wasm disagree');
   }
 
   // One derivation takes 0.1-2 s, so each row gets a second per round.
-  const result = await group(`Argon2id t=3 m=64MiB p=1 (argon2id() engine: ${argon2Engine})`, [
-    { lib: 'vaultkey (wasm)', fn: () => argon2idWasm(password, salt, { t, m, p, dkLen }) },
-    { lib: 'hash-wasm', fn: () => hwArgon2id({ password, salt, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' }) },
-    { lib: '@noble/hashes', fn: () => nobleArgon2id(password, salt, { t, m, p, dkLen }) },
-  ], { ms: 1000 });
+  const result = await group(
+    `Argon2id t=3 m=64MiB p=1 (argon2id() engine: ${argon2Engine})`,
+    [
+      { lib: 'vaultkey (wasm)', fn: () => argon2idWasm(password, salt, { t, m, p, dkLen }) },
+      {
+        lib: 'hash-wasm',
+        fn: () => hwArgon2id({ password, salt, iterations: t, memorySize: m, parallelism: p, hashLength: dkLen, outputType: 'binary' }),
+      },
+      { lib: '@noble/hashes', fn: () => nobleArgon2id(password, salt, { t, m, p, dkLen }) },
+    ],
+    { ms: 1000 },
+  );
   console.log(`  ms per derivation: ${result.rows.map((r) => `${r.lib} ${(1000 / r.opsPerSec).toFixed(0)}`).join(', ')}`);
 }

@@ -50,7 +50,10 @@ export default async function secp256k1Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.verify(signature, digest, pub) },
     { lib: '@noble/curves', fn: () => noble.verify(signature, digest, pub, { prehash: false }) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.verify(digest, pub, signature) },
-    { lib: 'node:crypto verify (+sha256)', fn: () => crypto.verify('sha256', digest, { key: nodePub, dsaEncoding: 'ieee-p1363' }, nodeSig) },
+    {
+      lib: 'node:crypto verify (+sha256)',
+      fn: () => crypto.verify('sha256', digest, { key: nodePub, dsaEncoding: 'ieee-p1363' }, nodeSig),
+    },
   ]);
 
   await group('secp256k1 ECDSA recover public key', [
@@ -61,16 +64,26 @@ export default async function secp256k1Bench(): Promise<void> {
 
   await group('secp256k1 BIP-32 tweaks: publicAdd (pub + t*G)', [
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.publicAdd(pub, tweak) },
-    { lib: '@noble/curves', fn: () => noble.Point.fromBytes(pub).add(noble.Point.BASE.multiply(BigInt('0x' + tweak.toString('hex')))).toBytes(true) },
+    {
+      lib: '@noble/curves',
+      fn: () =>
+        noble.Point.fromBytes(pub)
+          .add(noble.Point.BASE.multiply(BigInt('0x' + tweak.toString('hex'))))
+          .toBytes(true),
+    },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.pointAddScalar(pub, tweak, true) },
   ]);
 
   const tweaks = Array.from({ length: 100 }, () => crypto.randomBytes(32) as Uint8Array);
-  await group('secp256k1 BIP-32 tweaks: 100 x publicAdd of one parent (batch: one inversion)', [
-    { lib: 'vaultkey publicAddBatch (wasm)', fn: () => secp256k1.publicAddBatch(pub, tweaks) },
-    { lib: 'vaultkey publicAdd loop (wasm)', fn: () => tweaks.map((t) => secp256k1.publicAdd(pub, t)) },
-    { lib: 'tiny-secp256k1 pointAddScalar loop', fn: () => tweaks.map((t) => tiny.pointAddScalar(pub, t, true)) },
-  ], { ms: 400 });
+  await group(
+    'secp256k1 BIP-32 tweaks: 100 x publicAdd of one parent (batch: one inversion)',
+    [
+      { lib: 'vaultkey publicAddBatch (wasm)', fn: () => secp256k1.publicAddBatch(pub, tweaks) },
+      { lib: 'vaultkey publicAdd loop (wasm)', fn: () => tweaks.map((t) => secp256k1.publicAdd(pub, t)) },
+      { lib: 'tiny-secp256k1 pointAddScalar loop', fn: () => tweaks.map((t) => tiny.pointAddScalar(pub, t, true)) },
+    ],
+    { ms: 400 },
+  );
 
   await group('secp256k1 BIP-32 tweaks: privateAdd', [
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.privateAdd(priv, tweak) },

@@ -29,8 +29,15 @@ export const entries: Record<string, string> = {
 export async function bundledSize(source: string): Promise<{ min: number; gzip: number }> {
   const r = await build({
     stdin: { contents: source, resolveDir: process.cwd(), loader: 'js' },
-    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022', write: false,
-    outdir: 'out', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    outdir: 'out',
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': '"production"' },
     // tiny-secp256k1 loads a .wasm file next to its JS; count it as the page would fetch it.
     loader: { '.wasm': 'binary' },
     conditions: ['browser', 'import'],
@@ -57,5 +64,7 @@ export default async function sizeBench(): Promise<void> {
     }
   }
   const ours = sizes.find(([l]) => l === 'vaultkey/core')?.[1];
-  if (ours) for (const [lib, g] of sizes) if (lib !== 'vaultkey/core') console.log(`  vaultkey/core is ${(ours / g).toFixed(2)}x the size of ${lib}`);
+  if (ours)
+    for (const [lib, g] of sizes)
+      if (lib !== 'vaultkey/core') console.log(`  vaultkey/core is ${(ours / g).toFixed(2)}x the size of ${lib}`);
 }

@@ -77,7 +77,10 @@ async function main(): Promise<number> {
     }
     const tokens = readState(stateFile);
     if (cli.action === 'list') {
-      for (const t of tokens) process.stdout.write(`${t.origin}\tpaired ${new Date(t.createdAt).toISOString()}\texpires ${new Date(t.expiresAt).toISOString()}\n`);
+      for (const t of tokens)
+        process.stdout.write(
+          `${t.origin}\tpaired ${new Date(t.createdAt).toISOString()}\texpires ${new Date(t.expiresAt).toISOString()}\n`,
+        );
       return 0;
     }
     let origin: string;
@@ -107,7 +110,9 @@ async function main(): Promise<number> {
     process.stderr.write(`vaultkey-bridge: cannot start: ${e.code ? `${e.code}: ` : ''}${e.message}\n`);
     return err instanceof Error && /invalid allowed origin/.test(err.message) ? 2 : 1;
   }
-  process.stderr.write(`vaultkey-bridge ${BRIDGE_VERSION} listening on ${bridge.urls.join(', ')} for ${bridge.allowedOrigins.join(', ')}\n`);
+  process.stderr.write(
+    `vaultkey-bridge ${BRIDGE_VERSION} listening on ${bridge.urls.join(', ')} for ${bridge.allowedOrigins.join(', ')}\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -26,13 +26,26 @@ export interface FileConfig {
 export class ConfigError extends Error {}
 
 const TOP_KEYS = new Set([
-  'port', 'allowedOrigins', 'pkcs11', 'keystore', 'tokenTtlSeconds', 'pairingCodeTtlSeconds', 'pairingAttempts',
-  'maxBodyBytes', 'rateLimit', 'requestTimeoutMs', 'operationTimeoutMs', 'stateFile', '$schema', 'comment',
+  'port',
+  'allowedOrigins',
+  'pkcs11',
+  'keystore',
+  'tokenTtlSeconds',
+  'pairingCodeTtlSeconds',
+  'pairingAttempts',
+  'maxBodyBytes',
+  'rateLimit',
+  'requestTimeoutMs',
+  'operationTimeoutMs',
+  'stateFile',
+  '$schema',
+  'comment',
 ]);
 const PKCS11_KEYS = new Set(['module', 'tokenLabel', 'pin', 'pinEnv', 'pinFile', 'allowPagePin', 'poolSize', 'keyAccess']);
 
 function posInt(v: unknown, name: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer in [${min}, ${max}]`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}]`);
   return v;
 }
 
@@ -52,13 +65,16 @@ export function parseFileConfig(data: unknown, source: string): FileConfig {
     const p = c.pkcs11 as Record<string, unknown>;
     if (typeof p !== 'object' || Array.isArray(p)) throw new ConfigError(`${source}: pkcs11 must be an object`);
     for (const k of Object.keys(p)) if (!PKCS11_KEYS.has(k)) throw new ConfigError(`${source}: unknown pkcs11 setting "${k}"`);
-    if (typeof p.module !== 'string' || p.module === '') throw new ConfigError(`${source}: pkcs11.module must be the path of the PKCS#11 library`);
+    if (typeof p.module !== 'string' || p.module === '')
+      throw new ConfigError(`${source}: pkcs11.module must be the path of the PKCS#11 library`);
     for (const k of ['tokenLabel', 'pin', 'pinEnv', 'pinFile'] as const) {
       if (p[k] !== undefined && typeof p[k] !== 'string') throw new ConfigError(`${source}: pkcs11.${k} must be a string`);
     }
-    if (p.allowPagePin !== undefined && typeof p.allowPagePin !== 'boolean') throw new ConfigError(`${source}: pkcs11.allowPagePin must be a boolean`);
+    if (p.allowPagePin !== undefined && typeof p.allowPagePin !== 'boolean')
+      throw new ConfigError(`${source}: pkcs11.allowPagePin must be a boolean`);
     if (p.poolSize !== undefined) posInt(p.poolSize, 'pkcs11.poolSize', 1, 64);
-    if (p.keyAccess !== undefined && p.keyAccess !== 'origin' && p.keyAccess !== 'all') throw new ConfigError(`${source}: pkcs11.keyAccess must be "origin" or "all"`);
+    if (p.keyAccess !== undefined && p.keyAccess !== 'origin' && p.keyAccess !== 'all')
+      throw new ConfigError(`${source}: pkcs11.keyAccess must be "origin" or "all"`);
     out.pkcs11 = p as unknown as Pkcs11Config;
   }
   if (c.keystore !== undefined) {
@@ -77,7 +93,8 @@ export function parseFileConfig(data: unknown, source: string): FileConfig {
     const r = c.rateLimit as Record<string, unknown>;
     if (!r || typeof r !== 'object') throw new ConfigError(`${source}: rateLimit must be { burst, perSecond }`);
     posInt(r.burst, 'rateLimit.burst');
-    if (typeof r.perSecond !== 'number' || !(r.perSecond > 0)) throw new ConfigError(`${source}: rateLimit.perSecond must be a positive number`);
+    if (typeof r.perSecond !== 'number' || !(r.perSecond > 0))
+      throw new ConfigError(`${source}: rateLimit.perSecond must be a positive number`);
     out.rateLimit = { burst: r.burst as number, perSecond: r.perSecond };
   }
   if (c.stateFile !== undefined) {
@@ -172,12 +189,14 @@ export function parseCli(argv: string[]): CliResult {
   const v = parsed.values;
   const file = v.config ? loadConfigFile(v.config) : {};
   const port = v.port !== undefined ? Number(v.port) : file.port;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new ConfigError('--port must be an integer in [0, 65535]');
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new ConfigError('--port must be an integer in [0, 65535]');
 
   let pkcs11: Pkcs11Config | undefined = file.pkcs11 ? { ...file.pkcs11 } : undefined;
   if (v['pkcs11-module']) pkcs11 = { ...(pkcs11 ?? {}), module: v['pkcs11-module'] };
   const needsModule = ['token-label', 'pin-env', 'pin-file', 'pin-prompt', 'allow-page-pin'] as const;
-  for (const f of needsModule) if (v[f] !== undefined && !pkcs11) throw new ConfigError(`--${f} needs --pkcs11-module (or pkcs11 in the config file)`);
+  for (const f of needsModule)
+    if (v[f] !== undefined && !pkcs11) throw new ConfigError(`--${f} needs --pkcs11-module (or pkcs11 in the config file)`);
   if (pkcs11) {
     if (v['token-label']) pkcs11.tokenLabel = v['token-label'];
     // A PIN source given on the command line replaces the file's.
@@ -191,7 +210,9 @@ export function parseCli(argv: string[]): CliResult {
     if (v['allow-page-pin']) pkcs11.allowPagePin = true;
   }
   if (v['no-state'] && v['state-file']) throw new ConfigError('--state-file and --no-state contradict each other');
-  const stateFile = v['no-state'] ? undefined : (v['state-file'] ?? (file.stateFile === null ? undefined : file.stateFile ?? defaultStateFile()));
+  const stateFile = v['no-state']
+    ? undefined
+    : (v['state-file'] ?? (file.stateFile === null ? undefined : (file.stateFile ?? defaultStateFile())));
 
   const options: CliResult['options'] = {
     port: port ?? undefined,

@@ -20,12 +20,18 @@ function mapKeyringError(err: unknown, what: string): BridgeError {
   if (err instanceof BridgeError) return err;
   // The binding's messages describe the platform failure (no D-Bus, locked
   // collection...), never the secret, but keep only a bounded first line.
-  const detail = String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 200);
+  const detail = String((err as Error)?.message ?? err)
+    .split('\n')[0]!
+    .slice(0, 200);
   return new BridgeError(503, 'BRIDGE_KEYSTORE_UNAVAILABLE', `${what}: the platform keystore is unavailable (${detail})`);
 }
 
 export class KeystoreProvider {
-  private constructor(private readonly mod: KeyringModule, private readonly cfg: KeystoreConfig, private readonly log: Logger) {}
+  private constructor(
+    private readonly mod: KeyringModule,
+    private readonly cfg: KeystoreConfig,
+    private readonly log: Logger,
+  ) {}
 
   static async open(cfg: KeystoreConfig, log: Logger): Promise<KeystoreProvider> {
     let mod: KeyringModule;

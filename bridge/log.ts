@@ -9,8 +9,10 @@ export interface LogEntry {
 }
 export type Logger = (entry: LogEntry) => void;
 
-export const jsonLineLogger = (stream: NodeJS.WritableStream = process.stderr): Logger => (entry) => {
-  stream.write(JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n');
-};
+export const jsonLineLogger =
+  (stream: NodeJS.WritableStream = process.stderr): Logger =>
+  (entry) => {
+    stream.write(JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n');
+  };
 
 export const silentLogger: Logger = () => {};

@@ -246,8 +246,11 @@ export class Pkcs11Provider {
         }
       }
       if (!found) {
-        throw new BridgeError(503, 'BRIDGE_HSM_UNAVAILABLE',
-          cfg.tokenLabel === undefined ? 'no initialised token in the PKCS#11 module' : 'no token with the configured label');
+        throw new BridgeError(
+          503,
+          'BRIDGE_HSM_UNAVAILABLE',
+          cfg.tokenLabel === undefined ? 'no initialised token in the PKCS#11 module' : 'no token with the configured label',
+        );
       }
       log({ level: 'info', event: 'pkcs11.open', token: found.label });
       return new Pkcs11Provider(cfg, shared, found.slot, found.label, log);
@@ -332,8 +335,11 @@ export class Pkcs11Provider {
       }
     }
     if (this.pagePin !== null) return this.pagePin;
-    throw new BridgeError(503, 'BRIDGE_LOGIN_REQUIRED',
-      this.allowPagePin ? 'the token is not logged in: call pkcs11/login' : 'no PIN is configured for the token');
+    throw new BridgeError(
+      503,
+      'BRIDGE_LOGIN_REQUIRED',
+      this.allowPagePin ? 'the token is not logged in: call pkcs11/login' : 'no PIN is configured for the token',
+    );
   }
 
   private login(session: Pkcs11Types.Handle, pin: string) {
@@ -518,7 +524,11 @@ export class Pkcs11Provider {
         const pubH = this.lib.C_CreateObject(s, [...pub, { type: a.CKA_EC_POINT, value: ecPoint }]);
         let privH: Pkcs11Types.Handle;
         try {
-          privH = this.lib.C_CreateObject(s, [...priv, { type: a.CKA_EC_PARAMS, value: EC_PARAMS[alg] }, { type: a.CKA_VALUE, value: secret }]);
+          privH = this.lib.C_CreateObject(s, [
+            ...priv,
+            { type: a.CKA_EC_PARAMS, value: EC_PARAMS[alg] },
+            { type: a.CKA_VALUE, value: secret },
+          ]);
         } catch (err) {
           this.lib.C_DestroyObject(s, pubH); // no half-imported key left behind
           throw err;
@@ -562,7 +572,10 @@ export class Pkcs11Provider {
 
   private findAll(s: Pkcs11Types.Handle, cls: number, id?: Buffer): Pkcs11Types.Handle[] {
     const a = this.api;
-    const tmpl: Pkcs11Types.Template = [{ type: a.CKA_CLASS, value: cls }, { type: a.CKA_TOKEN, value: true }];
+    const tmpl: Pkcs11Types.Template = [
+      { type: a.CKA_CLASS, value: cls },
+      { type: a.CKA_TOKEN, value: true },
+    ];
     if (id) tmpl.push({ type: a.CKA_ID, value: id });
     this.lib.C_FindObjectsInit(s, tmpl);
     try {
@@ -624,7 +637,12 @@ export class Pkcs11Provider {
    * itself when `prehashed` (a 32-byte digest, e.g. Ethereum's keccak256).
    * secp256k1 results are normalised to low-S and carry a recovery id.
    */
-  async sign(origin: string, keyId: Buffer, data: Buffer, prehashed: boolean): Promise<{ signature: Buffer; recovery?: number; info: KeyInfo }> {
+  async sign(
+    origin: string,
+    keyId: Buffer,
+    data: Buffer,
+    prehashed: boolean,
+  ): Promise<{ signature: Buffer; recovery?: number; info: KeyInfo }> {
     return this.withSession('sign', async (s) => {
       const { priv, info } = this.keyHandles(s, origin, keyId);
       const digest = this.messageFor(info.algorithm, data, prehashed);
@@ -692,7 +710,11 @@ export class Pkcs11Provider {
  * vaultkey/core want low-S plus the recovery id. The recovery id is found by
  * recovering with both candidates and keeping the one that yields our key.
  */
-export function normalizeSecp256k1(raw: Uint8Array, digest: Uint8Array, compressedPub: Uint8Array): { signature: Buffer; recovery: number } {
+export function normalizeSecp256k1(
+  raw: Uint8Array,
+  digest: Uint8Array,
+  compressedPub: Uint8Array,
+): { signature: Buffer; recovery: number } {
   const r = bytesToBig(raw.subarray(0, 32));
   let s = bytesToBig(raw.subarray(32, 64));
   if (s > HALF_N) s = SECP256K1_N - s;

@@ -45,7 +45,11 @@ export function allowedHosts(port: number): Set<string> {
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
-  constructor(private readonly burst: number, private readonly perSecond: number, private readonly now: () => number) {}
+  constructor(
+    private readonly burst: number,
+    private readonly perSecond: number,
+    private readonly now: () => number,
+  ) {}
 
   /** Returns 0 when the request may proceed, else the seconds to wait. */
   take(key: string): number {
@@ -98,7 +102,10 @@ export interface PairingOptions {
 export class PairingManager {
   private readonly tokens = new Map<string, TokenRecord>();
   private readonly pending = new Map<string, PendingPairing>(); // by origin: one live code per origin
-  constructor(private readonly opts: PairingOptions, initial: TokenRecord[] = []) {
+  constructor(
+    private readonly opts: PairingOptions,
+    initial: TokenRecord[] = [],
+  ) {
     for (const r of initial) if (r.expiresAt > opts.now()) this.tokens.set(r.hash, r);
   }
 
@@ -108,7 +115,13 @@ export class PairingManager {
     for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
     const id = randomBytes(16).toString('hex');
     const expiresAt = this.opts.now() + this.opts.codeTtlMs;
-    this.pending.set(origin, { id, origin, codeHash: createHash('sha256').update(code).digest(), expiresAt, attemptsLeft: this.opts.maxAttempts });
+    this.pending.set(origin, {
+      id,
+      origin,
+      codeHash: createHash('sha256').update(code).digest(),
+      expiresAt,
+      attemptsLeft: this.opts.maxAttempts,
+    });
     return { pairingId: id, code: `${code.slice(0, 4)}-${code.slice(4)}`, expiresAt, attempts: this.opts.maxAttempts };
   }
 
@@ -176,7 +189,11 @@ export class PairingManager {
   /** Revokes every token of an origin (operator action); returns how many. */
   revokeOrigin(origin: string): number {
     let n = 0;
-    for (const [h, r] of this.tokens) if (r.origin === origin) { this.tokens.delete(h); n++; }
+    for (const [h, r] of this.tokens)
+      if (r.origin === origin) {
+        this.tokens.delete(h);
+        n++;
+      }
     this.pending.delete(origin);
     if (n) this.changed();
     return n;

@@ -139,8 +139,12 @@ function loadState(file: string | undefined): TokenRecord[] {
     if (!Array.isArray(data.tokens)) return [];
     return data.tokens.filter(
       (t): t is TokenRecord =>
-        !!t && typeof t.hash === 'string' && /^[0-9a-f]{64}$/.test(t.hash) && typeof t.origin === 'string' &&
-        typeof t.expiresAt === 'number' && typeof t.createdAt === 'number',
+        !!t &&
+        typeof t.hash === 'string' &&
+        /^[0-9a-f]{64}$/.test(t.hash) &&
+        typeof t.origin === 'string' &&
+        typeof t.expiresAt === 'number' &&
+        typeof t.createdAt === 'number',
     );
   } catch {
     throw new Error(`state file ${file} is not valid JSON; move it away to start with no pairings`);
@@ -288,7 +292,10 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       auth: true,
       run: async (ctx, p) => {
         const r = await needPkcs11().sign(ctx.origin, keyIdParam(p), hexParam(p, 'data'), boolParam(p, 'prehashed'));
-        const out: { signature: string; recovery?: number; algorithm: Algorithm } = { signature: r.signature.toString('hex'), algorithm: r.info.algorithm };
+        const out: { signature: string; recovery?: number; algorithm: Algorithm } = {
+          signature: r.signature.toString('hex'),
+          algorithm: r.info.algorithm,
+        };
         if (r.recovery !== undefined) out.recovery = r.recovery;
         return out;
       },
@@ -296,7 +303,13 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     'pkcs11/verify': {
       auth: true,
       run: async (ctx, p) => ({
-        valid: await needPkcs11().verify(ctx.origin, keyIdParam(p), hexParam(p, 'data'), hexParam(p, 'signature'), boolParam(p, 'prehashed')),
+        valid: await needPkcs11().verify(
+          ctx.origin,
+          keyIdParam(p),
+          hexParam(p, 'data'),
+          hexParam(p, 'signature'),
+          boolParam(p, 'prehashed'),
+        ),
       }),
     },
     'pkcs11/delete': {
@@ -374,7 +387,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
 
     // 1. DNS rebinding: the Host must be one of our loopback names with our port.
     const host = req.headers.host?.toLowerCase();
-    if (!host || !hosts.has(host)) return fail(new BridgeError(403, 'BRIDGE_BAD_HOST', 'Host header is not a loopback address of this bridge'));
+    if (!host || !hosts.has(host))
+      return fail(new BridgeError(403, 'BRIDGE_BAD_HOST', 'Host header is not a loopback address of this bridge'));
 
     // 2. Origin: exact match only. No Origin (curl, old forms) and the opaque
     //    `null` origin (sandboxed iframes, file://) are refused like strangers.
@@ -387,7 +401,9 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     // 3. Rate limit per origin, before any parsing or provider work.
     const wait = limiter.take(origin);
     if (wait) {
-      return fail(new BridgeError(429, 'BRIDGE_RATE_LIMITED', 'too many requests from this origin', { headers: { 'retry-after': String(wait) } }));
+      return fail(
+        new BridgeError(429, 'BRIDGE_RATE_LIMITED', 'too many requests from this origin', { headers: { 'retry-after': String(wait) } }),
+      );
     }
 
     // 4. CORS / Private Network Access preflight, answered only for allowed origins (checked above).
@@ -418,7 +434,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     method = m[2]!;
     const def = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (!def) return fail(new BridgeError(404, 'BRIDGE_UNKNOWN_METHOD', 'unknown bridge method'));
-    if (req.method !== 'POST') return fail(new BridgeError(405, 'BRIDGE_METHOD_NOT_ALLOWED', 'use POST', { headers: { allow: 'POST, OPTIONS' } }));
+    if (req.method !== 'POST')
+      return fail(new BridgeError(405, 'BRIDGE_METHOD_NOT_ALLOWED', 'use POST', { headers: { allow: 'POST, OPTIONS' } }));
 
     // 6. application/json only: it cannot be sent cross-site without a preflight,
     //    so a form post or no-cors fetch from any page never reaches a method.
@@ -510,13 +527,18 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       });
     });
   const makeServer = () => {
-    const srv = http.createServer({ requestTimeout: reqTimeout + 1000, headersTimeout: Math.min(reqTimeout, 10_000), maxHeaderSize: 16 * 1024 }, handler);
+    const srv = http.createServer(
+      { requestTimeout: reqTimeout + 1000, headersTimeout: Math.min(reqTimeout, 10_000), maxHeaderSize: 16 * 1024 },
+      handler,
+    );
     srv.keepAliveTimeout = 5_000;
     srv.on('clientError', (_err, socket) => {
       // Malformed HTTP: answer in our format if the socket still can.
       if (socket.writable) {
         const body = JSON.stringify({ error: { code: 'BRIDGE_BAD_REQUEST', message: 'malformed HTTP request' } });
-        socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
       } else socket.destroy();
     });
     return srv;

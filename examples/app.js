@@ -75,7 +75,9 @@ function refreshKeys(pick) {
     const sel = $('key');
     const keep = pick ?? sel.value;
     const keys = (await ks.keys()).sort((a, b) => b.createdAt - a.createdAt);
-    sel.replaceChildren(...keys.map((k) => new Option(`${k.id}  ${k.label}${k.type === 'imported' ? ` (${k.curve ?? 'secp256k1'})` : ''}`, k.id)));
+    sel.replaceChildren(
+      ...keys.map((k) => new Option(`${k.id}  ${k.label}${k.type === 'imported' ? ` (${k.curve ?? 'secp256k1'})` : ''}`, k.id)),
+    );
     if (keys.some((k) => k.id === keep)) sel.value = keep;
   };
   // One at a time, so a refresh started by a 'change' event cannot undo a newer choice.
@@ -101,7 +103,10 @@ $('vault-create').onclick = show('vault-out', async () => {
   refreshState();
   return vaultSummary();
 });
-$('vault-unlock').onclick = show('vault-out', async () => (await ks.unlock({ passphrase: $('vault-pass').value }), refreshState(), vaultSummary()));
+$('vault-unlock').onclick = show(
+  'vault-out',
+  async () => (await ks.unlock({ passphrase: $('vault-pass').value }), refreshState(), vaultSummary()),
+);
 $('vault-passkey-add').onclick = show('vault-out', async () => (await ks.addPasskey(), 'passkey enrolled (WebAuthn PRF)'));
 $('vault-passkey-unlock').onclick = show('vault-out', async () => (await ks.unlock({ passkey: true }), refreshState(), vaultSummary()));
 $('vault-sign').onclick = show('vault-out', async () => {
@@ -127,7 +132,9 @@ async function describeRecord(r) {
     r.successor ? `successor     ${r.successor}` : '',
     'history',
     ...r.history.map((h) => `  ${when(h.at)}  ${h.from ?? 'new'} -> ${h.to}  by ${h.actor}: ${h.reason}`),
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 $('lc-record').onclick = show('lc-out', async () => describeRecord(await ks.lifecycleRecord(currentKey())));
 async function afterRotation({ oldKeyId, newKeyId }) {
@@ -136,30 +143,67 @@ async function afterRotation({ oldKeyId, newKeyId }) {
   const eth = await ks.getAddress(newKeyId, 'ethereum', 0);
   return `${oldKeyId} -> ${newKeyId}\nnew Ethereum address ${eth.address} (${eth.path})\n\n${await describeRecord(await ks.lifecycleRecord(newKeyId))}`;
 }
-$('lc-rotate').onclick = show('lc-out', async () => afterRotation(await ks.rotateKey(currentKey(), { reason: 'manual rotation from the demo' })));
+$('lc-rotate').onclick = show('lc-out', async () =>
+  afterRotation(await ks.rotateKey(currentKey(), { reason: 'manual rotation from the demo' })),
+);
 $('lc-emergency').onclick = show('lc-out', async () => {
   const id = currentKey();
-  if (!confirm(`Mark ${id} compromised now (it stops signing and verifying) and replace it with a key from a fresh seed?`)) return 'cancelled';
+  if (!confirm(`Mark ${id} compromised now (it stops signing and verifying) and replace it with a key from a fresh seed?`))
+    return 'cancelled';
   return afterRotation(await ks.emergencyRotate(id, { reason: 'emergency rotation from the demo' }));
 });
-$('lc-suspend').onclick = show('lc-out', async () => describeRecord(await ks.suspendKey(currentKey(), { reason: 'suspended from the demo' })));
+$('lc-suspend').onclick = show('lc-out', async () =>
+  describeRecord(await ks.suspendKey(currentKey(), { reason: 'suspended from the demo' })),
+);
 $('lc-resume').onclick = show('lc-out', async () => describeRecord(await ks.resumeKey(currentKey(), { reason: 'resumed from the demo' })));
 $('lc-report').onclick = show('lc-out', async () => {
   const r = await ks.lifecycleReport();
   const list = (ids) => (ids.length ? ids.join(', ') : '-');
-  const states = Object.entries(r.byState).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(', ');
-  return [`report at ${when(r.at)}: ${r.totalKeys} key(s), ${r.activeKeys} active (${states || 'none'})`,
-    `needing rotation   ${list(r.needingRotation)}`, `rotation due soon  ${list(r.rotationDueSoon)}`,
-    `expiring soon      ${list(r.expiringSoon)}`, `expired            ${list(r.expired)}`, `in grace period    ${list(r.inGrace)}`].join('\n');
+  const states = Object.entries(r.byState)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  return [
+    `report at ${when(r.at)}: ${r.totalKeys} key(s), ${r.activeKeys} active (${states || 'none'})`,
+    `needing rotation   ${list(r.needingRotation)}`,
+    `rotation due soon  ${list(r.rotationDueSoon)}`,
+    `expiring soon      ${list(r.expiringSoon)}`,
+    `expired            ${list(r.expired)}`,
+    `in grace period    ${list(r.inGrace)}`,
+  ].join('\n');
 });
-const EVENTS = ['warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'suspended', 'compromised', 'destroyed', 'transition',
-  'compromise-indicator', 'critical', 'audit-tampered'];
+const EVENTS = [
+  'warning',
+  'rotation-due',
+  'rotated',
+  'expired',
+  'deactivated',
+  'suspended',
+  'compromised',
+  'destroyed',
+  'transition',
+  'compromise-indicator',
+  'critical',
+  'audit-tampered',
+];
 function logEvent(e) {
   const d = e.detail ?? {};
-  const parts = e.type === 'audit-tampered'
-    ? [`first broken link: entry ${d.index} (seq ${d.seq}) ${d.reason}`]
-    : [d.keyId, d.to ? `${d.from ?? 'new'} -> ${d.to}` : '', d.newKeyId ? `successor ${d.newKeyId}` : '', d.kind, d.trigger,
-      d.severity, d.indicator, d.action, d.reason ?? d.details, d.actor ? `by ${d.actor}` : '', d.remote ? '(another tab)' : ''];
+  const parts =
+    e.type === 'audit-tampered'
+      ? [`first broken link: entry ${d.index} (seq ${d.seq}) ${d.reason}`]
+      : [
+          d.keyId,
+          d.to ? `${d.from ?? 'new'} -> ${d.to}` : '',
+          d.newKeyId ? `successor ${d.newKeyId}` : '',
+          d.kind,
+          d.trigger,
+          d.severity,
+          d.indicator,
+          d.action,
+          d.reason ?? d.details,
+          d.actor ? `by ${d.actor}` : '',
+          d.remote ? '(another tab)' : '',
+        ];
   const log = $('lc-events');
   log.textContent += `${clock(Date.now())}  ${e.type.padEnd(20)} ${parts.filter(Boolean).join('  ')}\n`;
   log.scrollTop = log.scrollHeight;
@@ -177,9 +221,15 @@ function download(data, filename, type) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
-const describeChain = (v) => (v.ok ? `audit chain intact: ${v.entries} entries` : `audit chain BROKEN at entry ${v.index} (seq ${v.seq}): ${v.reason}, ${v.message}`);
+const describeChain = (v) =>
+  v.ok ? `audit chain intact: ${v.entries} entries` : `audit chain BROKEN at entry ${v.index} (seq ${v.seq}): ${v.reason}, ${v.message}`;
 $('p-add').onclick = show('access-out', async () => {
-  const p = await ks.addPrincipal({ id: $('p-id').value.trim(), type: 'service', name: $('p-name').value.trim(), roles: [$('p-role').value] });
+  const p = await ks.addPrincipal({
+    id: $('p-id').value.trim(),
+    type: 'service',
+    name: $('p-name').value.trim(),
+    roles: [$('p-role').value],
+  });
   return `principal ${p.id} (${p.name}) with role ${p.roles.join(', ')}: unlock as it to act with only those permissions`;
 });
 $('p-unlock').onclick = show('access-out', async () => {
@@ -200,21 +250,31 @@ $('audit-download').onclick = show('access-out', async () => {
 });
 $('audit-report').onclick = show('access-out', async () => {
   const r = await ks.auditReport({ since: Date.now() - 24 * 3600_000, until: Date.now() });
-  const counts = (o) => Object.entries(o).map(([k, c]) => `  ${k.padEnd(28)} ${c.total} (${c.failure} failed)`).join('\n') || '  -';
+  const counts = (o) =>
+    Object.entries(o)
+      .map(([k, c]) => `  ${k.padEnd(28)} ${c.total} (${c.failure} failed)`)
+      .join('\n') || '  -';
   const rate = r.successRate === null ? '-' : `${(r.successRate * 100).toFixed(1)} %`;
-  return [`last 24 h: ${r.totalEvents} events, ${r.successCount} ok, ${r.failureCount} failed, success rate ${rate}`,
-    'by operation', counts(r.byOperation), 'by principal', counts(r.byPrincipal), describeChain(r.integrity)].join('\n');
+  return [
+    `last 24 h: ${r.totalEvents} events, ${r.successCount} ok, ${r.failureCount} failed, success rate ${rate}`,
+    'by operation',
+    counts(r.byOperation),
+    'by principal',
+    counts(r.byPrincipal),
+    describeChain(r.integrity),
+  ].join('\n');
 });
 
 // Backup & recovery panel. Every call that lets a secret out checks the vault passphrase again, in the worker.
 const vaultProof = () => ({ passphrase: $('vault-pass').value });
 const bar = (f) => ($('bk-progress').value = f);
-const describeRestore = (r) => [
-  `vault changed: ${r.committed ? 'yes' : 'no'}`,
-  `restored  ${r.restored.join(', ') || '-'}`,
-  `skipped   ${r.skipped.map((x) => `${x.id} (${x.reason})`).join(', ') || '-'}`,
-  `failed    ${r.failed.map((x) => `${x.id} (${x.code})`).join(', ') || '-'}`,
-].join('\n');
+const describeRestore = (r) =>
+  [
+    `vault changed: ${r.committed ? 'yes' : 'no'}`,
+    `restored  ${r.restored.join(', ') || '-'}`,
+    `skipped   ${r.skipped.map((x) => `${x.id} (${x.reason})`).join(', ') || '-'}`,
+    `failed    ${r.failed.map((x) => `${x.id} (${x.code})`).join(', ') || '-'}`,
+  ].join('\n');
 async function chosenFile() {
   const f = $('bk-file').files[0];
   if (!f) throw new Error('choose a .vkbk file first');
@@ -229,12 +289,18 @@ $('bk-make').onclick = show('bk-out', async () => {
 $('bk-verify').onclick = show('bk-out', async () => {
   bar(0);
   const s = await ks.verifyBackup(await chosenFile(), { passphrase: $('bk-pass').value }, { onProgress: bar });
-  return [`backup of ${when(s.createdAt)}, Argon2id t=${s.header.kdf.t} m=${s.header.kdf.m} KiB: opens with this passphrase`,
-    ...s.keys.map((k) => `  ${k.id}  ${k.label}${k.hasMnemonic ? '  (with recovery phrase)' : ''}`)].join('\n');
+  return [
+    `backup of ${when(s.createdAt)}, Argon2id t=${s.header.kdf.t} m=${s.header.kdf.m} KiB: opens with this passphrase`,
+    ...s.keys.map((k) => `  ${k.id}  ${k.label}${k.hasMnemonic ? '  (with recovery phrase)' : ''}`),
+  ].join('\n');
 });
 $('bk-restore').onclick = show('bk-out', async () => {
   bar(0);
-  const r = await ks.restoreBackup(await chosenFile(), { passphrase: $('bk-pass').value }, { conflict: $('bk-conflict').value, onProgress: bar });
+  const r = await ks.restoreBackup(
+    await chosenFile(),
+    { passphrase: $('bk-pass').value },
+    { conflict: $('bk-conflict').value, onProgress: bar },
+  );
   await refreshKeys();
   return describeRestore(r);
 });
@@ -242,8 +308,10 @@ let custody = null; // the demo keeps the share bytes in memory to show a restor
 $('bk-shares').onclick = show('bk-out', async () => {
   custody = await ks.backupToShares({ threshold: 2, shares: 3, proof: vaultProof(), onProgress: bar });
   download(custody.file, 'vault-custodians.vkbk', 'application/octet-stream');
-  return [`vault-custodians.vkbk (${custody.file.length} bytes): useless without 2 of these 3 shares; print one for each custodian`,
-    ...custody.shareTexts.map((t, i) => `share ${i + 1}: ${t}`)].join('\n');
+  return [
+    `vault-custodians.vkbk (${custody.file.length} bytes): useless without 2 of these 3 shares; print one for each custodian`,
+    ...custody.shareTexts.map((t, i) => `share ${i + 1}: ${t}`),
+  ].join('\n');
 });
 $('bk-shares-restore').onclick = show('bk-out', async () => {
   if (!custody) throw new Error('make a custodian backup first');

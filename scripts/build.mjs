@@ -8,7 +8,7 @@
 // tsc reads only the declarations of the inline modules, which are fixed text:
 // they are written first so a fresh clone's tsc need not wait for the WASM.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 
 process.chdir(new URL('..', import.meta.url).pathname);
 
@@ -21,8 +21,11 @@ function run(cmd, args) {
 }
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+// Stale declarations of removed sources would otherwise stay in the package.
+rmSync('dist/types', { recursive: true, force: true });
 mkdirSync('build', { recursive: true });
-for (const name of ['wasm-inline', 'argon2-inline']) writeFileSync(`build/${name}.d.ts`, 'declare const wasm: string;\nexport default wasm;\n');
+for (const name of ['wasm-inline', 'argon2-inline'])
+  writeFileSync(`build/${name}.d.ts`, 'declare const wasm: string;\nexport default wasm;\n');
 try {
   await Promise.all([
     run(process.execPath, ['scripts/build-wasm.mjs']),

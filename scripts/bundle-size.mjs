@@ -138,8 +138,12 @@ export function formatTable(m) {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const pct = ((m.main.gzip / m.budget) * 100).toFixed(0);
-  return [line(rows[0]), ...rows.slice(1).map(line), '',
-    `main budget: ${kb(m.main.gzip).trim()} of ${kb(m.budget).trim()} gzipped (${pct}%)`].join('\n');
+  return [
+    line(rows[0]),
+    ...rows.slice(1).map(line),
+    '',
+    `main budget: ${kb(m.main.gzip).trim()} of ${kb(m.budget).trim()} gzipped (${pct}%)`,
+  ].join('\n');
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -150,7 +154,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(formatTable(m));
   }
   if (m.main.gzip > m.budget) {
-    console.error(`\nvaultkey main entry is over its bundle budget by ${((m.main.gzip - m.budget) / 1024).toFixed(1)} KB gzipped: ${m.main.files.join(', ')}`);
+    console.error(
+      `\nvaultkey main entry is over its bundle budget by ${((m.main.gzip - m.budget) / 1024).toFixed(1)} KB gzipped: ${m.main.files.join(', ')}`,
+    );
     process.exitCode = 1;
   }
   if (m.workerLazy.length) {

@@ -117,7 +117,14 @@ export const hex = (x, width = 0) => '0x' + x.toString(16).padStart(width, '0');
 export function byteRows(bytes, perRow = 16) {
   const rows = [];
   for (let i = 0; i < bytes.length; i += perRow) {
-    rows.push('  ' + bytes.slice(i, i + perRow).map((b) => hex(b, 2)).join(', ') + ',');
+    rows.push(
+      '  ' +
+        bytes
+          .slice(i, i + perRow)
+          .map((b) => hex(b, 2))
+          .join(', ') +
+        ',',
+    );
   }
   return rows.join('\n');
 }
@@ -172,7 +179,9 @@ export function checkTargets(targets, readFile = readRepoFile) {
     if (at.text === expected) continue;
     const d = firstDifference(expected, at.text);
     const line = lineOf(text, at.start) + (d?.line ?? 0);
-    problems.push(`${t.file}:${line} ${t.name}: differs from the generated text\n    expected: ${d?.expected.trim()}\n    found:    ${d?.actual.trim()}`);
+    problems.push(
+      `${t.file}:${line} ${t.name}: differs from the generated text\n    expected: ${d?.expected.trim()}\n    found:    ${d?.actual.trim()}`,
+    );
   }
   return problems;
 }

@@ -20,8 +20,10 @@ function demoToken(root) {
     writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
     const pin = String(randomInt(100000, 999999));
     writeFileSync(pinFile, pin, { mode: 0o600 });
-    execFileSync(UTIL, ['--init-token', '--free', '--label', LABEL, '--pin', pin, '--so-pin', String(randomInt(10000000, 99999999))],
-      { env: { ...process.env, SOFTHSM2_CONF: conf }, stdio: 'ignore' });
+    execFileSync(UTIL, ['--init-token', '--free', '--label', LABEL, '--pin', pin, '--so-pin', String(randomInt(10000000, 99999999))], {
+      env: { ...process.env, SOFTHSM2_CONF: conf },
+      stdio: 'ignore',
+    });
   }
   process.env.SOFTHSM2_CONF = conf;
   return { module: MODULE, tokenLabel: LABEL, pinFile };
@@ -30,6 +32,11 @@ function demoToken(root) {
 export async function startDemoBridge({ root, origins, port = 21879, onPairingCode }) {
   const { startBridge } = await import('vaultkey-bridge');
   const pkcs11 = demoToken(root);
-  const bridge = await startBridge({ port, allowedOrigins: origins, ...(pkcs11 ? { pkcs11 } : {}), ...(onPairingCode ? { onPairingCode } : {}) });
+  const bridge = await startBridge({
+    port,
+    allowedOrigins: origins,
+    ...(pkcs11 ? { pkcs11 } : {}),
+    ...(onPairingCode ? { onPairingCode } : {}),
+  });
   return { ...bridge, hsm: pkcs11 ? `SoftHSM2 token "${LABEL}"` : 'no PKCS#11 module (apt-get install softhsm2)' };
 }

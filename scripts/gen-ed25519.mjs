@@ -18,7 +18,18 @@
 //   node scripts/gen-ed25519.mjs --write     put the generated text in place
 import { pathToFileURL } from 'node:url';
 import {
-  assert, byteRows, bytesLE, checkTargets, hex, isProbablePrime, limbs, main, mod, modInv, modPow, sqrtMod5,
+  assert,
+  byteRows,
+  bytesLE,
+  checkTargets,
+  hex,
+  isProbablePrime,
+  limbs,
+  main,
+  mod,
+  modInv,
+  modPow,
+  sqrtMod5,
   writeTargets,
 } from './codegen.mjs';
 
@@ -88,19 +99,30 @@ export const targets = [
   { file: 'assembly/ed25519/field.ts', name: 'D2', kind: 'const', render: () => feConst('D2', mod(2n * d, p)) },
   { file: 'assembly/ed25519/field.ts', name: 'SQRTM1', kind: 'const', render: () => feConst('SQRTM1', sqrtM1) },
   {
-    file: 'assembly/ed25519/scalar.ts', name: 'C', kind: 'const',
+    file: 'assembly/ed25519/scalar.ts',
+    name: 'C',
+    kind: 'const',
     render: () => `const C: usize = memory.data<i64>([${limbs(c, 21, 6).join(', ')}]);`,
   },
   {
-    file: 'assembly/ed25519/scalar.ts', name: 'LL', kind: 'const',
+    file: 'assembly/ed25519/scalar.ts',
+    name: 'LL',
+    kind: 'const',
     render: () => `const LL: usize = memory.data<i64>([${limbs(L, 21, 13).join(', ')}]);`,
   },
   {
-    file: 'assembly/ed25519/scalar.ts', name: 'LB', kind: 'const',
-    render: () => `const LB: usize = memory.data<u8>([${Lbytes.slice(0, 16).map((b) => hex(b, 2)).join(', ')}]);`,
+    file: 'assembly/ed25519/scalar.ts',
+    name: 'LB',
+    kind: 'const',
+    render: () =>
+      `const LB: usize = memory.data<u8>([${Lbytes.slice(0, 16)
+        .map((b) => hex(b, 2))
+        .join(', ')}]);`,
   },
   {
-    file: 'assembly/ed25519/base.ts', name: 'B_ENC', kind: 'const',
+    file: 'assembly/ed25519/base.ts',
+    name: 'B_ENC',
+    kind: 'const',
     render: () => `const B_ENC: usize = memory.data<u8>([\n${byteRows(encB)}\n]);`,
   },
 ];

@@ -26,8 +26,20 @@
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import {
-  assert, byteRows, bytesBE, bytesLE, checkTargets, cubeRootOfUnity, hex, isProbablePrime, limbs, main, mod, modInv,
-  modPow, writeTargets,
+  assert,
+  byteRows,
+  bytesBE,
+  bytesLE,
+  checkTargets,
+  cubeRootOfUnity,
+  hex,
+  isProbablePrime,
+  limbs,
+  main,
+  mod,
+  modInv,
+  modPow,
+  writeTargets,
 } from './codegen.mjs';
 
 // ---- SEC 2 §2.4.1 domain parameters
@@ -104,7 +116,11 @@ const v = (i) => [rs[i], -ts[i]];
 const norm2 = ([a, b]) => a * a + b * b;
 const [a1, b1] = v(l + 1);
 const [a2, b2] = norm2(v(l)) <= norm2(v(l + 2)) ? v(l) : v(l + 2);
-for (const [a, b] of [[a1, b1], [a2, b2]]) assert(mod(a + b * lambda, n) === 0n, 'a_i + b_i*lambda = 0 (mod n)');
+for (const [a, b] of [
+  [a1, b1],
+  [a2, b2],
+])
+  assert(mod(a + b * lambda, n) === 0n, 'a_i + b_i*lambda = 0 (mod n)');
 assert(a1 * b2 - a2 * b1 === n || a2 * b1 - a1 * b2 === n, 'the basis spans the lattice (determinant +-n)');
 
 // g1 = round(2^384 b2 / n), g2 = round(2^384 (-b1) / n); MB1 = -b1, MB2 = -b2 (mod n).
@@ -147,7 +163,10 @@ assert(2n ** 260n > 4n * n, 'R = 2^260 > 4n (mont26 keeps outputs below 2n)');
 const N32 = limbs(n, 32, 8);
 const N26 = limbs(n, 26, 10);
 const P26 = limbs(p, 26, 10);
-assert(P26.slice(2, 9).every((x) => x === P26[2]), 'limbs 2..8 of p are equal (one PM)');
+assert(
+  P26.slice(2, 9).every((x) => x === P26[2]),
+  'limbs 2..8 of p are equal (one PM)',
+);
 
 // 8x32 limbs: 0x%08x, zero limbs as a bare 0.
 const u32s = (xs) => xs.map((x) => (x === 0n ? '0' : hex(x, 8))).join(', ');
@@ -194,11 +213,19 @@ function renderReduce26() {
 
 const loads = (v) => range(10).map((i) => `  const ${v}${i}: u64 = <u64>load<u32>(${v}, ${4 * i});`);
 // Pairs (i, j), i ascending, of limb indices 0..9 with i + j = k.
-const pairs = (k) => range(10).filter((i) => k - i >= 0 && k - i < 10).map((i) => [i, k - i]);
+const pairs = (k) =>
+  range(10)
+    .filter((i) => k - i >= 0 && k - i < 10)
+    .map((i) => [i, k - i]);
 
 function renderMont26() {
   const L = ['function mont26(r: usize, a: usize, b: usize): void {', ...loads('a'), ...loads('b')];
-  for (const k of range(19)) L.push(`  let c${k}: u64 = ${pairs(k).map(([i, j]) => `a${i} * b${j}`).join(' + ')};`);
+  for (const k of range(19))
+    L.push(
+      `  let c${k}: u64 = ${pairs(k)
+        .map(([i, j]) => `a${i} * b${j}`)
+        .join(' + ')};`,
+    );
   return [...L, ...renderReduce26(), '}'].join('\n');
 }
 
@@ -206,7 +233,9 @@ function renderMontSqr26() {
   const L = ['function montSqr26(r: usize, a: usize): void {', ...loads('a')];
   for (const i of range(10)) L.push(`  const d${i}: u64 = a${i} << 1;`);
   for (const k of range(19)) {
-    const terms = pairs(k).filter(([i, j]) => i < j).map(([i, j]) => `a${i} * d${j}`);
+    const terms = pairs(k)
+      .filter(([i, j]) => i < j)
+      .map(([i, j]) => `a${i} * d${j}`);
     if (k % 2 === 0) terms.push(`a${k / 2} * a${k / 2}`);
     L.push(`  let c${k}: u64 = ${terms.join(' + ')};`);
   }

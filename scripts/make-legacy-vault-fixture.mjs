@@ -94,10 +94,11 @@ async function inPage(input) {
     return o;
   }
 
-  const req = (r) => new Promise((ok, fail) => {
-    r.onsuccess = () => ok(r.result);
-    r.onerror = () => fail(r.error);
-  });
+  const req = (r) =>
+    new Promise((ok, fail) => {
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
 
   async function dumpDatabase(name, version) {
     const db = await new Promise((ok, fail) => {
@@ -125,13 +126,19 @@ async function inPage(input) {
           const keyPath = st.keyPath === null || typeof st.keyPath === 'string' ? st.keyPath : Array.from(st.keyPath);
           const indexes = [...st.indexNames].map((i) => {
             const ix = st.index(i);
-            return { name: ix.name, keyPath: typeof ix.keyPath === 'string' ? ix.keyPath : Array.from(ix.keyPath), unique: ix.unique, multiEntry: ix.multiEntry };
+            return {
+              name: ix.name,
+              keyPath: typeof ix.keyPath === 'string' ? ix.keyPath : Array.from(ix.keyPath),
+              unique: ix.unique,
+              multiEntry: ix.multiEntry,
+            };
           });
           const [values, keys] = await Promise.all([req(st.getAll()), req(st.getAllKeys())]);
           const at = `${name}/${s}`;
-          const records = keyPath === null
-            ? values.map((v, i) => ({ key: enc(keys[i], `${at}#${i}.key`), value: enc(v, `${at}#${i}`) }))
-            : values.map((v, i) => enc(v, `${at}#${i}`));
+          const records =
+            keyPath === null
+              ? values.map((v, i) => ({ key: enc(keys[i], `${at}#${i}.key`), value: enc(v, `${at}#${i}`) }))
+              : values.map((v, i) => enc(v, `${at}#${i}`));
           stores.push({ name: s, keyPath, autoIncrement: st.autoIncrement, indexes, records });
         }
         await done;
@@ -149,7 +156,9 @@ async function inPage(input) {
     const stateAtOpen = ks.state;
     await ks.create({ passphrase: input.passphrase, kdf: input.kdf });
     const hd = await ks.createFromMnemonic(input.mnemonic, { label: input.hdLabel });
-    const [imported] = await ks.importKeys([{ privateKey: Uint8Array.from(input.importedPrivateKey), curve: 'secp256k1', label: input.importedLabel }]);
+    const [imported] = await ks.importKeys([
+      { privateKey: Uint8Array.from(input.importedPrivateKey), curve: 'secp256k1', label: input.importedLabel },
+    ]);
     const next = await ks.nextAddress(hd.id, input.account);
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input.digestText)));
     const signed = await ks.sign(hd.id, digest);
@@ -185,7 +194,15 @@ async function inPage(input) {
       nextAddress: { account: input.account, result: next },
       importedPrivateKeyHex: hex(Uint8Array.from(input.importedPrivateKey)),
       importedPublicKeyHex: hex(imported.publicKey),
-      sign: { keyId: hd.id, digestText: input.digestText, digestHex: hex(digest), signatureHex: hex(signed.signature), recovery: signed.recovery ?? null, path: signed.path, publicKeyHex: hex(signed.publicKey) },
+      sign: {
+        keyId: hd.id,
+        digestText: input.digestText,
+        digestHex: hex(digest),
+        signatureHex: hex(signed.signature),
+        recovery: signed.recovery ?? null,
+        path: signed.path,
+        publicKeyHex: hex(signed.publicKey),
+      },
       lifecycle,
       // Entries in the audit store at dump time (the last one is the verifyAuditLog above, or its
       // count from verify if verify logs after it walks the chain).
@@ -203,8 +220,15 @@ const server = await serveStatic({ root });
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu',
-    '--no-first-run', '--disable-sync', '--disable-quic'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-gpu',
+    '--no-first-run',
+    '--disable-sync',
+    '--disable-quic',
+  ],
 });
 try {
   const context = await browser.newContext(); // a fresh, empty profile: no other database in the origin
@@ -230,7 +254,12 @@ try {
   const fixture = {
     format: 'vaultkey-legacy-idb-dump/1',
     tags: { $u8: 'Uint8Array as hex', $ab: 'ArrayBuffer as hex' },
-    source: { package: `${pkg.name}@${pkg.version}`, commit: commitOf(root), chromium: browser.version(), madeAt: new Date().toISOString() },
+    source: {
+      package: `${pkg.name}@${pkg.version}`,
+      commit: commitOf(root),
+      chromium: browser.version(),
+      madeAt: new Date().toISOString(),
+    },
     facts,
     databases,
   };

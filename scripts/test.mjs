@@ -22,7 +22,7 @@ const kind = (f) => (f.endsWith('.browser.test.ts') ? 'browser' : f.endsWith('.h
 const missing = [];
 const needs = (k) => mode === null || mode === `--${k}` || only.some((f) => kind(f) === k);
 // The bridge's browser test also drives SoftHSM2, so browser suites need both.
-if ((needs('browser')) && !existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
+if (needs('browser') && !existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) missing.push('chromium');
 if ((needs('hsm') || needs('browser')) && !existsSync('/usr/bin/softhsm2-util')) missing.push('softhsm2');
 if (missing.length) {
   console.error(`vaultkey tests need Debian packages that are not installed: ${missing.join(', ')}`);
@@ -42,6 +42,10 @@ function collect(dir) {
   }
   return out;
 }
-const files = only.length ? only : collect('test').sort().filter((f) => mode === null || `--${kind(f)}` === mode);
+const files = only.length
+  ? only
+  : collect('test')
+      .sort()
+      .filter((f) => mode === null || `--${kind(f)}` === mode);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

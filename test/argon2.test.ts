@@ -28,7 +28,12 @@ test('RFC 9106 §5.3 Argon2id test vector', async () => {
   // Version 0x13, memory 32 KiB, 3 passes, 4 lanes, 32-byte tag; P = 32 x 01,
   // S = 16 x 02, K = 8 x 03, X = 12 x 04 (RFC 9106 §5.3).
   const tag = await argon2idWasm(fill(32, 0x01), fill(16, 0x02), {
-    t: 3, m: 32, p: 4, dkLen: 32, secret: fill(8, 0x03), ad: fill(12, 0x04),
+    t: 3,
+    m: 32,
+    p: 4,
+    dkLen: 32,
+    secret: fill(8, 0x03),
+    ad: fill(12, 0x04),
   });
   assert.equal(hex(tag), '0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659');
 });
@@ -53,7 +58,7 @@ test('matches hash-wasm on 50 random parameter sets', async () => {
   assert.equal(withSecret, 25);
 });
 
-test('associated data and long tags (H\' beyond 64 bytes) match @noble/hashes', async () => {
+test("associated data and long tags (H' beyond 64 bytes) match @noble/hashes", async () => {
   const cases = [
     { t: 1, m: 8, p: 1, dkLen: 65 },
     { t: 2, m: 64, p: 2, dkLen: 128 },
@@ -98,7 +103,18 @@ test('progress is monotone, ends at 1, and does not change the result', async ()
 
 test('a throwing onProgress aborts the derivation with its own error', async () => {
   const boom = new Error('stop');
-  await assert.rejects(argon2idWasm(rnd(8), rnd(16), { t: 1, m: 64, p: 1, dkLen: 32, onProgress: () => { throw boom; } }), (e) => e === boom);
+  await assert.rejects(
+    argon2idWasm(rnd(8), rnd(16), {
+      t: 1,
+      m: 64,
+      p: 1,
+      dkLen: 32,
+      onProgress: () => {
+        throw boom;
+      },
+    }),
+    (e) => e === boom,
+  );
 });
 
 test('bad arguments are VaultkeyErrors with codes', async () => {
@@ -111,10 +127,19 @@ test('bad arguments are VaultkeyErrors with codes', async () => {
   await assert.rejects(argon2id(pw, rnd(7), ok), code('INVALID_LENGTH'));
   await assert.rejects(argon2id(pw, salt, undefined as any), code('INVALID_ARGUMENT'));
   for (const bad of [
-    { t: 0 }, { t: 1.5 }, { t: 101 }, { t: '3' },
-    { p: 0 }, { p: 17 }, { p: 2, m: 15 },
-    { m: 7 }, { m: 4 * 1024 * 1024 + 1 }, { m: NaN },
-    { dkLen: 3 }, { dkLen: 1025 }, { dkLen: 32.5 },
+    { t: 0 },
+    { t: 1.5 },
+    { t: 101 },
+    { t: '3' },
+    { p: 0 },
+    { p: 17 },
+    { p: 2, m: 15 },
+    { m: 7 },
+    { m: 4 * 1024 * 1024 + 1 },
+    { m: NaN },
+    { dkLen: 3 },
+    { dkLen: 1025 },
+    { dkLen: 32.5 },
     { onProgress: 'yes' },
   ]) {
     await assert.rejects(argon2id(pw, salt, { ...ok, ...bad } as any), code('INVALID_ARGUMENT'), JSON.stringify(bad));
@@ -173,7 +198,10 @@ test('linear memory is zero again after finish() and after reset()', () => {
     const blocks = at - m * 1024;
     const lo = Math.min(blocks, pristine.length);
     assert.ok(Buffer.from(mem.subarray(0, lo)).equals(pristine.subarray(0, lo)), 'static data and scratch');
-    assert.ok(mem.subarray(blocks).every((b) => b === 0), abandon ? 'after reset' : 'after finish');
+    assert.ok(
+      mem.subarray(blocks).every((b) => b === 0),
+      abandon ? 'after reset' : 'after finish',
+    );
   }
 });
 

@@ -4,7 +4,15 @@
 // The same attacks directly on IndexedDB: security-browser.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditLog, MemoryAuditStore, deriveAuditKey, deriveHmacKey, derivePrincipalKey, verifyAuditEntries, type AuditEntry } from '../src/security/index.ts';
+import {
+  AuditLog,
+  MemoryAuditStore,
+  deriveAuditKey,
+  deriveHmacKey,
+  derivePrincipalKey,
+  verifyAuditEntries,
+  type AuditEntry,
+} from '../src/security/index.ts';
 import { VaultkeyError } from '../src/errors.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof VaultkeyError && e.code === c;
@@ -18,8 +26,13 @@ async function fresh(n = 5, start = 1_700_000_000_000) {
   for (let i = 0; i < n; i++) {
     c.t += 1000;
     await log.append({
-      principalId: 'owner', principalName: 'Owner', sessionId: 'ses_1', keyId: i % 2 ? 'key-a' : 'key-b',
-      operation: i === 3 ? 'key:rotate' : 'key:sign', success: i !== 2, ...(i === 2 ? { errorCode: 'LOCKED' } : {}),
+      principalId: 'owner',
+      principalName: 'Owner',
+      sessionId: 'ses_1',
+      keyId: i % 2 ? 'key-a' : 'key-b',
+      operation: i === 3 ? 'key:rotate' : 'key:sign',
+      success: i !== 2,
+      ...(i === 2 ? { errorCode: 'LOCKED' } : {}),
       metadata: { tx_hash: `0x${i}`, amount: '1000uve' },
     });
   }
@@ -30,7 +43,10 @@ test('appends chain and verify; entries carry who/session/key/op/success/error c
   const { log, store } = await fresh();
   assert.deepEqual(await log.verify(), { ok: true, entries: 5 });
   const rows = (await store.entries()) as AuditEntry[];
-  assert.deepEqual(rows.map((e) => e.seq), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    rows.map((e) => e.seq),
+    [0, 1, 2, 3, 4],
+  );
   assert.equal(rows[2]!.success, false);
   assert.equal(rows[2]!.errorCode, 'LOCKED');
   assert.equal(rows[0]!.principalName, 'Owner');
@@ -42,17 +58,29 @@ test('appends chain and verify; entries carry who/session/key/op/success/error c
 test('an empty log verifies; concurrent appends keep one chain', async () => {
   const { log } = await fresh(0);
   assert.deepEqual(await log.verify(), { ok: true, entries: 0 });
-  await Promise.all(Array.from({ length: 20 }, (_, i) => log.append({ principalId: 'p', operation: 'key:read', success: true, metadata: { i } })));
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => log.append({ principalId: 'p', operation: 'key:read', success: true, metadata: { i } })),
+  );
   assert.deepEqual(await log.verify(), { ok: true, entries: 20 });
 });
 
 test('edit an entry -> MAC_MISMATCH at that entry', async () => {
   for (const edit of [
-    (e: any) => { e.success = true; },
-    (e: any) => { e.metadata.amount = '9999uve'; },
-    (e: any) => { e.ts += 1; },
-    (e: any) => { delete e.errorCode; },
-    (e: any) => { e.principalId = 'mallory'; },
+    (e: any) => {
+      e.success = true;
+    },
+    (e: any) => {
+      e.metadata.amount = '9999uve';
+    },
+    (e: any) => {
+      e.ts += 1;
+    },
+    (e: any) => {
+      delete e.errorCode;
+    },
+    (e: any) => {
+      e.principalId = 'mallory';
+    },
   ]) {
     const { log, store } = await fresh();
     const e = store.rows.get(2) as AuditEntry;
@@ -195,7 +223,15 @@ test('events are validated; secrets are refused and never echoed', async () => {
     [{ ...base, metadata: { nested: { mnemonic: 'abandon abandon' } } }, 'INVALID_ARGUMENT'],
     [{ ...base, metadata: { Pass_Phrase: 'x' } }, 'INVALID_ARGUMENT'],
     [{ ...base, metadata: { key: new Uint8Array(32) } }, 'INVALID_ARGUMENT'],
-    [{ ...base, metadata: { note: 'xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi' } }, 'INVALID_ARGUMENT'],
+    [
+      {
+        ...base,
+        metadata: {
+          note: 'xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi',
+        },
+      },
+      'INVALID_ARGUMENT',
+    ],
     [{ ...base, metadata: { ratio: 0.5 } }, 'INVALID_ARGUMENT'],
     [{ ...base, metadata: { big: 'x'.repeat(5000) } }, 'INVALID_ARGUMENT'],
     [{ ...base, metadata: [1, 2] }, 'INVALID_ARGUMENT'],
@@ -220,7 +256,10 @@ test('export as JSON Lines (canonical, MACs included, filter by period); the exp
   assert.equal(lines.length, 5);
   assert.ok(text.endsWith('\n'));
   const parsed = lines.map((l) => JSON.parse(l) as AuditEntry);
-  assert.deepEqual(parsed.map((e) => e.seq), [0, 1, 2, 3, 4]);
+  assert.deepEqual(
+    parsed.map((e) => e.seq),
+    [0, 1, 2, 3, 4],
+  );
   for (const l of lines) {
     const keys = Object.keys(JSON.parse(l));
     assert.deepEqual(keys, [...keys].sort(), 'sorted keys');
@@ -233,10 +272,22 @@ test('export as JSON Lines (canonical, MACs included, filter by period); the exp
   const r = await verifyAuditEntries(key, parsed, await store.head());
   assert.ok(!r.ok && r.seq === 3);
   const period = await log.exportJsonl({ since: 1_700_000_002_000, until: 1_700_000_004_000 });
-  assert.deepEqual(period.trimEnd().split('\n').map((l) => JSON.parse(l).seq), [1, 2]);
+  assert.deepEqual(
+    period
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq),
+    [1, 2],
+  );
   assert.equal(await log.exportJsonl({ since: 2_000_000_000_000 }), '');
   const byKey = await log.exportJsonl({ keyId: 'key-a' });
-  assert.deepEqual(byKey.trimEnd().split('\n').map((l) => JSON.parse(l).seq), [1, 3]);
+  assert.deepEqual(
+    byKey
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).seq),
+    [1, 3],
+  );
   await assert.rejects(log.exportJsonl({ since: 'yesterday' } as never), code('INVALID_ARGUMENT'));
 });
 
@@ -248,14 +299,20 @@ test('report by period: counts, success rate, by key, by operation, by principal
   assert.equal(all.failureCount, 1);
   assert.equal(all.successRate, 0.8);
   assert.deepEqual(all.byKey, { 'key-b': { total: 3, success: 2, failure: 1 }, 'key-a': { total: 2, success: 2, failure: 0 } });
-  assert.deepEqual(all.byOperation, { 'key:sign': { total: 4, success: 3, failure: 1 }, 'key:rotate': { total: 1, success: 1, failure: 0 } });
+  assert.deepEqual(all.byOperation, {
+    'key:sign': { total: 4, success: 3, failure: 1 },
+    'key:rotate': { total: 1, success: 1, failure: 0 },
+  });
   assert.deepEqual(all.byPrincipal, { owner: { total: 5, success: 4, failure: 1 } });
   assert.equal(all.integrity.ok, true);
   assert.equal(all.end, c.t);
   const part = await log.report({ since: 1_700_000_003_000, until: 1_700_000_005_000 });
   assert.equal(part.totalEvents, 2);
   assert.equal(part.start, 1_700_000_003_000);
-  assert.deepEqual(part.byOperation, { 'key:sign': { total: 1, success: 0, failure: 1 }, 'key:rotate': { total: 1, success: 1, failure: 0 } });
+  assert.deepEqual(part.byOperation, {
+    'key:sign': { total: 1, success: 0, failure: 1 },
+    'key:rotate': { total: 1, success: 1, failure: 0 },
+  });
   const none = await log.report({ since: 2_000_000_000_000 });
   assert.equal(none.totalEvents, 0);
   assert.equal(none.successRate, null);

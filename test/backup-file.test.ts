@@ -8,7 +8,13 @@ import crypto from 'node:crypto';
 import { argon2id as hashWasmArgon2id } from 'hash-wasm';
 import { VaultkeyError } from '../src/errors.ts';
 import {
-  decryptBackup, encryptBackup, inspectBackup, verifyBackup, wipePayload, type BackupKey, type BackupPayload,
+  decryptBackup,
+  encryptBackup,
+  inspectBackup,
+  verifyBackup,
+  wipePayload,
+  type BackupKey,
+  type BackupPayload,
 } from '../src/backup/index.ts';
 import { decodePayload, encodePayload } from '../src/backup/format.ts';
 import { errorCode } from './helpers/errors.ts';
@@ -23,25 +29,43 @@ const READ_CODES = new Set(['CORRUPTED', 'UNSUPPORTED_VERSION', 'WRONG_PASSPHRAS
 const rnd = (n: number) => new Uint8Array(crypto.randomBytes(n));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
-
 /** Recomputes the trailing SHA-256 so an edit reaches the checks behind the checksum. */
 function rechecksum(file: Uint8Array): Uint8Array {
   const out = new Uint8Array(file);
-  out.set(crypto.createHash('sha256').update(out.subarray(0, out.length - 32)).digest(), out.length - 32);
+  out.set(
+    crypto
+      .createHash('sha256')
+      .update(out.subarray(0, out.length - 32))
+      .digest(),
+    out.length - 32,
+  );
   return out;
 }
 
 function sampleKeys(): BackupKey[] {
   return [
     {
-      id: 'seed-1', kind: 'seed', label: 'Main wallet', createdAt: 1_700_000_000_000, curve: 'secp256k1',
-      publicKey: Uint8Array.of(2, ...rnd(32)), secret: rnd(64),
+      id: 'seed-1',
+      kind: 'seed',
+      label: 'Main wallet',
+      createdAt: 1_700_000_000_000,
+      curve: 'secp256k1',
+      publicKey: Uint8Array.of(2, ...rnd(32)),
+      secret: rnd(64),
       mnemonic: utf8('abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about'),
       paths: ["m/44'/60'/0'/0/0", "m/44'/60'/0'/0/1", 'm/84h/0h/0h/0/5'],
     },
     { id: 'seed-2', kind: 'seed', label: 'Solana (SLIP-0010)', createdAt: 1_700_000_000_001, curve: 'ed25519', secret: rnd(32) },
     { id: 'seed:16', kind: 'seed', label: '', createdAt: 0, secret: rnd(16), mnemonic: utf8('きょうりゅう あいこくしん') },
-    { id: 'pk.1', kind: 'privateKey', label: 'Imported 🔑', createdAt: 5, curve: 'secp256k1', publicKey: Uint8Array.of(4, ...rnd(64)), secret: rnd(32) },
+    {
+      id: 'pk.1',
+      kind: 'privateKey',
+      label: 'Imported 🔑',
+      createdAt: 5,
+      curve: 'secp256k1',
+      publicKey: Uint8Array.of(4, ...rnd(64)),
+      secret: rnd(32),
+    },
     { id: 'pk_2', kind: 'privateKey', label: 'x'.repeat(100), createdAt: 6, curve: 'ed25519', publicKey: rnd(32), secret: rnd(32) },
     { id: 'pk-3', kind: 'privateKey', label: 'no curve', createdAt: 7, secret: rnd(32) },
   ];
@@ -53,7 +77,10 @@ function samplePayload(): BackupPayload {
     createdAt: 1_720_000_000_000,
     vaultId: 'vault-A1',
     keys: sampleKeys(),
-    lifecycle: [{ keyId: 'seed-1', state: 'Active', history: [{ from: 'Created', to: 'Active', at: 1 }] }, { keyId: 'pk.1', state: 'Suspended', reason: null }],
+    lifecycle: [
+      { keyId: 'seed-1', state: 'Active', history: [{ from: 'Created', to: 'Active', at: 1 }] },
+      { keyId: 'pk.1', state: 'Suspended', reason: null },
+    ],
     policies: [{ name: 'default', maxActiveAgeDays: 90, warningDays: 7.5, autoRotate: true }],
     accounts: [{ keyId: 'seed-1', nextReceive: 3, nextChange: 0 }],
   };
@@ -121,7 +148,10 @@ test('verifyBackup reports what a backup holds and hands out no secret', async (
   assert.equal(s.lifecycleRecords, 2);
   assert.equal(s.policies, 1);
   assert.equal(s.accounts, 1);
-  assert.deepEqual(s.keys.map((k) => k.hasMnemonic), [true, false, true, false, false, false]);
+  assert.deepEqual(
+    s.keys.map((k) => k.hasMnemonic),
+    [true, false, true, false, false, false],
+  );
   for (const k of s.keys) {
     assert.equal('secret' in k, false);
     assert.equal('mnemonic' in k, false);
@@ -139,7 +169,10 @@ test('inspectBackup: header fields without passphrase or KDF; defaults are t=3, 
   assert.equal(h.fileLength, file.length);
   assert.equal(h.ciphertextLength, h.plaintextLength + 16);
   assert.equal(file.length, 35 + 16 + h.ciphertextLength + 32);
-  assert.equal(errorCode(() => inspectBackup('VKBK' as unknown as Uint8Array)), 'INVALID_ARGUMENT');
+  assert.equal(
+    errorCode(() => inspectBackup('VKBK' as unknown as Uint8Array)),
+    'INVALID_ARGUMENT',
+  );
 });
 
 test('the file is what docs/backup.md says: hash-wasm Argon2id + node:crypto AES-256-GCM decrypt it by hand', async () => {
@@ -162,9 +195,21 @@ test('the file is what docs/backup.md says: hash-wasm Argon2id + node:crypto AES
   const tag = b.subarray(35 + S + L - 16, 35 + S + L);
   const checksum = b.subarray(35 + S + L);
   assert.equal(checksum.length, 32);
-  assert.deepEqual(checksum, crypto.createHash('sha256').update(b.subarray(0, 35 + S + L)).digest());
+  assert.deepEqual(
+    checksum,
+    crypto
+      .createHash('sha256')
+      .update(b.subarray(0, 35 + S + L))
+      .digest(),
+  );
   const key = await hashWasmArgon2id({
-    password: PASS.normalize('NFKC'), salt, iterations: t, memorySize: m, parallelism: par, hashLength: 32, outputType: 'binary',
+    password: PASS.normalize('NFKC'),
+    salt,
+    iterations: t,
+    memorySize: m,
+    parallelism: par,
+    hashLength: 32,
+    outputType: 'binary',
   });
   const d = crypto.createDecipheriv('aes-256-gcm', key, nonce);
   d.setAAD(b.subarray(0, 35 + S)); // the whole header
@@ -203,7 +248,11 @@ test('the file is what docs/backup.md says: hash-wasm Argon2id + node:crypto AES
 });
 
 test('fuzz: every single-byte change, every truncation and an appended byte are refused with a documented code', async () => {
-  const p: BackupPayload = { version: 1, createdAt: 1, keys: [{ id: 'k', kind: 'seed', label: 'l', createdAt: 1, secret: rnd(32), mnemonic: utf8('zoo zoo') }] };
+  const p: BackupPayload = {
+    version: 1,
+    createdAt: 1,
+    keys: [{ id: 'k', kind: 'seed', label: 'l', createdAt: 1, secret: rnd(32), mnemonic: utf8('zoo zoo') }],
+  };
   const file = await encryptBackup(p, PASS, { kdf: TINY });
   const n = file.length;
   const seen = new Map<string, number>();
@@ -277,29 +326,64 @@ test('hostile headers (t=1000, m=16 GiB, p=17, m < 8p, t=0, unknown KDF) are ref
     return rechecksum(new Uint8Array(b));
   };
   const hostile = [
-    edit((b) => { b.writeUInt32BE(1000, 6); b.writeUInt32BE(65536, 10); }), // minutes of work if run
+    edit((b) => {
+      b.writeUInt32BE(1000, 6);
+      b.writeUInt32BE(65536, 10);
+    }), // minutes of work if run
     edit((b) => b.writeUInt32BE(16 * 1024 * 1024, 10)), // 16 GiB
     edit((b) => b.writeUInt32BE(0xffffffff, 10)),
     edit((b) => b.writeUInt32BE(1024 * 1024 + 1, 10)), // 1 GiB + 1 KiB
     edit((b) => b.writeUInt32BE(17, 14)),
-    edit((b) => { b.writeUInt32BE(4, 14); b.writeUInt32BE(31, 10); }), // m < 8p
+    edit((b) => {
+      b.writeUInt32BE(4, 14);
+      b.writeUInt32BE(31, 10);
+    }), // m < 8p
     edit((b) => b.writeUInt32BE(0, 6)),
     edit((b) => b.writeUInt32BE(11, 6)),
-    edit((b) => { b[5] = 2; }),
-    edit((b) => { b[18] = 15; }), // salt length
-    edit((b) => { b[18] = 33; }),
+    edit((b) => {
+      b[5] = 2;
+    }),
+    edit((b) => {
+      b[18] = 15;
+    }), // salt length
+    edit((b) => {
+      b[18] = 33;
+    }),
     edit((b) => b.writeUInt32BE(0xffffffff, 31 + 16)), // ciphertext length
     edit((b) => b.writeUInt32BE(b.readUInt32BE(31 + 16) - 1, 31 + 16)),
   ];
   for (const [i, f] of hostile.entries()) {
     const t0 = performance.now();
     assert.equal(await rejectCode(decryptBackup(f, PASS)), 'CORRUPTED', `case ${i}`);
-    assert.equal(errorCode(() => inspectBackup(f)), 'CORRUPTED', `case ${i}`);
+    assert.equal(
+      errorCode(() => inspectBackup(f)),
+      'CORRUPTED',
+      `case ${i}`,
+    );
     assert.ok(performance.now() - t0 < 100, `case ${i} took ${performance.now() - t0} ms`);
   }
   // A future version is reported as such, before the checksum or anything else.
-  assert.equal(errorCode(() => inspectBackup(edit((b) => { b[4] = 2; }))), 'UNSUPPORTED_VERSION');
-  assert.equal(await rejectCode(decryptBackup(edit((b) => { b[4] = 2; }), PASS)), 'UNSUPPORTED_VERSION');
+  assert.equal(
+    errorCode(() =>
+      inspectBackup(
+        edit((b) => {
+          b[4] = 2;
+        }),
+      ),
+    ),
+    'UNSUPPORTED_VERSION',
+  );
+  assert.equal(
+    await rejectCode(
+      decryptBackup(
+        edit((b) => {
+          b[4] = 2;
+        }),
+        PASS,
+      ),
+    ),
+    'UNSUPPORTED_VERSION',
+  );
 });
 
 test('onProgress: starts at 0, ends at 1, never goes back (encrypt and decrypt)', async () => {
@@ -313,18 +397,37 @@ test('onProgress: starts at 0, ends at 1, never goes back (encrypt and decrypt)'
     assert.equal(seen.at(-1), 1, op);
     for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]! && seen[i]! <= 1, `${op}: ${seen}`);
   }
-  assert.equal(await rejectCode(encryptBackup(samplePayload(), PASS, { kdf: TINY, onProgress: 1 as unknown as () => void })), 'INVALID_ARGUMENT');
+  assert.equal(
+    await rejectCode(encryptBackup(samplePayload(), PASS, { kdf: TINY, onProgress: 1 as unknown as () => void })),
+    'INVALID_ARGUMENT',
+  );
 });
 
 test('encryptBackup refuses KDF parameters out of bounds (INVALID_ARGUMENT), before any work', async () => {
-  for (const kdf of [{ t: 0, m: 64, p: 1 }, { t: 11, m: 64, p: 1 }, { t: 1, m: 7, p: 1 }, { t: 1, m: 1024 * 1024 + 1, p: 1 },
-    { t: 1, m: 64, p: 0 }, { t: 1, m: 64, p: 17 }, { t: 1, m: 64, p: 9 }, { t: 1.5, m: 64, p: 1 }, null]) {
+  for (const kdf of [
+    { t: 0, m: 64, p: 1 },
+    { t: 11, m: 64, p: 1 },
+    { t: 1, m: 7, p: 1 },
+    { t: 1, m: 1024 * 1024 + 1, p: 1 },
+    { t: 1, m: 64, p: 0 },
+    { t: 1, m: 64, p: 17 },
+    { t: 1, m: 64, p: 9 },
+    { t: 1.5, m: 64, p: 1 },
+    null,
+  ]) {
     assert.equal(await rejectCode(encryptBackup(samplePayload(), PASS, { kdf: kdf as never })), 'INVALID_ARGUMENT', JSON.stringify(kdf));
   }
 });
 
 test('encryptBackup validates the payload strictly (INVALID_ARGUMENT naming the field)', async () => {
-  const key = (o: Partial<BackupKey> & Record<string, unknown>) => ({ id: 'k', kind: 'seed', label: 'l', createdAt: 1, secret: rnd(32), ...o });
+  const key = (o: Partial<BackupKey> & Record<string, unknown>) => ({
+    id: 'k',
+    kind: 'seed',
+    label: 'l',
+    createdAt: 1,
+    secret: rnd(32),
+    ...o,
+  });
   const withKey = (o: Partial<BackupKey> & Record<string, unknown>) => ({ version: 1, createdAt: 1, keys: [key(o)] });
   const cases: [string, unknown][] = [
     ['not an object', null],
@@ -361,19 +464,28 @@ test('encryptBackup validates the payload strictly (INVALID_ARGUMENT naming the 
     // biome-ignore lint/suspicious/noSparseArray: a sparse array is the malformed input under test.
     ['sparse array', { version: 1, createdAt: 1, keys: [], accounts: [1, , 3] }],
     ['accounts nested too deep', { version: 1, createdAt: 1, keys: [], accounts: [JSON.parse('['.repeat(80) + ']'.repeat(80))] }],
-    ['10,001 keys', { version: 1, createdAt: 1, keys: Array.from({ length: 10_001 }, (_, i) => key({ id: `k${i}`, secret: new Uint8Array(16) })) }],
+    [
+      '10,001 keys',
+      { version: 1, createdAt: 1, keys: Array.from({ length: 10_001 }, (_, i) => key({ id: `k${i}`, secret: new Uint8Array(16) })) },
+    ],
   ];
   for (const [what, p] of cases) {
     assert.equal(await rejectCode(encryptBackup(p as BackupPayload, PASS, { kdf: TINY })), 'INVALID_ARGUMENT', what);
   }
   // Messages name fields, never secret bytes.
   try {
-    await encryptBackup(withKey({ kind: 'privateKey', secret: Uint8Array.from({ length: 31 }, () => 0xab) }) as BackupPayload, PASS, { kdf: TINY });
+    await encryptBackup(withKey({ kind: 'privateKey', secret: Uint8Array.from({ length: 31 }, () => 0xab) }) as BackupPayload, PASS, {
+      kdf: TINY,
+    });
   } catch (e) {
     assert.doesNotMatch((e as Error).message, /ab|171/);
   }
   // 10,000 keys is the limit, and it encodes.
-  const big = { version: 1, createdAt: 1, keys: Array.from({ length: 10_000 }, (_, i) => key({ id: `k${i}`, secret: new Uint8Array(16) })) };
+  const big = {
+    version: 1,
+    createdAt: 1,
+    keys: Array.from({ length: 10_000 }, (_, i) => key({ id: `k${i}`, secret: new Uint8Array(16) })),
+  };
   const bytes = encodePayload(big as BackupPayload);
   assert.equal(decodePayload(bytes).keys.length, 10_000);
 });
@@ -396,8 +508,16 @@ test('payload decoder: every mutation, truncation and extension gives INVALID_BA
       }
     }
   }
-  for (let len = 0; len < bytes.length; len++) assert.equal(errorCode(() => decodePayload(bytes.subarray(0, len))), 'INVALID_BACKUP', `len ${len}`);
-  assert.equal(errorCode(() => decodePayload(Uint8Array.of(...bytes, 0))), 'INVALID_BACKUP');
+  for (let len = 0; len < bytes.length; len++)
+    assert.equal(
+      errorCode(() => decodePayload(bytes.subarray(0, len))),
+      'INVALID_BACKUP',
+      `len ${len}`,
+    );
+  assert.equal(
+    errorCode(() => decodePayload(Uint8Array.of(...bytes, 0))),
+    'INVALID_BACKUP',
+  );
   assert.ok(accepted < bytes.length, 'most mutations are refused');
 });
 
@@ -428,11 +548,21 @@ test('payload decoder: hand-made hostile payloads are INVALID_BACKUP', () => {
     ['public key upper-case hex', enc({ createdAt: 1, keys: [{ ...k, publicKey: 'AB'.repeat(32) }] }, [rnd(16)])],
     ['seed 8 bytes', enc({ createdAt: 1, keys: [k] }, [rnd(8)])],
     ['__proto__ field', enc(JSON.parse('{"createdAt":1,"keys":[],"__proto__":{"x":1}}'))],
-    ['deep JSON', new Uint8Array(Buffer.concat([Buffer.from([1, 0, 0, 0x4e, 0x20]), Buffer.from('['.repeat(10000) + ']'.repeat(10000)), Buffer.alloc(4)]))],
+    [
+      'deep JSON',
+      new Uint8Array(
+        Buffer.concat([Buffer.from([1, 0, 0, 0x4e, 0x20]), Buffer.from('['.repeat(10000) + ']'.repeat(10000)), Buffer.alloc(4)]),
+      ),
+    ],
     ['not UTF-8', new Uint8Array([1, 0, 0, 0, 2, 0xc3, 0x28, 0, 0, 0, 0])],
     ['blob count 2^32-1', new Uint8Array([...enc({ createdAt: 1, keys: [] }).subarray(0, -4), 0xff, 0xff, 0xff, 0xff])],
   ];
-  for (const [what, bytes] of cases) assert.equal(errorCode(() => decodePayload(bytes)), 'INVALID_BACKUP', what);
+  for (const [what, bytes] of cases)
+    assert.equal(
+      errorCode(() => decodePayload(bytes)),
+      'INVALID_BACKUP',
+      what,
+    );
 });
 
 test('decryptBackup and inspectBackup reject non-files with INVALID_ARGUMENT or CORRUPTED, never a TypeError', async () => {

@@ -54,10 +54,12 @@ async function fingerprint(page: Page, ids: string[]) {
 test('round trip: vault -> backup -> fresh profile -> same keys, addresses, signatures, lifecycle states and account indices', async () => {
   const a = await freshProfile();
   const hd = (await ok(a.page, 'createFromMnemonic', MNEMONIC, { label: 'main wallet' })).id;
-  const [sk, ek] = (await ok(a.page, 'importKeys', [
-    { privateKey: 'hex:' + '11'.repeat(32), label: 'hot' },
-    { privateKey: 'hex:' + '22'.repeat(32), curve: 'ed25519', label: 'sol' },
-  ])).map((k: any) => k.id);
+  const [sk, ek] = (
+    await ok(a.page, 'importKeys', [
+      { privateKey: 'hex:' + '11'.repeat(32), label: 'hot' },
+      { privateKey: 'hex:' + '22'.repeat(32), curve: 'ed25519', label: 'sol' },
+    ])
+  ).map((k: any) => k.id);
   const { newKeyId: hd2 } = await ok(a.page, 'rotateKey', hd);
   await ok(a.page, 'suspendKey', sk);
   for (let i = 0; i < 3; i++) await ok(a.page, 'nextAddress', hd2, { purpose: 84, coinType: 0 });
@@ -67,7 +69,10 @@ test('round trip: vault -> backup -> fresh profile -> same keys, addresses, sign
   const progress: number[] = [];
   await a.page.exposeFunction('onBackupProgress', (f: number) => progress.push(f));
   // Default KDF here (Argon2id t=3, m=64 MiB) to prove the production parameters run in a browser.
-  const file: string = await a.page.evaluate((pass) => (window as any).vt.backupWithProgress(pass, { passphrase: 'correct horse battery staple' }), BPASS);
+  const file: string = await a.page.evaluate(
+    (pass) => (window as any).vt.backupWithProgress(pass, { passphrase: 'correct horse battery staple' }),
+    BPASS,
+  );
   assert.ok(progress.length >= 2 && progress[0] === 0 && progress.at(-1) === 1, `progress ${progress}`);
   assert.ok(progress.every((f, i) => i === 0 || f >= progress[i - 1]!));
   assert.ok(!file.includes(Buffer.from('legal winner').toString('hex')), 'no plaintext phrase in the file');
@@ -98,7 +103,9 @@ test('round trip: vault -> backup -> fresh profile -> same keys, addresses, sign
 
 test('conflicts: fail (default, nothing written), skip, overwrite; keyIds filter; partial', async () => {
   const a = await freshProfile();
-  const [k1, k2] = (await ok(a.page, 'importKeys', [{ privateKey: 'hex:' + '33'.repeat(32) }, { privateKey: 'hex:' + '44'.repeat(32) }])).map((k: any) => k.id);
+  const [k1, k2] = (
+    await ok(a.page, 'importKeys', [{ privateKey: 'hex:' + '33'.repeat(32) }, { privateKey: 'hex:' + '44'.repeat(32) }])
+  ).map((k: any) => k.id);
   const file = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, proof: { passphrase: PASS } });
   const only1 = await ok(a.page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, keyIds: [k1], proof: { passphrase: PASS } });
   assert.equal((await ok(a.page, 'verifyBackup', only1, { passphrase: BPASS })).keys.length, 1);
@@ -116,7 +123,10 @@ test('conflicts: fail (default, nothing written), skip, overwrite; keyIds filter
   assert.deepEqual(r2.failed, [{ id: k1, code: 'ALREADY_EXISTS' }]);
   const r3 = await ok(b.page, 'restoreBackup', file, { passphrase: BPASS }, { conflict: 'skip' });
   assert.equal(r3.committed, false);
-  assert.deepEqual(r3.skipped.map((s: any) => s.reason), ['exists', 'exists']);
+  assert.deepEqual(
+    r3.skipped.map((s: any) => s.reason),
+    ['exists', 'exists'],
+  );
   const r4 = await ok(b.page, 'restoreBackup', file, { passphrase: BPASS }, { conflict: 'overwrite', keyIds: [k2] });
   assert.deepEqual(r4.restored, [k2]);
   assert.deepEqual(r4.skipped, [{ id: k1, reason: 'filtered' }]);
@@ -137,7 +147,7 @@ test('fuzz through the Keystore: every single-byte change and every truncation o
   const r = await b.page.evaluate(([f, p]) => (window as any).vt.fuzzRestore(f, p), [file.slice(4), BPASS] as const);
   assert.deepEqual(r.odd, [], 'nothing else thrown, nothing restored');
   const total = Object.values(r.codes as Record<string, number>).reduce((x, y) => x + y, 0);
-  assert.equal(total, 2 * (file.length - 4) / 2 + 1);
+  assert.equal(total, (2 * (file.length - 4)) / 2 + 1);
   for (const code of Object.keys(r.codes)) assert.ok(['CORRUPTED', 'UNSUPPORTED_VERSION'].includes(code), `code ${code}`);
   assert.deepEqual(await dump(b.page, name), snap);
   await a.ctx.close();
@@ -184,7 +194,9 @@ test('SLIP-0039: shares of an HD seed (2-of-3) recover the same wallet in anothe
 
 test('Ethereum keystore v3: import a file made by ethers; export one that ethers decrypts to the same key', async () => {
   const wallet = new Wallet('0x' + '77'.repeat(32));
-  const json = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, 'pw for ethers', { scrypt: { N: 1024 } });
+  const json = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, 'pw for ethers', {
+    scrypt: { N: 1024 },
+  });
   const a = await freshProfile();
   await fails(a.page, 'WRONG_PASSPHRASE', 'importKeystoreV3', json, 'wrong password');
   await fails(a.page, 'INVALID_KEYSTORE', 'importKeystoreV3', '{"version":3}', 'x');
@@ -193,18 +205,36 @@ test('Ethereum keystore v3: import a file made by ethers; export one that ethers
   assert.equal((await ok(a.page, 'getAddress', k.id, 'ethereum')).address, wallet.address);
   assert.equal((await ok(a.page, 'lifecycleRecord', k.id)).state, 'active');
 
-  const out: string = await ok(a.page, 'exportKeystoreV3', k.id, 'export password', { kdf: 'scrypt', scrypt: { n: 1024, r: 8, p: 1 }, proof: { passphrase: PASS } });
+  const out: string = await ok(a.page, 'exportKeystoreV3', k.id, 'export password', {
+    kdf: 'scrypt',
+    scrypt: { n: 1024, r: 8, p: 1 },
+    proof: { passphrase: PASS },
+  });
   const back = await decryptKeystoreJson(out, 'export password');
   assert.equal(back.privateKey, wallet.privateKey);
   // An HD key exports the key at its default Ethereum path.
   const hd = (await ok(a.page, 'createFromMnemonic', MNEMONIC)).id;
-  const hdOut: string = await ok(a.page, 'exportKeystoreV3', hd, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  const hdOut: string = await ok(a.page, 'exportKeystoreV3', hd, 'export password', {
+    kdf: 'pbkdf2',
+    pbkdf2: { c: 1000 },
+    proof: { passphrase: PASS },
+  });
   assert.equal((await decryptKeystoreJson(hdOut, 'export password')).address, (await ok(a.page, 'getAddress', hd, 'ethereum')).address);
   // A rotated HD key (<id>-v2) exports its own key (account 1), not its predecessor's.
   const { newKeyId } = await ok(a.page, 'rotateKey', hd);
-  const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
-  assert.equal((await decryptKeystoreJson(v2Out, 'export password')).address, (await ok(a.page, 'getAddress', newKeyId, 'ethereum')).address);
-  const lines = (await ok(a.page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export password', {
+    kdf: 'pbkdf2',
+    pbkdf2: { c: 1000 },
+    proof: { passphrase: PASS },
+  });
+  assert.equal(
+    (await decryptKeystoreJson(v2Out, 'export password')).address,
+    (await ok(a.page, 'getAddress', newKeyId, 'ethereum')).address,
+  );
+  const lines = (await ok(a.page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   assert.ok(lines.some((e: any) => e.operation === 'key:export-keystore-v3' && e.success));
   await a.ctx.close();
 });

@@ -14,7 +14,10 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const CLI = join(ROOT, 'bridge/cli.ts');
 const ORIGIN = 'https://app.example';
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stderr: () => string } {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stderr: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -78,12 +81,15 @@ describe('vaultkey-bridge CLI', () => {
     const token: SoftHsmToken = await createSoftHsmToken();
     const state = join(dir, 'pairings.json');
     const cfg = join(dir, 'bridge.json');
-    await writeFile(cfg, JSON.stringify({
-      port: 0,
-      allowedOrigins: [ORIGIN],
-      pkcs11: { module: token.modulePath, tokenLabel: token.label, pinEnv: 'VK_BRIDGE_PIN' },
-      stateFile: state,
-    }));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        port: 0,
+        allowedOrigins: [ORIGIN],
+        pkcs11: { module: token.modulePath, tokenLabel: token.label, pinEnv: 'VK_BRIDGE_PIN' },
+        stateFile: state,
+      }),
+    );
     const run = runCli(['--config', cfg], { ...process.env, VK_BRIDGE_PIN: token.pin });
     try {
       const port = await waitFor(() => /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.stderr())?.[1]);

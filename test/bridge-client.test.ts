@@ -10,7 +10,8 @@ import { startBridge, type BridgeHandle } from '../bridge/server.js';
 import { BridgeClient, VaultkeyError } from '../src/bridge-client/index.js';
 
 const ORIGIN = 'https://app.example';
-const originFetch: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: ORIGIN } });
+const originFetch: typeof fetch = (input, init) =>
+  fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: ORIGIN } });
 
 async function rejectsWith(p: Promise<unknown>, code: string) {
   await assert.rejects(p, (err: unknown) => {
@@ -80,7 +81,13 @@ describe('bridge transport limits (no providers configured)', () => {
   let bridge: BridgeHandle;
   let code = '';
   before(async () => {
-    bridge = await startBridge({ port: 0, allowedOrigins: [ORIGIN], requestTimeoutMs: 400, onPairingCode: (e) => (code = e.code), logger: () => {} });
+    bridge = await startBridge({
+      port: 0,
+      allowedOrigins: [ORIGIN],
+      requestTimeoutMs: 400,
+      onPairingCode: (e) => (code = e.code),
+      logger: () => {},
+    });
   });
   after(async () => {
     await bridge?.close();
@@ -89,7 +96,14 @@ describe('bridge transport limits (no providers configured)', () => {
   test('a request body that trickles in too slowly gets 408 BRIDGE_TIMEOUT', async () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: bridge.port, path: '/v1/info', method: 'POST', agent: false, headers: { origin: ORIGIN, 'content-type': 'application/json', 'content-length': 100 } },
+        {
+          host: '127.0.0.1',
+          port: bridge.port,
+          path: '/v1/info',
+          method: 'POST',
+          agent: false,
+          headers: { origin: ORIGIN, 'content-type': 'application/json', 'content-length': 100 },
+        },
         (r) => {
           let body = '';
           r.on('data', (d) => (body += d));

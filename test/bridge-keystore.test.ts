@@ -18,8 +18,10 @@ import { BridgeClient, VaultkeyError } from '../src/bridge-client/index.js';
 const run = promisify(execFile);
 const ORIGIN_A = 'https://wallet.example';
 const ORIGIN_B = 'https://other.example';
-const originFetch = (origin: string): typeof fetch => (input, init) =>
-  fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } });
+const originFetch =
+  (origin: string): typeof fetch =>
+  (input, init) =>
+    fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } });
 
 async function rejectsWith(p: Promise<unknown>, code: string) {
   await assert.rejects(p, (err: unknown) => err instanceof VaultkeyError && err.code === code);
@@ -65,14 +67,26 @@ async function startSecretService(dir: string): Promise<SecretService> {
     else process.env.DBUS_SESSION_BUS_ADDRESS = previous;
   };
   try {
-    const env = { ...process.env, HOME: dir, XDG_RUNTIME_DIR: join(dir, 'run'), XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
+    const env = {
+      ...process.env,
+      HOME: dir,
+      XDG_RUNTIME_DIR: join(dir, 'run'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_CONFIG_HOME: join(dir, 'config'),
+    };
     await mkdir(join(dir, 'run'), { mode: 0o700 });
-    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', '--print-address=1'], {
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     children.push(bus);
     const address = (await waitForOutput(bus, /^(unix:[^\n]+)\n/m, 10_000)).trim();
     const kenv = { ...env, DBUS_SESSION_BUS_ADDRESS: address };
     // --foreground keeps the daemon our child (so we can stop it by pid); it prints nothing then.
-    const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { env: kenv, stdio: ['pipe', 'ignore', 'ignore'] });
+    const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+      env: kenv,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
     children.push(keyring);
     keyring.stdin!.end('test-keyring-password'); // --unlock reads the login keyring password from stdin
     // Ready once it owns org.freedesktop.secrets. Asking before that would make
@@ -80,8 +94,18 @@ async function startSecretService(dir: string): Promise<SecretService> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (keyring.exitCode !== null) throw new Error(`gnome-keyring-daemon exited with ${keyring.exitCode}`);
-      const r = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus',
-        'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env: kenv, timeout: 2000 }).catch(() => ({ stdout: '' }));
+      const r = await run(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.DBus',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus.NameHasOwner',
+          'string:org.freedesktop.secrets',
+        ],
+        { env: kenv, timeout: 2000 },
+      ).catch(() => ({ stdout: '' }));
       if (/boolean true/.test(r.stdout)) break;
       if (Date.now() > deadline) throw new Error('gnome-keyring-daemon did not register org.freedesktop.secrets');
       await new Promise((res) => setTimeout(res, 100));

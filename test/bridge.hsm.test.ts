@@ -28,8 +28,10 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
 
 /** Node's fetch with an Origin header, standing in for a page on `origin`. */
-const originFetch = (origin: string): typeof fetch => (input, init) =>
-  fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } });
+const originFetch =
+  (origin: string): typeof fetch =>
+  (input, init) =>
+    fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), origin } });
 
 interface RawResponse {
   status: number;
@@ -138,7 +140,11 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     await assert.rejects(startBridge({ port: 0, allowedOrigins: ['https://example.com/app'] }), /invalid allowed origin/);
     await assert.rejects(startBridge({ port: 0, allowedOrigins: ['null'] }), /invalid allowed origin/);
     await assert.rejects(
-      startBridge({ port: 0, allowedOrigins: [ORIGIN_A], pkcs11: { module: token.modulePath, tokenLabel: 'no-such-token', pin: token.pin } }),
+      startBridge({
+        port: 0,
+        allowedOrigins: [ORIGIN_A],
+        pkcs11: { module: token.modulePath, tokenLabel: 'no-such-token', pin: token.pin },
+      }),
       (e: VaultkeyError) => e.code === 'BRIDGE_HSM_UNAVAILABLE',
     );
     await assert.rejects(
@@ -169,7 +175,11 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     assert.equal(bridge.urls[0], `http://127.0.0.1:${bridge.port}`);
     // ::1 is served too when the machine has IPv6 loopback.
     if (bridge.urls.length > 1) {
-      const r = await fetch(`http://[::1]:${bridge.port}/v1/info`, { method: 'POST', headers: { origin: ORIGIN_A, 'content-type': 'application/json' }, body: '{}' });
+      const r = await fetch(`http://[::1]:${bridge.port}/v1/info`, {
+        method: 'POST',
+        headers: { origin: ORIGIN_A, 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(r.status, 200);
     }
   });
@@ -206,7 +216,8 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     const code = new Promise<string>((r) => pending.set(ORIGIN_B, r));
     await c.pair();
     const right = await code;
-    for (let i = 0; i < 5; i++) await rejectsWith(c.completePairing(right.replace(/.$/, (ch) => (ch === '2' ? '3' : '2'))), 'BRIDGE_PAIRING_FAILED');
+    for (let i = 0; i < 5; i++)
+      await rejectsWith(c.completePairing(right.replace(/.$/, (ch) => (ch === '2' ? '3' : '2'))), 'BRIDGE_PAIRING_FAILED');
     await rejectsWith(c.completePairing(right), 'BRIDGE_PAIRING_FAILED'); // the right code is void now
     assert.equal((await c.info()).paired, false);
   });
@@ -262,7 +273,11 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
       assert.ok(secp256k1.verify(signature, digest, k.publicKey, { prehash: false, lowS: true }));
       await vk.init();
       assert.ok(vk.secp256k1.verify(signature, digest, k.publicKey), 'vaultkey/core verifies (low-S) the HSM signature');
-      assert.equal(hex(vk.secp256k1.recoverPublicKey(signature, recovery!, digest)), hex(k.publicKey), 'recovery id from the bridge works with vaultkey/core');
+      assert.equal(
+        hex(vk.secp256k1.recoverPublicKey(signature, recovery!, digest)),
+        hex(k.publicKey),
+        'recovery id from the bridge works with vaultkey/core',
+      );
       const rec = secp256k1.Signature.fromBytes(signature, 'compact').addRecoveryBit(recovery!).recoverPublicKey(digest).toBytes(true);
       assert.equal(hex(rec), hex(k.publicKey));
       assert.equal(await client.verify(k.id, msg, signature), true);
@@ -325,7 +340,10 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     const s = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
     try {
       for (const k of Object.values(keys)) {
-        lib.C_FindObjectsInit(s, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_ID, value: Buffer.from(k.id, 'hex') }]);
+        lib.C_FindObjectsInit(s, [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_ID, value: Buffer.from(k.id, 'hex') },
+        ]);
         const [h] = lib.C_FindObjects(s, 2);
         lib.C_FindObjectsFinal(s);
         assert.ok(h, 'private key object found');
@@ -368,7 +386,10 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     await rejectsWith(other.getPublicKey(a), 'BRIDGE_KEY_NOT_FOUND');
     await rejectsWith(other.deleteKey(a), 'BRIDGE_KEY_NOT_FOUND');
     await rejectsWith(client.sign(mine.id, enc('x')), 'BRIDGE_KEY_NOT_FOUND');
-    assert.ok((await client.listKeys()).some((k) => k.id === a), 'A still has its key');
+    assert.ok(
+      (await client.listKeys()).some((k) => k.id === a),
+      'A still has its key',
+    );
 
     // keyAccess 'all' (single-app deployments, admin-provisioned keys): every key is usable.
     let code = '';
@@ -448,7 +469,11 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     const r = await raw(bridge.port, { path: '/v1/pkcs11/sign', headers: auth, body: JSON.stringify({ keyId: ed, data: 'zz' }) });
     assert.equal(r.status, 400);
     assert.equal(r.body?.error?.code, 'INVALID_ARGUMENT');
-    const r2 = await raw(bridge.port, { path: '/v1/pkcs11/sign', headers: auth, body: JSON.stringify({ keyId: ed, data: '00', prehashed: 'yes' }) });
+    const r2 = await raw(bridge.port, {
+      path: '/v1/pkcs11/sign',
+      headers: auth,
+      body: JSON.stringify({ keyId: ed, data: '00', prehashed: 'yes' }),
+    });
     assert.equal(r2.body?.error?.code, 'INVALID_ARGUMENT');
     const r3 = await raw(bridge.port, { path: '/v1/keystore/get', headers: auth, body: JSON.stringify({ name: 'x' }) });
     assert.equal(r3.status, 503);
@@ -460,7 +485,14 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
   const json = { 'content-type': 'application/json' };
 
   test('DNS rebinding: any Host but our loopback names is refused', async () => {
-    for (const host of ['evil.example', `evil.example:${bridge.port}`, `127.0.0.1:${bridge.port + 1}`, `127.0.0.1`, `localhost.evil.example:${bridge.port}`, `0.0.0.0:${bridge.port}`]) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${bridge.port}`,
+      `127.0.0.1:${bridge.port + 1}`,
+      `127.0.0.1`,
+      `localhost.evil.example:${bridge.port}`,
+      `0.0.0.0:${bridge.port}`,
+    ]) {
       const r = await raw(bridge.port, { headers: { ...json, host, origin: ORIGIN_A }, body: '{}' });
       assert.equal(r.status, 403, host);
       assert.equal(r.body?.error?.code, 'BRIDGE_BAD_HOST', host);
@@ -492,11 +524,21 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
       assert.equal(r.headers['access-control-allow-origin'], undefined, why);
     }
     // WebSocket upgrades walk the same checks (and the bridge offers no WebSocket at all).
-    const ws = { host: `127.0.0.1:${bridge.port}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-version': '13' };
+    const ws = {
+      host: `127.0.0.1:${bridge.port}`,
+      upgrade: 'websocket',
+      connection: 'Upgrade',
+      'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'sec-websocket-version': '13',
+    };
     const wsForeign = await raw(bridge.port, { method: 'GET', path: '/v1/info', headers: { ...ws, origin: 'https://evil-example.com' } });
     assert.equal(wsForeign.status, 403);
     assert.equal(wsForeign.body?.error?.code, 'BRIDGE_ORIGIN_DENIED');
-    const wsRebind = await raw(bridge.port, { method: 'GET', path: '/v1/info', headers: { ...ws, host: `evil.example:${bridge.port}`, origin: ORIGIN_A } });
+    const wsRebind = await raw(bridge.port, {
+      method: 'GET',
+      path: '/v1/info',
+      headers: { ...ws, host: `evil.example:${bridge.port}`, origin: ORIGIN_A },
+    });
     assert.equal(wsRebind.body?.error?.code, 'BRIDGE_BAD_HOST');
     const wsAllowed = await raw(bridge.port, { method: 'GET', path: '/v1/info', headers: { ...ws, origin: ORIGIN_A } });
     assert.notEqual(wsAllowed.status, 101);
@@ -505,14 +547,22 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
   });
 
   test('CORS and Private Network Access preflight are answered for allowed origins only', async () => {
-    const pre = { 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', 'access-control-request-private-network': 'true' };
+    const pre = {
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization, content-type',
+      'access-control-request-private-network': 'true',
+    };
     const ok = await raw(bridge.port, { method: 'OPTIONS', path: '/v1/pkcs11/sign', headers: { ...pre, origin: ORIGIN_A } });
     assert.equal(ok.status, 204);
     assert.equal(ok.headers['access-control-allow-origin'], ORIGIN_A);
     assert.equal(ok.headers['access-control-allow-private-network'], 'true');
     assert.match(String(ok.headers['access-control-allow-headers']), /authorization/);
     assert.equal(ok.headers['access-control-allow-credentials'], undefined);
-    const bad = await raw(bridge.port, { method: 'OPTIONS', path: '/v1/pkcs11/sign', headers: { ...pre, origin: 'https://evil-example.com' } });
+    const bad = await raw(bridge.port, {
+      method: 'OPTIONS',
+      path: '/v1/pkcs11/sign',
+      headers: { ...pre, origin: 'https://evil-example.com' },
+    });
     assert.equal(bad.status, 403);
     assert.equal(bad.headers['access-control-allow-origin'], undefined);
     assert.equal(bad.headers['access-control-allow-private-network'], undefined);
@@ -523,14 +573,26 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
 
   test('tokens are bound to their origin; unpaired allowed origins get BRIDGE_UNPAIRED', async () => {
     const stolen = tokenOf(client);
-    const r = await raw(bridge.port, { path: '/v1/pkcs11/list', headers: { ...json, origin: ORIGIN_B, authorization: `Bearer ${stolen}` }, body: '{}' });
+    const r = await raw(bridge.port, {
+      path: '/v1/pkcs11/list',
+      headers: { ...json, origin: ORIGIN_B, authorization: `Bearer ${stolen}` },
+      body: '{}',
+    });
     assert.equal(r.status, 401);
     assert.equal(r.body?.error?.code, 'BRIDGE_UNPAIRED');
     const r2 = await raw(bridge.port, { path: '/v1/pkcs11/list', headers: { ...json, origin: ORIGIN_B }, body: '{}' });
     assert.equal(r2.body?.error?.code, 'BRIDGE_UNPAIRED');
-    const r3 = await raw(bridge.port, { path: '/v1/pkcs11/list', headers: { ...json, origin: ORIGIN_A, authorization: 'Bearer ' + 'A'.repeat(43) }, body: '{}' });
+    const r3 = await raw(bridge.port, {
+      path: '/v1/pkcs11/list',
+      headers: { ...json, origin: ORIGIN_A, authorization: 'Bearer ' + 'A'.repeat(43) },
+      body: '{}',
+    });
     assert.equal(r3.body?.error?.code, 'BRIDGE_UNPAIRED');
-    const r4 = await raw(bridge.port, { path: '/v1/pkcs11/list', headers: { ...json, origin: ORIGIN_A, authorization: 'Basic Zm9vOmJhcg==' }, body: '{}' });
+    const r4 = await raw(bridge.port, {
+      path: '/v1/pkcs11/list',
+      headers: { ...json, origin: ORIGIN_A, authorization: 'Basic Zm9vOmJhcg==' },
+      body: '{}',
+    });
     assert.equal(r4.body?.error?.code, 'BRIDGE_UNPAIRED');
   });
 
@@ -571,7 +633,11 @@ describe('vaultkey-bridge with SoftHSM2', { skip: unavailable ?? false }, () => 
     assert.equal(big.status, 413);
     assert.equal(big.body?.error?.code, 'BRIDGE_PAYLOAD_TOO_LARGE');
     // Chunked, so no Content-Length to reject up front: the stream counter catches it.
-    const chunked = await raw(bridge.port, { path: '/v1/pkcs11/sign', headers: { ...auth, 'transfer-encoding': 'chunked' }, chunked: Array.from({ length: 10 }, () => Buffer.alloc(10_000, 0x20)) });
+    const chunked = await raw(bridge.port, {
+      path: '/v1/pkcs11/sign',
+      headers: { ...auth, 'transfer-encoding': 'chunked' },
+      chunked: Array.from({ length: 10 }, () => Buffer.alloc(10_000, 0x20)),
+    });
     assert.equal(chunked.status, 413);
     assert.equal(chunked.body?.error?.code, 'BRIDGE_PAYLOAD_TOO_LARGE');
     for (const body of ['{"keyId":', 'null', '[1,2]', '"str"', '\u0000\u0001']) {

@@ -10,8 +10,19 @@ import { measure, formatTable, BUDGET_BYTES } from '../scripts/bundle-size.mjs';
 
 const dist = new URL('../dist/', import.meta.url).pathname;
 
-interface Group { files: string[]; raw: number; gzip: number; extra?: Group }
-interface Measurement { budget: number; main: Group; entries: Record<string, Group>; lazy: Record<string, Group>; workerLazy: string[] }
+interface Group {
+  files: string[];
+  raw: number;
+  gzip: number;
+  extra?: Group;
+}
+interface Measurement {
+  budget: number;
+  main: Group;
+  entries: Record<string, Group>;
+  lazy: Record<string, Group>;
+  workerLazy: string[];
+}
 
 const m: Measurement = (() => {
   assert.ok(existsSync(dist + 'index.js'), 'dist/ is missing: run npm run build first');
@@ -31,7 +42,10 @@ test('main entry + worker + WASM fit in 124 KB gzipped', (t) => {
 test('the WASM is inside the measured files (inlined, not a separate fetch)', () => {
   const wasmB64 = readFileSync(new URL('../build/wasm-inline.js', import.meta.url), 'utf8').match(/"([A-Za-z0-9+/=]{64})/)?.[1];
   assert.ok(wasmB64, 'build/wasm-inline.js holds the base64 WASM');
-  assert.ok(m.main.files.some((f) => readFileSync(dist + f, 'utf8').includes(wasmB64)), 'the WASM base64 is in the main graph');
+  assert.ok(
+    m.main.files.some((f) => readFileSync(dist + f, 'utf8').includes(wasmB64)),
+    'the WASM base64 is in the main graph',
+  );
 });
 
 test("the worker's graph has no import(): Vite's default IIFE worker build cannot code-split", () => {
@@ -41,17 +55,24 @@ test("the worker's graph has no import(): Vite's default IIFE worker build canno
 test('every optional entry is reported on its own; nist256p1 and the Ledger transport load on demand', () => {
   for (const name of ['core', 'ledger', 'bridge-client', 'viem', 'ethers']) assert.ok(m.entries[name], `vaultkey/${name} measured`);
   const lazy = Object.keys(m.lazy);
-  assert.ok(lazy.some((f) => f.startsWith('nist256p1-')), 'P-256 (@noble/curves) is a lazy chunk of vaultkey/core');
+  assert.ok(
+    lazy.some((f) => f.startsWith('nist256p1-')),
+    'P-256 (@noble/curves) is a lazy chunk of vaultkey/core',
+  );
   assert.ok(!m.main.files.some((f) => f.startsWith('nist256p1-')), 'and not in the main graph');
 });
 
 test('viem and ethers stay external peer dependencies of their adapters', () => {
-  for (const [name, peer] of [['viem', 'viem'], ['ethers', 'ethers']] as const) {
+  for (const [name, peer] of [
+    ['viem', 'viem'],
+    ['ethers', 'ethers'],
+  ] as const) {
     const g = m.entries[name]!;
     const code = g.files.map((f) => readFileSync(dist + f, 'utf8')).join('\n');
     assert.match(code, new RegExp(`from\\s*["']${peer}["']`), `${name}.js imports ${peer}`);
     // A bundled copy would be tens of KB; the adapter itself is a few.
     assert.ok(g.extra!.gzip < 8 * 1024, `vaultkey/${name} adds ${(g.extra!.gzip / 1024).toFixed(1)} KB over main`);
   }
-  for (const f of m.main.files) assert.doesNotMatch(readFileSync(dist + f, 'utf8'), /from\s*["'](viem|ethers)["']/, `${f} must not import viem/ethers`);
+  for (const f of m.main.files)
+    assert.doesNotMatch(readFileSync(dist + f, 'utf8'), /from\s*["'](viem|ethers)["']/, `${f} must not import viem/ethers`);
 });

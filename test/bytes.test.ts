@@ -28,11 +28,27 @@ test('bad hex and base64url are VaultkeyErrors with the code the caller gives', 
     }
     return 'accepted';
   };
-  for (const bad of ['abc', 'zz', 'AB', '0xab', null, 42, {}]) assert.equal(code(() => fromHex(bad, 'x')), 'INVALID_ARGUMENT', String(bad));
-  assert.equal(code(() => fromHex('AB', 'x', 'CORRUPTED')), 'CORRUPTED');
-  assert.equal(code(() => fromHex('0xg0', 'x', 'INVALID_ARGUMENT', { lenient: true })), 'INVALID_ARGUMENT');
+  for (const bad of ['abc', 'zz', 'AB', '0xab', null, 42, {}])
+    assert.equal(
+      code(() => fromHex(bad, 'x')),
+      'INVALID_ARGUMENT',
+      String(bad),
+    );
+  assert.equal(
+    code(() => fromHex('AB', 'x', 'CORRUPTED')),
+    'CORRUPTED',
+  );
+  assert.equal(
+    code(() => fromHex('0xg0', 'x', 'INVALID_ARGUMENT', { lenient: true })),
+    'INVALID_ARGUMENT',
+  );
   // 'AAAAA' has an impossible length (a DOMException from atob before): now typed, with the caller's code.
-  for (const bad of ['AAAAA', 'a+b/', '!!', null, 7]) assert.equal(code(() => fromB64url(bad, 'credentialId', 'CORRUPTED')), 'CORRUPTED', String(bad));
+  for (const bad of ['AAAAA', 'a+b/', '!!', null, 7])
+    assert.equal(
+      code(() => fromB64url(bad, 'credentialId', 'CORRUPTED')),
+      'CORRUPTED',
+      String(bad),
+    );
 });
 
 test('bytesEqual: equal, different, different lengths', () => {

@@ -17,9 +17,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import {
-  isAddressEqual, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex,
-} from 'viem';
+import { isAddressEqual, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex } from 'viem';
 import { Transaction, verifyMessage as ethersVerifyMessage, verifyTypedData as ethersVerifyTypedData } from 'ethers';
 import { init, secp256k1, sha256 } from 'vaultkey/core';
 import { launch, type Served } from './helpers/browser.ts';
@@ -110,11 +108,14 @@ async function runApp(bundler: string, t: { diagnostic(m: string): void }): Prom
   });
   page.on('worker', (w) => {
     workers.push(w.url());
-    w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker console: ${m.text()}`); });
+    w.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`worker console: ${m.text()}`);
+    });
   });
   // Records CSP violations from the first byte on (init scripts are not subject to the page's CSP).
   await page.addInitScript({
-    content: "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
+    content:
+      "window.__csp = []; document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));",
   });
   // IndexedDB and WebCrypto want a secure context: http://localhost is one.
   const res = await page.goto(server.url.replace('127.0.0.1', 'localhost'));
@@ -137,11 +138,19 @@ async function verify(r: Result, bundler: string): Promise<void> {
   const priv = sha256(utf8('consumer test key'));
   const digest = sha256(utf8('consumer test digest'));
   const mine = secp256k1.sign(digest, priv);
-  assert.deepEqual(r.core, { publicKey: hex(secp256k1.getPublicKey(priv)), digest: hex(digest), signature: hex(mine.signature), recovery: mine.recovery });
+  assert.deepEqual(r.core, {
+    publicKey: hex(secp256k1.getPublicKey(priv)),
+    digest: hex(digest),
+    signature: hex(mine.signature),
+    recovery: mine.recovery,
+  });
 
   // The worker pool.
   assert.equal(r.poolSha256, r.sha256abc);
-  assert.deepEqual(r.poolBatch, ['a', 'b', 'c'].map((s) => hex(sha256(utf8(s)))));
+  assert.deepEqual(
+    r.poolBatch,
+    ['a', 'b', 'c'].map((s) => hex(sha256(utf8(s)))),
+  );
 
   // viem account on the Keystore key (m/44'/60'/0'/0/0).
   const v = r.viem;
@@ -149,8 +158,14 @@ async function verify(r: Result, bundler: string): Promise<void> {
   assert.equal(ethersVerifyMessage(MESSAGE(bundler), v.message), v.address, 'ethers verifyMessage');
   assert.ok(await verifyTypedData({ address: v.address, ...TYPED, signature: v.typed }), 'viem verifyTypedData');
   assert.equal(ethersVerifyTypedData(TYPED.domain, TYPED.types, TYPED.message, v.typed), v.address, 'ethers verifyTypedData');
-  for (const [signed, input] of [[v.tx, VIEM_TXS.eip1559], [v.legacyTx, VIEM_TXS.legacy]] as const) {
-    assert.ok(isAddressEqual(await recoverTransactionAddress({ serializedTransaction: signed as never }), v.address), `${input.type}: viem recovers the sender`);
+  for (const [signed, input] of [
+    [v.tx, VIEM_TXS.eip1559],
+    [v.legacyTx, VIEM_TXS.legacy],
+  ] as const) {
+    assert.ok(
+      isAddressEqual(await recoverTransactionAddress({ serializedTransaction: signed as never }), v.address),
+      `${input.type}: viem recovers the sender`,
+    );
     const p = parseTransaction(signed);
     assert.equal(p.type, input.type);
     assert.equal(p.chainId, input.chainId);
@@ -173,7 +188,10 @@ async function verify(r: Result, bundler: string): Promise<void> {
   assert.equal(tx.type, ETHERS_TX.type);
   assert.equal(tx.chainId, BigInt(ETHERS_TX.chainId));
   assert.equal(tx.nonce, ETHERS_TX.nonce);
-  assert.ok(isAddressEqual(await recoverTransactionAddress({ serializedTransaction: e.tx as never }), e.address as Hex), 'viem recovers the sender');
+  assert.ok(
+    isAddressEqual(await recoverTransactionAddress({ serializedTransaction: e.tx as never }), e.address as Hex),
+    'viem recovers the sender',
+  );
 
   assert.equal(r.lockedError, 'LOCKED', 'a locked vault refuses through the adapter with its own error');
 }

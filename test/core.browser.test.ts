@@ -34,22 +34,28 @@ test('page is served with a strict CSP and loads without errors', async () => {
 
 test('core and worker pool match node:crypto on random inputs', async () => {
   const inputs = Array.from({ length: 40 }, (_, i) => crypto.randomBytes(i * 13));
-  const got = await page.evaluate(async (hexes) => {
-    const vk = (window as any).vk;
-    const { u, h } = vk;
-    const out = [];
-    for (const x of hexes) {
-      const d = u(x);
-      out.push({
-        sha256: h(vk.core.sha256(d)),
-        sha512: h(vk.core.sha512(d)),
-        hmac: h(vk.core.hmacSha512(d, d)),
-        workerSha512: h(await vk.pool.call('sha512', d)),
-      });
-    }
-    const batch = await vk.pool.batch('hash160', hexes.map((x: string) => [u(x)]));
-    return { out, batch: batch.map(h) };
-  }, inputs.map((b) => b.toString('hex')));
+  const got = await page.evaluate(
+    async (hexes) => {
+      const vk = (window as any).vk;
+      const { u, h } = vk;
+      const out = [];
+      for (const x of hexes) {
+        const d = u(x);
+        out.push({
+          sha256: h(vk.core.sha256(d)),
+          sha512: h(vk.core.sha512(d)),
+          hmac: h(vk.core.hmacSha512(d, d)),
+          workerSha512: h(await vk.pool.call('sha512', d)),
+        });
+      }
+      const batch = await vk.pool.batch(
+        'hash160',
+        hexes.map((x: string) => [u(x)]),
+      );
+      return { out, batch: batch.map(h) };
+    },
+    inputs.map((b) => b.toString('hex')),
+  );
   inputs.forEach((d, i) => {
     const want512 = crypto.createHash('sha512').update(d).digest('hex');
     assert.equal(got.out[i]!.sha256, crypto.createHash('sha256').update(d).digest('hex'));
@@ -63,11 +69,17 @@ test('core and worker pool match node:crypto on random inputs', async () => {
 
 test('Wycheproof PBKDF2 vectors through the worker', async () => {
   const file = wycheproof('pbkdf2_hmacsha512_test.json');
-  const cases = file.testGroups.flatMap((g: any) => g.tests).filter((t: any) => t.iterationCount <= 4096).slice(0, 40);
+  const cases = file.testGroups
+    .flatMap((g: any) => g.tests)
+    .filter((t: any) => t.iterationCount <= 4096)
+    .slice(0, 40);
   const got: string[] = await page.evaluate(async (cs) => {
     const vk = (window as any).vk;
     const { u, h } = vk;
-    const res = await vk.pool.batch('pbkdf2Sha512', cs.map((t: any) => [u(t.password), u(t.salt), t.iterationCount, t.dkLen]));
+    const res = await vk.pool.batch(
+      'pbkdf2Sha512',
+      cs.map((t: any) => [u(t.password), u(t.salt), t.iterationCount, t.dkLen]),
+    );
     return res.map(h);
   }, cases);
   assert.ok(cases.length >= 10);
@@ -100,8 +112,10 @@ test('bad input through the worker comes back as VaultkeyError with its code', a
 
 test('secp256k1 in Chromium: page core and worker pool agree with @noble/curves (RFC 6979, recovery, verify)', async () => {
   const { secp256k1: noble } = await import('@noble/curves/secp256k1.js');
-  const cases = Array.from({ length: 20 }, () => ({ priv: crypto.randomBytes(32).toString('hex'), digest: crypto.randomBytes(32).toString('hex') }))
-    .filter((c) => noble.utils.isValidSecretKey(Buffer.from(c.priv, 'hex')));
+  const cases = Array.from({ length: 20 }, () => ({
+    priv: crypto.randomBytes(32).toString('hex'),
+    digest: crypto.randomBytes(32).toString('hex'),
+  })).filter((c) => noble.utils.isValidSecretKey(Buffer.from(c.priv, 'hex')));
   const got = await page.evaluate(async (cs) => {
     const vk = (window as any).vk;
     const out = [];

@@ -45,10 +45,14 @@ async function click(page: Page, button: string, out: string, timeout = 30_000):
     document.getElementById(id)!.textContent = '';
   }, out);
   await page.click(`#${button}`);
-  const handle = await page.waitForFunction((id) => {
-    const el = document.getElementById(id)!;
-    return el.textContent ? { text: el.textContent, error: el.classList.contains('error') } : null;
-  }, out, { timeout });
+  const handle = await page.waitForFunction(
+    (id) => {
+      const el = document.getElementById(id)!;
+      return el.textContent ? { text: el.textContent, error: el.classList.contains('error') } : null;
+    },
+    out,
+    { timeout },
+  );
   return (await handle.jsonValue()) as { text: string; error: boolean };
 }
 
@@ -78,7 +82,7 @@ test('demo dApp: lifecycle, audit, backup/restore and the recovery phrase with i
   const keyId = /key (k_[0-9a-f]{24})/.exec(created)?.[1];
   assert.ok(keyId, created);
   assert.match(created, /Ethereum address 0x[0-9a-fA-F]{40} \(m\/44'\/60'\/0'\/0\/0\)/);
-  assert.match(await page.textContent('#vault-state') ?? '', /unlocked, session as owner/);
+  assert.match((await page.textContent('#vault-state')) ?? '', /unlocked, session as owner/);
 
   // Lifecycle record, then a manual rotation to <id>-v2 at the next account.
   const record = await run(page, 'lc-record', 'lc-out');
@@ -127,7 +131,11 @@ test('demo dApp: lifecycle, audit, backup/restore and the recovery phrase with i
   const phrase = (await run(page, 'rp-show', 'rp-out')).trim();
   assert.equal(phrase.split(' ').length, 12);
   assert.ok(validateMnemonic(phrase, wordlist), 'a valid BIP-39 phrase');
-  assert.equal(HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/1'/0/0").address, newAddress, 'the phrase of the rotated key (account 1)');
+  assert.equal(
+    HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/1'/0/0").address,
+    newAddress,
+    'the phrase of the rotated key (account 1)',
+  );
   assert.equal(await page.inputValue('#rp-pass'), '', 'the passphrase field is cleared');
   const pixels = await page.evaluate(() => {
     const c = document.getElementById('rp-qr') as HTMLCanvasElement;

@@ -27,7 +27,9 @@ test('in Chromium: core on the page and the worker pool (rollup bundle, strict C
         const pub = vk.core.ed25519.getPublicKey(u(sk));
         const sig = vk.core.ed25519.sign(u(msg), u(sk));
         out.push({
-          pub: h(pub), sig: h(sig), ok: vk.core.ed25519.verify(sig, u(msg), pub),
+          pub: h(pub),
+          sig: h(sig),
+          ok: vk.core.ed25519.verify(sig, u(msg), pub),
           workerSig: h(await vk.pool.call('ed25519Sign', u(msg), u(sk))),
           workerOk: await vk.pool.call('ed25519Verify', sig, u(msg + '00'), pub),
         });
@@ -35,7 +37,8 @@ test('in Chromium: core on the page and the worker pool (rollup bundle, strict C
       return out;
     }, jobs);
     jobs.forEach(([sk, msg], i) => {
-      const secret = unhex(sk!), m = unhex(msg!);
+      const secret = unhex(sk!),
+        m = unhex(msg!);
       assert.equal(got[i]!.pub, hex(noble.getPublicKey(secret)));
       assert.equal(got[i]!.sig, hex(noble.sign(m, secret)));
       assert.equal(got[i]!.workerSig, got[i]!.sig);

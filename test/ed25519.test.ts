@@ -20,7 +20,10 @@ const P = 2n ** 255n - 19n;
 const leToBig = (b: Uint8Array) => BigInt('0x' + (Buffer.from(b).reverse().toString('hex') || '0'));
 const bigToLe = (x: bigint, n = 32) => {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) { out[i] = Number(x & 255n); x >>= 8n; }
+  for (let i = 0; i < n; i++) {
+    out[i] = Number(x & 255n);
+    x >>= 8n;
+  }
   return out;
 };
 const sha512 = (...parts: Uint8Array[]) => {
@@ -34,12 +37,13 @@ const PKCS8_PREFIX = unhex('302e020100300506032b657004220420');
 const SPKI_PREFIX = unhex('302a300506032b6570032100');
 const nodePriv = (secret: Uint8Array) =>
   crypto.createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secret]), format: 'der', type: 'pkcs8' });
-const nodePub = (pub: Uint8Array) =>
-  crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
+const nodePub = (pub: Uint8Array) => crypto.createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
 
 test('RFC 8032 §7.1 test vectors (TEST 1, 2, 3, 1024, SHA(abc))', () => {
   // TEST 1024's 1023-byte message is taken from Wycheproof tcId 83, which is that same vector.
-  const ktv = wycheproof('ed25519_test.json').testGroups.flatMap((g: any) => g.tests).find((t: any) => t.tcId === 83);
+  const ktv = wycheproof('ed25519_test.json')
+    .testGroups.flatMap((g: any) => g.tests)
+    .find((t: any) => t.tcId === 83);
   const vectors = [
     {
       name: 'TEST 1',
@@ -80,7 +84,8 @@ test('RFC 8032 §7.1 test vectors (TEST 1, 2, 3, 1024, SHA(abc))', () => {
   assert.equal(ktv.msg.length, 2046);
   assert.equal(ktv.sig, vectors[3]!.sig);
   for (const v of vectors) {
-    const secret = unhex(v.secret), msg = unhex(v.msg);
+    const secret = unhex(v.secret),
+      msg = unhex(v.msg);
     assert.equal(hex(ed25519.getPublicKey(secret)), v.pub, `${v.name} public key`);
     assert.equal(hex(ed25519.sign(msg, secret)), v.sig, `${v.name} signature`);
     assert.equal(ed25519.verify(unhex(v.sig), msg, unhex(v.pub)), true, `${v.name} verifies`);
@@ -89,15 +94,21 @@ test('RFC 8032 §7.1 test vectors (TEST 1, 2, 3, 1024, SHA(abc))', () => {
 
 test('Wycheproof ed25519_test.json: every valid accepted, every invalid rejected', () => {
   const file = wycheproof('ed25519_test.json');
-  let valid = 0, invalid = 0, lengthErrors = 0;
+  let valid = 0,
+    invalid = 0,
+    lengthErrors = 0;
   for (const group of file.testGroups as any[]) {
     const pub = unhex(group.publicKey.pk);
     for (const t of group.tests) {
-      const sig = unhex(t.sig), msg = unhex(t.msg);
+      const sig = unhex(t.sig),
+        msg = unhex(t.msg);
       let ok: boolean;
       if (sig.length !== 64) {
         // A signature of the wrong length is an argument error (INVALID_LENGTH), i.e. rejected.
-        assert.throws(() => ed25519.verify(sig, msg, pub), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_LENGTH');
+        assert.throws(
+          () => ed25519.verify(sig, msg, pub),
+          (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_LENGTH',
+        );
         ok = false;
         lengthErrors++;
       } else {
@@ -134,12 +145,18 @@ test('property: 10,000 random keys and messages (0..2,048 bytes) against node:cr
     assert.equal(ed25519.verify(sig, msg, pub), true, `we verify, case ${i}`);
     // A flipped bit in the signature, message or key must fail, as it does for node.
     const which = i % 3;
-    const s2 = new Uint8Array(sig), m2 = new Uint8Array(msg), p2 = new Uint8Array(pub);
+    const s2 = new Uint8Array(sig),
+      m2 = new Uint8Array(msg),
+      p2 = new Uint8Array(pub);
     if (which === 0) s2[crypto.randomInt(0, 64)]! ^= 1 << crypto.randomInt(0, 8);
     else if (which === 1 && m2.length) m2[crypto.randomInt(0, m2.length)]! ^= 1 << crypto.randomInt(0, 8);
     else p2[crypto.randomInt(0, 32)]! ^= 1 << crypto.randomInt(0, 8);
     let nodeSays = false;
-    try { nodeSays = crypto.verify(null, m2, nodePub(p2), s2); } catch { nodeSays = false; }
+    try {
+      nodeSays = crypto.verify(null, m2, nodePub(p2), s2);
+    } catch {
+      nodeSays = false;
+    }
     assert.equal(ed25519.verify(s2, m2, p2), nodeSays, `tampered (${which}) case ${i}`);
     if (which !== 1 || m2.length) assert.equal(nodeSays, false);
   }
@@ -147,8 +164,10 @@ test('property: 10,000 random keys and messages (0..2,048 bytes) against node:cr
 
 test('verify rejects S >= L (RFC 8032 §5.1.7 step 1, malleability)', () => {
   for (let i = 0; i < 50; i++) {
-    const secret = crypto.randomBytes(32), msg = crypto.randomBytes(i);
-    const pub = ed25519.getPublicKey(secret), sig = ed25519.sign(msg, secret);
+    const secret = crypto.randomBytes(32),
+      msg = crypto.randomBytes(i);
+    const pub = ed25519.getPublicKey(secret),
+      sig = ed25519.sign(msg, secret);
     const s = leToBig(sig.subarray(32));
     assert.ok(s < L);
     // S + L is the same scalar mod L: the equation would still hold if it were reduced.
@@ -162,8 +181,10 @@ test('verify rejects S >= L (RFC 8032 §5.1.7 step 1, malleability)', () => {
     }
   }
   // S = L exactly and S = 2^256 - 1
-  const secret = crypto.randomBytes(32), msg = new Uint8Array(3);
-  const pub = ed25519.getPublicKey(secret), sig = ed25519.sign(msg, secret);
+  const secret = crypto.randomBytes(32),
+    msg = new Uint8Array(3);
+  const pub = ed25519.getPublicKey(secret),
+    sig = ed25519.sign(msg, secret);
   const f = new Uint8Array(sig);
   f.set(bigToLe(L), 32);
   assert.equal(ed25519.verify(f, msg, pub), false);
@@ -177,7 +198,11 @@ const Pt = noble.Point;
 function torsion8(): InstanceType<typeof Pt> {
   for (;;) {
     let q;
-    try { q = Pt.fromBytes(crypto.randomBytes(32)); } catch { continue; }
+    try {
+      q = Pt.fromBytes(crypto.randomBytes(32));
+    } catch {
+      continue;
+    }
     const t = q.multiplyUnsafe(L - 1n).add(q);
     if (!t.multiplyUnsafe(4n).equals(Pt.ZERO)) return t;
   }
@@ -218,7 +243,11 @@ test('verify rejects public keys that are small-order or non-canonical encodings
   for (let y = 2n; bad < 20; y++) {
     const enc = bigToLe(y);
     let onCurve = true;
-    try { Pt.fromBytes(enc); } catch { onCurve = false; }
+    try {
+      Pt.fromBytes(enc);
+    } catch {
+      onCurve = false;
+    }
     if (onCurve) continue;
     assert.equal(ed25519.verify(sig, msg, enc), false, `y = ${y} is not on the curve`);
     bad++;
@@ -228,7 +257,9 @@ test('verify rejects public keys that are small-order or non-canonical encodings
 test('verify: cofactorless equation, small-order R rejected, mixed-order keys as libsodium', () => {
   const secret = crypto.randomBytes(32);
   const h = sha512(secret);
-  h[0]! &= 248; h[31]! &= 127; h[31]! |= 64;
+  h[0]! &= 248;
+  h[31]! &= 127;
+  h[31]! |= 64;
   const a = leToBig(h.subarray(0, 32));
   const A = Pt.BASE.multiply(a % L);
   assert.equal(hex(A.toBytes()), hex(ed25519.getPublicKey(secret)));
@@ -258,7 +289,8 @@ test('verify: cofactorless equation, small-order R rejected, mixed-order keys as
   assert.ok(craftedSmallR >= 3, `crafted ${craftedSmallR} small-R signatures`);
   // (2) Honest signatures under the mixed key: [S]B - [k]A' = R - [k]T8, so the
   // cofactorless check passes exactly when k = 0 mod 8. Same answer as libsodium.
-  let agree = 0, accepted = 0;
+  let agree = 0,
+    accepted = 0;
   for (let i = 0; i < 400; i++) {
     const msg = crypto.randomBytes(16);
     const r = leToBig(sha512(h.subarray(32), msg)) % L;
@@ -278,14 +310,27 @@ test('verify: cofactorless equation, small-order R rejected, mixed-order keys as
 });
 
 test('verify reuses the last decoded key only for the same key bytes', () => {
-  const k1 = crypto.randomBytes(32), k2 = crypto.randomBytes(32), msg = crypto.randomBytes(40);
-  const p1 = ed25519.getPublicKey(k1), p2 = ed25519.getPublicKey(k2);
-  const s1 = ed25519.sign(msg, k1), s2 = ed25519.sign(msg, k2);
+  const k1 = crypto.randomBytes(32),
+    k2 = crypto.randomBytes(32),
+    msg = crypto.randomBytes(40);
+  const p1 = ed25519.getPublicKey(k1),
+    p2 = ed25519.getPublicKey(k2);
+  const s1 = ed25519.sign(msg, k1),
+    s2 = ed25519.sign(msg, k2);
   const smallOrder = SMALL[3]!.toBytes();
   const sequence: [Uint8Array, Uint8Array, boolean][] = [
-    [s1, p1, true], [s1, p1, true], [s2, p1, false], [s2, p2, true], [s1, p2, false], [s1, smallOrder, false],
-    [s1, p1, true], [s2, smallOrder, false], [s2, smallOrder, false], [s2, p2, true],
-    [s1, new Uint8Array(32).fill(0xff), false], [s1, p1, true],
+    [s1, p1, true],
+    [s1, p1, true],
+    [s2, p1, false],
+    [s2, p2, true],
+    [s1, p2, false],
+    [s1, smallOrder, false],
+    [s1, p1, true],
+    [s2, smallOrder, false],
+    [s2, smallOrder, false],
+    [s2, p2, true],
+    [s1, new Uint8Array(32).fill(0xff), false],
+    [s1, p1, true],
   ];
   for (const [sig, pub, want] of sequence) assert.equal(ed25519.verify(sig, msg, pub), want);
   // A key that differs from the cached one only in its last byte (sign bit) is decoded afresh.
@@ -307,26 +352,62 @@ test('scalar arithmetic mod L (assembly/ed25519/scalar.ts alone): edge cases and
   const scalarSrc = readFileSync(new URL('../assembly/ed25519/scalar.ts', import.meta.url), 'utf8');
   const out = await asc.compileString({ 'h.ts': harness, 'scalar.ts': scalarSrc }, { runtime: 'stub', optimizeLevel: 3, noAssert: true });
   assert.equal(out.error, null, String(out.stderr));
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), { env: { abort() { throw new Error('abort'); } } });
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
+    env: {
+      abort() {
+        throw new Error('abort');
+      },
+    },
+  });
   const x = instance.exports as any;
   const io = x.io();
   const m = () => new Uint8Array(x.memory.buffer);
-  const reduce = (v: bigint) => { m().set(bigToLe(v, 64), io); x.reduce(); return leToBig(m().slice(io + 128, io + 160)); };
+  const reduce = (v: bigint) => {
+    m().set(bigToLe(v, 64), io);
+    x.reduce();
+    return leToBig(m().slice(io + 128, io + 160));
+  };
   const muladd = (r: bigint, k: bigint, s: bigint) => {
-    m().set(bigToLe(r), io); m().set(bigToLe(k), io + 32); m().set(bigToLe(s), io + 64);
+    m().set(bigToLe(r), io);
+    m().set(bigToLe(k), io + 32);
+    m().set(bigToLe(s), io + 64);
     x.muladd();
     return leToBig(m().slice(io + 128, io + 160));
   };
-  const M512 = 2n ** 512n - 1n, M256 = 2n ** 256n - 1n;
-  const edges = [0n, 1n, L - 1n, L, L + 1n, 2n * L - 1n, 2n * L, 2n * L + 1n, 2n ** 252n, 2n ** 252n - 1n, 2n ** 253n - 1n,
-    2n ** 255n, M256, M256 * L, L * L, L * L - 1n, (M512 / L) * L, (M512 / L) * L - 1n, M512, M512 - 1n, 2n ** 511n];
+  const M512 = 2n ** 512n - 1n,
+    M256 = 2n ** 256n - 1n;
+  const edges = [
+    0n,
+    1n,
+    L - 1n,
+    L,
+    L + 1n,
+    2n * L - 1n,
+    2n * L,
+    2n * L + 1n,
+    2n ** 252n,
+    2n ** 252n - 1n,
+    2n ** 253n - 1n,
+    2n ** 255n,
+    M256,
+    M256 * L,
+    L * L,
+    L * L - 1n,
+    (M512 / L) * L,
+    (M512 / L) * L - 1n,
+    M512,
+    M512 - 1n,
+    2n ** 511n,
+  ];
   for (let i = 0; i < 2000; i++) edges.push(leToBig(crypto.randomBytes(64)));
   for (let i = 0; i < 200; i++) edges.push(BigInt(crypto.randomInt(0, 2 ** 40)) * L + BigInt(crypto.randomInt(0, 3)) - 1n);
   for (const v of edges) if (v >= 0n && v <= M512) assert.equal(reduce(v), v % L, `reduce ${v.toString(16)}`);
   const vals = [0n, 1n, L - 1n, L, 2n ** 252n, 2n ** 254n + 2n ** 253n, 2n ** 255n - 8n, M256];
   for (const r of vals) for (const k of vals) for (const s of vals) assert.equal(muladd(r, k, s), (r + k * s) % L);
   for (let i = 0; i < 2000; i++) {
-    const r = leToBig(crypto.randomBytes(32)), k = leToBig(crypto.randomBytes(32)), s = leToBig(crypto.randomBytes(32));
+    const r = leToBig(crypto.randomBytes(32)),
+      k = leToBig(crypto.randomBytes(32)),
+      s = leToBig(crypto.randomBytes(32));
     assert.equal(muladd(r, k, s), (r + k * s) % L);
   }
 });
@@ -356,26 +437,73 @@ test('field arithmetic mod p (assembly/ed25519/field.ts alone): edge cases and r
       store<i32>(IO + 352, feIsZero(IO + 400)); store<i32>(IO + 356, feIsNegative(IO + 400));
     }`;
   const fieldSrc = readFileSync(new URL('../assembly/ed25519/field.ts', import.meta.url), 'utf8');
-  const out = await asc.compileString({ 'h.ts': harness, 'field.ts': fieldSrc }, { runtime: 'stub', optimizeLevel: 3, noAssert: true, enable: ['simd'] } as any);
+  const out = await asc.compileString({ 'h.ts': harness, 'field.ts': fieldSrc }, {
+    runtime: 'stub',
+    optimizeLevel: 3,
+    noAssert: true,
+    enable: ['simd'],
+  } as any);
   assert.equal(out.error, null, String(out.stderr));
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), { env: { abort() { throw new Error('abort'); } } });
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
+    env: {
+      abort() {
+        throw new Error('abort');
+      },
+    },
+  });
   const x = instance.exports as any;
   const io = x.io();
   const m = () => new Uint8Array(x.memory.buffer);
   const md = (v: bigint) => ((v % P) + P) % P;
-  const pow = (b: bigint, e: bigint) => { let r = 1n; b = md(b); while (e > 0n) { if (e & 1n) r = (r * b) % P; b = (b * b) % P; e >>= 1n; } return r; };
+  const pow = (b: bigint, e: bigint) => {
+    let r = 1n;
+    b = md(b);
+    while (e > 0n) {
+      if (e & 1n) r = (r * b) % P;
+      b = (b * b) % P;
+      e >>= 1n;
+    }
+    return r;
+  };
   const put = (...v: bigint[]) => v.forEach((val, i) => m().set(bigToLe(val), io + 32 * i));
   const get = (off = 256) => leToBig(m().slice(io + off, io + off + 32));
   const M255 = 2n ** 255n - 1n;
-  const edges = [0n, 1n, 2n, 18n, 19n, 20n, P - 20n, P - 2n, P - 1n, P, P + 1n, P + 18n, M255, 2n ** 254n, 2n ** 255n - 2n ** 230n,
-    (1n << 26n) - 1n, 2n ** 128n - 1n, 2n ** 204n + 2n ** 230n];
+  const edges = [
+    0n,
+    1n,
+    2n,
+    18n,
+    19n,
+    20n,
+    P - 20n,
+    P - 2n,
+    P - 1n,
+    P,
+    P + 1n,
+    P + 18n,
+    M255,
+    2n ** 254n,
+    2n ** 255n - 2n ** 230n,
+    (1n << 26n) - 1n,
+    2n ** 128n - 1n,
+    2n ** 204n + 2n ** 230n,
+  ];
   for (let i = 0; i < 40; i++) edges.push(leToBig(crypto.randomBytes(32)) & M255);
   for (const a of edges) {
-    put(a); x.roundtrip(); assert.equal(get(), md(a), `canonical ${a.toString(16)}`);
-    x.sq(); assert.equal(get(), md(a * a), `sq ${a.toString(16)}`);
-    x.inv(); assert.equal(get(), pow(a, P - 2n), `inv ${a.toString(16)}`);
-    x.pow(); assert.equal(get(), pow(a, (P - 5n) / 8n), `pow22523 ${a.toString(16)}`);
-    for (const b of edges.slice(0, 24)) { put(a, b); x.mul(); assert.equal(get(), md(a * b), `mul ${a.toString(16)} ${b.toString(16)}`); }
+    put(a);
+    x.roundtrip();
+    assert.equal(get(), md(a), `canonical ${a.toString(16)}`);
+    x.sq();
+    assert.equal(get(), md(a * a), `sq ${a.toString(16)}`);
+    x.inv();
+    assert.equal(get(), pow(a, P - 2n), `inv ${a.toString(16)}`);
+    x.pow();
+    assert.equal(get(), pow(a, (P - 5n) / 8n), `pow22523 ${a.toString(16)}`);
+    for (const b of edges.slice(0, 24)) {
+      put(a, b);
+      x.mul();
+      assert.equal(get(), md(a * b), `mul ${a.toString(16)} ${b.toString(16)}`);
+    }
   }
   for (let i = 0; i < 3000; i++) {
     const pick = () => (i % 3 === 0 ? edges[crypto.randomInt(0, edges.length)]! : leToBig(crypto.randomBytes(32)) & M255);
@@ -383,7 +511,8 @@ test('field arithmetic mod p (assembly/ed25519/field.ts alone): edge cases and r
     put(a, b, c, d);
     x.mix();
     const [a2, b2, c2, d2] = [a * a, b * b, c * c, d * d];
-    const sum = md(a2 + b2 + c2 + d2), dif = md(a2 - b2 - c2 - d2);
+    const sum = md(a2 + b2 + c2 + d2),
+      dif = md(a2 - b2 - c2 - d2);
     assert.equal(get(288), sum);
     assert.equal(get(320), dif);
     assert.equal(get(256), md(sum * dif));
@@ -392,25 +521,69 @@ test('field arithmetic mod p (assembly/ed25519/field.ts alone): edge cases and r
     assert.equal(v.getInt32(io + 356, true), Number(dif & 1n));
   }
   // Zero differences: a - a and the like.
-  put(5n, 5n, 0n, 0n); x.mix(); assert.equal(get(320), 0n);
+  put(5n, 5n, 0n, 0n);
+  x.mix();
+  assert.equal(get(320), 0n);
   assert.equal(new DataView(x.memory.buffer).getInt32(io + 352, true), 1);
 });
 
 test('bad input gives VaultkeyError with a code; malformed content in verify gives false', () => {
-  const k = new Uint8Array(32).fill(7), m = new Uint8Array(5), sig = ed25519.sign(m, k), pub = ed25519.getPublicKey(k);
-  assert.equal(code(() => ed25519.getPublicKey('x'.repeat(32) as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.getPublicKey(Array(32).fill(0) as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.getPublicKey(new Uint8Array(31))), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.getPublicKey(new Uint8Array(64))), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.sign('hi' as any, k)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.sign(m, null as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.sign(m, new Uint8Array(33))), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.verify(sig.subarray(0, 63), m, pub)), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.verify(new Uint8Array(65), m, pub)), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.verify(sig, m, pub.subarray(1))), 'INVALID_LENGTH');
-  assert.equal(code(() => ed25519.verify(sig, 'm' as any, pub)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.verify(Array.from(sig) as any, m, pub)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => ed25519.verify(sig, m, undefined as any)), 'INVALID_ARGUMENT');
+  const k = new Uint8Array(32).fill(7),
+    m = new Uint8Array(5),
+    sig = ed25519.sign(m, k),
+    pub = ed25519.getPublicKey(k);
+  assert.equal(
+    code(() => ed25519.getPublicKey('x'.repeat(32) as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.getPublicKey(Array(32).fill(0) as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.getPublicKey(new Uint8Array(31))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.getPublicKey(new Uint8Array(64))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.sign('hi' as any, k)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.sign(m, null as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.sign(m, new Uint8Array(33))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.verify(sig.subarray(0, 63), m, pub)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.verify(new Uint8Array(65), m, pub)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.verify(sig, m, pub.subarray(1))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => ed25519.verify(sig, 'm' as any, pub)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.verify(Array.from(sig) as any, m, pub)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => ed25519.verify(sig, m, undefined as any)),
+    'INVALID_ARGUMENT',
+  );
   // Right lengths, wrong content: false, never a throw.
   assert.equal(ed25519.verify(sig, m, pub), true);
   assert.equal(ed25519.verify(new Uint8Array(64), m, pub), false);
@@ -428,8 +601,14 @@ test('through the worker pool: ed25519GetPublicKey / ed25519Sign / ed25519Verify
   const pool = await WorkerPool.create({ size: 2 });
   try {
     const jobs = Array.from({ length: 16 }, (_, i) => [crypto.randomBytes(32), crypto.randomBytes(i * 37)] as const);
-    const sigs = await pool.batch('ed25519Sign', jobs.map(([secret, msg]) => [msg, secret]));
-    const pubs = await pool.batch('ed25519GetPublicKey', jobs.map(([secret]) => [secret]));
+    const sigs = await pool.batch(
+      'ed25519Sign',
+      jobs.map(([secret, msg]) => [msg, secret]),
+    );
+    const pubs = await pool.batch(
+      'ed25519GetPublicKey',
+      jobs.map(([secret]) => [secret]),
+    );
     jobs.forEach(([secret, msg], i) => {
       assert.equal(hex(pubs[i]!), hex(noble.getPublicKey(secret)));
       assert.equal(hex(sigs[i]!), hex(noble.sign(msg, secret)));
@@ -452,13 +631,16 @@ test('secret, expanded key and nonce are wiped from WASM memory after sign', asy
   assert.equal(hex(sig), hex(noble.sign(msg, secret)));
   const h = sha512(secret);
   const clamped = new Uint8Array(h.subarray(0, 32));
-  clamped[0]! &= 248; clamped[31]! &= 127; clamped[31]! |= 64;
+  clamped[0]! &= 248;
+  clamped[31]! &= 127;
+  clamped[31]! |= 64;
   const nonceHash = sha512(h.subarray(32), msg);
   const r = bigToLe(leToBig(nonceHash) % L);
   const memory = Buffer.from(wasmMod.mem());
   const find = (x: Uint8Array, what: string) => {
     // 16-byte windows: a partial copy is as bad as a whole one.
-    for (let i = 0; i + 16 <= x.length; i += 8) assert.equal(memory.indexOf(x.subarray(i, i + 16)), -1, `${what} [${i}..] left in linear memory`);
+    for (let i = 0; i + 16 <= x.length; i += 8)
+      assert.equal(memory.indexOf(x.subarray(i, i + 16)), -1, `${what} [${i}..] left in linear memory`);
   };
   find(secret, 'secret');
   find(h.subarray(0, 32), 'SHA-512(secret) low half');

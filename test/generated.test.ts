@@ -36,7 +36,10 @@ function mutated(file: string, from: string, to: string): ReadFile {
   return (f) => (f === file ? text : read(f));
 }
 
-const lineOf = (file: string, needle: string): number => read(file).split('\n').findIndex((l) => l.includes(needle)) + 1;
+const lineOf = (file: string, needle: string): number =>
+  read(file)
+    .split('\n')
+    .findIndex((l) => l.includes(needle)) + 1;
 
 const SCALAR = 'assembly/secp256k1/scalar.ts';
 
@@ -52,8 +55,32 @@ test('every generator agrees with the committed files', () => {
   assert.deepEqual(secp256k1.check(read), []);
   assert.deepEqual(ed25519.check(read), []);
   const names = secp256k1.targets.map((t) => t.name);
-  for (const n of ['N', 'HALF', 'R2', 'N0INV', 'NINV26', 'R2_26', 'N26', 'ONE26', 'NM2', 'LAMBDA', 'G1', 'G2', 'MB1', 'MB2',
-    'scMontMul', 'mont26', 'montSqr26', 'NBYTES', 'G_BYTES', 'BETA_BYTES', 'P0', 'P1', 'PM', 'P9']) {
+  for (const n of [
+    'N',
+    'HALF',
+    'R2',
+    'N0INV',
+    'NINV26',
+    'R2_26',
+    'N26',
+    'ONE26',
+    'NM2',
+    'LAMBDA',
+    'G1',
+    'G2',
+    'MB1',
+    'MB2',
+    'scMontMul',
+    'mont26',
+    'montSqr26',
+    'NBYTES',
+    'G_BYTES',
+    'BETA_BYTES',
+    'P0',
+    'P1',
+    'PM',
+    'P9',
+  ]) {
     assert.ok(names.includes(n), `gen-secp256k1 covers ${n}`);
   }
   const edNames = ed25519.targets.map((t) => t.name);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { init, sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160, } from 'vaultkey/core';
+import { init, sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160 } from 'vaultkey/core';
 import { hex, unhex, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
 
@@ -13,16 +13,24 @@ const ascii = (s: string) => new TextEncoder().encode(s);
 test('FIPS 180-4 examples (SHA-256, SHA-512)', () => {
   // FIPS 180-4 / NIST CSRC example values: "abc" and the two-block messages.
   assert.equal(hex(sha256(ascii('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-  assert.equal(hex(sha256(ascii('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'))),
-    '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+  assert.equal(
+    hex(sha256(ascii('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'))),
+    '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+  );
   assert.equal(hex(sha256(new Uint8Array(0))), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-  assert.equal(hex(sha512(ascii('abc'))),
-    'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f');
-  assert.equal(hex(sha512(ascii('abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu'))),
-    '8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909');
+  assert.equal(
+    hex(sha512(ascii('abc'))),
+    'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f',
+  );
+  assert.equal(
+    hex(sha512(ascii('abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu'))),
+    '8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909',
+  );
   // One million 'a' (FIPS 180-4 long-message example).
-  assert.equal(hex(sha512(new Uint8Array(1_000_000).fill(0x61))),
-    'e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b');
+  assert.equal(
+    hex(sha512(new Uint8Array(1_000_000).fill(0x61))),
+    'e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b',
+  );
 });
 
 test('RIPEMD-160 published examples (Dobbertin, Bosselaers, Preneel)', () => {
@@ -78,8 +86,11 @@ test('property: 1,000 random lengths against node:crypto', () => {
     assert.equal(hex(sha256(data)), crypto.createHash('sha256').update(data).digest('hex'), `sha256 len ${n}`);
     assert.equal(hex(sha512(data)), crypto.createHash('sha512').update(data).digest('hex'), `sha512 len ${n}`);
     assert.equal(hex(ripemd160(data)), crypto.createHash('ripemd160').update(data).digest('hex'), `ripemd160 len ${n}`);
-    assert.equal(hex(hash160(data)),
-      crypto.createHash('ripemd160').update(crypto.createHash('sha256').update(data).digest()).digest('hex'), `hash160 len ${n}`);
+    assert.equal(
+      hex(hash160(data)),
+      crypto.createHash('ripemd160').update(crypto.createHash('sha256').update(data).digest()).digest('hex'),
+      `hash160 len ${n}`,
+    );
     assert.equal(hex(hmacSha512(key, data)), crypto.createHmac('sha512', key).update(data).digest('hex'), `hmac len ${n}`);
   }
 });
@@ -96,15 +107,42 @@ test('property: PBKDF2 against node:crypto (random passwords, salts, iterations,
 
 test('bad input gives VaultkeyError with a code', () => {
   const b = new Uint8Array(4);
-  assert.equal(code(() => sha256('abc' as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => sha512([1, 2, 3] as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => hmacSha512(null as any, b)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, b, -1, 64)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, b, 0, 64)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, b, 1.5, 64)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, b, 10, 0)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, b, 10, NaN)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => pbkdf2Sha512(b, 'salt' as any, 10, 64)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => sha256('abc' as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => sha512([1, 2, 3] as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => hmacSha512(null as any, b)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, b, -1, 64)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, b, 0, 64)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, b, 1.5, 64)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, b, 10, 0)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, b, 10, NaN)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => pbkdf2Sha512(b, 'salt' as any, 10, 64)),
+    'INVALID_ARGUMENT',
+  );
 });
 
 test('secret inputs are wiped from WASM memory after HMAC and PBKDF2', async () => {

@@ -14,7 +14,6 @@ import { errorCode as code } from './helpers/errors.ts';
 
 await init();
 
-
 test('BIP-32 test vectors 1-4: every chain, xprv and xpub, private and public derivation', () => {
   const { valid } = bip32Vectors();
   assert.equal(valid.length, 4);
@@ -37,7 +36,10 @@ test('BIP-32 test vectors 1-4: every chain, xprv and xpub, private and public de
       if (last.endsWith("'")) continue;
       const parentPub = HDKey.fromExtendedKey(v.chains[i - 1]!.xpub);
       assert.equal(parentPub.deriveChild(Number(last)).publicExtendedKey, v.chains[i]!.xpub);
-      assert.equal(code(() => parentPub.deriveChild(0x80000000)), 'HARDENED_FROM_PUBLIC');
+      assert.equal(
+        code(() => parentPub.deriveChild(0x80000000)),
+        'HARDENED_FROM_PUBLIC',
+      );
     }
   }
   assert.equal(checked, 6 + 6 + 2 + 3);
@@ -112,8 +114,7 @@ test('mnemonic and passphrase are NFKD-normalised (BIP-39 §From mnemonic to see
   const composed = 'caf\u00e9'; // é as one code point
   const decomposed = 'cafe\u0301'; // e + combining acute
   assert.equal(hex(await mnemonicToSeed(m, composed)), hex(await mnemonicToSeed(m, decomposed)));
-  assert.equal(hex(await mnemonicToSeed(m, composed)),
-    crypto.pbkdf2Sync(m, 'mnemonic' + decomposed, 2048, 64, 'sha512').toString('hex'));
+  assert.equal(hex(await mnemonicToSeed(m, composed)), crypto.pbkdf2Sync(m, 'mnemonic' + decomposed, 2048, 64, 'sha512').toString('hex'));
 });
 
 test('BIP-84 and BIP-86 address vectors', async () => {
@@ -135,8 +136,14 @@ test('BIP-84 and BIP-86 address vectors', async () => {
   const internal = [...b86.matchAll(/internal_key = (\w+)/g)].map((m) => m[1]);
   const addrs86 = [...b86.matchAll(/address {6}= (\w+)/g)].map((m) => m[1]);
   const got = [acct86.address(0, 0), acct86.address(0, 1), acct86.address(1, 0)];
-  assert.deepEqual(got.map((a) => hex(a.publicKey.subarray(1))), internal);
-  assert.deepEqual(got.map((a) => a.address), addrs86);
+  assert.deepEqual(
+    got.map((a) => hex(a.publicKey.subarray(1))),
+    internal,
+  );
+  assert.deepEqual(
+    got.map((a) => a.address),
+    addrs86,
+  );
 });
 
 test('Ethereum (EIP-55), P2PKH, P2SH-P2WPKH and Solana addresses against independent derivations', async () => {
@@ -245,26 +252,73 @@ test('BIP-32 §Private/Public parent key: an invalid child (IL >= n or zero key)
 test('bad input: paths, indexes, depth, seeds, curves, extended keys', () => {
   const root = HDKey.fromMasterSeed(crypto.randomBytes(32));
   for (const p of ['', '44/0', "m/44''", 'm/-1', 'm/2147483648', 'm/1.5', 'm/ 1', 'm//1', 'm/01', 'm/0x10', "m/4'4", 42 as any]) {
-    assert.equal(code(() => root.derive(p)), 'INVALID_PATH', String(p));
+    assert.equal(
+      code(() => root.derive(p)),
+      'INVALID_PATH',
+      String(p),
+    );
   }
-  for (const i of [-1, 2 ** 32, 1.5, NaN, '1' as any]) assert.equal(code(() => root.deriveChild(i)), 'INVALID_PATH');
-  assert.equal(code(() => root.derive('m' + '/0'.repeat(256))), 'INVALID_PATH');
+  for (const i of [-1, 2 ** 32, 1.5, NaN, '1' as any])
+    assert.equal(
+      code(() => root.deriveChild(i)),
+      'INVALID_PATH',
+    );
+  assert.equal(
+    code(() => root.derive('m' + '/0'.repeat(256))),
+    'INVALID_PATH',
+  );
   let deep = root;
   for (let i = 0; i < 255; i++) deep = deep.deriveChild(0);
   assert.equal(deep.depth, 255);
-  assert.equal(code(() => deep.deriveChild(0)), 'INVALID_PATH');
-  assert.equal(code(() => root.neuter().derive("m/0'")), 'HARDENED_FROM_PUBLIC');
-  assert.equal(code(() => HDKey.fromMasterSeed(new Uint8Array(15))), 'INVALID_LENGTH');
-  assert.equal(code(() => HDKey.fromMasterSeed(new Uint8Array(65))), 'INVALID_LENGTH');
-  assert.equal(code(() => HDKey.fromMasterSeed('seed' as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => HDKey.fromMasterSeed(new Uint8Array(32), 'curve25519' as any)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => deep.deriveChild(0)),
+    'INVALID_PATH',
+  );
+  assert.equal(
+    code(() => root.neuter().derive("m/0'")),
+    'HARDENED_FROM_PUBLIC',
+  );
+  assert.equal(
+    code(() => HDKey.fromMasterSeed(new Uint8Array(15))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => HDKey.fromMasterSeed(new Uint8Array(65))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => HDKey.fromMasterSeed('seed' as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => HDKey.fromMasterSeed(new Uint8Array(32), 'curve25519' as any)),
+    'INVALID_ARGUMENT',
+  );
   const ed = HDKey.fromMasterSeed(crypto.randomBytes(32), 'ed25519');
-  assert.equal(code(() => ed.derive("m/0'/1")), 'INVALID_PATH');
-  assert.equal(code(() => ed.deriveChild(0)), 'INVALID_PATH');
-  assert.equal(code(() => ed.publicExtendedKey), 'UNSUPPORTED');
-  assert.equal(code(() => HDKey.fromExtendedKey('xpub123')), 'INVALID_KEY');
-  assert.equal(code(() => HDKey.fromExtendedKey(42 as any)), 'INVALID_KEY');
-  assert.equal(code(() => root.neuter().privateExtendedKey), 'NO_PRIVATE_KEY');
+  assert.equal(
+    code(() => ed.derive("m/0'/1")),
+    'INVALID_PATH',
+  );
+  assert.equal(
+    code(() => ed.deriveChild(0)),
+    'INVALID_PATH',
+  );
+  assert.equal(
+    code(() => ed.publicExtendedKey),
+    'UNSUPPORTED',
+  );
+  assert.equal(
+    code(() => HDKey.fromExtendedKey('xpub123')),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => HDKey.fromExtendedKey(42 as any)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => root.neuter().privateExtendedKey),
+    'NO_PRIVATE_KEY',
+  );
 });
 
 test('ypub/zpub/tpub/upub/vpub are accepted and keep their version', () => {
@@ -302,7 +356,10 @@ test('account manager: next receive/change, used tracking, gap limit, discovery 
   assert.equal(acct.nextChange().path, "m/84'/0'/0'/1/0");
   assert.equal(r0.address, addressOf(root.derive(r0.path).publicKey, 'p2wpkh'));
   for (let i = 2; i < 5; i++) acct.nextReceive();
-  assert.equal(code(() => acct.nextReceive()), 'GAP_LIMIT');
+  assert.equal(
+    code(() => acct.nextReceive()),
+    'GAP_LIMIT',
+  );
   acct.markUsed(0, 3);
   assert.equal(acct.nextReceive().index, 5);
   const restored = Account.fromState(JSON.parse(JSON.stringify(acct.toJSON())));
@@ -313,25 +370,47 @@ test('account manager: next receive/change, used tracking, gap limit, discovery 
   const fresh = Account.fromExtendedPublicKey(acct.xpub, { purpose: 84, coinType: 0, gapLimit: 5 });
   const seen: string[] = [];
   const found = await fresh.scan((a: string) => (seen.push(a), used.has(a)));
-  assert.deepEqual(found.map((a: { chain: number; index: number }) => `${a.chain}/${a.index}`), ['0/2', '1/1']);
+  assert.deepEqual(
+    found.map((a: { chain: number; index: number }) => `${a.chain}/${a.index}`),
+    ['0/2', '1/1'],
+  );
   assert.equal(fresh.nextReceive().index, 3, 'index 9 lies beyond the gap limit of 5 after index 2');
   assert.equal(seen.length, 8 + 7);
   const eth = Account.fromRoot(root, { purpose: 44, coinType: 60 });
   assert.match(eth.address(0, 0).address, /^0x[0-9a-fA-F]{40}$/);
-  assert.equal(code(() => Account.fromRoot(root, { purpose: 45 as any, coinType: 0 })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => Account.fromRoot(root, { purpose: 84, coinType: -1 })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => acct.address(2 as any, 0)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => Account.fromRoot(root, { purpose: 45 as any, coinType: 0 })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => Account.fromRoot(root, { purpose: 84, coinType: -1 })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => acct.address(2 as any, 0)),
+    'INVALID_ARGUMENT',
+  );
 });
 
 test('deriveAddresses (batched, one inversion per run) equals per-index derivation in every format; the pool splits it', async () => {
   const { deriveAddresses } = await import('vaultkey/core');
   const { WorkerPool, deriveAddressesParallel } = await import('vaultkey');
   const root = HDKey.fromMasterSeed(crypto.randomBytes(32));
-  for (const [purpose, coinType, format] of [[44, 60, 'ethereum'], [84, 0, 'p2wpkh'], [86, 0, 'p2tr'], [49, 0, 'p2sh-p2wpkh'], [44, 0, 'p2pkh']] as const) {
+  for (const [purpose, coinType, format] of [
+    [44, 60, 'ethereum'],
+    [84, 0, 'p2wpkh'],
+    [86, 0, 'p2tr'],
+    [49, 0, 'p2sh-p2wpkh'],
+    [44, 0, 'p2pkh'],
+  ] as const) {
     const acct = Account.fromRoot(root, { purpose, coinType });
     const chainXpub = HDKey.fromExtendedKey(acct.xpub).deriveChild(0).publicExtendedKey;
     const batch = deriveAddresses(chainXpub, 1020, 10, format);
-    assert.deepEqual(batch, Array.from({ length: 10 }, (_, k) => acct.address(0, 1020 + k).address), format);
+    assert.deepEqual(
+      batch,
+      Array.from({ length: 10 }, (_, k) => acct.address(0, 1020 + k).address),
+      format,
+    );
   }
   // Across a chunk boundary (1024) and against @scure/bip32 public derivation.
   const xpub = root.derive("m/44'/0'/0'/0").publicExtendedKey;
@@ -345,19 +424,35 @@ test('deriveAddresses (batched, one inversion per run) equals per-index derivati
     pool.terminate();
   }
   assert.deepEqual(deriveAddresses(xpub, 7, 0, 'p2pkh'), []);
-  assert.equal(code(() => deriveAddresses(xpub, -1, 5, 'p2pkh')), 'INVALID_ARGUMENT');
-  assert.equal(code(() => deriveAddresses(xpub, 0, 2_000_000, 'p2pkh')), 'INVALID_ARGUMENT');
-  assert.equal(code(() => deriveAddresses(xpub, 0, 5, 'solana' as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => deriveAddresses('xpub-not-a-key', 0, 5, 'p2pkh')), 'INVALID_KEY');
+  assert.equal(
+    code(() => deriveAddresses(xpub, -1, 5, 'p2pkh')),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => deriveAddresses(xpub, 0, 2_000_000, 'p2pkh')),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => deriveAddresses(xpub, 0, 5, 'solana' as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => deriveAddresses('xpub-not-a-key', 0, 5, 'p2pkh')),
+    'INVALID_KEY',
+  );
 });
 
 test('BIP-39 bad input: coded errors, never a crash', async () => {
   const { generateMnemonic } = await import('vaultkey/core');
-  for (const bad of [0, 127, 129, 512, '128' as any, NaN]) assert.equal(code(() => generateMnemonic(bad)), 'INVALID_ARGUMENT', String(bad));
+  for (const bad of [0, 127, 129, 512, '128' as any, NaN])
+    assert.equal(
+      code(() => generateMnemonic(bad)),
+      'INVALID_ARGUMENT',
+      String(bad),
+    );
   await assert.rejects(mnemonicToSeed(42 as any), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_MNEMONIC');
   await assert.rejects(mnemonicToSeed('abandon', 7 as any), (e: any) => e instanceof VaultkeyError && e.code === 'INVALID_ARGUMENT');
   assert.equal(validateMnemonic(null as any), false);
   assert.equal(validateMnemonic('abandon abandon abandon'), false);
   assert.equal(generateMnemonic(256).split(' ').length, 24);
 });
-

@@ -27,7 +27,9 @@ before(() => {
   libTgz = pack(join(tmp, 'packs'));
   bridgeTgz = pack(join(tmp, 'packs'), 'vaultkey-bridge');
 });
-after(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
+after(() => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 
@@ -49,8 +51,12 @@ function assertShipsEntriesAndLinks(tgz: string, pkgDir: string): void {
   const files = new Set(tarballFiles(tgz));
   const pkg = readJson(join(pkgDir, 'package.json'));
   for (const [entry, target] of Object.entries<Record<string, string> | string>(pkg.exports)) {
-    if (typeof target === 'string') { assert.ok(files.has(target.slice(2)), `${pkg.name} ${entry}: ${target}`); continue; }
-    for (const [cond, path] of Object.entries(target)) assert.ok(files.has(path.slice(2)), `${pkg.name} ${entry} (${cond}): ${path} is in the tarball`);
+    if (typeof target === 'string') {
+      assert.ok(files.has(target.slice(2)), `${pkg.name} ${entry}: ${target}`);
+      continue;
+    }
+    for (const [cond, path] of Object.entries(target))
+      assert.ok(files.has(path.slice(2)), `${pkg.name} ${entry} (${cond}): ${path} is in the tarball`);
     assert.ok(target.types, `${pkg.name} ${entry} has types`);
   }
   for (const bin of Object.values<string>(pkg.bin ?? {})) assert.ok(files.has(bin.replace(/^\.\//, '')), `${pkg.name} bin ${bin}`);
@@ -74,15 +80,32 @@ test('the library installs with no native add-on, and every entry loads with imp
   const installed = walk(join(app, 'node_modules'));
   const native = installed.filter((f) => f.endsWith('.node') || f.endsWith('binding.gyp'));
   assert.deepEqual(native, [], 'no native add-on or node-gyp build in a browser app');
-  for (const name of ['pkcs11js', '@napi-rs/keyring', 'vaultkey-bridge']) assert.ok(!existsSync(join(app, 'node_modules', name)), `${name} is not installed`);
+  for (const name of ['pkcs11js', '@napi-rs/keyring', 'vaultkey-bridge'])
+    assert.ok(!existsSync(join(app, 'node_modules', name)), `${name} is not installed`);
 
   const pkg = readJson(join(app, 'node_modules/vaultkey/package.json'));
-  const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'vaultkey' : `vaultkey/${k.slice(2)}`));
-  assert.deepEqual(entries.sort(), ['vaultkey', 'vaultkey/bridge-client', 'vaultkey/core', 'vaultkey/ethers', 'vaultkey/ledger', 'vaultkey/viem']);
-  writeFileSync(join(app, 'esm.mjs'), `const out = {};\nfor (const n of ${JSON.stringify(entries)}) out[n] = Object.keys(await import(n)).sort();\nconsole.log(JSON.stringify(out));\n`);
-  writeFileSync(join(app, 'cjs.cjs'), `const out = {};\nfor (const n of ${JSON.stringify(entries)}) out[n] = Object.keys(require(n)).sort();\nconsole.log(JSON.stringify(out));\n`);
+  const entries = Object.keys(pkg.exports)
+    .filter((k) => k !== './package.json')
+    .map((k) => (k === '.' ? 'vaultkey' : `vaultkey/${k.slice(2)}`));
+  assert.deepEqual(entries.sort(), [
+    'vaultkey',
+    'vaultkey/bridge-client',
+    'vaultkey/core',
+    'vaultkey/ethers',
+    'vaultkey/ledger',
+    'vaultkey/viem',
+  ]);
+  writeFileSync(
+    join(app, 'esm.mjs'),
+    `const out = {};\nfor (const n of ${JSON.stringify(entries)}) out[n] = Object.keys(await import(n)).sort();\nconsole.log(JSON.stringify(out));\n`,
+  );
+  writeFileSync(
+    join(app, 'cjs.cjs'),
+    `const out = {};\nfor (const n of ${JSON.stringify(entries)}) out[n] = Object.keys(require(n)).sort();\nconsole.log(JSON.stringify(out));\n`,
+  );
   // require(esm) prints an ExperimentalWarning on Node 20; stderr is not the result.
-  const run = (file: string) => JSON.parse(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const run = (file: string) =>
+    JSON.parse(execFileSync(process.execPath, [file], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   const esm = run('esm.mjs');
   const cjs = run('cjs.cjs');
   for (const n of entries) assert.ok(esm[n].length > 0, `${n} exports something`);
@@ -90,15 +113,18 @@ test('the library installs with no native add-on, and every entry loads with imp
   assert.ok(esm['vaultkey/core'].includes('secp256k1') && esm.vaultkey.includes('Keystore'));
 
   // The installed library computes: one call through the Node build, worker included.
-  writeFileSync(join(app, 'use.mjs'), [
-    "import { init, sha256 } from 'vaultkey/core';",
-    "import { WorkerPool } from 'vaultkey';",
-    'await init();',
-    'const pool = await WorkerPool.create({ size: 1 });',
-    "const viaWorker = await pool.call('sha256', new TextEncoder().encode('abc'));",
-    'await pool.terminate();',
-    "console.log(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex'), Buffer.from(viaWorker).toString('hex'));",
-  ].join('\n'));
+  writeFileSync(
+    join(app, 'use.mjs'),
+    [
+      "import { init, sha256 } from 'vaultkey/core';",
+      "import { WorkerPool } from 'vaultkey';",
+      'await init();',
+      'const pool = await WorkerPool.create({ size: 1 });',
+      "const viaWorker = await pool.call('sha256', new TextEncoder().encode('abc'));",
+      'await pool.terminate();',
+      "console.log(Buffer.from(sha256(new TextEncoder().encode('abc'))).toString('hex'), Buffer.from(viaWorker).toString('hex'));",
+    ].join('\n'),
+  );
   const [direct, pooled] = execFileSync(process.execPath, ['use.mjs'], { cwd: app, encoding: 'utf8' }).trim().split(' ');
   const abc = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'; // FIPS 180-2, appendix B.1
   assert.equal(direct, abc);
@@ -112,13 +138,16 @@ test('the bridge installs on its own, prints its usage and serves on loopback', 
   assert.ok(!existsSync(join(ops, 'node_modules/vaultkey')), 'the bridge does not pull the browser library');
   const help = execFileSync(join(ops, 'node_modules/.bin/vaultkey-bridge'), ['--help'], { encoding: 'utf8' });
   assert.match(help, /^Usage: vaultkey-bridge/);
-  writeFileSync(join(ops, 'serve.mjs'), [
-    "import { startBridge } from 'vaultkey-bridge';",
-    "const b = await startBridge({ port: 0, allowedOrigins: ['https://wallet.example'], logger: () => {} });",
-    "const r = await fetch(`http://127.0.0.1:${b.port}/v1/info`, { method: 'POST', headers: { origin: 'https://wallet.example', 'content-type': 'application/json' }, body: '{}' });",
-    'console.log(JSON.stringify({ status: r.status, body: await r.json() }));',
-    'await b.close();',
-  ].join('\n'));
+  writeFileSync(
+    join(ops, 'serve.mjs'),
+    [
+      "import { startBridge } from 'vaultkey-bridge';",
+      "const b = await startBridge({ port: 0, allowedOrigins: ['https://wallet.example'], logger: () => {} });",
+      "const r = await fetch(`http://127.0.0.1:${b.port}/v1/info`, { method: 'POST', headers: { origin: 'https://wallet.example', 'content-type': 'application/json' }, body: '{}' });",
+      'console.log(JSON.stringify({ status: r.status, body: await r.json() }));',
+      'await b.close();',
+    ].join('\n'),
+  );
   const r = JSON.parse(execFileSync(process.execPath, ['serve.mjs'], { cwd: ops, encoding: 'utf8' }));
   assert.equal(r.status, 200);
   assert.equal(r.body.result.name, 'vaultkey-bridge');

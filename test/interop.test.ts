@@ -10,17 +10,39 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import {
-  bytesToHex, keccak256, parseEther, parseGwei, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData,
-  type Hex, type LocalAccount, type TransactionSerializable,
+  bytesToHex,
+  keccak256,
+  parseEther,
+  parseGwei,
+  parseTransaction,
+  recoverTransactionAddress,
+  verifyMessage,
+  verifyTypedData,
+  type Hex,
+  type LocalAccount,
+  type TransactionSerializable,
 } from 'viem';
 import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import {
-  Transaction, Wallet, HDNodeWallet, verifyMessage as ethersVerifyMessage, verifyTypedData as ethersVerifyTypedData,
+  Transaction,
+  Wallet,
+  HDNodeWallet,
+  verifyMessage as ethersVerifyMessage,
+  verifyTypedData as ethersVerifyTypedData,
   type TransactionRequest,
 } from 'ethers';
 import { init, secp256k1, HDKey, ethereumAddress, mnemonicToSeed } from 'vaultkey/core';
 import {
-  toVaultkeyAccount, keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, VaultkeyError, type HardwareKeystoreLike, type EvmDigestSigner, type KeystoreLike, type BridgeClientLike,
+  toVaultkeyAccount,
+  keystoreSigner,
+  bridgeSigner,
+  ledgerSigner,
+  hardwareKeySigner,
+  VaultkeyError,
+  type HardwareKeystoreLike,
+  type EvmDigestSigner,
+  type KeystoreLike,
+  type BridgeClientLike,
   type KeystoreSignerOptions,
 } from 'vaultkey/viem';
 import { VaultkeySigner } from 'vaultkey/ethers';
@@ -43,8 +65,15 @@ function coreSigner(priv: Uint8Array): EvmDigestSigner {
 const TYPED = {
   domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
   types: {
-    Person: [{ name: 'name', type: 'string' }, { name: 'wallet', type: 'address' }],
-    Mail: [{ name: 'from', type: 'Person' }, { name: 'to', type: 'Person' }, { name: 'contents', type: 'string' }],
+    Person: [
+      { name: 'name', type: 'string' },
+      { name: 'wallet', type: 'address' },
+    ],
+    Mail: [
+      { name: 'from', type: 'Person' },
+      { name: 'to', type: 'Person' },
+      { name: 'contents', type: 'string' },
+    ],
   },
   primaryType: 'Mail',
   message: {
@@ -73,7 +102,13 @@ function ethersTransactions(): TransactionRequest[] {
   return viemTransactions().map((t): TransactionRequest => {
     const type = { legacy: 0, eip2930: 1, eip1559: 2 }[t.type as 'legacy' | 'eip2930' | 'eip1559'];
     return {
-      type, to: t.to, value: t.value, nonce: t.nonce, gasLimit: t.gas, data: t.data, chainId: t.chainId ?? 0,
+      type,
+      to: t.to,
+      value: t.value,
+      nonce: t.nonce,
+      gasLimit: t.gas,
+      data: t.data,
+      chainId: t.chainId ?? 0,
       gasPrice: 'gasPrice' in t ? t.gasPrice : undefined,
       maxFeePerGas: 'maxFeePerGas' in t ? t.maxFeePerGas : undefined,
       maxPriorityFeePerGas: 'maxPriorityFeePerGas' in t ? t.maxPriorityFeePerGas : undefined,
@@ -91,13 +126,20 @@ async function rejectsCode(p: Promise<unknown>, code: string): Promise<void> {
 }
 
 /** Signs everything with `ours` and `ref` (viem's own account for the same key) and checks both ways. */
-async function viemAgrees(ours: LocalAccount, ref: LocalAccount, what: { typedData?: boolean; transactions?: TransactionSerializable[] } = {}) {
+async function viemAgrees(
+  ours: LocalAccount,
+  ref: LocalAccount,
+  what: { typedData?: boolean; transactions?: TransactionSerializable[] } = {},
+) {
   assert.equal(ours.address, ref.address);
   for (const message of ['hello vaultkey', '', { raw: new Uint8Array([0, 1, 2, 255]) }, { raw: '0xdeadbeef' as Hex }]) {
     const sig = await ours.signMessage({ message });
     assert.equal(sig, await ref.signMessage({ message }), 'EIP-191 signature identical to viem');
     assert.ok(await verifyMessage({ address: ours.address, message, signature: sig }));
-    const text = typeof message === 'string' ? message : new Uint8Array(typeof message.raw === 'string' ? Buffer.from(message.raw.slice(2), 'hex') : message.raw);
+    const text =
+      typeof message === 'string'
+        ? message
+        : new Uint8Array(typeof message.raw === 'string' ? Buffer.from(message.raw.slice(2), 'hex') : message.raw);
     assert.equal(ethersVerifyMessage(text, sig), ours.address, 'ethers recovers the address');
   }
   if (what.typedData !== false) {
@@ -134,7 +176,13 @@ async function ethersAgrees(ours: VaultkeySigner, ref: Wallet | HDNodeWallet, wh
     const sig = await ours.signMessage(message);
     assert.equal(sig, await ref.signMessage(message), 'EIP-191 signature identical to ethers');
     assert.equal(ethersVerifyMessage(message, sig), ref.address);
-    assert.ok(await verifyMessage({ address: ref.address as Hex, message: typeof message === 'string' ? message : { raw: message }, signature: sig as Hex }));
+    assert.ok(
+      await verifyMessage({
+        address: ref.address as Hex,
+        message: typeof message === 'string' ? message : { raw: message },
+        signature: sig as Hex,
+      }),
+    );
   }
   const sig = await ours.signTypedData(TYPED.domain, ethersTypes, TYPED.message);
   assert.equal(sig, await ref.signTypedData(TYPED.domain, ethersTypes, TYPED.message), 'EIP-712 signature identical to ethers');
@@ -178,7 +226,14 @@ describe('digest signer on vaultkey/core secp256k1, random keys', () => {
     const auth = await ours.signAuthorization!(req);
     assert.deepEqual(auth, await ref.signAuthorization(req));
     const tx: TransactionSerializable = {
-      type: 'eip7702', chainId: 1, nonce: 4, to: ours.address, gas: 90_000n, maxFeePerGas: parseGwei('9'), maxPriorityFeePerGas: 1n, authorizationList: [auth],
+      type: 'eip7702',
+      chainId: 1,
+      nonce: 4,
+      to: ours.address,
+      gas: 90_000n,
+      maxFeePerGas: parseGwei('9'),
+      maxPriorityFeePerGas: 1n,
+      authorizationList: [auth],
     };
     const signed = await ours.signTransaction(tx);
     assert.equal(signed, await ref.signTransaction(tx));
@@ -210,7 +265,10 @@ describe('digest signer on vaultkey/core secp256k1, random keys', () => {
     const other = coreSigner(keys[1]!);
     const flipped: EvmDigestSigner = {
       address: good.address,
-      signDigest: async (d) => { const s = await good.signDigest(d); return { ...s, recovery: (s.recovery ^ 1) as 0 | 1 }; },
+      signDigest: async (d) => {
+        const s = await good.signDigest(d);
+        return { ...s, recovery: (s.recovery ^ 1) as 0 | 1 };
+      },
     };
     const impostor: EvmDigestSigner = { address: good.address, signDigest: (d) => other.signDigest(d) };
     for (const bad of [flipped, impostor]) {
@@ -227,7 +285,10 @@ describe('digest signer on vaultkey/core secp256k1, random keys', () => {
     await rejectsCode(toVaultkeyAccount(null as never), 'INVALID_ARGUMENT');
     await rejectsCode(toVaultkeyAccount({ address: '0x12', signDigest: async () => ({}) } as never), 'INVALID_ARGUMENT');
     await rejectsCode(VaultkeySigner.create({ address: TO } as never), 'INVALID_ARGUMENT');
-    const short: EvmDigestSigner = { address: coreSigner(keys[0]!).address, signDigest: async () => ({ r: new Uint8Array(31), s: new Uint8Array(32), recovery: 0 }) };
+    const short: EvmDigestSigner = {
+      address: coreSigner(keys[0]!).address,
+      signDigest: async () => ({ r: new Uint8Array(31), s: new Uint8Array(32), recovery: 0 }),
+    };
     await assert.rejects((await toVaultkeyAccount(short)).signMessage({ message: 'x' }));
   });
 });
@@ -281,7 +342,9 @@ describe('Keystore-shaped signer (keystoreSigner over the Keystore API)', () => 
       for (const c of signs) assert.deepEqual(c.args, ['k1', { path }]);
     }
     const e = await VaultkeySigner.create({ keystore: hdKeystore(), keyId: 'k1', index: 4 });
-    await ethersAgrees(e, HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/4"), { transactions: ethersTransactions().slice(3) });
+    await ethersAgrees(e, HDNodeWallet.fromPhrase(MNEMONIC, undefined, "m/44'/60'/0'/0/4"), {
+      transactions: ethersTransactions().slice(3),
+    });
   });
 
   test('bad paths and options', async () => {
@@ -325,7 +388,13 @@ describe('bridge (HSM) signer', () => {
     const seen: unknown[] = [];
     const client: BridgeClientLike = {
       async getPublicKey(keyId) {
-        return { id: keyId, label: 'hsm', algorithm: 'secp256k1', publicKey: secp256k1.getPublicKey(priv), publicKeyUncompressed: secp256k1.getPublicKey(priv, false) };
+        return {
+          id: keyId,
+          label: 'hsm',
+          algorithm: 'secp256k1',
+          publicKey: secp256k1.getPublicKey(priv),
+          publicKeyUncompressed: secp256k1.getPublicKey(priv, false),
+        };
       },
       async sign(_keyId, data, options = {}) {
         seen.push(options);
@@ -336,7 +405,10 @@ describe('bridge (HSM) signer', () => {
     assert.equal(signer.address, privateKeyToAccount(bytesToHex(priv)).address, 'EIP-55 address');
     await viemAgrees(await toVaultkeyAccount(signer), privateKeyToAccount(bytesToHex(priv)), { transactions: viemTransactions().slice(4) });
     assert.ok(seen.length > 0 && seen.every((o) => (o as { prehashed?: boolean }).prehashed === true), 'digests go prehashed');
-    const ed: BridgeClientLike = { ...client, getPublicKey: async (id) => ({ id, label: '', algorithm: 'ed25519', publicKey: new Uint8Array(32) }) };
+    const ed: BridgeClientLike = {
+      ...client,
+      getPublicKey: async (id) => ({ id, label: '', algorithm: 'ed25519', publicKey: new Uint8Array(32) }),
+    };
     await rejectsCode(bridgeSigner(ed, 'x'), 'INVALID_KEY');
   });
 });
@@ -361,7 +433,10 @@ describe('Ledger (emulated Ethereum app) through vaultkey/ledger', () => {
 
   test('ethers: the same through VaultkeySigner', async () => {
     const { eth } = ledger();
-    await ethersAgrees(await VaultkeySigner.create(await ledgerSigner(eth)), HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, "m/44'/60'/0'/0/0"));
+    await ethersAgrees(
+      await VaultkeySigner.create(await ledgerSigner(eth)),
+      HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, "m/44'/60'/0'/0/0"),
+    );
   });
 
   test('a device whose key is not the address it reported is refused', async () => {
@@ -408,10 +483,16 @@ describe('hardware keys enrolled in a Keystore (hardwareKeySigner over useHardwa
     assert.equal(app.apdus.length, before, 'the device was not asked');
   });
 
-  test('bridge key enrolled with its compressed public key; another key\'s record is refused', async () => {
+  test("bridge key enrolled with its compressed public key; another key's record is refused", async () => {
     const priv = new Uint8Array(crypto.randomBytes(32));
     const client: BridgeClientLike = {
-      getPublicKey: async (id) => ({ id, label: '', algorithm: 'secp256k1', publicKey: secp256k1.getPublicKey(priv), publicKeyUncompressed: secp256k1.getPublicKey(priv, false) }),
+      getPublicKey: async (id) => ({
+        id,
+        label: '',
+        algorithm: 'secp256k1',
+        publicKey: secp256k1.getPublicKey(priv),
+        publicKeyUncompressed: secp256k1.getPublicKey(priv, false),
+      }),
       sign: async (_id, data) => secp256k1.sign(data, priv),
     };
     const hsm = await bridgeSigner(client, 'c0ffee');
@@ -420,6 +501,9 @@ describe('hardware keys enrolled in a Keystore (hardwareKeySigner over useHardwa
     assert.equal(await signer.signMessage('managed'), await new Wallet(bytesToHex(priv)).signMessage('managed'));
     assert.equal(state.uses, 1);
     const other = enrolled(secp256k1.getPublicKey(new Uint8Array(crypto.randomBytes(32))));
-    await rejectsCode((await VaultkeySigner.create(hardwareKeySigner(other.keystore, 'x_0123456789abcdef01234567', hsm))).signMessage('x'), 'INVALID_KEY');
+    await rejectsCode(
+      (await VaultkeySigner.create(hardwareKeySigner(other.keystore, 'x_0123456789abcdef01234567', hsm))).signMessage('x'),
+      'INVALID_KEY',
+    );
   });
 });

@@ -57,7 +57,10 @@ test('owner path: new keys are Active under the default policy; every operation 
   assert.equal(rec.state, 'active');
   assert.equal(rec.policy, 'default');
   assert.equal(rec.kind, 'hd', JSON.stringify(rec));
-  assert.deepEqual(rec.history.map((h: any) => h.to), ['created', 'active']);
+  assert.deepEqual(
+    rec.history.map((h: any) => h.to),
+    ['created', 'active'],
+  );
   assert.equal(rec.history[0].actor, 'owner');
 
   const sig = await ok(page, 'sign', id, digest(1));
@@ -68,14 +71,29 @@ test('owner path: new keys are Active under the default policy; every operation 
 
   const v = await ok(page, 'verifyAuditLog');
   assert.equal(v.ok, true);
-  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const lines = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   const ops = lines.map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}`);
-  for (const want of ['vault:create:ok', 'key:create:ok', 'lifecycle:read:ok', 'key:sign:ok', 'key:verify:ok', 'key:address:ok', 'key:sign:INVALID_PATH']) {
+  for (const want of [
+    'vault:create:ok',
+    'key:create:ok',
+    'lifecycle:read:ok',
+    'key:sign:ok',
+    'key:verify:ok',
+    'key:address:ok',
+    'key:sign:INVALID_PATH',
+  ]) {
     assert.ok(ops.includes(want), `audit has ${want}: ${ops.join(', ')}`);
   }
   const odd = lines.filter((e: any) => !(e.principalId === 'owner' && typeof e.sessionId === 'string' && typeof e.mac === 'string'));
   assert.deepEqual(odd, [], 'every entry: owner, session, MAC');
-  assert.deepEqual(lines.map((e: any) => e.seq), lines.map((_: unknown, i: number) => i), 'consecutive seq');
+  assert.deepEqual(
+    lines.map((e: any) => e.seq),
+    lines.map((_: unknown, i: number) => i),
+    'consecutive seq',
+  );
   const dump = JSON.stringify(lines);
   for (const w of ['abandon', SEED.toString('hex').slice(0, 32), PASS]) assert.ok(!dump.includes(w), 'no secret in the audit log');
 
@@ -118,13 +136,23 @@ test('RBAC through the Keystore: a signer may sign but not delete, export or rea
   await ok(page, 'lock');
   await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'ann' });
   await fails(page, 'PERMISSION_DENIED', 'sign', id, digest(2));
-  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const lines = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   const bob = lines.filter((e: any) => e.principalId === 'bob').map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}`);
-  for (const want of ['vault:unlock:ok', 'key:sign:ok', 'key:delete:PERMISSION_DENIED', 'key:export:PERMISSION_DENIED', 'key:rotate:PERMISSION_DENIED', 'audit:verify:PERMISSION_DENIED']) {
+  for (const want of [
+    'vault:unlock:ok',
+    'key:sign:ok',
+    'key:delete:PERMISSION_DENIED',
+    'key:export:PERMISSION_DENIED',
+    'key:rotate:PERMISSION_DENIED',
+    'audit:verify:PERMISSION_DENIED',
+  ]) {
     assert.ok(bob.includes(want), `audit has bob's ${want}: ${bob.join(', ')}`);
   }
   assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
-  assert.equal((await ok(page, 'lifecycleRecord', id)).usageCount, 1, 'the signer\'s use was counted');
+  assert.equal((await ok(page, 'lifecycleRecord', id)).usageCount, 1, "the signer's use was counted");
   await page.close();
 });
 
@@ -133,7 +161,7 @@ test('sensitive permissions need a fresh verification: the unlock counts for uvW
   const name = uniq();
   await open(page, { name, fakeClock: true, security: { uvWindowMs: 60_000 } });
   await ok(page, 'create', { passphrase: PASS });
-  const a = (await ok(page, 'importKeys', [{ privateKey: 'hex:' + '01'.repeat(32) }, { privateKey: 'hex:' + '02'.repeat(32) }]));
+  const a = await ok(page, 'importKeys', [{ privateKey: 'hex:' + '01'.repeat(32) }, { privateKey: 'hex:' + '02'.repeat(32) }]);
   await ok(page, 'removeKey', a[0].id); // inside the window opened by create
   await advance(page, 61_000);
   await fails(page, 'UV_REQUIRED', 'removeKey', a[1].id);
@@ -146,7 +174,10 @@ test('sensitive permissions need a fresh verification: the unlock counts for uvW
   assert.deepEqual(secrets, []);
   const rec = await ok(page, 'lifecycleRecord', a[1].id);
   assert.equal(rec.state, 'destroyed');
-  assert.deepEqual(rec.history.map((h: any) => h.to), ['created', 'active', 'deactivated', 'archived', 'destroyed']);
+  assert.deepEqual(
+    rec.history.map((h: any) => h.to),
+    ['created', 'active', 'deactivated', 'archived', 'destroyed'],
+  );
   assert.ok(rec.history.slice(2).every((h: any) => h.reason === 'test' && h.actor === 'owner'));
   await fails(page, 'KEY_DESTROYED', 'sign', a[1].id, digest(2));
   await page.close();
@@ -238,7 +269,10 @@ test('policies on a timeline: high-security auto-rotates at 90 days; default war
   await ok(page, 'runLifecycle');
   await ok(page, 'unlock', { passphrase: PASS }); // a new session: the old one expired with the clock
   let ev = await events(page);
-  assert.ok(ev.some((e) => e.type === 'warning' && e.keyId === hs && e.kind === 'rotation'), 'rotation warning inside warningDays');
+  assert.ok(
+    ev.some((e) => e.type === 'warning' && e.keyId === hs && e.kind === 'rotation'),
+    'rotation warning inside warningDays',
+  );
   await advance(page, 11 * DAY); // day 91
   await ok(page, 'runLifecycle');
   await ok(page, 'unlock', { passphrase: PASS });
@@ -256,8 +290,16 @@ test('policies on a timeline: high-security auto-rotates at 90 days; default war
   const report = await ok(page, 'lifecycleReport');
   assert.ok(report.expired.includes(df));
   // Scheduler changes are audited under their system actor.
-  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
-  assert.ok(lines.some((e: any) => e.operation === 'lifecycle:transition' && e.keyId === df && e.metadata.to === 'expired' && e.principalId.startsWith('system:')));
+  const lines = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
+  assert.ok(
+    lines.some(
+      (e: any) =>
+        e.operation === 'lifecycle:transition' && e.keyId === df && e.metadata.to === 'expired' && e.principalId.startsWith('system:'),
+    ),
+  );
   await page.close();
 
   // While locked nothing is evaluated (the records cannot be authenticated without the vault key):
@@ -272,13 +314,19 @@ test('policies on a timeline: high-security auto-rotates at 90 days; default war
   assert.equal((await ok(t2.page, 'runLifecycle')).acted, false);
   await ok(t2.page, 'unlock', { passphrase: PASS });
   await t2.page.waitForFunction(() => (window as any).vt.events.some((e: any) => e.type === 'rotated'));
-  assert.deepEqual((await ok(t2.page, 'lifecycleRecord', hs2)).history.map((h: any) => h.to), ['created', 'active', 'rotating'], 'rotated once, at unlock');
+  assert.deepEqual(
+    (await ok(t2.page, 'lifecycleRecord', hs2)).history.map((h: any) => h.to),
+    ['created', 'active', 'rotating'],
+    'rotated once, at unlock',
+  );
   await t2.page.close();
 });
 
 test('compromise detector: rapid use (made critical) suspends the key and ends the session; failed verifications and manual reports raise events', async () => {
   const { page } = await tab();
-  const id = await vault(page, { lifecycle: { detector: { usagePerMinute: 3, usagePerHour: 100, allowedHours: null, severities: { 'rapid-usage': 'critical' } } } });
+  const id = await vault(page, {
+    lifecycle: { detector: { usagePerMinute: 3, usagePerHour: 100, allowedHours: null, severities: { 'rapid-usage': 'critical' } } },
+  });
   for (let i = 0; i < 3; i++) await ok(page, 'sign', id, digest(i));
   await ok(page, 'sign', id, digest(3)); // the 4th use inside a minute: critical -> suspend -> lock
   await page.waitForFunction(() => (window as any).vt.state() === 'locked');
@@ -305,7 +353,10 @@ test('compromise detector: rapid use (made critical) suspends the key and ends t
   await page.waitForFunction(() => (window as any).vt.state() === 'locked');
   await ok(page, 'unlock', { passphrase: PASS });
   assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'suspended');
-  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const lines = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   assert.ok(lines.some((e: any) => e.operation === 'security:compromise-indicator' && e.metadata.indicator === 'key-leakage'));
   assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
   await page.close();
@@ -346,7 +397,9 @@ test('audit tampering through IndexedDB is found at the edited entry, by verifyA
   const rows = await page.evaluate((nm) => (window as any).vt.rawAll(`vaultkey:${nm}`, 'audit'), name);
   const row = rows.find((r: any) => (r.entries ?? [r]).some((e: any) => e.operation === 'key:sign'));
   const victim = (row.entries ?? [row]).find((e: any) => e.operation === 'key:sign');
-  const edited = row.entries ? { ...row, entries: row.entries.map((e: any) => (e === victim ? { ...e, success: false } : e)) } : { ...victim, success: false };
+  const edited = row.entries
+    ? { ...row, entries: row.entries.map((e: any) => (e === victim ? { ...e, success: false } : e)) }
+    : { ...victim, success: false };
   await page.evaluate(([nm, r]) => (window as any).vt.rawPut(`vaultkey:${nm}`, 'audit', r), [name, edited] as const);
   const v = await ok(page, 'verifyAuditLog');
   assert.equal(v.ok, false);
@@ -376,7 +429,9 @@ test('permission matrix through the Keystore: every default role × every guarde
   for (const role of Object.keys(GRANTS)) {
     await ok(page, 'unlock', { passphrase: PASS }); // owner: fresh keys for this role's destructive calls
     const hd = (await ok(page, 'createFromMnemonic', MNEMONIC)).id;
-    const [k1, k2] = (await ok(page, 'importKeys', [{ privateKey: 'hex:' + '07'.repeat(32) }, { privateKey: 'hex:' + '08'.repeat(32) }])).map((k: any) => k.id);
+    const [k1, k2] = (
+      await ok(page, 'importKeys', [{ privateKey: 'hex:' + '07'.repeat(32) }, { privateKey: 'hex:' + '08'.repeat(32) }])
+    ).map((k: any) => k.id);
     await ok(page, 'unlock', { passphrase: PASS }, { principalId: `p-${role}` });
     const OPS: [string, string, unknown[]][] = [
       ['key:create', 'generate', []],
@@ -408,7 +463,13 @@ test('hardware keys (Ledger path, HSM handle) are managed keys: lifecycle-gated,
   await open(page, { name: uniq(), fakeClock: true });
   await ok(page, 'create', { passphrase: PASS });
   const pub = 'hex:' + Buffer.from(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true)).toString('hex');
-  const hw = await ok(page, 'registerHardwareKey', { device: 'ledger', curve: 'secp256k1', publicKey: pub, path: "m/44'/60'/0'/0/0", label: 'Nano' });
+  const hw = await ok(page, 'registerHardwareKey', {
+    device: 'ledger',
+    curve: 'secp256k1',
+    publicKey: pub,
+    path: "m/44'/60'/0'/0/0",
+    label: 'Nano',
+  });
   assert.match(hw.id, /^x_[0-9a-f]{24}$/);
   await fails(page, 'INVALID_KEY', 'registerHardwareKey', { device: 'ledger', curve: 'secp256k1', publicKey: 'hex:00' });
   await fails(page, 'INVALID_ARGUMENT', 'registerHardwareKey', { device: 'usb-stick', curve: 'secp256k1', publicKey: pub });
@@ -471,10 +532,18 @@ test('bad input to the governance, backup and hardware calls -> coded errors, no
   for (const [code, method, ...args] of cases) await fails(page, code, method, ...args);
   await fails(page, 'UV_REQUIRED', 'exportKeystoreV3', id, 'long enough password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 } });
   await fails(page, 'WEAK_PASSPHRASE', 'exportKeystoreV3', id, '', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
-  await fails(page, 'INVALID_PATH', 'exportKeystoreV3', id, 'long enough password', { path: 'm/x', kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  await fails(page, 'INVALID_PATH', 'exportKeystoreV3', id, 'long enough password', {
+    path: 'm/x',
+    kdf: 'pbkdf2',
+    pbkdf2: { c: 1000 },
+    proof: { passphrase: PASS },
+  });
   assert.equal((await ok(page, 'keys')).length, 1, 'nothing added');
   assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'active', 'nothing changed');
-  const after = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const after = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   assert.ok(after.length > before, 'failures are audited');
   assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
   await page.close();

@@ -53,7 +53,6 @@ const VECTOR_SCRYPT_WIKI = {
 const KEY = unhex('4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
 const FAST = { scrypt: { n: 1024, r: 8, p: 1 } };
 
-
 const edit = (ks: object, f: (o: any) => void): object => {
   const o = structuredClone(ks);
   f(o);
@@ -74,7 +73,10 @@ test('official vector: scrypt (n=262144, r=1, p=8)', async () => {
 
 test('encrypting the vector secret with the vector salt, IV and PBKDF2 count reproduces the official ciphertext and MAC', async () => {
   const json = await encryptKeystoreV3(unhex(VECTOR_SECRET), 'testpassword', {
-    kdf: 'pbkdf2', pbkdf2: { c: 262144 }, salt: unhex(VECTOR_PBKDF2.crypto.kdfparams.salt), iv: unhex(VECTOR_PBKDF2.crypto.cipherparams.iv),
+    kdf: 'pbkdf2',
+    pbkdf2: { c: 262144 },
+    salt: unhex(VECTOR_PBKDF2.crypto.kdfparams.salt),
+    iv: unhex(VECTOR_PBKDF2.crypto.cipherparams.iv),
     uuid: VECTOR_PBKDF2.id,
   });
   const o = JSON.parse(json);
@@ -131,13 +133,63 @@ test('wrong password, tampered MAC or ciphertext → WRONG_PASSPHRASE; wrong add
   assert.equal(await rejectCode(decryptKeystoreV3(ks, '')), 'WRONG_PASSPHRASE');
   const flip = (h: string, i: number) => h.slice(0, i) + (h[i] === '0' ? '1' : '0') + h.slice(i + 1);
   for (const i of [0, 31, 63]) {
-    assert.equal(await rejectCode(decryptKeystoreV3(edit(ks, (o) => { o.crypto.mac = flip(o.crypto.mac, i); }), 'right')), 'WRONG_PASSPHRASE');
-    assert.equal(await rejectCode(decryptKeystoreV3(edit(ks, (o) => { o.crypto.ciphertext = flip(o.crypto.ciphertext, i); }), 'right')), 'WRONG_PASSPHRASE');
-    assert.equal(await rejectCode(decryptKeystoreV3(edit(ks, (o) => { o.crypto.kdfparams.salt = flip(o.crypto.kdfparams.salt, i); }), 'right')), 'WRONG_PASSPHRASE');
+    assert.equal(
+      await rejectCode(
+        decryptKeystoreV3(
+          edit(ks, (o) => {
+            o.crypto.mac = flip(o.crypto.mac, i);
+          }),
+          'right',
+        ),
+      ),
+      'WRONG_PASSPHRASE',
+    );
+    assert.equal(
+      await rejectCode(
+        decryptKeystoreV3(
+          edit(ks, (o) => {
+            o.crypto.ciphertext = flip(o.crypto.ciphertext, i);
+          }),
+          'right',
+        ),
+      ),
+      'WRONG_PASSPHRASE',
+    );
+    assert.equal(
+      await rejectCode(
+        decryptKeystoreV3(
+          edit(ks, (o) => {
+            o.crypto.kdfparams.salt = flip(o.crypto.kdfparams.salt, i);
+          }),
+          'right',
+        ),
+      ),
+      'WRONG_PASSPHRASE',
+    );
   }
-  assert.equal(await rejectCode(decryptKeystoreV3(edit(ks, (o) => { o.address = flip(o.address, 5); }), 'right')), 'CORRUPTED');
+  assert.equal(
+    await rejectCode(
+      decryptKeystoreV3(
+        edit(ks, (o) => {
+          o.address = flip(o.address, 5);
+        }),
+        'right',
+      ),
+    ),
+    'CORRUPTED',
+  );
   // An IV edit is not covered by the MAC (Web3 Secret Storage MACs only DK and ciphertext): the address check catches it.
-  assert.equal(await rejectCode(decryptKeystoreV3(edit(ks, (o) => { o.crypto.cipherparams.iv = flip(o.crypto.cipherparams.iv, 3); }), 'right')), 'CORRUPTED');
+  assert.equal(
+    await rejectCode(
+      decryptKeystoreV3(
+        edit(ks, (o) => {
+          o.crypto.cipherparams.iv = flip(o.crypto.cipherparams.iv, 3);
+        }),
+        'right',
+      ),
+    ),
+    'CORRUPTED',
+  );
   // Upper-case hex, 0x prefixes, a 0x address and "Crypto" (ethers, MyEtherWallet) are all accepted.
   const variant = edit(ks, (o) => {
     o.Crypto = o.crypto;
@@ -158,9 +210,16 @@ test('a keystore that decrypts (valid MAC) to an invalid secp256k1 key → CORRU
     const ct = Buffer.concat([c.update(Buffer.from(bad, 'hex')), c.final()]);
     const mac = keccak_256(Buffer.concat([dk.subarray(16, 32), ct]));
     const ks = {
-      crypto: { cipher: 'aes-128-ctr', cipherparams: { iv: iv.toString('hex') }, ciphertext: ct.toString('hex'), kdf: 'scrypt',
-        kdfparams: { dklen: 32, n: 1024, r: 8, p: 1, salt: salt.toString('hex') }, mac: hex(mac) },
-      id: crypto.randomUUID(), version: 3,
+      crypto: {
+        cipher: 'aes-128-ctr',
+        cipherparams: { iv: iv.toString('hex') },
+        ciphertext: ct.toString('hex'),
+        kdf: 'scrypt',
+        kdfparams: { dklen: 32, n: 1024, r: 8, p: 1, salt: salt.toString('hex') },
+        mac: hex(mac),
+      },
+      id: crypto.randomUUID(),
+      version: 3,
     };
     assert.equal(await rejectCode(decryptKeystoreV3(ks, 'pw')), 'CORRUPTED', bad);
   }
@@ -170,18 +229,81 @@ test('absurd or unsupported KDF parameters are refused before the KDF runs', asy
   const ks = JSON.parse(await encryptKeystoreV3(KEY, 'pw', FAST));
   const pb = JSON.parse(await encryptKeystoreV3(KEY, 'pw', { kdf: 'pbkdf2', pbkdf2: { c: 10 } }));
   const unsupported: [string, object][] = [
-    ['scrypt n = 2^21', edit(ks, (o) => { o.crypto.kdfparams.n = 2 ** 21; })],
-    ['scrypt r = 32', edit(ks, (o) => { o.crypto.kdfparams.r = 32; })],
-    ['scrypt p = 17', edit(ks, (o) => { o.crypto.kdfparams.p = 17; })],
-    ['scrypt 2 GiB (n = 2^20, r = 16)', edit(ks, (o) => { o.crypto.kdfparams.n = 2 ** 20; o.crypto.kdfparams.r = 16; })],
-    ['scrypt work 2^26 (n = 2^18, r = 16, p = 16)', edit(ks, (o) => { o.crypto.kdfparams.n = 2 ** 18; o.crypto.kdfparams.r = 16; o.crypto.kdfparams.p = 16; })],
-    ['pbkdf2 c = 10^8', edit(pb, (o) => { o.crypto.kdfparams.c = 1e8; })],
-    ['pbkdf2 hmac-sha512', edit(pb, (o) => { o.crypto.kdfparams.prf = 'hmac-sha512'; })],
-    ['dklen 64', edit(ks, (o) => { o.crypto.kdfparams.dklen = 64; })],
-    ['kdf argon2id', edit(ks, (o) => { o.crypto.kdf = 'argon2id'; })],
-    ['cipher aes-128-cbc', edit(ks, (o) => { o.crypto.cipher = 'aes-128-cbc'; })],
-    ['version 1', edit(ks, (o) => { o.version = 1; })],
-    ['version 4', edit(ks, (o) => { o.version = 4; })],
+    [
+      'scrypt n = 2^21',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = 2 ** 21;
+      }),
+    ],
+    [
+      'scrypt r = 32',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.r = 32;
+      }),
+    ],
+    [
+      'scrypt p = 17',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.p = 17;
+      }),
+    ],
+    [
+      'scrypt 2 GiB (n = 2^20, r = 16)',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = 2 ** 20;
+        o.crypto.kdfparams.r = 16;
+      }),
+    ],
+    [
+      'scrypt work 2^26 (n = 2^18, r = 16, p = 16)',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = 2 ** 18;
+        o.crypto.kdfparams.r = 16;
+        o.crypto.kdfparams.p = 16;
+      }),
+    ],
+    [
+      'pbkdf2 c = 10^8',
+      edit(pb, (o) => {
+        o.crypto.kdfparams.c = 1e8;
+      }),
+    ],
+    [
+      'pbkdf2 hmac-sha512',
+      edit(pb, (o) => {
+        o.crypto.kdfparams.prf = 'hmac-sha512';
+      }),
+    ],
+    [
+      'dklen 64',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.dklen = 64;
+      }),
+    ],
+    [
+      'kdf argon2id',
+      edit(ks, (o) => {
+        o.crypto.kdf = 'argon2id';
+      }),
+    ],
+    [
+      'cipher aes-128-cbc',
+      edit(ks, (o) => {
+        o.crypto.cipher = 'aes-128-cbc';
+      }),
+    ],
+    [
+      'version 1',
+      edit(ks, (o) => {
+        o.version = 1;
+      }),
+    ],
+    [
+      'version 4',
+      edit(ks, (o) => {
+        o.version = 4;
+      }),
+    ],
   ];
   for (const [what, k] of unsupported) {
     const t0 = performance.now();
@@ -197,28 +319,139 @@ test('malformed keystores → INVALID_KEYSTORE', async () => {
     ['JSON array', '[]'],
     ['JSON null', 'null'],
     ['huge string', ' '.repeat(100_000)],
-    ['version "3"', edit(ks, (o) => { o.version = '3'; })],
-    ['no version', edit(ks, (o) => { delete o.version; })],
-    ['no crypto', edit(ks, (o) => { delete o.crypto; })],
-    ['crypto and Crypto', edit(ks, (o) => { o.Crypto = o.crypto; })],
-    ['no cipher', edit(ks, (o) => { delete o.crypto.cipher; })],
-    ['iv 15 bytes', edit(ks, (o) => { o.crypto.cipherparams.iv = o.crypto.cipherparams.iv.slice(2); })],
-    ['iv not hex', edit(ks, (o) => { o.crypto.cipherparams.iv = 'zz' + o.crypto.cipherparams.iv.slice(2); })],
-    ['no cipherparams', edit(ks, (o) => { delete o.crypto.cipherparams; })],
-    ['ciphertext 31 bytes', edit(ks, (o) => { o.crypto.ciphertext = o.crypto.ciphertext.slice(2); })],
-    ['ciphertext odd length', edit(ks, (o) => { o.crypto.ciphertext += '0'; })],
-    ['mac 31 bytes', edit(ks, (o) => { o.crypto.mac = o.crypto.mac.slice(2); })],
-    ['mac a number', edit(ks, (o) => { o.crypto.mac = 5; })],
-    ['no kdfparams', edit(ks, (o) => { delete o.crypto.kdfparams; })],
-    ['dklen 16', edit(ks, (o) => { o.crypto.kdfparams.dklen = 16; })],
-    ['n not a power of two', edit(ks, (o) => { o.crypto.kdfparams.n = 1000; })],
-    ['n = 1', edit(ks, (o) => { o.crypto.kdfparams.n = 1; })],
-    ['n a string', edit(ks, (o) => { o.crypto.kdfparams.n = '1024'; })],
-    ['r = 0', edit(ks, (o) => { o.crypto.kdfparams.r = 0; })],
-    ['p = 1.5', edit(ks, (o) => { o.crypto.kdfparams.p = 1.5; })],
-    ['empty salt', edit(ks, (o) => { o.crypto.kdfparams.salt = ''; })],
-    ['address 19 bytes', edit(ks, (o) => { o.address = o.address.slice(2); })],
-    ['c = 0', edit(JSON.parse(JSON.stringify(ks)), (o) => { o.crypto.kdf = 'pbkdf2'; o.crypto.kdfparams = { c: 0, dklen: 32, prf: 'hmac-sha256', salt: '00' }; })],
+    [
+      'version "3"',
+      edit(ks, (o) => {
+        o.version = '3';
+      }),
+    ],
+    [
+      'no version',
+      edit(ks, (o) => {
+        delete o.version;
+      }),
+    ],
+    [
+      'no crypto',
+      edit(ks, (o) => {
+        delete o.crypto;
+      }),
+    ],
+    [
+      'crypto and Crypto',
+      edit(ks, (o) => {
+        o.Crypto = o.crypto;
+      }),
+    ],
+    [
+      'no cipher',
+      edit(ks, (o) => {
+        delete o.crypto.cipher;
+      }),
+    ],
+    [
+      'iv 15 bytes',
+      edit(ks, (o) => {
+        o.crypto.cipherparams.iv = o.crypto.cipherparams.iv.slice(2);
+      }),
+    ],
+    [
+      'iv not hex',
+      edit(ks, (o) => {
+        o.crypto.cipherparams.iv = 'zz' + o.crypto.cipherparams.iv.slice(2);
+      }),
+    ],
+    [
+      'no cipherparams',
+      edit(ks, (o) => {
+        delete o.crypto.cipherparams;
+      }),
+    ],
+    [
+      'ciphertext 31 bytes',
+      edit(ks, (o) => {
+        o.crypto.ciphertext = o.crypto.ciphertext.slice(2);
+      }),
+    ],
+    [
+      'ciphertext odd length',
+      edit(ks, (o) => {
+        o.crypto.ciphertext += '0';
+      }),
+    ],
+    [
+      'mac 31 bytes',
+      edit(ks, (o) => {
+        o.crypto.mac = o.crypto.mac.slice(2);
+      }),
+    ],
+    [
+      'mac a number',
+      edit(ks, (o) => {
+        o.crypto.mac = 5;
+      }),
+    ],
+    [
+      'no kdfparams',
+      edit(ks, (o) => {
+        delete o.crypto.kdfparams;
+      }),
+    ],
+    [
+      'dklen 16',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.dklen = 16;
+      }),
+    ],
+    [
+      'n not a power of two',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = 1000;
+      }),
+    ],
+    [
+      'n = 1',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = 1;
+      }),
+    ],
+    [
+      'n a string',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.n = '1024';
+      }),
+    ],
+    [
+      'r = 0',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.r = 0;
+      }),
+    ],
+    [
+      'p = 1.5',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.p = 1.5;
+      }),
+    ],
+    [
+      'empty salt',
+      edit(ks, (o) => {
+        o.crypto.kdfparams.salt = '';
+      }),
+    ],
+    [
+      'address 19 bytes',
+      edit(ks, (o) => {
+        o.address = o.address.slice(2);
+      }),
+    ],
+    [
+      'c = 0',
+      edit(JSON.parse(JSON.stringify(ks)), (o) => {
+        o.crypto.kdf = 'pbkdf2';
+        o.crypto.kdfparams = { c: 0, dklen: 32, prf: 'hmac-sha256', salt: '00' };
+      }),
+    ],
   ];
   for (const [what, k] of cases) assert.equal(await rejectCode(decryptKeystoreV3(k as object, 'pw')), 'INVALID_KEYSTORE', what);
   assert.equal(await rejectCode(decryptKeystoreV3(ks, 5 as unknown as string)), 'INVALID_ARGUMENT');
@@ -230,9 +463,15 @@ test('encryptKeystoreV3 argument errors', async () => {
   assert.equal(await rejectCode(encryptKeystoreV3(new Uint8Array(32).fill(0xff), 'pw', FAST)), 'INVALID_KEY');
   assert.equal(await rejectCode(encryptKeystoreV3(KEY, 5 as unknown as string, FAST)), 'INVALID_ARGUMENT');
   for (const opts of [
-    { kdf: 'argon2' }, { scrypt: { n: 1000, r: 8, p: 1 } }, { scrypt: { n: 2 ** 21, r: 8, p: 1 } }, { scrypt: { n: 1024, r: 0, p: 1 } },
-    { kdf: 'pbkdf2', pbkdf2: { c: 0 } }, { kdf: 'pbkdf2', pbkdf2: { c: 2e7 } }, { ...FAST, salt: new Uint8Array(8) },
-    { ...FAST, iv: new Uint8Array(12) }, { ...FAST, uuid: 'not-a-uuid' },
+    { kdf: 'argon2' },
+    { scrypt: { n: 1000, r: 8, p: 1 } },
+    { scrypt: { n: 2 ** 21, r: 8, p: 1 } },
+    { scrypt: { n: 1024, r: 0, p: 1 } },
+    { kdf: 'pbkdf2', pbkdf2: { c: 0 } },
+    { kdf: 'pbkdf2', pbkdf2: { c: 2e7 } },
+    { ...FAST, salt: new Uint8Array(8) },
+    { ...FAST, iv: new Uint8Array(12) },
+    { ...FAST, uuid: 'not-a-uuid' },
   ]) {
     assert.equal(await rejectCode(encryptKeystoreV3(KEY, 'pw', opts as never)), 'INVALID_ARGUMENT', JSON.stringify(opts));
   }

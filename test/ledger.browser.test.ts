@@ -59,14 +59,23 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vaultkey-ledger-'));
   await build({
     stdin: { contents: entry, resolveDir: root, sourcefile: 'ledger-page.ts', loader: 'ts' },
-    bundle: true, format: 'esm', platform: 'browser', target: 'chrome110', outfile: join(dir, 'page.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outfile: join(dir, 'page.js'),
     logLevel: 'silent',
   });
-  writeFileSync(join(dir, 'index.html'),
-    '<!doctype html><meta charset="utf-8"><title>ledger</title><button id="connect">Connect Ledger</button><script type="module" src="/page.js"></script>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>ledger</title><button id="connect">Connect Ledger</button><script type="module" src="/page.js"></script>',
+  );
   server = createServer((req, res) => {
     const name = req.url === '/' ? 'index.html' : req.url === '/page.js' ? 'page.js' : null;
-    if (!name) { res.writeHead(404).end(); return; }
+    if (!name) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html' });
     res.end(readFileSync(join(dir, name)));
   });
@@ -74,7 +83,8 @@ before(async () => {
   // localhost is a secure context, as WebHID requires.
   url = `http://localhost:${(server.address() as AddressInfo).port}/`;
   browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--no-first-run'],
   });
 });
@@ -85,7 +95,9 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('Chromium: click -> connectLedger -> getAddress + signPersonalMessage through the real TransportWebHID', { timeout: 60_000 }, async () => {
+test('Chromium: click -> connectLedger -> getAddress + signPersonalMessage through the real TransportWebHID', {
+  timeout: 60_000,
+}, async () => {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -10,12 +10,33 @@ import { createRequire } from 'node:module';
 import TransportWebHID from '@ledgerhq/hw-transport-webhid';
 import { openTransportReplayer, RecordStore } from '@ledgerhq/hw-transport-mocker';
 import {
-  HDNodeWallet, Transaction, TypedDataEncoder, Signature, SigningKey, keccak256, getBytes, hexlify,
-  verifyMessage, verifyTypedData, recoverAddress, computeAddress,
+  HDNodeWallet,
+  Transaction,
+  TypedDataEncoder,
+  Signature,
+  SigningKey,
+  keccak256,
+  getBytes,
+  hexlify,
+  verifyMessage,
+  verifyTypedData,
+  recoverAddress,
+  computeAddress,
 } from 'ethers';
 import {
-  LedgerEth, ledgerKeyDescriptor, connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported, parsePath, formatPath, encodePath, buildApdu,
-  STATUS_WORDS, VaultkeyError, type LedgerTransport,
+  LedgerEth,
+  ledgerKeyDescriptor,
+  connectLedger,
+  reconnectLedger,
+  openLedgerDevice,
+  isWebHIDSupported,
+  parsePath,
+  formatPath,
+  encodePath,
+  buildApdu,
+  STATUS_WORDS,
+  VaultkeyError,
+  type LedgerTransport,
 } from '../src/ledger/index.ts';
 import { inspectTransaction, txChunkSize, rlpDecode, rlpEncode } from '../src/ledger/tx.ts';
 import { ShimBuffer } from '../src/ledger/buffer-shim.ts';
@@ -53,7 +74,10 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
     const { dev, eth, app } = await rig();
     await eth.getAppConfiguration();
     assert.ok(dev.reports.length >= 1, 'reports sent');
-    for (const r of dev.reports) { assert.equal(r.length, 64); assert.equal(r[2], 0x05); }
+    for (const r of dev.reports) {
+      assert.equal(r.length, 64);
+      assert.equal(r[2], 0x05);
+    }
     assert.equal((dev.reports[0]![5]! << 8) | dev.reports[0]![6]!, 5, 'first frame carries the APDU length');
     assert.deepEqual(app.apdus, ['e006000000']);
     // A long APDU spans several frames with increasing sequence numbers on one channel.
@@ -67,7 +91,7 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
 
   test('getAddress matches an independent derivation (ethers) from the same seed', async () => {
     const { eth } = await rig();
-    for (const path of [P0, "m/44'/60'/0'/0/1", "44'/60'/1'/0/7", "m/44h/60h/0h/1/2"]) {
+    for (const path of [P0, "m/44'/60'/0'/0/1", "44'/60'/1'/0/7", 'm/44h/60h/0h/1/2']) {
       const w = wallet(formatPath(parsePath(path)));
       const a = await eth.getAddress(path);
       assert.equal(a.address, w.address);
@@ -88,7 +112,14 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
     const { eth, app } = await rig();
     app.version = [1, 12, 0];
     const c = await eth.getAppConfiguration();
-    assert.deepEqual(c, { arbitraryDataEnabled: true, erc20ProvisioningNecessary: false, starkEnabled: false, starkv2Supported: false, flags: 1, version: '1.12.0' });
+    assert.deepEqual(c, {
+      arbitraryDataEnabled: true,
+      erc20ProvisioningNecessary: false,
+      starkEnabled: false,
+      starkv2Supported: false,
+      flags: 1,
+      version: '1.12.0',
+    });
   });
 
   test('getAppAndVersion tells which app is open', async () => {
@@ -135,10 +166,22 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
     const { eth } = await rig();
     const w = wallet("m/44'/60'/0'/0/3");
     const domain = { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' };
-    const types = { Person: [{ name: 'name', type: 'string' }, { name: 'wallet', type: 'address' }],
-      Mail: [{ name: 'from', type: 'Person' }, { name: 'to', type: 'Person' }, { name: 'contents', type: 'string' }] };
-    const value = { from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' }, contents: 'Hello, Bob!' };
+    const types = {
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'to', type: 'Person' },
+        { name: 'contents', type: 'string' },
+      ],
+    };
+    const value = {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+      contents: 'Hello, Bob!',
+    };
     const ds = TypedDataEncoder.hashDomain(domain);
     const mh = TypedDataEncoder.from(types).hash(value);
     const sig = await eth.signEIP712HashedMessage("m/44'/60'/0'/0/3", ds, getBytes(mh));
@@ -155,9 +198,15 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
       ['legacy pre EIP-155 (no chain id)', { ...base, type: 0, chainId: 0n, gasPrice: 20n * 10n ** 9n }],
       ['legacy, large chain id', { ...base, type: 0, chainId: 2716446429837000n, gasPrice: 1n }],
       ['legacy, 600 bytes of data', { ...base, type: 0, chainId: 56n, gasPrice: 5n, gasLimit: 100000n, data: '0x' + 'ab'.repeat(600) }],
-      ['EIP-2930', { ...base, type: 1, chainId: 5n, gasPrice: 3n, accessList: [{ address: base.to, storageKeys: ['0x' + '00'.repeat(31) + '07'] }] }],
+      [
+        'EIP-2930',
+        { ...base, type: 1, chainId: 5n, gasPrice: 3n, accessList: [{ address: base.to, storageKeys: ['0x' + '00'.repeat(31) + '07'] }] },
+      ],
       ['EIP-1559', { ...base, type: 2, chainId: 1n, maxFeePerGas: 52925678988n, maxPriorityFeePerGas: 400000000n }],
-      ['EIP-1559, 1000 bytes of data, chain 137', { ...base, type: 2, chainId: 137n, maxFeePerGas: 9n, maxPriorityFeePerGas: 1n, gasLimit: 900000n, data: '0x' + 'cd'.repeat(1000) }],
+      [
+        'EIP-1559, 1000 bytes of data, chain 137',
+        { ...base, type: 2, chainId: 137n, maxFeePerGas: 9n, maxPriorityFeePerGas: 1n, gasLimit: 900000n, data: '0x' + 'cd'.repeat(1000) },
+      ],
     ];
     for (const [name, req] of cases) {
       test(name, async () => {
@@ -172,10 +221,12 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
         assert.equal(sig.chainId, tx.type === 0 && tx.chainId === 0n ? null : tx.chainId);
         assert.equal(sig.type, tx.type);
         // Every APDU within 255 bytes, P1 00 then 80.
-        app.apdus.filter((a) => a.startsWith('e004')).forEach((a, i) => {
-          assert.equal(a.slice(4, 6), i === 0 ? '00' : '80');
-          assert.equal(parseInt(a.slice(8, 10), 16), a.length / 2 - 5);
-        });
+        app.apdus
+          .filter((a) => a.startsWith('e004'))
+          .forEach((a, i) => {
+            assert.equal(a.slice(4, 6), i === 0 ? '00' : '80');
+            assert.equal(parseInt(a.slice(8, 10), 16), a.length / 2 - 5);
+          });
       });
     }
 
@@ -217,11 +268,23 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
       const msg = new Uint8Array(rnd(700)).map(() => rnd(256));
       const m = await eth.signPersonalMessage(path, msg);
       assert.equal(m.r + m.s.slice(2) + m.v.toString(16), await w.signMessage(msg), `${path} message ${hex(msg)}`);
-      const req = { type: 2, chainId: BigInt(1 + rnd(100000)), nonce: rnd(1000), gasLimit: BigInt(21000 + rnd(1e6)),
-        maxFeePerGas: BigInt(rnd(1e12)), maxPriorityFeePerGas: BigInt(rnd(1e9)), value: BigInt(rnd(1e9)) * 10n ** 9n,
-        to: hexlify(new Uint8Array(20).map(() => rnd(256))), data: hexlify(new Uint8Array(rnd(600)).map(() => rnd(256))) };
+      const req = {
+        type: 2,
+        chainId: BigInt(1 + rnd(100000)),
+        nonce: rnd(1000),
+        gasLimit: BigInt(21000 + rnd(1e6)),
+        maxFeePerGas: BigInt(rnd(1e12)),
+        maxPriorityFeePerGas: BigInt(rnd(1e9)),
+        value: BigInt(rnd(1e9)) * 10n ** 9n,
+        to: hexlify(new Uint8Array(20).map(() => rnd(256))),
+        data: hexlify(new Uint8Array(rnd(600)).map(() => rnd(256))),
+      };
       const t = await eth.signTransaction(path, getBytes(Transaction.from(req).unsignedSerialized));
-      assert.equal(hexlify(t.signedTransaction), await w.signTransaction(req), `${path} tx ${JSON.stringify(req, (_, v) => typeof v === 'bigint' ? v.toString() : v)}`);
+      assert.equal(
+        hexlify(t.signedTransaction),
+        await w.signTransaction(req),
+        `${path} tx ${JSON.stringify(req, (_, v) => (typeof v === 'bigint' ? v.toString() : v))}`,
+      );
     }
   });
 
@@ -230,7 +293,9 @@ describe('emulated Nano through @ledgerhq/hw-transport-webhid', () => {
     const other = (await eth.getAddress("m/44'/60'/0'/0/9")).publicKey;
     await rejectsWith(eth.signPersonalMessage(P0, 'hi', { publicKey: other }), 'INVALID_SIGNATURE');
     // Compressed keys are accepted for the check.
-    const ok = await eth.signPersonalMessage(P0, 'hi', { publicKey: getBytes(SigningKey.computePublicKey(wallet().signingKey.publicKey, true)) });
+    const ok = await eth.signPersonalMessage(P0, 'hi', {
+      publicKey: getBytes(SigningKey.computePublicKey(wallet().signingKey.publicKey, true)),
+    });
     assert.equal(ok.v, 27 + ok.recovery);
   });
 
@@ -249,8 +314,32 @@ describe('status words and device states -> codes', () => {
   const ops: [string, (e: LedgerEth) => Promise<unknown>][] = [
     ['getAddress', (e) => e.getAddress(P0)],
     ['signPersonalMessage', (e) => e.signPersonalMessage(P0, 'x', { publicKey: getBytes(wallet().signingKey.publicKey) })],
-    ['signTransaction', (e) => e.signTransaction(P0, getBytes(Transaction.from({ type: 2, chainId: 1n, nonce: 0, gasLimit: 21000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861' }).unsignedSerialized), { publicKey: getBytes(wallet().signingKey.publicKey) })],
-    ['signEIP712HashedMessage', (e) => e.signEIP712HashedMessage(P0, new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), { publicKey: getBytes(wallet().signingKey.publicKey) })],
+    [
+      'signTransaction',
+      (e) =>
+        e.signTransaction(
+          P0,
+          getBytes(
+            Transaction.from({
+              type: 2,
+              chainId: 1n,
+              nonce: 0,
+              gasLimit: 21000n,
+              maxFeePerGas: 1n,
+              maxPriorityFeePerGas: 1n,
+              to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861',
+            }).unsignedSerialized,
+          ),
+          { publicKey: getBytes(wallet().signingKey.publicKey) },
+        ),
+    ],
+    [
+      'signEIP712HashedMessage',
+      (e) =>
+        e.signEIP712HashedMessage(P0, new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), {
+          publicKey: getBytes(wallet().signingKey.publicKey),
+        }),
+    ],
     ['getAppConfiguration', (e) => e.getAppConfiguration()],
   ];
 
@@ -280,7 +369,8 @@ describe('status words and device states -> codes', () => {
       for (const [name, op] of ops) await rejectsWith(op(eth), 'WRONG_APP', `${which} ${name}`);
     }
     for (const sw of [0x6e00, 0x6e01, 0x6511, 0x6d00, 0x6d02]) {
-      app.reset(); app.switches.statusOverride = sw;
+      app.reset();
+      app.switches.statusOverride = sw;
       await rejectsWith(eth.getAddress(P0), 'WRONG_APP', sw.toString(16));
     }
   });
@@ -291,15 +381,32 @@ describe('status words and device states -> codes', () => {
     app.version = [1, 4, 0];
     const e = await rejectsWith(ops[3]![1](eth), 'UNSUPPORTED_INSTRUCTION');
     assert.match(e.message, /1\.4\.0/);
-    assert.deepEqual(app.apdus.map((a) => a.slice(0, 4)), ['e00c', 'e006'], 'probed the app configuration');
+    assert.deepEqual(
+      app.apdus.map((a) => a.slice(0, 4)),
+      ['e00c', 'e006'],
+      'probed the app configuration',
+    );
   });
 
   test('other status words', async () => {
     const { eth, app } = await rig();
-    const cases: [number, string][] = [[0x6a80, 'INVALID_DATA'], [0x6700, 'INVALID_DATA'], [0x6b00, 'INVALID_DATA'],
-      [0x6982, 'USER_REJECTED'], [0x5501, 'USER_REJECTED'], [0x6b0c, 'DEVICE_LOCKED'], [0x6501, 'INVALID_DATA'], [0x6983, 'INVALID_DATA'],
-      [0x6980, 'INVALID_DATA'], [0x6804, 'DEVICE_BUSY'], [0x911c, 'UNSUPPORTED_INSTRUCTION'], [0x6800, 'DEVICE_ERROR'],
-      [0x6faa, 'DEVICE_ERROR'], [0x6f42, 'DEVICE_ERROR'], [0x1234, 'DEVICE_ERROR']];
+    const cases: [number, string][] = [
+      [0x6a80, 'INVALID_DATA'],
+      [0x6700, 'INVALID_DATA'],
+      [0x6b00, 'INVALID_DATA'],
+      [0x6982, 'USER_REJECTED'],
+      [0x5501, 'USER_REJECTED'],
+      [0x6b0c, 'DEVICE_LOCKED'],
+      [0x6501, 'INVALID_DATA'],
+      [0x6983, 'INVALID_DATA'],
+      [0x6980, 'INVALID_DATA'],
+      [0x6804, 'DEVICE_BUSY'],
+      [0x911c, 'UNSUPPORTED_INSTRUCTION'],
+      [0x6800, 'DEVICE_ERROR'],
+      [0x6faa, 'DEVICE_ERROR'],
+      [0x6f42, 'DEVICE_ERROR'],
+      [0x1234, 'DEVICE_ERROR'],
+    ];
     for (const [sw, code] of cases) {
       app.switches.statusOverride = sw;
       const e = await rejectsWith(eth.getAddress(P0), code, sw.toString(16));
@@ -311,9 +418,16 @@ describe('status words and device states -> codes', () => {
 
   test('malformed replies -> INVALID_RESPONSE', async () => {
     const { eth, app } = await rig();
-    const replies = ['', '90', '6a', '9000', '419000', '41' + '04'.repeat(20) + '9000',
+    const replies = [
+      '',
+      '90',
+      '6a',
+      '9000',
+      '419000',
+      '41' + '04'.repeat(20) + '9000',
       // right lengths, public key not uncompressed SEC1
-      '41' + '02'.repeat(65) + '28' + '30'.repeat(40) + '9000'];
+      '41' + '02'.repeat(65) + '28' + '30'.repeat(40) + '9000',
+    ];
     for (const r of replies) {
       app.switches.replyOverride = unhex(r);
       await rejectsWith(eth.getAddress(P0), 'INVALID_RESPONSE', r);
@@ -326,7 +440,8 @@ describe('status words and device states -> codes', () => {
     await rejectsWith(ops[1]![1](eth), 'INVALID_RESPONSE');
     app.switches.replyOverride = unhex('05' + '11'.repeat(64) + '9000'); // typed tx: v must be 0/1
     await rejectsWith(ops[2]![1](eth), 'INVALID_RESPONSE');
-    app.reset(); app.switches.badAddress = true;
+    app.reset();
+    app.switches.badAddress = true;
     await rejectsWith(eth.getAddress(P0), 'INVALID_RESPONSE');
   });
 
@@ -335,9 +450,11 @@ describe('status words and device states -> codes', () => {
     await eth.getAddress(P0);
     app.switches.corruptSignature = true;
     for (const [name, op] of ops.slice(1, 4)) await rejectsWith(op(eth), 'INVALID_SIGNATURE', name);
-    app.reset(); app.switches.highS = true;
+    app.reset();
+    app.switches.highS = true;
     await rejectsWith(eth.signPersonalMessage(P0, 'x'), 'INVALID_SIGNATURE');
-    app.reset(); app.switches.replyOverride = unhex('1b' + '00'.repeat(64) + '9000');
+    app.reset();
+    app.switches.replyOverride = unhex('1b' + '00'.repeat(64) + '9000');
     await rejectsWith(eth.signPersonalMessage(P0, 'x'), 'INVALID_SIGNATURE');
   });
 
@@ -375,7 +492,8 @@ describe('connect, reconnect, disconnect (navigator.hid replaced by FakeHID)', (
     Object.defineProperty(globalThis, 'navigator', { value: { hid }, configurable: true, writable: true });
   });
   after(() => {
-    if (saved) Object.defineProperty(globalThis, 'navigator', saved); else delete g.navigator;
+    if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+    else delete g.navigator;
   });
 
   test('no WebHID -> WEBHID_UNSUPPORTED', async () => {
@@ -400,7 +518,9 @@ describe('connect, reconnect, disconnect (navigator.hid replaced by FakeHID)', (
     assert.ok(hid.granted.has(dev), 'device granted');
     assert.equal((await eth.getAddress(P0)).address, wallet().address);
     let fired: VaultkeyError | null = null;
-    eth.onDisconnect((e) => { fired = e; });
+    eth.onDisconnect((e) => {
+      fired = e;
+    });
     dev.app.switches.unplugOnNextApdu = true;
     const t0 = Date.now();
     await rejectsWith(eth.signPersonalMessage(P0, 'bye'), 'DEVICE_DISCONNECTED');
@@ -435,7 +555,8 @@ describe('connect, reconnect, disconnect (navigator.hid replaced by FakeHID)', (
   test('writing to a device that is already gone -> DEVICE_DISCONNECTED', async () => {
     dev.plugged = true;
     const eth = (await reconnectLedger())!;
-    dev.plugged = false; dev.opened = false; // vanished without an event yet
+    dev.plugged = false;
+    dev.opened = false; // vanished without an event yet
     await rejectsWith(eth.getAddress(P0), 'DEVICE_DISCONNECTED');
     dev.plugged = true;
   });
@@ -445,8 +566,27 @@ describe('connect, reconnect, disconnect (navigator.hid replaced by FakeHID)', (
 describe('APDU / path / payload bad input (rejected before anything is sent)', () => {
   test('paths', async () => {
     const { eth, app } = await rig();
-    const bad: unknown[] = ['', 'm', 'm/', "m/44'/60'//0", "m/44'/60'/0'/0/", ' 44/60', '44/-1', '44/0x10', "44''/0",
-      '44/2147483648', "44/2147483648'", '1/2/3/4/5/6/7/8/9/10/11', 'm/abc', 42, null, [], [0, -1], [2 ** 32], new Array(11).fill(0)];
+    const bad: unknown[] = [
+      '',
+      'm',
+      'm/',
+      "m/44'/60'//0",
+      "m/44'/60'/0'/0/",
+      ' 44/60',
+      '44/-1',
+      '44/0x10',
+      "44''/0",
+      '44/2147483648',
+      "44/2147483648'",
+      '1/2/3/4/5/6/7/8/9/10/11',
+      'm/abc',
+      42,
+      null,
+      [],
+      [0, -1],
+      [2 ** 32],
+      new Array(11).fill(0),
+    ];
     for (const p of bad) {
       await rejectsWith(eth.getAddress(p as string), 'INVALID_PATH', JSON.stringify(p));
       await rejectsWith(eth.signPersonalMessage(p as string, 'x'), 'INVALID_PATH', JSON.stringify(p));
@@ -484,12 +624,39 @@ describe('APDU / path / payload bad input (rejected before anything is sent)', (
 
   test('transactions', async () => {
     const { eth, app } = await rig();
-    const signed = await wallet().signTransaction({ type: 2, chainId: 1n, nonce: 0, gasLimit: 21000n, maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861' });
-    const signedLegacy = await wallet().signTransaction({ type: 0, chainId: 1n, nonce: 0, gasLimit: 21000n, gasPrice: 1n, to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861' });
-    const bad = ['', '00', '03c0', '04c0', '02', '02c0', '01c0', 'c0', 'c3010203', signed, signedLegacy,
+    const signed = await wallet().signTransaction({
+      type: 2,
+      chainId: 1n,
+      nonce: 0,
+      gasLimit: 21000n,
+      maxFeePerGas: 1n,
+      maxPriorityFeePerGas: 1n,
+      to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861',
+    });
+    const signedLegacy = await wallet().signTransaction({
+      type: 0,
+      chainId: 1n,
+      nonce: 0,
+      gasLimit: 21000n,
+      gasPrice: 1n,
+      to: '0xB0b5B0106D69fE64545A60A68C014f7570D3F861',
+    });
+    const bad = [
+      '',
+      '00',
+      '03c0',
+      '04c0',
+      '02',
+      '02c0',
+      '01c0',
+      'c0',
+      'c3010203',
+      signed,
+      signedLegacy,
       'e8018504e3b292008252089428ee52a8f3d6e5d15f8b131996950d7f296c7952872bd72a24874000', // truncated
       'e8018504e3b292008252089428ee52a8f3d6e5d15f8b131996950d7f296c7952872bd72a248740008000', // trailing
-      '02' + 'f9' + '0000'];
+      '02' + 'f9' + '0000',
+    ];
     for (const t of bad) await rejectsWith(eth.signTransaction(P0, unhex(t)), 'INVALID_TRANSACTION', t);
     assert.equal(app.apdus.length, 0);
   });
@@ -498,7 +665,16 @@ describe('APDU / path / payload bad input (rejected before anything is sent)', (
 // ---------------------------------------------------------------------------------------------
 describe('internals', () => {
   test('RLP round trip and tx inspection against ethers', () => {
-    const tx = Transaction.from({ type: 2, chainId: 10n, nonce: 3, gasLimit: 1n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, data: '0x' + '00'.repeat(70), accessList: [] });
+    const tx = Transaction.from({
+      type: 2,
+      chainId: 10n,
+      nonce: 3,
+      gasLimit: 1n,
+      maxFeePerGas: 2n,
+      maxPriorityFeePerGas: 1n,
+      data: '0x' + '00'.repeat(70),
+      accessList: [],
+    });
     const raw = getBytes(tx.unsignedSerialized);
     assert.equal(hex(rlpEncode(rlpDecode(raw.subarray(1)))), hex(raw.subarray(1)));
     assert.deepEqual(inspectTransaction(raw), { type: 2, chainId: 10n, legacyTailLength: 0 });
@@ -509,9 +685,12 @@ describe('internals', () => {
 
   test('Buffer shim covers what the Ledger transport uses', () => {
     const B = ShimBuffer;
-    const a = B.alloc(4); a.writeUInt16BE(0xbeef, 0); a.writeUInt8(7, 2);
+    const a = B.alloc(4);
+    a.writeUInt16BE(0xbeef, 0);
+    a.writeUInt8(7, 2);
     assert.equal(a.toString('hex'), 'beef0700');
-    assert.equal(a.readUInt16BE(0), 0xbeef); assert.equal(a.readUInt8(2), 7);
+    assert.equal(a.readUInt16BE(0), 0xbeef);
+    assert.equal(a.readUInt8(2), 7);
     const c = B.concat([a, B.from([1, 2]), B.from('ff00', 'hex')]);
     assert.equal(c.toString('hex'), 'beef070001020ff00'.replace('0ff', 'ff'));
     assert.ok(c.slice(1, 3) instanceof B, 'slice keeps the class');
@@ -527,7 +706,10 @@ describe('internals', () => {
 // a single byte, so passing means our APDUs (and chunk sizes) are identical.
 describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () => {
   const require = createRequire(import.meta.url);
-  const ethTests = readFileSync(require.resolve('@ledgerhq/hw-app-eth/package.json').replace(/package\.json$/, 'tests/Eth.unit.test.ts'), 'utf8');
+  const ethTests = readFileSync(
+    require.resolve('@ledgerhq/hw-app-eth/package.json').replace(/package\.json$/, 'tests/Eth.unit.test.ts'),
+    'utf8',
+  );
   const blocks = new Map<string, { stores: string[]; expected: Record<string, string> | null }>();
   const paraswap = /const paraswapAPDUs =\s*`([\s\S]*?)`/.exec(ethTests)?.[1];
   for (const part of ethTests.split(/\n\s*(?:it|test)\("/).slice(1)) {
@@ -543,7 +725,10 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
     blocks.set(name, { stores, expected });
   }
   const exchanges = (store: string) => {
-    const lines = store.split('\n').map((l) => l.replace(/\s/g, '')).filter(Boolean);
+    const lines = store
+      .split('\n')
+      .map((l) => l.replace(/\s/g, ''))
+      .filter(Boolean);
     const out: [string, string][] = [];
     for (let i = 0; i + 1 < lines.length; i += 2) out.push([lines[i]!.slice(2).toLowerCase(), lines[i + 1]!.slice(2).toLowerCase()]);
     return out;
@@ -575,7 +760,10 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
 
   test('getAddress with chain ID (display on)', async () => {
     const b = block('getAddress with chain ID');
-    for (const [store, chainId] of [[b.stores[0]!, 137], [b.stores[1]!, 5]] as const) {
+    for (const [store, chainId] of [
+      [b.stores[0]!, 137],
+      [b.stores[1]!, 5],
+    ] as const) {
       const { rs, eth } = await replay(exchanges(store));
       const a = await eth.getAddress("44'/60'/0'/0/0", { display: true, chainId });
       rs.ensureQueueEmpty();
@@ -603,7 +791,12 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
   test('signPersonalMessage', async () => {
     const b = block('signPersonalMessage');
     const e = b.expected!;
-    const key = recoveredKey(keccak256(new Uint8Array([...new TextEncoder().encode('\x19Ethereum Signed Message:\n4test')])), e.r!, e.s!, BigInt(e.v!));
+    const key = recoveredKey(
+      keccak256(new Uint8Array([...new TextEncoder().encode('\x19Ethereum Signed Message:\n4test')])),
+      e.r!,
+      e.s!,
+      BigInt(e.v!),
+    );
     const { rs, eth } = await replay(exchanges(b.stores[0]!));
     const sig = await eth.signPersonalMessage("44'/60'/0'/0'/0", 'test', { publicKey: key });
     rs.ensureQueueEmpty();
@@ -640,7 +833,11 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
         const path = [...Array(first[0]!).keys()].map((i) => new DataView(first.buffer, first.byteOffset + 1 + 4 * i, 4).getUint32(0));
         const raw = Buffer.concat([Buffer.from(first.subarray(pathLen)), ...ex.slice(1).map(([a]) => Buffer.from(unhex(a).subarray(5)))]);
         let info: ReturnType<typeof inspectTransaction>;
-        try { info = inspectTransaction(new Uint8Array(raw)); } catch (err) { assert.fail(`${name}: ${String(err)}`); }
+        try {
+          info = inspectTransaction(new Uint8Array(raw));
+        } catch (err) {
+          assert.fail(`${name}: ${String(err)}`);
+        }
         const vExpected: bigint = BigInt('0x' + e.v);
         const parsed = Transaction.from(hexlify(raw));
         const vForEthers = vExpected;
@@ -649,7 +846,11 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
         // re-serialize, which differs for the one recording with a non-canonical RLP zero ("00").
         const digest = keccak256(raw);
         const canonical = parsed.unsignedSerialized === hexlify(raw);
-        try { key = recoveredKey(digest, e.r, e.s, vForEthers); } catch { key = null; }
+        try {
+          key = recoveredKey(digest, e.r, e.s, vForEthers);
+        } catch {
+          key = null;
+        }
         const { rs, eth } = await replay(ex);
         if (!key) {
           // Ledger's own file notes some of these are not valid signatures: they must be refused,
@@ -658,7 +859,8 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
           rs.ensureQueueEmpty();
           continue;
         }
-        const sig = await eth.signTransaction(path, new Uint8Array(raw), { publicKey: key })
+        const sig = await eth
+          .signTransaction(path, new Uint8Array(raw), { publicKey: key })
           .catch((err: unknown) => assert.fail(`${name}: ${String(err)}`));
         rs.ensureQueueEmpty();
         assert.equal(sig.r, '0x' + e.r, name);
@@ -681,7 +883,10 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
   test('paraswapAPDUs: recorded 4-APDU legacy transaction (255, 255, 255, 232 bytes)', async () => {
     assert.ok(paraswap, 'paraswapAPDUs transcript found');
     const ex = exchanges(paraswap!).filter(([a]) => a.startsWith('e004'));
-    assert.deepEqual(ex.map(([a]) => parseInt(a.slice(8, 10), 16)), [255, 255, 255, 232]);
+    assert.deepEqual(
+      ex.map(([a]) => parseInt(a.slice(8, 10), 16)),
+      [255, 255, 255, 232],
+    );
     const raw = Buffer.concat(ex.map(([a], i) => Buffer.from(unhex(a).subarray(i === 0 ? 5 + 21 : 5))));
     // Expected result straight from the recorded reply: v(1) r(32) s(32) 9000.
     const reply = ex[ex.length - 1]![1];
@@ -695,10 +900,15 @@ describe('replay of recorded Ledger exchanges (@ledgerhq/hw-app-eth tests)', () 
   });
 
   // The .apdus transcript files shipped next to those tests.
-  const apdusFile = (name: string) => readFileSync(require.resolve('@ledgerhq/hw-app-eth/package.json').replace(/package\.json$/, `tests/fixtures/apdus/${name}`), 'utf8');
+  const apdusFile = (name: string) =>
+    readFileSync(require.resolve('@ledgerhq/hw-app-eth/package.json').replace(/package\.json$/, `tests/fixtures/apdus/${name}`), 'utf8');
 
   test('version-*.apdus: BOLOS get app and version', async () => {
-    for (const [file, version] of [['version-1.0.0.apdus', '1.0.0'], ['version-1.11.1.apdus', '1.11.1'], ['version-1.12.0.apdus', '1.12.0']] as const) {
+    for (const [file, version] of [
+      ['version-1.0.0.apdus', '1.0.0'],
+      ['version-1.11.1.apdus', '1.11.1'],
+      ['version-1.12.0.apdus', '1.12.0'],
+    ] as const) {
       const { rs, eth } = await replay(exchanges(apdusFile(file)));
       const v = await eth.getAppAndVersion();
       rs.ensureQueueEmpty();

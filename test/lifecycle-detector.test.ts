@@ -21,7 +21,16 @@ async function setup(config: Partial<DetectorConfig> = {}) {
   const t = { now: NOON };
   const clock = () => t.now;
   const policies = new PolicyRegistry();
-  policies.register({ name: 'open', maxActiveAgeDays: 10, warningDays: 1, expirationDays: 20, gracePeriodDays: 1, autoRotate: false, requireMfa: false, rotateAfterUses: null });
+  policies.register({
+    name: 'open',
+    maxActiveAgeDays: 10,
+    warningDays: 1,
+    expirationDays: 20,
+    gracePeriodDays: 1,
+    autoRotate: false,
+    requireMfa: false,
+    rotateAfterUses: null,
+  });
   const manager = new LifecycleManager({ store: new MemoryLifecycleStore(), policies, clock });
   await manager.create('k', { kind: 'hd', policy: 'open', activate: true });
   const detector = new CompromiseDetector({ manager, clock, config, hourOf: (at) => new Date(at).getUTCHours() });
@@ -34,10 +43,17 @@ async function setup(config: Partial<DetectorConfig> = {}) {
 
 test('defaults are the documented configuration and indicator table (docs/lifecycle.md)', () => {
   const d = new CompromiseDetector();
-  assert.deepEqual({ ...d.config, allowedHours: { ...d.config.allowedHours! } }, {
-    usagePerMinute: 10, usagePerHour: 100, allowedHours: { start: 6, end: 22 },
-    failedVerificationThreshold: 5, failedVerificationWindowMs: 3_600_000, onCritical: 'suspend',
-  });
+  assert.deepEqual(
+    { ...d.config, allowedHours: { ...d.config.allowedHours! } },
+    {
+      usagePerMinute: 10,
+      usagePerHour: 100,
+      allowedHours: { start: 6, end: 22 },
+      failedVerificationThreshold: 5,
+      failedVerificationWindowMs: 3_600_000,
+      onCritical: 'suspend',
+    },
+  );
   assert.equal(DEFAULT_SEVERITIES['rapid-usage'], 'medium');
   assert.equal(DEFAULT_SEVERITIES['anomalous-time'], 'low');
   assert.equal(DEFAULT_SEVERITIES['failed-verifications'], 'high');
@@ -46,9 +62,15 @@ test('defaults are the documented configuration and indicator table (docs/lifecy
 
 test('bad configuration and bad reports are INVALID_ARGUMENT; unknown keys NOT_FOUND', async () => {
   const bad: Partial<DetectorConfig>[] = [
-    { usagePerMinute: 0 }, { usagePerHour: 1.5 }, { usagePerMinute: 50, usagePerHour: 10 },
-    { allowedHours: { start: 6, end: 6 } }, { allowedHours: { start: -1, end: 6 } }, { allowedHours: { start: 6, end: 25 } },
-    { failedVerificationThreshold: -2 }, { failedVerificationWindowMs: 0 }, { onCritical: 'explode' as never },
+    { usagePerMinute: 0 },
+    { usagePerHour: 1.5 },
+    { usagePerMinute: 50, usagePerHour: 10 },
+    { allowedHours: { start: 6, end: 6 } },
+    { allowedHours: { start: -1, end: 6 } },
+    { allowedHours: { start: 6, end: 25 } },
+    { failedVerificationThreshold: -2 },
+    { failedVerificationWindowMs: 0 },
+    { onCritical: 'explode' as never },
     { severities: { 'rapid-usage': 'apocalyptic' as never } },
   ];
   for (const c of bad) assert.throws(() => new CompromiseDetector({ config: c }), code('INVALID_ARGUMENT'), JSON.stringify(c));
@@ -57,7 +79,10 @@ test('bad configuration and bad reports are INVALID_ARGUMENT; unknown keys NOT_F
   await assert.rejects(detector.recordFailedVerification('ghost'), code('NOT_FOUND'));
   await assert.rejects(detector.report('ghost', { severity: 'low', details: 'x', reportedBy: 'me' }), code('NOT_FOUND'));
   await assert.rejects(detector.report('k', { severity: 'urgent' as never, details: 'x', reportedBy: 'me' }), code('INVALID_ARGUMENT'));
-  await assert.rejects(detector.report('k', { indicator: 'bad-vibes' as never, severity: 'low', details: 'x', reportedBy: 'me' }), code('INVALID_ARGUMENT'));
+  await assert.rejects(
+    detector.report('k', { indicator: 'bad-vibes' as never, severity: 'low', details: 'x', reportedBy: 'me' }),
+    code('INVALID_ARGUMENT'),
+  );
   await assert.rejects(detector.report('k', { severity: 'low', details: 'x', reportedBy: '' }), code('INVALID_ARGUMENT'));
   assert.throws(() => detector.acknowledge('ce-none', 'me'), code('NOT_FOUND'));
 });
@@ -127,7 +152,12 @@ test('failed verifications within the window', async () => {
 
 test('manual report with severity; critical auto-suspends the key; acknowledge', async () => {
   const { detector, manager, seen, critical, t } = await setup();
-  const low = await detector.report('k', { indicator: 'anomalous-location', severity: 'low', details: 'login from new device', reportedBy: 'alice' });
+  const low = await detector.report('k', {
+    indicator: 'anomalous-location',
+    severity: 'low',
+    details: 'login from new device',
+    reportedBy: 'alice',
+  });
   assert.equal(low.action, null);
   assert.equal((await manager.get('k')).state, 'active');
   const ev = await detector.report('k', { severity: 'critical', details: 'key found in a public repository', reportedBy: 'security-team' });
@@ -138,25 +168,42 @@ test('manual report with severity; critical auto-suspends the key; acknowledge',
   assert.match(r.history.at(-1)!.reason, /external-report \(critical\): key found/);
   await assert.rejects(manager.assertUsable('k', 'sign'), code('KEY_SUSPENDED'));
   assert.equal(detector.isCompromised('k'), true);
-  assert.deepEqual(seen.map((e) => e.detail.severity), ['low', 'critical']);
-  assert.deepEqual(critical.map((e) => e.detail.id), [ev.id]);
+  assert.deepEqual(
+    seen.map((e) => e.detail.severity),
+    ['low', 'critical'],
+  );
+  assert.deepEqual(
+    critical.map((e) => e.detail.id),
+    [ev.id],
+  );
 
   assert.equal(detector.unacknowledged().length, 2);
   t.now += 5000;
   const acked = detector.acknowledge(ev.id, 'bob');
   assert.deepEqual(acked.acknowledged, { by: 'bob', at: NOON + 5000 });
   assert.deepEqual(detector.acknowledge(ev.id, 'carol').acknowledged, { by: 'bob', at: NOON + 5000 }, 'first acknowledgement kept');
-  assert.deepEqual(detector.unacknowledged().map((e) => e.id), [low.id]);
+  assert.deepEqual(
+    detector.unacknowledged().map((e) => e.id),
+    [low.id],
+  );
   assert.equal(detector.isCompromised('k'), true, 'acknowledging does not clear it');
 
   // A second critical event on the already suspended key changes nothing more.
-  assert.equal((await detector.report('k', { indicator: 'key-leakage', severity: 'critical', details: 'again', reportedBy: 'x' })).action, null);
+  assert.equal(
+    (await detector.report('k', { indicator: 'key-leakage', severity: 'critical', details: 'again', reportedBy: 'x' })).action,
+    null,
+  );
   assert.equal((await manager.get('k')).state, 'suspended');
 });
 
 test('auto-revoke policy marks the key Compromised; severities can be raised; a key in grace escalates to Compromised', async () => {
   const revoke = await setup({ onCritical: 'compromise' });
-  const ev = await revoke.detector.report('k', { indicator: 'key-leakage', severity: 'critical', details: 'paste site', reportedBy: 'monitor' });
+  const ev = await revoke.detector.report('k', {
+    indicator: 'key-leakage',
+    severity: 'critical',
+    details: 'paste site',
+    reportedBy: 'monitor',
+  });
   assert.equal(ev.action, 'compromised');
   assert.equal((await revoke.manager.get('k')).state, 'compromised');
   await assert.rejects(revoke.manager.assertUsable('k', 'verify'), code('KEY_COMPROMISED'));
@@ -173,7 +220,9 @@ test('auto-revoke policy marks the key Compromised; severities can be raised; a 
   assert.equal((await none.manager.get('k')).state, 'active');
 
   const grace = await setup();
-  await grace.manager.store.commit([{ ...(await grace.manager.get('k')), state: 'rotating', successor: 'k-v2', graceEndsAt: NOON + 1e9, revision: 2 }]);
+  await grace.manager.store.commit([
+    { ...(await grace.manager.get('k')), state: 'rotating', successor: 'k-v2', graceEndsAt: NOON + 1e9, revision: 2 },
+  ]);
   const g = await grace.detector.report('k', { severity: 'critical', details: 'old key leaked', reportedBy: 'z' });
   assert.equal(g.action, 'compromised');
   await assert.rejects(grace.manager.assertUsable('k', 'verify'), code('KEY_COMPROMISED'));

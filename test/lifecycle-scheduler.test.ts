@@ -55,11 +55,29 @@ function fakeTimers(): TimerLike & { tick(): void; active: boolean; ms: number }
   return t;
 }
 
-function tab(store: MemoryLifecycleStore, clock: () => number, made: string[], channelName: string, locks: LockManagerLike, timers = fakeTimers()) {
+function tab(
+  store: MemoryLifecycleStore,
+  clock: () => number,
+  made: string[],
+  channelName: string,
+  locks: LockManagerLike,
+  timers = fakeTimers(),
+) {
   const policies = new PolicyRegistry();
-  policies.register({ name: 'auto', maxActiveAgeDays: 1, warningDays: 0.5, expirationDays: 2, gracePeriodDays: 1, autoRotate: true, requireMfa: false, rotateAfterUses: null });
+  policies.register({
+    name: 'auto',
+    maxActiveAgeDays: 1,
+    warningDays: 0.5,
+    expirationDays: 2,
+    gracePeriodDays: 1,
+    autoRotate: true,
+    requireMfa: false,
+    rotateAfterUses: null,
+  });
   const manager = new LifecycleManager({
-    store, policies, clock,
+    store,
+    policies,
+    clock,
     hooks: {
       async rotateKey(_old, newId) {
         made.push(newId);
@@ -92,7 +110,11 @@ test('two tabs evaluate together: one acts under the lock, one rotation, both he
   await a.manager.create('treasury', { kind: 'hd', policy: 'auto', activate: true });
   try {
     const first = await Promise.all([a.scheduler.start(), b.scheduler.start()]);
-    assert.deepEqual(first.map((r) => r.result?.events.length ?? null).filter((x) => x !== null && x > 0), [], 'nothing due at open');
+    assert.deepEqual(
+      first.map((r) => r.result?.events.length ?? null).filter((x) => x !== null && x > 0),
+      [],
+      'nothing due at open',
+    );
     now = T0 + DAY_MS;
     a.timers.tick();
     b.timers.tick();
@@ -148,7 +170,10 @@ test('without Web Locks the store still makes the rotation happen once', async (
   await a.manager.create('k', { kind: 'hd', policy: 'auto', activate: true });
   now = T0 + DAY_MS;
   const res = await Promise.all([sa.runOnce(), sb.runOnce()]);
-  assert.deepEqual(res.map((r) => r.acted), [true, true]);
+  assert.deepEqual(
+    res.map((r) => r.acted),
+    [true, true],
+  );
   assert.deepEqual(made, ['k-v2']);
   assert.deepEqual([...res[0]!.result!.errors, ...res[1]!.result!.errors], []);
   sa.close();

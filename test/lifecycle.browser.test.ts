@@ -25,10 +25,17 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vk-lifecycle-'));
   await build({
     entryPoints: [new URL('./fixtures/lifecycle/page.ts', import.meta.url).pathname],
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    outfile: join(dir, 'page.js'), logLevel: 'silent',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: join(dir, 'page.js'),
+    logLevel: 'silent',
   });
-  await writeFile(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>lifecycle</title><script type="module" src="page.js"></script>');
+  await writeFile(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>lifecycle</title><script type="module" src="page.js"></script>',
+  );
   server = http.createServer(async (req, res) => {
     const name = req.url === '/page.js' ? 'page.js' : 'index.html';
     res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
@@ -58,7 +65,12 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-type Summary = { rotateCalls: string[]; refused: number; granted: number; events: { type: string; keyId: string; newKeyId: string | null; remote: boolean }[] };
+type Summary = {
+  rotateCalls: string[];
+  refused: number;
+  granted: number;
+  events: { type: string; keyId: string; newKeyId: string | null; remote: boolean }[];
+};
 const summary = (p: Page) => p.evaluate(() => (window as any).lc.summary()) as Promise<Summary>;
 
 test('a due rotation happens exactly once across two tabs', async () => {
@@ -93,7 +105,10 @@ test('a due rotation happens exactly once across two tabs', async () => {
   const records = await (actor === a ? tabB : tabA).evaluate(() => (window as any).lc.records());
   assert.deepEqual(records.map((r: any) => `${r.keyId}:${r.state}`).sort(), ['treasury-v2:active', 'treasury:rotating']);
   const old = records.find((r: any) => r.keyId === 'treasury');
-  assert.deepEqual(old.history.map((h: any) => h.to), ['created', 'active', 'rotating']);
+  assert.deepEqual(
+    old.history.map((h: any) => h.to),
+    ['created', 'active', 'rotating'],
+  );
   assert.equal(old.successor, 'treasury-v2');
   assert.equal(old.graceEndsAt, T0 + 2 * DAY);
   const v2 = records.find((r: any) => r.keyId === 'treasury-v2');
@@ -106,7 +121,10 @@ test('a due rotation happens exactly once across two tabs', async () => {
   await new Promise((r) => setTimeout(r, 500));
   const after = await tabA.evaluate(() => (window as any).lc.records());
   const oldAfter = after.find((r: any) => r.keyId === 'treasury');
-  assert.deepEqual(oldAfter.history.map((h: any) => h.to), ['created', 'active', 'rotating', 'deactivated']);
+  assert.deepEqual(
+    oldAfter.history.map((h: any) => h.to),
+    ['created', 'active', 'rotating', 'deactivated'],
+  );
   assert.equal(after.length, 2, 'no third key');
   const [a2, b2] = await Promise.all([summary(tabA), summary(tabB)]);
   assert.equal(a2.events.filter((e) => e.type === 'deactivated').length, 1);

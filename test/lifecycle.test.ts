@@ -2,16 +2,17 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { VaultkeyError } from '../src/errors.ts';
+import { KEY_STATES, TRANSITIONS, transition, canTransition, type KeyState, type LifecycleRecord } from '../src/lifecycle/states.ts';
 import {
-  KEY_STATES, TRANSITIONS, transition, canTransition, type KeyState, type LifecycleRecord,
-} from '../src/lifecycle/states.ts';
-import {
-  DAY_MS, DEFAULT_POLICY, HIGH_SECURITY_POLICY, PolicyRegistry, validatePolicy, type LifecyclePolicy,
+  DAY_MS,
+  DEFAULT_POLICY,
+  HIGH_SECURITY_POLICY,
+  PolicyRegistry,
+  validatePolicy,
+  type LifecyclePolicy,
 } from '../src/lifecycle/policy.ts';
 import { MemoryLifecycleStore } from '../src/lifecycle/store.ts';
-import {
-  LifecycleManager, type LifecycleEventDetail, type LifecycleHooks, type LifecycleEvent,
-} from '../src/lifecycle/manager.ts';
+import { LifecycleManager, type LifecycleEventDetail, type LifecycleHooks, type LifecycleEvent } from '../src/lifecycle/manager.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -26,14 +27,29 @@ function code(c: string) {
 // The main-path edges plus the special-state edges (docs/lifecycle.md), written
 // out independently of src/ so the table in the code is checked, not reused.
 const ALLOWED = new Set([
-  'created>active', 'active>suspended', 'suspended>active', 'active>rotating', 'rotating>active',
-  'rotating>deactivated', 'deactivated>archived', 'archived>destroyed',
-  'created>compromised', 'active>compromised', 'suspended>compromised', 'rotating>compromised',
-  'deactivated>compromised', 'archived>compromised', 'expired>compromised',
-  'active>expired', 'suspended>expired', 'expired>deactivated',
+  'created>active',
+  'active>suspended',
+  'suspended>active',
+  'active>rotating',
+  'rotating>active',
+  'rotating>deactivated',
+  'deactivated>archived',
+  'archived>destroyed',
+  'created>compromised',
+  'active>compromised',
+  'suspended>compromised',
+  'rotating>compromised',
+  'deactivated>compromised',
+  'archived>compromised',
+  'expired>compromised',
+  'active>expired',
+  'suspended>expired',
+  'expired>deactivated',
   // special: retirement without a successor (deactivate)
-  'active>deactivated', 'suspended>deactivated',
-  'compromised>archived', 'compromised>destroyed',
+  'active>deactivated',
+  'suspended>deactivated',
+  'compromised>archived',
+  'compromised>destroyed',
 ]);
 
 interface Env {
@@ -51,8 +67,14 @@ interface Env {
 }
 
 const OPEN_POLICY: LifecyclePolicy = {
-  name: 'open', maxActiveAgeDays: 10, warningDays: 2, expirationDays: 20, gracePeriodDays: 3,
-  autoRotate: false, requireMfa: false, rotateAfterUses: null,
+  name: 'open',
+  maxActiveAgeDays: 10,
+  warningDays: 2,
+  expirationDays: 20,
+  gracePeriodDays: 3,
+  autoRotate: false,
+  requireMfa: false,
+  rotateAfterUses: null,
 };
 
 function env(options: { store?: MemoryLifecycleStore; policies?: LifecyclePolicy[]; noMfaHook?: boolean } = {}): Env {
@@ -102,10 +124,29 @@ async function newKey(e: Env, keyId: string, policy = 'open', activate = true): 
 
 function record(keyId: string, state: KeyState, extra: Partial<LifecycleRecord> = {}): LifecycleRecord {
   return {
-    keyId, baseId: keyId, version: 1, kind: 'imported', algorithm: null, fingerprint: null, policy: 'open', state,
-    createdAt: T0, activatedAt: T0, rotationDueAt: T0 + 10 * DAY_MS, expiresAt: T0 + 20 * DAY_MS, graceEndsAt: null,
-    usageCount: 0, lastUsedAt: null, predecessor: null, successor: null, rotationTrigger: null, notices: [], meta: {},
-    history: [], revision: 1, ...extra,
+    keyId,
+    baseId: keyId,
+    version: 1,
+    kind: 'imported',
+    algorithm: null,
+    fingerprint: null,
+    policy: 'open',
+    state,
+    createdAt: T0,
+    activatedAt: T0,
+    rotationDueAt: T0 + 10 * DAY_MS,
+    expiresAt: T0 + 20 * DAY_MS,
+    graceEndsAt: null,
+    usageCount: 0,
+    lastUsedAt: null,
+    predecessor: null,
+    successor: null,
+    rotationTrigger: null,
+    notices: [],
+    meta: {},
+    history: [],
+    revision: 1,
+    ...extra,
   };
 }
 
@@ -142,7 +183,10 @@ describe('states', () => {
     assert.throws(() => transition(record('k', 'active'), 'frozen' as KeyState, { actor: 'a', reason: '', at: T0 }), code('INVALID_STATE'));
     assert.throws(() => transition(record('k', 'paused' as KeyState), 'active', { actor: 'a', reason: '', at: T0 }), code('INVALID_STATE'));
     assert.throws(() => transition(record('k', 'active'), 'suspended', { actor: '', reason: '', at: T0 }), code('INVALID_ARGUMENT'));
-    assert.throws(() => transition(record('k', 'active'), 'suspended', { actor: 'a', reason: 'x', at: Number.NaN }), code('INVALID_ARGUMENT'));
+    assert.throws(
+      () => transition(record('k', 'active'), 'suspended', { actor: 'a', reason: 'x', at: Number.NaN }),
+      code('INVALID_ARGUMENT'),
+    );
     assert.throws(() => transition(record('k', 'active'), 'suspended', undefined as never), code('INVALID_ARGUMENT'));
   });
 });
@@ -150,16 +194,37 @@ describe('states', () => {
 describe('policies', () => {
   test('built-in policies carry the documented values (docs/lifecycle.md)', () => {
     const reg = new PolicyRegistry();
-    assert.deepEqual({ ...reg.get('default') }, {
-      name: 'default', maxActiveAgeDays: 365, warningDays: 30, expirationDays: 730, gracePeriodDays: 90,
-      autoRotate: false, requireMfa: true, rotateAfterUses: null,
-    });
-    assert.deepEqual({ ...reg.get('high-security') }, {
-      name: 'high-security', maxActiveAgeDays: 90, warningDays: 14, expirationDays: 180, gracePeriodDays: 30,
-      autoRotate: true, requireMfa: true, rotateAfterUses: 100_000,
-    });
+    assert.deepEqual(
+      { ...reg.get('default') },
+      {
+        name: 'default',
+        maxActiveAgeDays: 365,
+        warningDays: 30,
+        expirationDays: 730,
+        gracePeriodDays: 90,
+        autoRotate: false,
+        requireMfa: true,
+        rotateAfterUses: null,
+      },
+    );
+    assert.deepEqual(
+      { ...reg.get('high-security') },
+      {
+        name: 'high-security',
+        maxActiveAgeDays: 90,
+        warningDays: 14,
+        expirationDays: 180,
+        gracePeriodDays: 30,
+        autoRotate: true,
+        requireMfa: true,
+        rotateAfterUses: 100_000,
+      },
+    );
     assert.ok(Object.isFrozen(DEFAULT_POLICY) && Object.isFrozen(HIGH_SECURITY_POLICY));
-    assert.deepEqual(reg.list().map((p) => p.name), ['default', 'high-security']);
+    assert.deepEqual(
+      reg.list().map((p) => p.name),
+      ['default', 'high-security'],
+    );
   });
 
   test('every bad policy value is INVALID_POLICY', () => {
@@ -219,8 +284,13 @@ describe('store', () => {
 
 describe('manager: states through the API', () => {
   const METHODS: [string, KeyState][] = [
-    ['activate', 'active'], ['suspend', 'suspended'], ['resume', 'active'], ['deactivate', 'deactivated'],
-    ['archive', 'archived'], ['markCompromised', 'compromised'], ['destroy', 'destroyed'],
+    ['activate', 'active'],
+    ['suspend', 'suspended'],
+    ['resume', 'active'],
+    ['deactivate', 'deactivated'],
+    ['archive', 'archived'],
+    ['markCompromised', 'compromised'],
+    ['destroy', 'destroyed'],
   ];
   // activate only from created, resume only from suspended (both go to active).
   const expectOk = (method: string, from: KeyState, to: KeyState) => {
@@ -266,7 +336,13 @@ describe('manager: states through the API', () => {
     assert.equal(r.state, 'active');
     assert.equal(r.rotationDueAt, days(365));
     assert.equal(r.expiresAt, days(730));
-    assert.deepEqual(r.history.map((h) => [h.from, h.to, h.actor]), [[null, 'created', 'alice'], ['created', 'active', 'alice']]);
+    assert.deepEqual(
+      r.history.map((h) => [h.from, h.to, h.actor]),
+      [
+        [null, 'created', 'alice'],
+        ['created', 'active', 'alice'],
+      ],
+    );
     await assert.rejects(e.manager.create('k', { kind: 'hd' }), code('ALREADY_EXISTS'));
     const c = await e.manager.create('later', { kind: 'imported' });
     assert.equal(c.state, 'created');
@@ -325,20 +401,30 @@ describe('policy timelines', () => {
     assert.deepEqual(await e.manager.evaluate(), [{ keyId: 'treasury', action: 'warn', kind: 'rotation', dueAt: days(365) }]);
     await e.manager.runDue();
     await e.manager.runDue();
-    assert.deepEqual(ofType(e, 'warning').map((w) => [w.kind, w.dueAt]), [['rotation', days(365)]], 'warned once');
+    assert.deepEqual(
+      ofType(e, 'warning').map((w) => [w.kind, w.dueAt]),
+      [['rotation', days(365)]],
+      'warned once',
+    );
     assert.deepEqual((await e.manager.report()).rotationDueSoon, ['treasury']);
 
     e.now = days(365);
     await e.manager.runDue();
     await e.manager.runDue();
-    assert.deepEqual(ofType(e, 'rotation-due').map((x) => x.trigger), ['interval']);
+    assert.deepEqual(
+      ofType(e, 'rotation-due').map((x) => x.trigger),
+      ['interval'],
+    );
     assert.equal(e.rotations.length, 0, 'default policy does not rotate by itself');
     assert.equal((await e.manager.assertUsable('treasury', 'sign')).state, 'active');
     assert.deepEqual((await e.manager.report()).needingRotation, ['treasury']);
 
     e.now = days(700);
     await e.manager.runDue();
-    assert.deepEqual(ofType(e, 'warning').map((w) => w.kind), ['rotation', 'expiry']);
+    assert.deepEqual(
+      ofType(e, 'warning').map((w) => w.kind),
+      ['rotation', 'expiry'],
+    );
     assert.deepEqual((await e.manager.report()).expiringSoon, ['treasury']);
 
     e.now = days(730);
@@ -348,7 +434,13 @@ describe('policy timelines', () => {
     await e.manager.runDue();
     const r = await e.manager.get('treasury');
     assert.equal(r.state, 'expired');
-    assert.deepEqual(r.history.at(-1), { from: 'active', to: 'expired', actor: 'system:lifecycle', reason: 'past expiration date', at: days(730) });
+    assert.deepEqual(r.history.at(-1), {
+      from: 'active',
+      to: 'expired',
+      actor: 'system:lifecycle',
+      reason: 'past expiration date',
+      at: days(730),
+    });
     assert.equal(ofType(e, 'expired').length, 1);
     const rep = await e.manager.report();
     assert.equal(rep.byState.expired, 1);
@@ -362,25 +454,50 @@ describe('policy timelines', () => {
     assert.deepEqual(await e.manager.evaluate(), []);
     e.now = days(76);
     await e.manager.runDue();
-    assert.deepEqual(ofType(e, 'warning').map((w) => [w.keyId, w.kind]), [['treasury', 'rotation']]);
+    assert.deepEqual(
+      ofType(e, 'warning').map((w) => [w.keyId, w.kind]),
+      [['treasury', 'rotation']],
+    );
 
     e.now = days(90);
     const run = await e.manager.runDue();
     assert.deepEqual(run.errors, []);
     assert.deepEqual(e.rotations, [{ old: 'treasury', newId: 'treasury-v2', trigger: 'interval' }]);
-    assert.deepEqual(ofType(e, 'rotated').map((x) => [x.keyId, x.newKeyId, x.trigger]), [['treasury', 'treasury-v2', 'interval']]);
+    assert.deepEqual(
+      ofType(e, 'rotated').map((x) => [x.keyId, x.newKeyId, x.trigger]),
+      [['treasury', 'treasury-v2', 'interval']],
+    );
     const old = await e.manager.get('treasury');
     const v2 = await e.manager.get('treasury-v2');
     assert.equal(old.state, 'rotating');
     assert.equal(old.successor, 'treasury-v2');
     assert.equal(old.graceEndsAt, days(120));
     assert.deepEqual(
-      { state: v2.state, baseId: v2.baseId, version: v2.version, predecessor: v2.predecessor, policy: v2.policy, fingerprint: v2.fingerprint, meta: v2.meta },
-      { state: 'active', baseId: 'treasury', version: 2, predecessor: 'treasury', policy: 'high-security', fingerprint: 'fp-treasury-v2', meta: { index: 1 } },
+      {
+        state: v2.state,
+        baseId: v2.baseId,
+        version: v2.version,
+        predecessor: v2.predecessor,
+        policy: v2.policy,
+        fingerprint: v2.fingerprint,
+        meta: v2.meta,
+      },
+      {
+        state: 'active',
+        baseId: 'treasury',
+        version: 2,
+        predecessor: 'treasury',
+        policy: 'high-security',
+        fingerprint: 'fp-treasury-v2',
+        meta: { index: 1 },
+      },
     );
     assert.equal(v2.rotationDueAt, days(180));
     assert.equal(v2.expiresAt, days(270));
-    assert.ok(run.events.some((x) => x.type === 'rotated'), 'runDue reports what it did');
+    assert.ok(
+      run.events.some((x) => x.type === 'rotated'),
+      'runDue reports what it did',
+    );
 
     e.now = days(119);
     await assert.rejects(e.manager.assertUsable('treasury', 'sign'), code('KEY_ROTATED'));
@@ -393,14 +510,20 @@ describe('policy timelines', () => {
     await e.manager.runDue();
     const done = await e.manager.get('treasury');
     assert.equal(done.state, 'deactivated');
-    assert.deepEqual(done.history.map((h) => h.to), ['created', 'active', 'rotating', 'deactivated']);
+    assert.deepEqual(
+      done.history.map((h) => h.to),
+      ['created', 'active', 'rotating', 'deactivated'],
+    );
     await assert.rejects(e.manager.assertUsable('treasury', 'verify'), code('KEY_DEACTIVATED'));
     assert.equal(ofType(e, 'deactivated').length, 1);
 
     // v2 rotates in its turn to v3 (versioned from the base id, not v2-v2).
     e.now = days(180);
     await e.manager.runDue();
-    assert.deepEqual(e.rotations.map((x) => x.newId), ['treasury-v2', 'treasury-v3']);
+    assert.deepEqual(
+      e.rotations.map((x) => x.newId),
+      ['treasury-v2', 'treasury-v3'],
+    );
     // Then the retired key can be archived and destroyed (MFA, secret deleted).
     await e.manager.archive('treasury', { actor: 'alice' });
     await e.manager.destroy('treasury', { actor: 'alice', reason: 'retention over' });
@@ -408,8 +531,10 @@ describe('policy timelines', () => {
     assert.equal(e.secrets.has('treasury'), false);
     assert.equal(e.secrets.has('treasury-v3'), true);
     const rep = await e.manager.report();
-    assert.deepEqual({ total: rep.totalKeys, active: rep.activeKeys, destroyed: rep.byState.destroyed, rotating: rep.byState.rotating },
-      { total: 3, active: 1, destroyed: 1, rotating: 1 });
+    assert.deepEqual(
+      { total: rep.totalKeys, active: rep.activeKeys, destroyed: rep.byState.destroyed, rotating: rep.byState.rotating },
+      { total: 3, active: 1, destroyed: 1, rotating: 1 },
+    );
   });
 
   test('a key overdue for both rotation and expiry (tab closed for years) is rotated, and gets no grace past its expiry', async () => {
@@ -472,7 +597,13 @@ describe('rotation', () => {
     await assert.rejects(e.manager.rotate('k'), code('ROTATION_FAILED'));
     const r = await e.manager.get('k');
     assert.equal(r.state, 'active');
-    assert.deepEqual(r.history.slice(-2).map((h) => [h.from, h.to, h.reason]), [['active', 'rotating', 'manual rotation'], ['rotating', 'active', 'rotation failed']]);
+    assert.deepEqual(
+      r.history.slice(-2).map((h) => [h.from, h.to, h.reason]),
+      [
+        ['active', 'rotating', 'manual rotation'],
+        ['rotating', 'active', 'rotation failed'],
+      ],
+    );
     assert.equal(await e.store.get('k-v2'), undefined);
     e.failRotate = false;
     assert.equal((await e.manager.rotate('k')).newKeyId, 'k-v2');
@@ -507,12 +638,21 @@ describe('rotation', () => {
     assert.equal(old.state, 'compromised');
     assert.equal(old.graceEndsAt, null);
     assert.equal(old.successor, 'vault-v2');
-    assert.deepEqual(old.history.at(-1), { from: 'active', to: 'compromised', actor: 'security', reason: 'seed phrase photographed', at: days(10) });
+    assert.deepEqual(old.history.at(-1), {
+      from: 'active',
+      to: 'compromised',
+      actor: 'security',
+      reason: 'seed phrase photographed',
+      at: days(10),
+    });
     await assert.rejects(e.manager.assertUsable('vault', 'sign'), code('KEY_COMPROMISED'));
     await assert.rejects(e.manager.assertUsable('vault', 'verify'), code('KEY_COMPROMISED'));
     assert.equal((await e.manager.assertUsable('vault-v2', 'sign')).predecessor, 'vault');
     assert.deepEqual(e.rotations, [{ old: 'vault', newId: 'vault-v2', trigger: 'security-event' }]);
-    assert.deepEqual(ofType(e, 'rotated').map((x) => [x.trigger, x.emergency]), [['security-event', true]]);
+    assert.deepEqual(
+      ofType(e, 'rotated').map((x) => [x.trigger, x.emergency]),
+      [['security-event', true]],
+    );
     assert.equal(ofType(e, 'compromised').length, 1);
     // The compromised key's secret can then be destroyed straight away.
     await e.manager.destroy('vault', { actor: 'security' });
@@ -566,7 +706,10 @@ describe('rotation', () => {
     await e.manager.recordUsage('hot');
     await e.manager.recordUsage('hot');
     await e.manager.recordUsage('hot');
-    assert.deepEqual(ofType(e, 'rotation-due').map((x) => x.trigger), ['usage']);
+    assert.deepEqual(
+      ofType(e, 'rotation-due').map((x) => x.trigger),
+      ['usage'],
+    );
     assert.equal(e.rotations.length, 0);
     assert.deepEqual((await e.manager.report()).needingRotation, ['hot']);
     await e.manager.runDue();
@@ -615,6 +758,12 @@ describe('rotation', () => {
     await assert.rejects(e.manager.resume('k'), code('MFA_REQUIRED'));
     e.mfaAnswer = true;
     assert.equal((await e.manager.resume('k', { actor: 'alice' })).state, 'active');
-    assert.deepEqual((await e.manager.get('k')).history.slice(-2).map((h) => [h.to, h.actor]), [['suspended', 'detector'], ['active', 'alice']]);
+    assert.deepEqual(
+      (await e.manager.get('k')).history.slice(-2).map((h) => [h.to, h.actor]),
+      [
+        ['suspended', 'detector'],
+        ['active', 'alice'],
+      ],
+    );
   });
 });

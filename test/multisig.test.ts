@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init, secp256k1, ed25519, sha256 } from '../src/core/index.ts';
-import {
-  MultisigManager, exportEnvelope, importEnvelope, buildGroup, type SignerCurve,
-} from '../src/multisig/index.ts';
+import { MultisigManager, exportEnvelope, importEnvelope, buildGroup, type SignerCurve } from '../src/multisig/index.ts';
 import { VaultkeyError } from '../src/errors.ts';
 
 await init();
@@ -17,7 +15,11 @@ function party(label: string, curve: SignerCurve, seedByte: number, weight = 1) 
   const priv = new Uint8Array(32).fill(seedByte);
   const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(priv) : ed25519.getPublicKey(priv);
   return {
-    label, curve, weight, publicKey, priv,
+    label,
+    curve,
+    weight,
+    publicKey,
+    priv,
     // What the signer's own device does with the envelope's message/digest.
     sign(op: { message: string; digest: string }) {
       const hex = (s: string) => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
@@ -34,7 +36,12 @@ const LEGAL = party('Legal', 'ed25519', 4);
 const SECURITY = party('Security', 'secp256k1', 5);
 const ALL = [CEO, CTO, CFO, LEGAL, SECURITY];
 const OUTSIDER = party('Mallory', 'secp256k1', 9);
-const groupInput = () => ({ name: 'Treasury Key', threshold: 3, timeoutMs: 24 * 3600_000, signers: ALL.map(({ label, curve, weight, publicKey }) => ({ label, curve, weight, publicKey })) });
+const groupInput = () => ({
+  name: 'Treasury Key',
+  threshold: 3,
+  timeoutMs: 24 * 3600_000,
+  signers: ALL.map(({ label, curve, weight, publicKey }) => ({ label, curve, weight, publicKey })),
+});
 const TX = new TextEncoder().encode('Treasury withdrawal of 1000 VE');
 
 function clock(start = 1_700_000_000_000) {
@@ -53,7 +60,10 @@ async function setup() {
 test('weighted 3-of-6: CEO alone is not enough', async () => {
   const { m, g, op } = await setup();
   assert.equal(g.threshold, 3);
-  assert.equal(g.signers.reduce((n, s) => n + s.weight, 0), 6);
+  assert.equal(
+    g.signers.reduce((n, s) => n + s.weight, 0),
+    6,
+  );
   const after = await m.addSignature(op.id, CEO.publicKey, CEO.sign(op));
   assert.equal(after.status, 'PENDING');
   await assert.rejects(m.complete(op.id), code('THRESHOLD_NOT_MET'));
@@ -182,9 +192,17 @@ test('group validation: coded errors for every bad definition; id is a fingerpri
     [{ ...base, timeoutMs: 0 }, 'INVALID_ARGUMENT'],
     [null, 'INVALID_ARGUMENT'],
   ];
-  for (const [input, c] of bad) await assert.rejects(m.createGroup(input as never), code(c), JSON.stringify(input, (_k, v) => (v instanceof Uint8Array ? 'bytes' : v)));
+  for (const [input, c] of bad)
+    await assert.rejects(
+      m.createGroup(input as never),
+      code(c),
+      JSON.stringify(input, (_k, v) => (v instanceof Uint8Array ? 'bytes' : v)),
+    );
   const a = buildGroup(base);
-  const b = buildGroup({ ...base, signers: base.signers.map((s) => (s.curve === 'secp256k1' ? { ...s, publicKey: secp256k1.publicKeyConvert(s.publicKey, false) } : s)) });
+  const b = buildGroup({
+    ...base,
+    signers: base.signers.map((s) => (s.curve === 'secp256k1' ? { ...s, publicKey: secp256k1.publicKeyConvert(s.publicKey, false) } : s)),
+  });
   assert.equal(a.id, b.id, 'same keys in another SEC 1 encoding: same group');
   assert.notEqual(buildGroup({ ...base, threshold: 4 }).id, a.id);
   await assert.rejects(m.initiate(a.id, TX, { initiator: 'x' }), code('NOT_FOUND'));
@@ -229,28 +247,135 @@ test('envelope import rejects tampering and malformed input with INVALID_ENVELOP
   };
   const hex = (s: string) => Buffer.from(s).toString('hex');
   const cases: [string, string, string][] = [
-    ['message edited', mutate((e) => { e.operation.message = hex('Treasury withdrawal of 9000 VE'); }), 'INVALID_ENVELOPE'],
-    ['message + digest edited', mutate((e) => {
-      const msg = new TextEncoder().encode('Treasury withdrawal of 9000 VE');
-      e.operation.message = Buffer.from(msg).toString('hex');
-      e.operation.digest = Buffer.from(sha256(msg)).toString('hex');
-    }), 'INVALID_ENVELOPE'],
-    ['description edited', mutate((e) => { e.operation.description = 'harmless'; }), 'INVALID_ENVELOPE'],
-    ['expiry extended', mutate((e) => { e.operation.expiresAt += 1e9; }), 'INVALID_ENVELOPE'],
-    ['weight raised', mutate((e) => { e.group.signers[0].weight = 3; }), 'INVALID_ENVELOPE'],
-    ['threshold lowered', mutate((e) => { e.group.threshold = 1; }), 'INVALID_ENVELOPE'],
-    ['signer key swapped', mutate((e) => { e.group.signers[2].publicKey = Buffer.from(OUTSIDER.publicKey).toString('hex'); }), 'INVALID_ENVELOPE'],
-    ['signature flipped', mutate((e) => { const s = e.operation.signatures[0].signature; e.operation.signatures[0].signature = (s[0] === '0' ? '1' : '0') + s.slice(1); }), 'INVALID_ENVELOPE'],
-    ['signature from outsider', mutate((e) => { e.operation.signatures[0].publicKey = Buffer.from(OUTSIDER.publicKey).toString('hex'); }), 'INVALID_ENVELOPE'],
-    ['duplicated signature', mutate((e) => { e.operation.signatures.push(e.operation.signatures[0]); }), 'INVALID_ENVELOPE'],
-    ['COMPLETE claimed', mutate((e) => { e.operation.status = 'COMPLETE'; }), 'INVALID_ENVELOPE'],
-    ['unknown status', mutate((e) => { e.operation.status = 'APPROVED'; }), 'INVALID_ENVELOPE'],
-    ['extra field', mutate((e) => { e.operation.finalSignature = 'x'; }), 'INVALID_ENVELOPE'],
-    ['missing field', mutate((e) => { delete e.operation.nonce; }), 'INVALID_ENVELOPE'],
-    ['wrong type', mutate((e) => { e.type = 'something.else'; }), 'INVALID_ENVELOPE'],
-    ['future version', mutate((e) => { e.version = 2; }), 'SCHEMA_TOO_NEW'],
-    ['version as string', mutate((e) => { e.version = '1'; }), 'INVALID_ENVELOPE'],
-    ['upper-case hex', mutate((e) => { e.operation.message = e.operation.message.toUpperCase(); }), 'INVALID_ENVELOPE'],
+    [
+      'message edited',
+      mutate((e) => {
+        e.operation.message = hex('Treasury withdrawal of 9000 VE');
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'message + digest edited',
+      mutate((e) => {
+        const msg = new TextEncoder().encode('Treasury withdrawal of 9000 VE');
+        e.operation.message = Buffer.from(msg).toString('hex');
+        e.operation.digest = Buffer.from(sha256(msg)).toString('hex');
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'description edited',
+      mutate((e) => {
+        e.operation.description = 'harmless';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'expiry extended',
+      mutate((e) => {
+        e.operation.expiresAt += 1e9;
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'weight raised',
+      mutate((e) => {
+        e.group.signers[0].weight = 3;
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'threshold lowered',
+      mutate((e) => {
+        e.group.threshold = 1;
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'signer key swapped',
+      mutate((e) => {
+        e.group.signers[2].publicKey = Buffer.from(OUTSIDER.publicKey).toString('hex');
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'signature flipped',
+      mutate((e) => {
+        const s = e.operation.signatures[0].signature;
+        e.operation.signatures[0].signature = (s[0] === '0' ? '1' : '0') + s.slice(1);
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'signature from outsider',
+      mutate((e) => {
+        e.operation.signatures[0].publicKey = Buffer.from(OUTSIDER.publicKey).toString('hex');
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'duplicated signature',
+      mutate((e) => {
+        e.operation.signatures.push(e.operation.signatures[0]);
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'COMPLETE claimed',
+      mutate((e) => {
+        e.operation.status = 'COMPLETE';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'unknown status',
+      mutate((e) => {
+        e.operation.status = 'APPROVED';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'extra field',
+      mutate((e) => {
+        e.operation.finalSignature = 'x';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'missing field',
+      mutate((e) => {
+        delete e.operation.nonce;
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'wrong type',
+      mutate((e) => {
+        e.type = 'something.else';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'future version',
+      mutate((e) => {
+        e.version = 2;
+      }),
+      'SCHEMA_TOO_NEW',
+    ],
+    [
+      'version as string',
+      mutate((e) => {
+        e.version = '1';
+      }),
+      'INVALID_ENVELOPE',
+    ],
+    [
+      'upper-case hex',
+      mutate((e) => {
+        e.operation.message = e.operation.message.toUpperCase();
+      }),
+      'INVALID_ENVELOPE',
+    ],
     ['not json', '{"type":', 'INVALID_ENVELOPE'],
     ['array', '[]', 'INVALID_ENVELOPE'],
   ];
@@ -258,7 +383,13 @@ test('envelope import rejects tampering and malformed input with INVALID_ENVELOP
   assert.equal((await b.list()).length, 0, 'nothing was imported');
   // The genuine envelope still imports; a CANCELLED envelope (fail-safe) stops the local copy.
   await importEnvelope(b, JSON.stringify(good));
-  const cancelled = await importEnvelope(b, mutate((e) => { e.operation.status = 'CANCELLED'; e.operation.cancelReason = 'revoked on device A'; }));
+  const cancelled = await importEnvelope(
+    b,
+    mutate((e) => {
+      e.operation.status = 'CANCELLED';
+      e.operation.cancelReason = 'revoked on device A';
+    }),
+  );
   assert.equal(cancelled.status, 'CANCELLED');
   assert.equal(cancelled.cancelReason, 'revoked on device A');
 });

@@ -10,10 +10,19 @@ import { readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const require = createRequire(import.meta.url);
-const entries = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
+const entries = Object.keys(pkg.exports)
+  .filter((k) => k !== './package.json')
+  .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
 
 test('every export-map entry loads with import and with require, to the same module', async () => {
-  assert.deepEqual(entries.sort(), ['vaultkey', 'vaultkey/bridge-client', 'vaultkey/core', 'vaultkey/ethers', 'vaultkey/ledger', 'vaultkey/viem']);
+  assert.deepEqual(entries.sort(), [
+    'vaultkey',
+    'vaultkey/bridge-client',
+    'vaultkey/core',
+    'vaultkey/ethers',
+    'vaultkey/ledger',
+    'vaultkey/viem',
+  ]);
   for (const name of entries) {
     const esm = await import(name);
     const cjs = require(name);

@@ -29,8 +29,14 @@ if (browserBlocks.length > 0) {
             await cdp.send('WebAuthn.enable');
             await cdp.send('WebAuthn.addVirtualAuthenticator', {
               options: {
-                protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
-                hasUserVerification: true, isUserVerified: true, hasPrf: true, automaticPresenceSimulation: true,
+                protocol: 'ctap2',
+                ctap2Version: 'ctap2_1',
+                transport: 'internal',
+                hasResidentKey: true,
+                hasUserVerification: true,
+                isUserVerified: true,
+                hasPrf: true,
+                automaticPresenceSimulation: true,
               },
             });
             await page.goto(`${base}test/fixtures/readme/index.html?m=/${rel}`);
@@ -50,4 +56,3 @@ if (browserBlocks.length > 0) {
     }
   });
 }
-

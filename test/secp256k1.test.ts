@@ -17,7 +17,6 @@ const big = (b: Uint8Array) => BigInt('0x' + (hex(b) || '0'));
 const be32 = (x: bigint) => unhex(x.toString(16).padStart(64, '0'));
 const isHighS = (sig: Uint8Array) => big(sig.subarray(32)) > N / 2n;
 
-
 test('Wycheproof ecdsa_secp256k1_sha256_p1363_test.json', () => {
   // P1363 is plain SEC 1 ECDSA: high-S signatures are valid there. We check
   // them with { lowS: false }, and check that the default (low-S) verify
@@ -25,7 +24,9 @@ test('Wycheproof ecdsa_secp256k1_sha256_p1363_test.json', () => {
   // size is an argument error (INVALID_LENGTH), which counts as rejected.
   // The file has no "acceptable" cases; any would be counted as rejected.
   const file = wycheproof('ecdsa_secp256k1_sha256_p1363_test.json');
-  let checked = 0, accepted = 0, highS = 0;
+  let checked = 0,
+    accepted = 0,
+    highS = 0;
   for (const group of file.testGroups) {
     const pub = unhex(group.publicKey.uncompressed);
     const pubC = secp256k1.publicKeyConvert(pub, true);
@@ -33,13 +34,18 @@ test('Wycheproof ecdsa_secp256k1_sha256_p1363_test.json', () => {
       const sig = unhex(t.sig);
       const digest = sha256(unhex(t.msg));
       const want = t.result === 'valid';
-      let plain = false, strict = false, strictC = false;
+      let plain = false,
+        strict = false,
+        strictC = false;
       if (sig.length === 64) {
         plain = secp256k1.verify(sig, digest, pub, { lowS: false });
         strict = secp256k1.verify(sig, digest, pub);
         strictC = secp256k1.verify(sig, digest, pubC);
       } else {
-        assert.equal(code(() => secp256k1.verify(sig, digest, pub)), 'INVALID_LENGTH');
+        assert.equal(
+          code(() => secp256k1.verify(sig, digest, pub)),
+          'INVALID_LENGTH',
+        );
       }
       assert.equal(plain, want, `tcId ${t.tcId}: ${t.comment}`);
       const wantStrict = want && !isHighS(sig);
@@ -59,7 +65,9 @@ test('Wycheproof ecdsa_secp256k1_sha256_bitcoin_test.json (strict DER, low-S)', 
   // failure (INVALID_SIGNATURE) counts as rejected; the file has no
   // "acceptable" cases.
   const file = wycheproof('ecdsa_secp256k1_sha256_bitcoin_test.json');
-  let checked = 0, derRejected = 0, malleability = 0;
+  let checked = 0,
+    derRejected = 0,
+    malleability = 0;
   for (const group of file.testGroups) {
     const pub = unhex(group.publicKey.uncompressed);
     for (const t of group.tests) {
@@ -92,7 +100,8 @@ test('Wycheproof ecdsa_secp256k1_sha256_bitcoin_test.json (strict DER, low-S)', 
 
 test('BIP-340 test vectors (all sign and verify rows)', () => {
   const rows = readVector('bip-0340-test-vectors.csv').trim().split(/\r?\n/).slice(1);
-  let signed = 0, verified = 0;
+  let signed = 0,
+    verified = 0;
   for (const line of rows) {
     const [index, sk, pk, aux, msg, sig, result, comment] = line.split(',');
     const pub = unhex(pk!);
@@ -155,8 +164,14 @@ test('property: tweak-add operations against @noble/curves', () => {
     const t = big(tweak);
     const pub = noble.getPublicKey(priv, i % 2 === 0);
     if (t >= N) {
-      assert.equal(code(() => secp256k1.privateAdd(priv, tweak)), 'INVALID_KEY');
-      assert.equal(code(() => secp256k1.publicAdd(pub, tweak)), 'INVALID_KEY');
+      assert.equal(
+        code(() => secp256k1.privateAdd(priv, tweak)),
+        'INVALID_KEY',
+      );
+      assert.equal(
+        code(() => secp256k1.publicAdd(pub, tweak)),
+        'INVALID_KEY',
+      );
       continue;
     }
     const sum = (big(priv) + t) % N;
@@ -170,10 +185,23 @@ test('property: tweak-add operations against @noble/curves', () => {
   // Edge cases: sum = 0 and point at infinity; tweak = n; tweak = n - 1.
   const priv = noble.utils.randomSecretKey();
   const neg = be32(N - big(priv));
-  assert.equal(code(() => secp256k1.privateAdd(priv, neg)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.publicAdd(secp256k1.getPublicKey(priv), neg)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.privateAdd(priv, be32(N))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.privateAdd(be32(N - 1n), be32(1n))), 'INVALID_KEY', '(n - 1) + 1 = 0');
+  assert.equal(
+    code(() => secp256k1.privateAdd(priv, neg)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAdd(secp256k1.getPublicKey(priv), neg)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.privateAdd(priv, be32(N))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.privateAdd(be32(N - 1n), be32(1n))),
+    'INVALID_KEY',
+    '(n - 1) + 1 = 0',
+  );
   assert.equal(hex(secp256k1.privateAdd(be32(N - 1n), be32(2n))), hex(be32(1n)));
   // Doubling inside publicAdd: P + tweak*G where tweak*G = P.
   assert.equal(hex(secp256k1.publicAdd(secp256k1.getPublicKey(priv), priv)), hex(secp256k1.getPublicKey(be32((2n * big(priv)) % N))));
@@ -184,8 +212,9 @@ test('publicAddBatch (one inversion for many children) equals publicAdd', () => 
   for (const count of [1, 2, 7, 100]) {
     const priv = noble.utils.randomSecretKey();
     const pub = secp256k1.getPublicKey(priv, count % 2 === 0);
-    const tweaks = Array.from({ length: count }, (_, i) => (i === 3 ? new Uint8Array(32) : crypto.randomBytes(32) as Uint8Array))
-      .map((t) => (big(t) >= N ? be32(big(t) - N) : t));
+    const tweaks = Array.from({ length: count }, (_, i) => (i === 3 ? new Uint8Array(32) : (crypto.randomBytes(32) as Uint8Array))).map(
+      (t) => (big(t) >= N ? be32(big(t) - N) : t),
+    );
     for (const compressed of [true, false]) {
       const got = secp256k1.publicAddBatch(pub, tweaks, compressed);
       assert.equal(got.length, count);
@@ -201,11 +230,27 @@ test('publicAddBatch (one inversion for many children) equals publicAdd', () => 
   const pub = secp256k1.getPublicKey(priv);
   assert.deepEqual(secp256k1.publicAddBatch(pub, []), []);
   const ok = crypto.randomBytes(32);
-  assert.equal(code(() => secp256k1.publicAddBatch(pub, [ok, be32(N)])), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.publicAddBatch(pub, [ok, be32(N - big(priv))])), 'INVALID_KEY', 'infinity');
-  assert.equal(code(() => secp256k1.publicAddBatch(pub, [ok, ok.subarray(1)])), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.publicAddBatch(pub, ok as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.publicAddBatch(new Uint8Array(33), [ok])), 'INVALID_KEY');
+  assert.equal(
+    code(() => secp256k1.publicAddBatch(pub, [ok, be32(N)])),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAddBatch(pub, [ok, be32(N - big(priv))])),
+    'INVALID_KEY',
+    'infinity',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAddBatch(pub, [ok, ok.subarray(1)])),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAddBatch(pub, ok as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAddBatch(new Uint8Array(33), [ok])),
+    'INVALID_KEY',
+  );
 });
 
 test('property: BIP-340 against @noble/curves', () => {
@@ -259,101 +304,268 @@ test('bad input gives VaultkeyError codes (or false in verify)', () => {
   const b31 = new Uint8Array(31);
 
   // getPublicKey
-  assert.equal(code(() => secp256k1.getPublicKey('00' as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.getPublicKey(b31)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.getPublicKey(new Uint8Array(33))), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.getPublicKey(zero)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.getPublicKey(nKey)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.getPublicKey(be32(2n ** 256n - 1n))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.getPublicKey(priv, 1 as any)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => secp256k1.getPublicKey('00' as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(b31)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(new Uint8Array(33))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(zero)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(nKey)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(be32(2n ** 256n - 1n))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.getPublicKey(priv, 1 as any)),
+    'INVALID_ARGUMENT',
+  );
   // sign
-  assert.equal(code(() => secp256k1.sign(digest, zero)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.sign(digest, nKey)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.sign(b31, priv)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.sign(digest, [...priv] as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.sign(null as any, priv)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => secp256k1.sign(digest, zero)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.sign(digest, nKey)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.sign(b31, priv)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.sign(digest, [...priv] as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.sign(null as any, priv)),
+    'INVALID_ARGUMENT',
+  );
   // verify: argument errors throw, bad values are false
-  assert.equal(code(() => secp256k1.verify(signature.subarray(0, 63), digest, pub)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.verify(signature, b31, pub)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.verify(signature, digest, pub.subarray(0, 32))), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.verify(signature, digest, 'pub' as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.verify(signature, digest, pub, { lowS: 'no' } as any)), 'INVALID_ARGUMENT');
-  const withRS = (r: bigint, s: bigint) => { const x = new Uint8Array(64); x.set(be32(r)); x.set(be32(s), 32); return x; };
-  const r = big(signature.subarray(0, 32)), s = big(signature.subarray(32));
-  for (const [rr, ss] of [[0n, s], [r, 0n], [N, s], [r, N], [r + N < 2n ** 256n ? r + N : N + 1n, s], [2n ** 256n - 1n, s], [r, 2n ** 256n - 1n]] as const) {
+  assert.equal(
+    code(() => secp256k1.verify(signature.subarray(0, 63), digest, pub)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.verify(signature, b31, pub)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.verify(signature, digest, pub.subarray(0, 32))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.verify(signature, digest, 'pub' as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.verify(signature, digest, pub, { lowS: 'no' } as any)),
+    'INVALID_ARGUMENT',
+  );
+  const withRS = (r: bigint, s: bigint) => {
+    const x = new Uint8Array(64);
+    x.set(be32(r));
+    x.set(be32(s), 32);
+    return x;
+  };
+  const r = big(signature.subarray(0, 32)),
+    s = big(signature.subarray(32));
+  for (const [rr, ss] of [
+    [0n, s],
+    [r, 0n],
+    [N, s],
+    [r, N],
+    [r + N < 2n ** 256n ? r + N : N + 1n, s],
+    [2n ** 256n - 1n, s],
+    [r, 2n ** 256n - 1n],
+  ] as const) {
     assert.equal(secp256k1.verify(withRS(rr, ss), digest, pub), false);
     assert.equal(secp256k1.verify(withRS(rr, ss), digest, pub, { lowS: false }), false);
   }
   assert.equal(secp256k1.verify(withRS(r, N - s), digest, pub), false, 'high-S');
-  const notOnCurve = new Uint8Array(pubU); notOnCurve[64]! ^= 1;
+  const notOnCurve = new Uint8Array(pubU);
+  notOnCurve[64]! ^= 1;
   assert.equal(secp256k1.verify(signature, digest, notOnCurve), false);
-  const badPrefix = new Uint8Array(pub); badPrefix[0] = 5;
+  const badPrefix = new Uint8Array(pub);
+  badPrefix[0] = 5;
   assert.equal(secp256k1.verify(signature, digest, badPrefix), false);
-  const hybrid = new Uint8Array(pubU); hybrid[0] = 6 | (pubU[64]! & 1);
+  const hybrid = new Uint8Array(pubU);
+  hybrid[0] = 6 | (pubU[64]! & 1);
   assert.equal(secp256k1.verify(signature, digest, hybrid), false, 'hybrid keys are not accepted');
-  const yIsP = new Uint8Array(pubU); yIsP.set(be32(P), 33);
+  const yIsP = new Uint8Array(pubU);
+  yIsP.set(be32(P), 33);
   assert.equal(secp256k1.verify(signature, digest, yIsP), false, 'y >= p');
   assert.equal(secp256k1.isValidPublicKey(yIsP), false);
-  const xTooBig = new Uint8Array(33); xTooBig[0] = 2; xTooBig.set(be32(P + 1n > 2n ** 256n - 1n ? P : P), 1);
+  const xTooBig = new Uint8Array(33);
+  xTooBig[0] = 2;
+  xTooBig.set(be32(P + 1n > 2n ** 256n - 1n ? P : P), 1);
   assert.equal(secp256k1.verify(signature, digest, xTooBig), false, 'x >= p');
   // A compressed key whose x has no curve point (x = 5: 5^3 + 7 = 132 is not a square mod p).
-  const noPoint = new Uint8Array(33); noPoint[0] = 2; noPoint[32] = 5;
+  const noPoint = new Uint8Array(33);
+  noPoint[0] = 2;
+  noPoint[32] = 5;
   assert.equal(secp256k1.isValidPublicKey(noPoint), false);
   assert.equal(secp256k1.verify(signature, digest, noPoint), false);
   assert.equal(secp256k1.verify(signature, digest, pub), true, 'control');
   // recoverPublicKey
-  assert.equal(code(() => secp256k1.recoverPublicKey(signature, 4, digest)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.recoverPublicKey(signature, -1, digest)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.recoverPublicKey(signature, 1.5, digest)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.recoverPublicKey(signature.subarray(1), recovery, digest)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.recoverPublicKey(signature, recovery, b31)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(0n, s), recovery, digest)), 'INVALID_SIGNATURE');
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(r, 0n), recovery, digest)), 'INVALID_SIGNATURE');
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(N, s), recovery, digest)), 'INVALID_SIGNATURE');
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(r, N), recovery, digest)), 'INVALID_SIGNATURE');
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(signature, 4, digest)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(signature, -1, digest)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(signature, 1.5, digest)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(signature.subarray(1), recovery, digest)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(signature, recovery, b31)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(0n, s), recovery, digest)),
+    'INVALID_SIGNATURE',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(r, 0n), recovery, digest)),
+    'INVALID_SIGNATURE',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(N, s), recovery, digest)),
+    'INVALID_SIGNATURE',
+  );
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(r, N), recovery, digest)),
+    'INVALID_SIGNATURE',
+  );
   // r + n >= p for any r >= p - n: recovery ids 2 and 3 then have no point.
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(P - N, s), 2, digest)), 'INVALID_SIGNATURE');
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(P - N, s), 2, digest)),
+    'INVALID_SIGNATURE',
+  );
   // r = 5 has no curve point (see above).
-  assert.equal(code(() => secp256k1.recoverPublicKey(withRS(5n, s), 0, digest)), 'INVALID_SIGNATURE');
+  assert.equal(
+    code(() => secp256k1.recoverPublicKey(withRS(5n, s), 0, digest)),
+    'INVALID_SIGNATURE',
+  );
   // tweaks
-  assert.equal(code(() => secp256k1.privateAdd(zero, be32(1n))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.privateAdd(nKey, be32(1n))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.privateAdd(priv, b31)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.privateAdd(priv, 7 as any)), 'INVALID_ARGUMENT');
-  assert.equal(code(() => secp256k1.publicAdd(notOnCurve, be32(1n))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.publicAdd(badPrefix, be32(1n))), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.publicAdd(pub.subarray(1), be32(1n))), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.publicAdd(pub, nKey)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.publicKeyConvert(notOnCurve)), 'INVALID_KEY');
+  assert.equal(
+    code(() => secp256k1.privateAdd(zero, be32(1n))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.privateAdd(nKey, be32(1n))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.privateAdd(priv, b31)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.privateAdd(priv, 7 as any)),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAdd(notOnCurve, be32(1n))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAdd(badPrefix, be32(1n))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAdd(pub.subarray(1), be32(1n))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.publicAdd(pub, nKey)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.publicKeyConvert(notOnCurve)),
+    'INVALID_KEY',
+  );
   // validators
   assert.equal(secp256k1.isValidPrivateKey(priv), true);
   assert.equal(secp256k1.isValidPrivateKey(zero), false);
   assert.equal(secp256k1.isValidPrivateKey(nKey), false);
   assert.equal(secp256k1.isValidPrivateKey(be32(N - 1n)), true);
   assert.equal(secp256k1.isValidPrivateKey(b31), false);
-  assert.equal(code(() => secp256k1.isValidPrivateKey({} as any)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => secp256k1.isValidPrivateKey({} as any)),
+    'INVALID_ARGUMENT',
+  );
   assert.equal(secp256k1.isValidPublicKey(pub), true);
   assert.equal(secp256k1.isValidPublicKey(pubU), true);
   assert.equal(secp256k1.isValidPublicKey(notOnCurve), false);
   assert.equal(secp256k1.isValidPublicKey(xTooBig), false);
   assert.equal(secp256k1.isValidPublicKey(pub.subarray(1)), false);
   // DER
-  assert.equal(code(() => secp256k1.signatureFromDER(new Uint8Array([0x30, 0x00]))), 'INVALID_SIGNATURE');
-  assert.equal(code(() => secp256k1.signatureFromDER('30' as any)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => secp256k1.signatureFromDER(new Uint8Array([0x30, 0x00]))),
+    'INVALID_SIGNATURE',
+  );
+  assert.equal(
+    code(() => secp256k1.signatureFromDER('30' as any)),
+    'INVALID_ARGUMENT',
+  );
   // Schnorr
-  assert.equal(code(() => secp256k1.schnorr.getPublicKey(zero)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.schnorr.getPublicKey(nKey)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.schnorr.getPublicKey(b31)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.schnorr.sign(digest, zero)), 'INVALID_KEY');
-  assert.equal(code(() => secp256k1.schnorr.sign(digest, priv, b31)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.schnorr.sign('m' as any, priv)), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => secp256k1.schnorr.getPublicKey(zero)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.getPublicKey(nKey)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.getPublicKey(b31)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.sign(digest, zero)),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.sign(digest, priv, b31)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.sign('m' as any, priv)),
+    'INVALID_ARGUMENT',
+  );
   const xo = secp256k1.schnorr.getPublicKey(priv);
   const ssig = secp256k1.schnorr.sign(digest, priv, zero);
-  assert.equal(code(() => secp256k1.schnorr.verify(ssig.subarray(1), digest, xo)), 'INVALID_LENGTH');
-  assert.equal(code(() => secp256k1.schnorr.verify(ssig, digest, pub)), 'INVALID_LENGTH');
+  assert.equal(
+    code(() => secp256k1.schnorr.verify(ssig.subarray(1), digest, xo)),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => secp256k1.schnorr.verify(ssig, digest, pub)),
+    'INVALID_LENGTH',
+  );
   assert.equal(secp256k1.schnorr.verify(ssig, digest, be32(P)), false, 'x-only key >= p');
   assert.equal(secp256k1.schnorr.verify(ssig, digest, be32(5n)), false, 'x-only key not on the curve');
-  const sHigh = new Uint8Array(ssig); sHigh.set(be32(N), 32);
+  const sHigh = new Uint8Array(ssig);
+  sHigh.set(be32(N), 32);
   assert.equal(secp256k1.schnorr.verify(sHigh, digest, xo), false, 's = n');
   assert.equal(secp256k1.schnorr.verify(ssig, digest, xo), true, 'control');
 });
@@ -363,8 +575,14 @@ test('the worker pool (worker_threads + comlink) gives the same results as the c
   const pool = await WorkerPool.create({ size: 2 });
   try {
     const jobs = Array.from({ length: 20 }, () => [noble.utils.randomSecretKey(), crypto.randomBytes(32) as Uint8Array] as const);
-    const sigs = await pool.batch('secp256k1Sign', jobs.map(([priv, digest]) => [digest, priv]));
-    const pubs = await pool.batch('secp256k1GetPublicKey', jobs.map(([priv]) => [priv]));
+    const sigs = await pool.batch(
+      'secp256k1Sign',
+      jobs.map(([priv, digest]) => [digest, priv]),
+    );
+    const pubs = await pool.batch(
+      'secp256k1GetPublicKey',
+      jobs.map(([priv]) => [priv]),
+    );
     jobs.forEach(([priv, digest], i) => {
       const { signature, recovery } = secp256k1.sign(digest, priv);
       assert.equal(hex(sigs[i]!.signature), hex(signature));
@@ -394,9 +612,18 @@ test('private key and nonce are wiped from WASM memory after signing', async () 
   const { signature } = mod.secp256k1.sign(digest, priv);
   assert.equal(hex(signature), hex(noble.sign(digest, priv, { prehash: false })));
   // The RFC 6979 nonce k, recomputed independently: s = k^-1 (z + r d), so k = (z + r d) / s.
-  const z = big(digest) % N, r = big(signature.subarray(0, 32)), s = big(signature.subarray(32));
-  const inv = (a: bigint) => { let [x, y, u, v] = [a % N, N, 1n, 0n]; while (x !== 0n) { const q = y / x; [x, y, u, v] = [y - q * x, x, v - q * u, u]; } return ((v % N) + N) % N; };
-  const k = ((z + r * big(priv)) % N) * inv(s) % N;
+  const z = big(digest) % N,
+    r = big(signature.subarray(0, 32)),
+    s = big(signature.subarray(32));
+  const inv = (a: bigint) => {
+    let [x, y, u, v] = [a % N, N, 1n, 0n];
+    while (x !== 0n) {
+      const q = y / x;
+      [x, y, u, v] = [y - q * x, x, v - q * u, u];
+    }
+    return ((v % N) + N) % N;
+  };
+  const k = (((z + r * big(priv)) % N) * inv(s)) % N;
   // Low-S may have negated s (and so k); the nonce is one of k, n - k.
   const ks = [k, N - k].map(be32);
   const scan = () => {

@@ -25,9 +25,17 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vk-security-'));
   await build({
     entryPoints: [new URL('./fixtures/security/page.ts', import.meta.url).pathname],
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(dir, 'page.js'), logLevel: 'error',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: join(dir, 'page.js'),
+    logLevel: 'error',
   });
-  await writeFile(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>vk security</title><script type="module" src="/page.js"></script>');
+  await writeFile(
+    join(dir, 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>vk security</title><script type="module" src="/page.js"></script>',
+  );
   server = createServer(async (req, res) => {
     const file = req.url === '/page.js' ? 'page.js' : 'index.html';
     res.writeHead(200, { 'content-type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
@@ -37,7 +45,8 @@ before(async () => {
   // localhost is a secure context (WebCrypto, IndexedDB).
   origin = `http://localhost:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu', '--no-first-run'],
   });
 });
@@ -72,14 +81,17 @@ test('audit chain in IndexedDB: each kind of direct tampering fails at that entr
     ['truncate', 'tamperTruncate', [6], { ok: false, seq: 6, reason: 'TRUNCATED' }],
   ];
   for (const [name, fn, args, expected] of kinds) {
-    const r = await page.evaluate(async ([name, ikm, fn, args]) => {
-      const vk = (globalThis as any).vk;
-      await vk.auditOpen(name, ikm);
-      await vk.auditAppend(name, 8);
-      const before = await vk.auditVerify(name);
-      if (fn) await vk[fn](name, ...args);
-      return { before, after: await vk.auditVerify(name) };
-    }, [name, IKM, fn, args] as const);
+    const r = await page.evaluate(
+      async ([name, ikm, fn, args]) => {
+        const vk = (globalThis as any).vk;
+        await vk.auditOpen(name, ikm);
+        await vk.auditAppend(name, 8);
+        const before = await vk.auditVerify(name);
+        if (fn) await vk[fn](name, ...args);
+        return { before, after: await vk.auditVerify(name) };
+      },
+      [name, IKM, fn, args] as const,
+    );
     assert.deepEqual(r.before, { ok: true, entries: 8 }, `${name}: verifies before tampering`);
     for (const [k, v] of Object.entries(expected)) assert.equal((r.after as any)[k], v, `${name}: ${k} in ${JSON.stringify(r.after)}`);
   }
@@ -144,7 +156,9 @@ test('multisig envelope round trip between two browser contexts, each signing wi
     return Buffer.from(curve === 'secp256k1' ? secp256k1.getPublicKey(p) : ed25519.getPublicKey(p)).toString('hex');
   };
   const group = {
-    name: 'Treasury Key', threshold: 3, timeoutMs: 3600_000,
+    name: 'Treasury Key',
+    threshold: 3,
+    timeoutMs: 3600_000,
     signers: [
       { label: 'CEO', curve: 'secp256k1', publicKey: pub(ceoPriv, 'secp256k1'), weight: 2 },
       { label: 'CTO', curve: 'ed25519', publicKey: pub(ctoPriv, 'ed25519'), weight: 1 },
@@ -181,7 +195,10 @@ test('multisig envelope round trip between two browser contexts, each signing wi
   assert.deepEqual(done.signers.sort(), [group.signers[0]!.publicKey, group.signers[1]!.publicKey].sort());
   // Persisted in A's IndexedDB; B's copy is separate (its own context) and still THRESHOLD_MET.
   assert.deepEqual(await A.page.evaluate((id) => (globalThis as any).vk.msReopen('devA', id), opId), { status: 'COMPLETE', signatures: 2 });
-  assert.deepEqual(await B.page.evaluate((id) => (globalThis as any).vk.msReopen('devB', id), opId), { status: 'THRESHOLD_MET', signatures: 2 });
+  assert.deepEqual(await B.page.evaluate((id) => (globalThis as any).vk.msReopen('devB', id), opId), {
+    status: 'THRESHOLD_MET',
+    signatures: 2,
+  });
   // The completed envelope brings B to COMPLETE too.
   const env3: string = await A.page.evaluate((id) => (globalThis as any).vk.msExport(id), opId);
   assert.deepEqual(await B.page.evaluate((t) => (globalThis as any).vk.msImport(t), env3), { id: opId, status: 'COMPLETE', signatures: 2 });

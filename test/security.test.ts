@@ -4,7 +4,14 @@
 // fresh user verification for sensitive permissions, with an injected clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AccessController, MemoryPrincipalStore, PERMISSIONS, SENSITIVE_PERMISSIONS, patternMatches, type Permission } from '../src/security/index.ts';
+import {
+  AccessController,
+  MemoryPrincipalStore,
+  PERMISSIONS,
+  SENSITIVE_PERMISSIONS,
+  patternMatches,
+  type Permission,
+} from '../src/security/index.ts';
 import { VaultkeyError } from '../src/errors.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof VaultkeyError && e.code === c;
@@ -25,8 +32,22 @@ function clock() {
 
 test('the permission list is the table in docs/security.md, key:export and multisig:cancel included', () => {
   assert.deepEqual([...PERMISSIONS].sort(), [
-    'audit:export', 'audit:read', 'hsm:access', 'key:backup', 'key:create', 'key:delete', 'key:export', 'key:read',
-    'key:restore', 'key:rotate', 'key:sign', 'multisig:cancel', 'multisig:complete', 'multisig:initiate', 'multisig:sign', 'policy:manage',
+    'audit:export',
+    'audit:read',
+    'hsm:access',
+    'key:backup',
+    'key:create',
+    'key:delete',
+    'key:export',
+    'key:read',
+    'key:restore',
+    'key:rotate',
+    'key:sign',
+    'multisig:cancel',
+    'multisig:complete',
+    'multisig:initiate',
+    'multisig:sign',
+    'policy:manage',
   ]);
   assert.deepEqual([...SENSITIVE_PERMISSIONS].sort(), ['key:backup', 'key:delete', 'key:export', 'key:restore', 'key:rotate']);
 });
@@ -105,7 +126,8 @@ test('sensitive permissions: UV window, verifyUser callback, refusal', async () 
   const calls: string[] = [];
   let answer: boolean | 'throw' = true;
   const access = new AccessController({
-    clock: c.now, uvWindowMs: 60_000,
+    clock: c.now,
+    uvWindowMs: 60_000,
     verifyUser: async ({ permission, principalId }) => {
       calls.push(`${principalId} ${permission}`);
       if (answer === 'throw') throw new Error('NotAllowedError');
@@ -158,8 +180,14 @@ test('single-user apps: an owner principal and session in one call', async () =>
 test('principals: validation, duplicates, disable and delete take effect on open sessions', async () => {
   const access = new AccessController();
   const bad: unknown[] = [
-    null, { id: '', roles: ['admin'] }, { id: 'a b', roles: ['admin'] }, { id: 'a', roles: [] }, { id: 'a', roles: ['root'] },
-    { id: 'a', roles: ['admin'], type: 'robot' }, { id: 'a', roles: 'admin' }, { id: 'a', roles: ['admin'], disabled: 'yes' },
+    null,
+    { id: '', roles: ['admin'] },
+    { id: 'a b', roles: ['admin'] },
+    { id: 'a', roles: [] },
+    { id: 'a', roles: ['root'] },
+    { id: 'a', roles: ['admin'], type: 'robot' },
+    { id: 'a', roles: 'admin' },
+    { id: 'a', roles: ['admin'], disabled: 'yes' },
   ];
   for (const p of bad) await assert.rejects(access.createPrincipal(p as never), code('INVALID_ARGUMENT'), JSON.stringify(p));
   await access.createPrincipal({ id: 'a', type: 'user', name: 'A', roles: ['signer'] });
@@ -191,26 +219,51 @@ test('guarded(): authorize -> run -> audit, denials and failures audited with th
   const ctx = { access, audit, session };
   let ran = 0;
   assert.equal(await guarded(ctx, { permission: 'key:sign', keyId: 'k1', metadata: { chain: 'eth' } }, () => (ran++, 'sig')), 'sig');
-  await assert.rejects(guarded(ctx, { permission: 'key:delete', keyId: 'k1' }, () => ran++), code('PERMISSION_DENIED'));
-  await assert.rejects(guarded(ctx, { permission: 'key:sign', keyId: 'k1' }, () => { throw new VaultkeyError('LOCKED', 'vault is locked'); }), code('LOCKED'));
-  await assert.rejects(guarded(ctx, { permission: 'key:sign', metadata: { mnemonic: 'abandon' } }, () => ran++), code('INVALID_ARGUMENT'));
-  await assert.rejects(guarded(ctx, { permission: 'key:sign' }, () => { throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    guarded(ctx, { permission: 'key:delete', keyId: 'k1' }, () => ran++),
+    code('PERMISSION_DENIED'),
+  );
+  await assert.rejects(
+    guarded(ctx, { permission: 'key:sign', keyId: 'k1' }, () => {
+      throw new VaultkeyError('LOCKED', 'vault is locked');
+    }),
+    code('LOCKED'),
+  );
+  await assert.rejects(
+    guarded(ctx, { permission: 'key:sign', metadata: { mnemonic: 'abandon' } }, () => ran++),
+    code('INVALID_ARGUMENT'),
+  );
+  await assert.rejects(
+    guarded(ctx, { permission: 'key:sign' }, () => {
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(ran, 1, 'denied and invalid operations never ran');
   const rows = await audit.query();
-  assert.deepEqual(rows.map((e) => [e.operation, e.success, e.errorCode ?? null, e.principalId, e.sessionId]), [
-    ['key:sign', true, null, 'sig', session.id],
-    ['key:delete', false, 'PERMISSION_DENIED', 'sig', session.id],
-    ['key:sign', false, 'LOCKED', 'sig', session.id],
-    ['key:sign', false, 'UNEXPECTED_ERROR', 'sig', session.id],
-  ]);
+  assert.deepEqual(
+    rows.map((e) => [e.operation, e.success, e.errorCode ?? null, e.principalId, e.sessionId]),
+    [
+      ['key:sign', true, null, 'sig', session.id],
+      ['key:delete', false, 'PERMISSION_DENIED', 'sig', session.id],
+      ['key:sign', false, 'LOCKED', 'sig', session.id],
+      ['key:sign', false, 'UNEXPECTED_ERROR', 'sig', session.id],
+    ],
+  );
   assert.ok(!JSON.stringify(rows).includes('vault is locked'), 'messages are not logged');
   assert.deepEqual(await audit.verify(), { ok: true, entries: 4 });
   // Expired session: audited as a failure with SESSION_EXPIRED.
   c.t += 31 * 60_000;
-  await assert.rejects(guarded(ctx, { permission: 'key:read' }, () => ran++), code('SESSION_EXPIRED'));
+  await assert.rejects(
+    guarded(ctx, { permission: 'key:read' }, () => ran++),
+    code('SESSION_EXPIRED'),
+  );
   assert.equal((await audit.query()).at(-1)?.errorCode, 'SESSION_EXPIRED');
   // A tampered audit log blocks reporting success.
   store.headRecord = { ...store.headRecord!, headMac: 'forged' };
   const s2 = await access.createSession('sig');
-  await assert.rejects(guarded({ access, audit, session: s2 }, { permission: 'key:read' }, () => 1), code('AUDIT_TAMPERED'));
+  await assert.rejects(
+    guarded({ access, audit, session: s2 }, { permission: 'key:read' }, () => 1),
+    code('AUDIT_TAMPERED'),
+  );
 });

@@ -10,7 +10,6 @@ import { gfInv, gfMul } from '../src/backup/gf256.ts';
 import { hex, readVector } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
 
-
 test('SLIP-0039 official vectors (passphrase TREZOR)', () => {
   const vectors = JSON.parse(readVector('slip-0039-vectors.json')) as [string, string[], string, string][];
   assert.equal(vectors.length, 45);
@@ -51,10 +50,19 @@ test('GF(256) multiply and inverse agree with the field definition', () => {
 test('split/combine round trips: 2-of-3 groups of 3-of-5, every minimal subset', () => {
   const ms = crypto.randomBytes(16);
   const groups = splitMasterSecret(ms, {
-    groupThreshold: 2, groups: [{ threshold: 3, count: 5 }, { threshold: 2, count: 3 }, { threshold: 1, count: 1 }],
-    passphrase: 'pass', iterationExponent: 0,
+    groupThreshold: 2,
+    groups: [
+      { threshold: 3, count: 5 },
+      { threshold: 2, count: 3 },
+      { threshold: 1, count: 1 },
+    ],
+    passphrase: 'pass',
+    iterationExponent: 0,
   });
-  assert.deepEqual(groups.map((g) => g.length), [5, 3, 1]);
+  assert.deepEqual(
+    groups.map((g) => g.length),
+    [5, 3, 1],
+  );
   for (const g of groups) for (const m of g) assert.equal(m.split(' ').length, 20);
   assert.equal(hex(combineMnemonics([...groups[0]!.slice(0, 3), ...groups[2]!], 'pass')), hex(ms));
   assert.equal(hex(combineMnemonics([groups[1]![2]!, groups[1]![0]!, groups[0]![4]!, groups[0]![1]!, groups[0]![2]!], 'pass')), hex(ms));
@@ -70,24 +78,69 @@ test('bad shares and options: coded errors', () => {
   const ms = crypto.randomBytes(16);
   const [g] = splitMasterSecret(ms, { groups: [{ threshold: 2, count: 3 }], iterationExponent: 0 });
   const other = splitMasterSecret(ms, { groups: [{ threshold: 2, count: 3 }], iterationExponent: 0 })[0]!;
-  assert.equal(code(() => combineMnemonics([g![0]!])), 'INSUFFICIENT_SHARES');
-  assert.equal(code(() => combineMnemonics([])), 'INSUFFICIENT_SHARES');
-  assert.equal(code(() => combineMnemonics([g![0]!, g![0]!])), 'DUPLICATE_SHARE');
-  assert.equal(code(() => combineMnemonics([g![0]!, other[1]!])), 'SHARE_MISMATCH');
+  assert.equal(
+    code(() => combineMnemonics([g![0]!])),
+    'INSUFFICIENT_SHARES',
+  );
+  assert.equal(
+    code(() => combineMnemonics([])),
+    'INSUFFICIENT_SHARES',
+  );
+  assert.equal(
+    code(() => combineMnemonics([g![0]!, g![0]!])),
+    'DUPLICATE_SHARE',
+  );
+  assert.equal(
+    code(() => combineMnemonics([g![0]!, other[1]!])),
+    'SHARE_MISMATCH',
+  );
   const words = g![1]!.split(' ');
   words[7] = words[7] === 'academic' ? 'acid' : 'academic';
-  assert.equal(code(() => combineMnemonics([g![0]!, words.join(' ')])), 'INVALID_SHARE');
-  assert.equal(code(() => combineMnemonics([g![0]!, g![1]!.replace(/^\w+/, 'bitcoin')])), 'INVALID_SHARE');
-  assert.equal(code(() => combineMnemonics([42 as any])), 'INVALID_SHARE');
+  assert.equal(
+    code(() => combineMnemonics([g![0]!, words.join(' ')])),
+    'INVALID_SHARE',
+  );
+  assert.equal(
+    code(() => combineMnemonics([g![0]!, g![1]!.replace(/^\w+/, 'bitcoin')])),
+    'INVALID_SHARE',
+  );
+  assert.equal(
+    code(() => combineMnemonics([42 as any])),
+    'INVALID_SHARE',
+  );
   // A share whose value was altered but re-checksummed: caught by the digest.
   const s = decodeShare(g![1]!);
   s.value[3] = s.value[3]! ^ 1;
-  assert.equal(code(() => combineMnemonics([g![0]!, encodeShare(s)])), 'CORRUPTED');
-  assert.equal(code(() => splitMasterSecret(new Uint8Array(15))), 'INVALID_LENGTH');
-  assert.equal(code(() => splitMasterSecret(new Uint8Array(17))), 'INVALID_LENGTH');
-  assert.equal(code(() => splitMasterSecret(ms, { groups: [{ threshold: 1, count: 3 }] })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => splitMasterSecret(ms, { groups: [{ threshold: 4, count: 3 }] })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => splitMasterSecret(ms, { groupThreshold: 2 })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => splitMasterSecret(ms, { passphrase: 'naïve' })), 'INVALID_ARGUMENT');
-  assert.equal(code(() => splitMasterSecret(ms, { iterationExponent: 16 })), 'INVALID_ARGUMENT');
+  assert.equal(
+    code(() => combineMnemonics([g![0]!, encodeShare(s)])),
+    'CORRUPTED',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(new Uint8Array(15))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(new Uint8Array(17))),
+    'INVALID_LENGTH',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(ms, { groups: [{ threshold: 1, count: 3 }] })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(ms, { groups: [{ threshold: 4, count: 3 }] })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(ms, { groupThreshold: 2 })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(ms, { passphrase: 'naïve' })),
+    'INVALID_ARGUMENT',
+  );
+  assert.equal(
+    code(() => splitMasterSecret(ms, { iterationExponent: 16 })),
+    'INVALID_ARGUMENT',
+  );
 });

@@ -72,7 +72,14 @@ test('tampered records: while locked nothing is shown as verified; after unlock 
     ['secrets', imp, (r) => (r.publicKey = 'hex:02' + '77'.repeat(32)), 'getAddress', [imp, 'ethereum']],
     ['secrets', hd, (r) => (r.label = 'Attacker wallet'), 'getAddress', [hd, 'ethereum']],
     ['secrets', hd, (r) => (r.keyId = imp), 'getAddress', [hd, 'ethereum']],
-    ['accounts', acct, (r) => (r.state.xpub = 'xpub6BosfCnifzxcFwrSzQiqu2DBVTshkCXacvNsWGYJVVhhawA7d4R5WSWGFNbi8Aw6ZRc1brxMyWMzG3DSSSSoekkudhUd9yLb6qx39T9nMdj'), 'markUsed', [hd, { purpose: 84, coinType: 0 }, 0, 0]],
+    [
+      'accounts',
+      acct,
+      (r) =>
+        (r.state.xpub = 'xpub6BosfCnifzxcFwrSzQiqu2DBVTshkCXacvNsWGYJVVhhawA7d4R5WSWGFNbi8Aw6ZRc1brxMyWMzG3DSSSSoekkudhUd9yLb6qx39T9nMdj'),
+      'markUsed',
+      [hd, { purpose: 84, coinType: 0 }, 0, 0],
+    ],
     ['lifecycle', imp, (r) => (r.rec.state = 'active'), 'sign', [imp, digest]],
     ['lifecycle', hd, (r) => (r.rec.expiresAt = null), 'sign', [hd, digest]], // 'never expires'
   ];
@@ -82,13 +89,19 @@ test('tampered records: while locked nothing is shown as verified; after unlock 
     await reopen(page, name);
     const locked = await ok(page, 'status');
     assert.equal(locked.state, 'locked');
-    assert.ok(locked.keys.every((k: any) => k.verified === false), 'while locked, no public field is presented as verified');
+    assert.ok(
+      locked.keys.every((k: any) => k.verified === false),
+      'while locked, no public field is presented as verified',
+    );
     await ok(page, 'unlock', { passphrase: PASS });
     const r = await call(page, op, ...args);
     assert.equal(r.ok, false, `${store} ${id}: ${op} must refuse the tampered record`);
     assert.equal(!r.ok && r.code, 'CORRUPTED', `${store} ${id}: ${!r.ok && r.message}`);
     assert.match(!r.ok ? r.message : '', new RegExp(`${store} ${id.replace(/[/]/g, '\\/')}`), 'the error names the record');
-    assert.ok((await tampers(page)).some((t) => t.startsWith(`${store} ${id}`)), `tamper event for ${store} ${id}`);
+    assert.ok(
+      (await tampers(page)).some((t) => t.startsWith(`${store} ${id}`)),
+      `tamper event for ${store} ${id}`,
+    );
     if (store === 'secrets') {
       const unverified = (await ok(page, 'keys')).filter((k: any) => !k.verified);
       assert.equal(unverified.length, 1, 'the tampered key is listed as unverified, never as trusted');
@@ -184,13 +197,24 @@ test('a removed key written back is not listed, not signable, not exportable', a
 
   // The attack: every record of the removed key, written back as it was.
   for (const store of Object.keys(saved)) {
-    for (const r of saved[store]!) if (r.id === hd || r.id.startsWith(`${hd}#`) || r.id.startsWith(`${hd}/`) || r.keyId === hd) await vt(page, 'rawPutHex', db, store, r);
+    for (const r of saved[store]!)
+      if (r.id === hd || r.id.startsWith(`${hd}#`) || r.id.startsWith(`${hd}/`) || r.keyId === hd)
+        await vt(page, 'rawPutHex', db, store, r);
   }
   await reopen(page, name);
   await ok(page, 'unlock', { passphrase: PASS });
   const keys = await ok(page, 'keys');
-  assert.deepEqual(keys.map((k: any) => k.id), [imp], 'the removed key is not listed');
-  for (const [op, args] of [['sign', [hd, digest]], ['getAddress', [hd, 'ethereum']], ['exportMnemonic', [hd, proof]], ['exportKeystoreV3', [hd, 'long enough password', { proof }]]] as const) {
+  assert.deepEqual(
+    keys.map((k: any) => k.id),
+    [imp],
+    'the removed key is not listed',
+  );
+  for (const [op, args] of [
+    ['sign', [hd, digest]],
+    ['getAddress', [hd, 'ethereum']],
+    ['exportMnemonic', [hd, proof]],
+    ['exportKeystoreV3', [hd, 'long enough password', { proof }]],
+  ] as const) {
     const r = await call(page, op, ...args);
     assert.equal(r.ok, false, `${op} of the removed key must fail`);
   }
@@ -205,7 +229,8 @@ test('a page-spawned worker: refused while locked (and audited at the next unloc
   await page.evaluate(() => (window as any).vt.ks.close());
 
   await vt(page, 'rawWorker');
-  const raw = (path: string[], ...args: unknown[]) => page.evaluate(([p, a]) => (window as any).vt.raw.call(p, ...(a as unknown[])), [path, args] as const);
+  const raw = (path: string[], ...args: unknown[]) =>
+    page.evaluate(([p, a]) => (window as any).vt.raw.call(p, ...(a as unknown[])), [path, args] as const);
   assert.equal((await raw(['vault', 'open'], name)).ok, true);
   // The previous release exposed exportMnemonic and the like directly: gone.
   assert.equal((await raw(['vault', 'exportMnemonic'], hd)).ok, false);
@@ -219,9 +244,13 @@ test('a page-spawned worker: refused while locked (and audited at the next unloc
   assert.equal((await raw(['vault', 'unlock'], { passphrase: PASS })).ok, true);
   const noProof = await raw(['vault', 'call'], 'exportMnemonic', [hd], {});
   assert.equal(!noProof.ok && noProof.code, 'UV_REQUIRED');
-  const lines = String((await raw(['vault', 'call'], 'exportAuditLog', [], {})).value).trim().split('\n').map((l) => JSON.parse(l));
+  const lines = String((await raw(['vault', 'call'], 'exportAuditLog', [], {})).value)
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const ops = lines.map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}`);
-  for (const want of ['vault:refused-locked:LOCKED', 'vault:unlock:ok', 'key:export:UV_REQUIRED']) assert.ok(ops.includes(want), `audited ${want}: ${ops.join(', ')}`);
+  for (const want of ['vault:refused-locked:LOCKED', 'vault:unlock:ok', 'key:export:UV_REQUIRED'])
+    assert.ok(ops.includes(want), `audited ${want}: ${ops.join(', ')}`);
   assert.equal(lines.filter((e: any) => e.operation === 'vault:refused-locked').length, 2, 'both locked calls');
   await page.close();
 });
@@ -243,9 +272,13 @@ test('every secret-revealing call needs a proof on that call (UV_REQUIRED), even
   await fails(page, 'WEAK_PASSPHRASE', 'exportKeystoreV3', imp, 'short', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof });
   await fails(page, 'WEAK_PASSPHRASE', 'backup', { passphrase: '', proof });
   assert.equal(await ok(page, 'exportMnemonic', hd, proof), MNEMONIC);
-  const lines = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const lines = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   const fail = lines.filter((e: any) => !e.success).map((e: any) => `${e.operation}:${e.errorCode}`);
-  for (const want of ['key:export:UV_REQUIRED', 'key:backup:UV_REQUIRED', 'key:export:WRONG_PASSPHRASE']) assert.ok(fail.includes(want), `audited ${want}`);
+  for (const want of ['key:export:UV_REQUIRED', 'key:backup:UV_REQUIRED', 'key:export:WRONG_PASSPHRASE'])
+    assert.ok(fail.includes(want), `audited ${want}`);
   await page.close();
 });
 
@@ -257,13 +290,19 @@ test('12 parallel wrong unlocks from two tabs are throttled exactly as 12 sequen
   const b = await tab();
   await open(b, name);
   const wrong = { passphrase: 'not the passphrase' };
-  const all = await Promise.all([...Array.from({ length: 6 }, () => call(a, 'unlock', wrong)), ...Array.from({ length: 6 }, () => call(b, 'unlock', wrong))]);
+  const all = await Promise.all([
+    ...Array.from({ length: 6 }, () => call(a, 'unlock', wrong)),
+    ...Array.from({ length: 6 }, () => call(b, 'unlock', wrong)),
+  ]);
   const codes = all.map((r) => (!r.ok ? r.code : 'OK')).sort();
   // Sequentially: FREE_ATTEMPTS (3) are judged, then every attempt inside the 1 s back-off is refused unjudged.
   assert.deepEqual(codes, [...Array(9).fill('RATE_LIMITED'), ...Array(3).fill('WRONG_PASSPHRASE')].sort(), codes.join());
   await a.waitForTimeout(1100);
   await ok(a, 'unlock', { passphrase: PASS });
-  const lines = (await ok(a, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const lines = (await ok(a, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   assert.equal(lines.filter((e: any) => e.operation === 'vault:unlock' && e.errorCode === 'WRONG_PASSPHRASE').length, 3);
   assert.ok(!JSON.stringify(lines).includes('not the passphrase'), 'no secret in the entries');
   await a.close();
@@ -291,7 +330,10 @@ test('audit head deleted -> AUDIT_TAMPERED (not contention, not a lock-out); ver
   assert.deepEqual(r, { brokenAt: before.length, quarantined: 0 });
   assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
   await ok(page, 'sign', hd, digest);
-  const after = (await ok(page, 'exportAuditLog')).trim().split('\n').map((l: string) => JSON.parse(l));
+  const after = (await ok(page, 'exportAuditLog'))
+    .trim()
+    .split('\n')
+    .map((l: string) => JSON.parse(l));
   assert.ok(after.some((e: any) => e.operation === 'audit:reanchor' && e.metadata.reason === 'head deleted'));
   assert.equal((await ok(page, 'lifecycleRecord', hd)).usageCount, 2, 'no signature was counted while the log was broken');
   await page.close();
@@ -304,10 +346,13 @@ test('a vault written by the previous release (IndexedDB fixture) migrates in pl
   const name = uniq();
   // The loader is a browser module of the fixture (raw IndexedDB, no vaultkey code).
   const loader = '/test/fixtures/vault/legacy.js';
-  await page.evaluate(async ([d, nm, url]) => {
-    const { loadLegacyDump } = await import(url);
-    await loadLegacyDump(d, nm);
-  }, [dump, name, loader] as const);
+  await page.evaluate(
+    async ([d, nm, url]) => {
+      const { loadLegacyDump } = await import(url);
+      await loadLegacyDump(d, nm);
+    },
+    [dump, name, loader] as const,
+  );
   await open(page, name);
   const locked = await ok(page, 'status');
   assert.equal(locked.state, 'locked');
@@ -317,7 +362,14 @@ test('a vault written by the previous release (IndexedDB fixture) migrates in pl
   assert.ok(keys.every((k: any) => k.verified));
   assert.equal((await ok(page, 'getAddress', f.hdKeyId, 'ethereum')).address, f.ethereumAddress);
   const sig = await ok(page, 'sign', f.hdKeyId, 'hex:' + f.sign.digestHex);
-  assert.ok(secp256k1.verify(Buffer.from(sig.signature.slice(4), 'hex'), Buffer.from(f.sign.digestHex, 'hex'), Buffer.from(sig.publicKey.slice(4), 'hex'), { prehash: false }));
+  assert.ok(
+    secp256k1.verify(
+      Buffer.from(sig.signature.slice(4), 'hex'),
+      Buffer.from(f.sign.digestHex, 'hex'),
+      Buffer.from(sig.publicKey.slice(4), 'hex'),
+      { prehash: false },
+    ),
+  );
   assert.equal((await ok(page, 'lifecycleRecord', f.importedKeyId)).state, 'suspended', 'a key state survives the migration');
   await fails(page, 'KEY_SUSPENDED', 'sign', f.importedKeyId, digest);
   const next = await ok(page, 'nextAddress', f.hdKeyId, f.nextAddress.account);

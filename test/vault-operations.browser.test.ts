@@ -16,27 +16,62 @@ const suite = browserSuite();
 
 /** docs/security.md "Operations": operation -> permission; true = a proof must come with the call. */
 const EXPECTED: Record<string, [string, boolean?]> = {
-  generate: ['key:create'], createFromMnemonic: ['key:create'], importKeys: ['key:create'], importSlip39: ['key:create'],
-  importKeystoreV3: ['key:create'], registerHardwareKey: ['key:create'],
+  generate: ['key:create'],
+  createFromMnemonic: ['key:create'],
+  importKeys: ['key:create'],
+  importSlip39: ['key:create'],
+  importKeystoreV3: ['key:create'],
+  registerHardwareKey: ['key:create'],
   removeKey: ['key:delete'],
-  sign: ['key:sign'], signMessage: ['key:sign'],
-  verify: ['key:read'], getAddress: ['key:read'], deriveXpub: ['key:read'], nextAddress: ['key:read'], markUsed: ['key:read'],
-  accounts: ['key:read'], lifecycleRecord: ['key:read'], lifecycleReport: ['key:read'], policies: ['key:read'],
-  reportCompromise: ['key:read'], compromiseEvents: ['key:read'], hardwareKeys: ['key:read'], reverify: ['key:read', true],
-  exportMnemonic: ['key:export', true], exportSlip39: ['key:export', true], exportKeystoreV3: ['key:export', true],
-  backup: ['key:backup', true], backupToShares: ['key:backup', true], restoreBackup: ['key:restore'],
-  rotateKey: ['key:rotate'], emergencyRotate: ['key:rotate'], suspendKey: ['key:rotate'], resumeKey: ['key:rotate'],
-  deactivateKey: ['key:rotate'], archiveKey: ['key:rotate'], markCompromised: ['key:rotate'], acknowledgeCompromise: ['key:rotate'],
+  sign: ['key:sign'],
+  signMessage: ['key:sign'],
+  verify: ['key:read'],
+  getAddress: ['key:read'],
+  deriveXpub: ['key:read'],
+  nextAddress: ['key:read'],
+  markUsed: ['key:read'],
+  accounts: ['key:read'],
+  lifecycleRecord: ['key:read'],
+  lifecycleReport: ['key:read'],
+  policies: ['key:read'],
+  reportCompromise: ['key:read'],
+  compromiseEvents: ['key:read'],
+  hardwareKeys: ['key:read'],
+  reverify: ['key:read', true],
+  exportMnemonic: ['key:export', true],
+  exportSlip39: ['key:export', true],
+  exportKeystoreV3: ['key:export', true],
+  backup: ['key:backup', true],
+  backupToShares: ['key:backup', true],
+  restoreBackup: ['key:restore'],
+  rotateKey: ['key:rotate'],
+  emergencyRotate: ['key:rotate'],
+  suspendKey: ['key:rotate'],
+  resumeKey: ['key:rotate'],
+  deactivateKey: ['key:rotate'],
+  archiveKey: ['key:rotate'],
+  markCompromised: ['key:rotate'],
+  acknowledgeCompromise: ['key:rotate'],
   useHardwareKey: ['hsm:access'],
-  registerPolicy: ['policy:manage'], addPasskey: ['policy:manage'], setPassphrase: ['policy:manage'], removeMethod: ['policy:manage'],
-  principals: ['policy:manage'], addPrincipal: ['policy:manage'], updatePrincipal: ['policy:manage'], removePrincipal: ['policy:manage'],
-  verifyAuditLog: ['audit:read'], auditReport: ['audit:read'],
-  exportAuditLog: ['audit:export'], exportAuditQuarantine: ['audit:export'], reanchorAuditLog: ['audit:export', true],
+  registerPolicy: ['policy:manage'],
+  addPasskey: ['policy:manage'],
+  setPassphrase: ['policy:manage'],
+  removeMethod: ['policy:manage'],
+  principals: ['policy:manage'],
+  addPrincipal: ['policy:manage'],
+  updatePrincipal: ['policy:manage'],
+  removePrincipal: ['policy:manage'],
+  verifyAuditLog: ['audit:read'],
+  auditReport: ['audit:read'],
+  exportAuditLog: ['audit:export'],
+  exportAuditQuarantine: ['audit:export'],
+  reanchorAuditLog: ['audit:export', true],
 };
 
 /** docs/security.md "Roles". */
 const GRANTS: Record<string, string[] | '*'> = {
-  owner: '*', admin: '*',
+  owner: '*',
+  admin: '*',
   operator: ['key:create', 'key:read', 'key:sign', 'key:rotate', 'hsm:access'],
   auditor: ['key:read', 'audit:read', 'audit:export'],
   signer: ['key:read', 'key:sign'],
@@ -46,7 +81,8 @@ const NO_KEY = 'k_' + '0'.repeat(24);
 const raw = (page: Page, path: string[], ...args: unknown[]): Promise<any> =>
   page.evaluate(([p, a]) => (window as any).vt.raw.call(p, ...(a as unknown[])), [path, args] as const);
 /** Arguments that reach the permission check and then fail harmlessly (a key id that is not in the vault). */
-const argsFor = (op: string): unknown[] => (['reportCompromise', 'useHardwareKey'].includes(op) ? [op === 'useHardwareKey' ? 'x_' + '0'.repeat(24) : NO_KEY] : [NO_KEY]);
+const argsFor = (op: string): unknown[] =>
+  ['reportCompromise', 'useHardwareKey'].includes(op) ? [op === 'useHardwareKey' ? 'x_' + '0'.repeat(24) : NO_KEY] : [NO_KEY];
 
 test('every operation x every default role x locked/unlocked: the worker applies the table, whatever the page does', async () => {
   const page = await suite.context.newPage();
@@ -54,12 +90,18 @@ test('every operation x every default role x locked/unlocked: the worker applies
   const name = `ops${process.pid}x${Date.now().toString(36)}`;
   await page.evaluate((nm) => (window as any).vt.open({ name: nm }), name);
   await ok(page, 'create', { passphrase: PASS });
-  for (const role of Object.keys(GRANTS).filter((r) => r !== 'owner')) await ok(page, 'addPrincipal', { id: `p-${role}`, type: 'user', name: role, roles: [role] });
+  for (const role of Object.keys(GRANTS).filter((r) => r !== 'owner'))
+    await ok(page, 'addPrincipal', { id: `p-${role}`, type: 'user', name: role, roles: [role] });
   await page.evaluate(() => (window as any).vt.ks.close());
   await page.evaluate(() => (window as any).vt.rawWorker());
   assert.equal((await raw(page, ['vault', 'open'], name)).ok, true);
 
-  const table = (await raw(page, ['vault', 'operations'])).value as { name: string; permission: string; proof: boolean; gate: string | null }[];
+  const table = (await raw(page, ['vault', 'operations'])).value as {
+    name: string;
+    permission: string;
+    proof: boolean;
+    gate: string | null;
+  }[];
   assert.deepEqual(table.map((o) => o.name).sort(), Object.keys(EXPECTED).sort(), 'the table lists exactly the documented operations');
   for (const o of table) {
     assert.equal(o.permission, EXPECTED[o.name]![0], `${o.name} needs ${EXPECTED[o.name]![0]}`);

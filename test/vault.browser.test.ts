@@ -104,14 +104,20 @@ test('create with a passphrase, reload, unlock: same addresses and xpub as an in
   assert.equal((await open(page, { name })).state, 'locked');
   await fails(page, 'LOCKED', 'getAddress', id, 'ethereum', 0);
   const keys = await ok(page, 'keys');
-  assert.deepEqual(keys.map((k: any) => [k.id, k.type, k.label, k.hasMnemonic]), [[id, 'hd', 'main', true]]);
+  assert.deepEqual(
+    keys.map((k: any) => [k.id, k.type, k.label, k.hasMnemonic]),
+    [[id, 'hd', 'main', true]],
+  );
   assert.equal((await ok(page, 'unlock', { passphrase: PASS })).state, 'unlocked');
-  assert.deepEqual({
-    eth: await ok(page, 'getAddress', id, 'ethereum', 0),
-    btc: await ok(page, 'getAddress', id, 'bitcoin', 0),
-    sol: await ok(page, 'getAddress', id, 'solana', 0),
-    xpub: await ok(page, 'deriveXpub', id, "m/44'/60'/0'"),
-  }, before);
+  assert.deepEqual(
+    {
+      eth: await ok(page, 'getAddress', id, 'ethereum', 0),
+      btc: await ok(page, 'getAddress', id, 'bitcoin', 0),
+      sol: await ok(page, 'getAddress', id, 'solana', 0),
+      xpub: await ok(page, 'deriveXpub', id, "m/44'/60'/0'"),
+    },
+    before,
+  );
   const methods = await ok(page, 'methods');
   assert.equal(methods.length, 1);
   assert.deepEqual(methods[0].kdf, { alg: 'PBKDF2-SHA512', iterations: 210000 });
@@ -137,7 +143,9 @@ test('signatures verify in Node with @noble/curves; EIP-191 recovers the vault a
   assert.equal(sig65.length, 65);
   const prefixed = Buffer.concat([Buffer.from('\x19Ethereum Signed Message:\n11'), Buffer.from('hello vault')]);
   const h = keccak_256(prefixed);
-  const rec = secp256k1.Signature.fromBytes(sig65.slice(0, 64), 'compact').addRecoveryBit(sig65[64]! - 27).recoverPublicKey(h);
+  const rec = secp256k1.Signature.fromBytes(sig65.slice(0, 64), 'compact')
+    .addRecoveryBit(sig65[64]! - 27)
+    .recoverPublicKey(h);
   assert.equal(ethAddress(rec.toBytes(true)), '0x9858EfFD232B4033E47d90003D41EC34EcaEda94'.toLowerCase());
   assert.equal(m.address, '0x9858EfFD232B4033E47d90003D41EC34EcaEda94');
   await fails(page, 'INVALID_LENGTH', 'sign', id, 'hex:' + '00'.repeat(31));
@@ -195,7 +203,10 @@ test('lock zeroes the session: sign -> LOCKED; auto-lock after idle time fires a
   await new Promise((r) => setTimeout(r, 2200));
   await fails(page, 'LOCKED', 'sign', id, 'hex:' + '11'.repeat(32));
   const events = await page.evaluate(() => (window as any).vt.events);
-  assert.deepEqual(events.filter((e: any) => e.type === 'lock').map((e: any) => e.reason), ['manual', 'idle']);
+  assert.deepEqual(
+    events.filter((e: any) => e.type === 'lock').map((e: any) => e.reason),
+    ['manual', 'idle'],
+  );
   assert.equal(await vt(page, 'state'), 'locked');
   await page.close();
 });
@@ -241,7 +252,7 @@ test('passkey with PRF: enroll, lock, unlock with it, sign; remove the passphras
   await fails(page, 'NOT_FOUND', 'unlock', { passphrase: PASS });
   await ok(page, 'unlock', { passkey: true });
   assert.equal((await ok(page, 'getAddress', id, 'ethereum')).address, '0x9858EfFD232B4033E47d90003D41EC34EcaEda94');
-  assert.equal(await (await call(page, 'exportMnemonic', id, { passkey: true }) as any).value, MNEMONIC);
+  assert.equal(await ((await call(page, 'exportMnemonic', id, { passkey: true })) as any).value, MNEMONIC);
   // A passphrase can be enrolled again (Argon2id this time) without re-encrypting the secrets.
   const pm = await ok(page, 'setPassphrase', 'a new passphrase!', { alg: 'argon2id' });
   assert.deepEqual(pm.kdf, { alg: 'argon2id', t: 3, m: 65536, p: 1 });
@@ -258,7 +269,10 @@ test('authenticator without PRF -> PRF_UNSUPPORTED and the passphrase path stays
   const id = await vaultWithMnemonic(page, name);
   await fails(page, 'PRF_UNSUPPORTED', 'addPasskey', {});
   const methods = await ok(page, 'methods');
-  assert.deepEqual(methods.map((x: any) => x.kind), ['passphrase']);
+  assert.deepEqual(
+    methods.map((x: any) => x.kind),
+    ['passphrase'],
+  );
   await ok(page, 'lock');
   await fails(page, 'NOT_FOUND', 'unlock', { passkey: true });
   await ok(page, 'unlock', { passphrase: PASS });
@@ -285,7 +299,15 @@ test('the main thread never holds a seed, a private key or the mnemonic', async 
   const id = await vaultWithMnemonic(page, name);
   const gen = await ok(page, 'generate', { strength: 256 });
   for (const k of [id, gen.id]) {
-    for (const chain of ['ethereum', 'bitcoin', 'bitcoin-legacy', 'bitcoin-nested-segwit', 'bitcoin-taproot', 'bitcoin-testnet', 'solana']) {
+    for (const chain of [
+      'ethereum',
+      'bitcoin',
+      'bitcoin-legacy',
+      'bitcoin-nested-segwit',
+      'bitcoin-taproot',
+      'bitcoin-testnet',
+      'solana',
+    ]) {
       await ok(page, 'getAddress', k, chain, 1);
     }
     await ok(page, 'deriveXpub', k, "m/84'/0'/0'");
@@ -299,7 +321,7 @@ test('the main thread never holds a seed, a private key or the mnemonic', async 
   await ok(page, 'status');
   await fails(page, 'WRONG_PASSPHRASE', 'exportMnemonic', gen.id, { passphrase: 'wrong wrong wrong' });
   // Now (outside the log) the generated phrase, to know what to look for.
-  const phrase = (await call(page, 'exportMnemonic', gen.id, { passphrase: PASS }) as any).value as string;
+  const phrase = ((await call(page, 'exportMnemonic', gen.id, { passphrase: PASS })) as any).value as string;
   assert.equal(phrase.split(' ').length, 24);
   const genSeed = crypto.pbkdf2Sync(phrase, 'mnemonic', 2048, 64, 'sha512');
 
@@ -309,7 +331,7 @@ test('the main thread never holds a seed, a private key or the mnemonic', async 
   for (const seed of [SEED, genSeed]) {
     secrets.push(seed.toString('hex'), seed.subarray(0, 16).toString('hex'), seed.subarray(32).toString('hex'));
     const root = ScureHDKey.fromMasterSeed(seed);
-    for (const p of ["m", "m/44'/60'/0'/0/0", "m/44'/60'/0'/0/1", "m/84'/0'/0'/0/1", "m/84'/0'/0'/0/0"]) {
+    for (const p of ['m', "m/44'/60'/0'/0/0", "m/44'/60'/0'/0/1", "m/84'/0'/0'/0/1", "m/84'/0'/0'/0/0"]) {
       secrets.push(Buffer.from(root.derive(p).privateKey!).toString('hex'));
       secrets.push(root.derive(p).privateExtendedKey.toLowerCase());
     }
@@ -346,15 +368,27 @@ test('corrupted ciphertext, moved ciphertext (wrong AAD), truncated records -> C
       await fails(page, 'CORRUPTED', 'unlock', { passphrase: PASS });
     } else {
       await ok(page, 'unlock', { passphrase: PASS });
-      await fails(page, 'CORRUPTED', rid.endsWith('#mnemonic') ? 'exportMnemonic' : rid === imp.id ? 'sign' : 'getAddress',
-        ...(rid.endsWith('#mnemonic') ? [id, { passphrase: PASS }] : rid === imp.id ? [imp.id, 'hex:' + '66'.repeat(32)] : [rid, 'ethereum']));
+      await fails(
+        page,
+        'CORRUPTED',
+        rid.endsWith('#mnemonic') ? 'exportMnemonic' : rid === imp.id ? 'sign' : 'getAddress',
+        ...(rid.endsWith('#mnemonic')
+          ? [id, { passphrase: PASS }]
+          : rid === imp.id
+            ? [imp.id, 'hex:' + '66'.repeat(32)]
+            : [rid, 'ethereum']),
+      );
       if (rid === imp.id) await fails(page, 'CORRUPTED', 'getAddress', imp.id, 'ethereum');
       // The other keys still work: damage is contained to the record.
       if (rid !== id) assert.equal((await ok(page, 'getAddress', id, 'ethereum')).address, addr);
     }
     await vt(page, 'restore');
     // The failure itself is audited (and the unlock counted): everything else is as it was.
-    assert.deepEqual(stable(await vt(page, 'rawDump', db)), stable(dump0), 'the failed operation changed nothing on disk but the audit log');
+    assert.deepEqual(
+      stable(await vt(page, 'rawDump', db)),
+      stable(dump0),
+      'the failed operation changed nothing on disk but the audit log',
+    );
   };
   await check('secrets', id, 'flip');
   await check('secrets', id, 'truncate');
@@ -384,7 +418,14 @@ test('a database from a newer release -> SCHEMA_TOO_NEW, data untouched; an open
   const v = await vt(page, 'bumpVersion', db);
   await fails(page, 'SCHEMA_TOO_NEW', 'getAddress', id, 'ethereum');
   await load(page);
-  const r = await page.evaluate((o) => (window as any).vt.open(o).then(() => null, (e: any) => e.code), { name });
+  const r = await page.evaluate(
+    (o) =>
+      (window as any).vt.open(o).then(
+        () => null,
+        (e: any) => e.code,
+      ),
+    { name },
+  );
   assert.equal(r, 'SCHEMA_TOO_NEW');
   const dump1 = await vt<any>(page, 'rawDump', db);
   assert.equal(dump1.version, v);
@@ -397,16 +438,23 @@ test('a v1 database is migrated to v3 in place', async () => {
   const name = uniq();
   const db = `vaultkey:${name}`;
   // What a v1 release made: three stores, no accounts store.
-  await page.evaluate((n) => new Promise<void>((done, fail) => {
-    const r = indexedDB.open(n, 1);
-    r.onupgradeneeded = () => {
-      r.result.createObjectStore('meta', { keyPath: 'id' });
-      r.result.createObjectStore('methods', { keyPath: 'id' });
-      r.result.createObjectStore('secrets', { keyPath: 'id' }).createIndex('keyId', 'keyId');
-    };
-    r.onsuccess = () => { r.result.close(); done(); };
-    r.onerror = () => fail(r.error);
-  }), db);
+  await page.evaluate(
+    (n) =>
+      new Promise<void>((done, fail) => {
+        const r = indexedDB.open(n, 1);
+        r.onupgradeneeded = () => {
+          r.result.createObjectStore('meta', { keyPath: 'id' });
+          r.result.createObjectStore('methods', { keyPath: 'id' });
+          r.result.createObjectStore('secrets', { keyPath: 'id' }).createIndex('keyId', 'keyId');
+        };
+        r.onsuccess = () => {
+          r.result.close();
+          done();
+        };
+        r.onerror = () => fail(r.error);
+      }),
+    db,
+  );
   const id = await vaultWithMnemonic(page, name);
   const a = await ok(page, 'nextAddress', id, { purpose: 44, coinType: 60 });
   assert.equal(a.address, '0x9858EfFD232B4033E47d90003D41EC34EcaEda94');
@@ -430,32 +478,78 @@ test('records built in Node from docs/vault.md open; old KDF parameters are rais
     c.setAAD(Buffer.from(aad));
     return { iv, ct: Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]) };
   };
-  const lp = (parts: Uint8Array[]) => Buffer.concat(parts.flatMap((p) => {
-    const n = Buffer.alloc(4);
-    n.writeUInt32BE(p.length);
-    return [n, Buffer.from(p)];
-  }));
+  const lp = (parts: Uint8Array[]) =>
+    Buffer.concat(
+      parts.flatMap((p) => {
+        const n = Buffer.alloc(4);
+        n.writeUInt32BE(p.length);
+        return [n, Buffer.from(p)];
+      }),
+    );
   const dek = crypto.randomBytes(32);
   const salt = crypto.randomBytes(32);
   const kek = crypto.pbkdf2Sync(Buffer.from(PASS.normalize('NFKC')), salt, 100_000, 32, 'sha512');
   const w = gcm(kek, 'vaultkey/dek/v1/passphrase', dek);
   const createdAt = 1_700_000_000_000;
   const e = (x: string) => Buffer.from(x);
-  const checksum = crypto.createHash('sha256').update(lp([
-    e('passphrase'), e('passphrase'), e('1'), e(String(createdAt)), e('Passphrase'), e('PBKDF2-SHA512/100000'), salt,
-    Buffer.alloc(0), e(''), Buffer.alloc(0), Buffer.alloc(0), w.iv, w.ct,
-  ])).digest();
+  const checksum = crypto
+    .createHash('sha256')
+    .update(
+      lp([
+        e('passphrase'),
+        e('passphrase'),
+        e('1'),
+        e(String(createdAt)),
+        e('Passphrase'),
+        e('PBKDF2-SHA512/100000'),
+        salt,
+        Buffer.alloc(0),
+        e(''),
+        Buffer.alloc(0),
+        Buffer.alloc(0),
+        w.iv,
+        w.ct,
+      ]),
+    )
+    .digest();
   const keyId = 'k_' + crypto.randomBytes(12).toString('hex');
   const seed = gcm(dek, `vaultkey/secret/v1/seed/${keyId}`, SEED);
   const words = gcm(dek, `vaultkey/secret/v1/mnemonic/${keyId}#mnemonic`, Buffer.from(MNEMONIC));
-  const put = (store: string, rec: object) => page.evaluate(([d, st, r]) => (window as any).vt.rawPutHex(d, st, r), [db, store, rec] as const);
+  const put = (store: string, rec: object) =>
+    page.evaluate(([d, st, r]) => (window as any).vt.rawPutHex(d, st, r), [db, store, rec] as const);
   await put('meta', { id: 'vault', v: 1, createdAt, vaultId: 'v_handmade' });
   await put('methods', {
-    id: 'passphrase', kind: 'passphrase', v: 1, createdAt, label: 'Passphrase',
-    kdf: { alg: 'PBKDF2-SHA512', iterations: 100000, salt: h(salt) }, iv: h(w.iv), wrappedDek: h(w.ct), checksum: h(checksum),
+    id: 'passphrase',
+    kind: 'passphrase',
+    v: 1,
+    createdAt,
+    label: 'Passphrase',
+    kdf: { alg: 'PBKDF2-SHA512', iterations: 100000, salt: h(salt) },
+    iv: h(w.iv),
+    wrappedDek: h(w.ct),
+    checksum: h(checksum),
   });
-  await put('secrets', { id: keyId, kind: 'seed', v: 1, keyId, createdAt, label: 'old', hasMnemonic: true, iv: h(seed.iv), ct: h(seed.ct) });
-  await put('secrets', { id: `${keyId}#mnemonic`, kind: 'mnemonic', v: 1, keyId, createdAt, label: 'old', iv: h(words.iv), ct: h(words.ct) });
+  await put('secrets', {
+    id: keyId,
+    kind: 'seed',
+    v: 1,
+    keyId,
+    createdAt,
+    label: 'old',
+    hasMnemonic: true,
+    iv: h(seed.iv),
+    ct: h(seed.ct),
+  });
+  await put('secrets', {
+    id: `${keyId}#mnemonic`,
+    kind: 'mnemonic',
+    v: 1,
+    keyId,
+    createdAt,
+    label: 'old',
+    iv: h(words.iv),
+    ct: h(words.ct),
+  });
 
   await load(page);
   assert.equal((await open(page, { name })).state, 'locked');
@@ -466,7 +560,7 @@ test('records built in Node from docs/vault.md open; old KDF parameters are rais
   await ok(page, 'lock');
   await fails(page, 'WRONG_PASSPHRASE', 'unlock', { passphrase: 'not it at all' });
   await ok(page, 'unlock', { passphrase: PASS });
-  assert.equal(await (await call(page, 'exportMnemonic', keyId, { passphrase: PASS }) as any).value, MNEMONIC);
+  assert.equal(await ((await call(page, 'exportMnemonic', keyId, { passphrase: PASS })) as any).value, MNEMONIC);
   await page.close();
 });
 
@@ -493,7 +587,10 @@ test('a tab closed in the middle of a batch write leaves the old or the new stat
     const check = await tab();
     await open(check.page, { name });
     const count = (await ok(check.page, 'keys')).length;
-    assert.ok(count === expected || count === expected + N, `after a close at step ${i}: ${count} keys (expected ${expected} or ${expected + N})`);
+    assert.ok(
+      count === expected || count === expected + N,
+      `after a close at step ${i}: ${count} keys (expected ${expected} or ${expected + N})`,
+    );
     outcomes.add(count === expected ? 'old' : 'new');
     expected = count;
     await ok(check.page, 'unlock', { passphrase: PASS });
@@ -518,7 +615,9 @@ test('two tabs: a lock in one locks the other; a change in one is seen by the ot
   assert.ok(keysB.some((k: any) => k.id === imp.id));
   await ok(b.page, 'sign', imp.id, 'hex:' + '78'.repeat(32)); // b decrypts the new record with its own DEK copy
   await ok(b.page, 'lock'); // b's lock locks a too
-  await a.page.waitForFunction(() => (window as any).vt.events.some((e: any) => e.type === 'lock' && e.reason === 'remote'), null, { timeout: 5000 });
+  await a.page.waitForFunction(() => (window as any).vt.events.some((e: any) => e.type === 'lock' && e.reason === 'remote'), null, {
+    timeout: 5000,
+  });
   await fails(a.page, 'LOCKED', 'sign', id, 'hex:' + '77'.repeat(32));
   await ok(a.page, 'unlock', { passphrase: PASS });
   // An unlock is news for the other tab, not a key: b stays locked until it unlocks itself.
@@ -526,7 +625,9 @@ test('two tabs: a lock in one locks the other; a change in one is seen by the ot
   await fails(b.page, 'LOCKED', 'sign', id, 'hex:' + '77'.repeat(32));
   await ok(b.page, 'unlock', { passphrase: PASS });
   await ok(a.page, 'lock');
-  await b.page.waitForFunction(() => (window as any).vt.events.some((e: any) => e.type === 'lock' && e.reason === 'remote'), null, { timeout: 5000 });
+  await b.page.waitForFunction(() => (window as any).vt.events.some((e: any) => e.type === 'lock' && e.reason === 'remote'), null, {
+    timeout: 5000,
+  });
   await fails(b.page, 'LOCKED', 'sign', id, 'hex:' + '77'.repeat(32));
   assert.equal(await vt(b.page, 'state'), 'locked');
   await a.page.close();
@@ -564,7 +665,10 @@ test('BIP-44 account indices persist in the vault; a swapped xpub on disk is ref
   const [otherState] = await ok(page, 'accounts', other.id);
   const recs = await vt<any[]>(page, 'rawAll', `vaultkey:${name}`, 'accounts');
   const mine = recs.find((r) => r.keyId === id);
-  await page.evaluate(([db, rec]) => (window as any).vt.rawPut(db, 'accounts', rec), [`vaultkey:${name}`, { ...mine, state: { ...mine.state, xpub: otherState.xpub } }] as const);
+  await page.evaluate(([db, rec]) => (window as any).vt.rawPut(db, 'accounts', rec), [
+    `vaultkey:${name}`,
+    { ...mine, state: { ...mine.state, xpub: otherState.xpub } },
+  ] as const);
   await fails(page, 'CORRUPTED', 'nextAddress', id, spec);
   await page.evaluate(([db, rec]) => (window as any).vt.rawPut(db, 'accounts', rec), [`vaultkey:${name}`, mine] as const);
   assert.equal((await ok(page, 'nextAddress', id, spec)).index, 3);
@@ -580,7 +684,9 @@ test('storage persistence is requested and its result exposed', async () => {
   const { targetInfo } = await s.send('Target.getTargetInfo');
   const bcdp = await browser.newBrowserCDPSession();
   await bcdp.send('Browser.grantPermissions', {
-    permissions: ['durableStorage'], origin: base.replace(/\/$/, ''), browserContextId: targetInfo.browserContextId,
+    permissions: ['durableStorage'],
+    origin: base.replace(/\/$/, ''),
+    browserContextId: targetInfo.browserContextId,
   } as any);
   assert.equal((await open(t.page, { name: uniq() })).persisted, true);
   await ctx.close();
@@ -594,7 +700,12 @@ test('storage persistence is requested and its result exposed', async () => {
 test('bad input -> coded errors', async () => {
   const { page } = await tab();
   const name = uniq();
-  const r = await page.evaluate(() => (window as any).vt.open({ name: 'bad name!' }).then(() => null, (e: any) => e.code));
+  const r = await page.evaluate(() =>
+    (window as any).vt.open({ name: 'bad name!' }).then(
+      () => null,
+      (e: any) => e.code,
+    ),
+  );
   assert.equal(r, 'INVALID_ARGUMENT');
   await open(page, { name });
   await fails(page, 'LOCKED', 'generate', {});

@@ -17,10 +17,15 @@ test('every vector file matches the SHA-256 in SOURCES.md, and every file is lis
   const listed = new Map<string, string>();
   for (const m of sources.matchAll(/^\| `([^`]+)` \|.*\| `([0-9a-f]{64})` \|$/gm)) listed.set(m[1]!, m[2]!);
   assert.ok(listed.size >= 17, `SOURCES.md lists ${listed.size} files`);
-  const present = files(VECTORS_DIR).map((p) => relative(VECTORS_DIR, p)).filter((p) => p !== 'SOURCES.md').sort();
+  const present = files(VECTORS_DIR)
+    .map((p) => relative(VECTORS_DIR, p))
+    .filter((p) => p !== 'SOURCES.md')
+    .sort();
   assert.deepEqual(present, [...listed.keys()].sort(), 'the files on disk are exactly the ones SOURCES.md lists');
   for (const [name, want] of listed) {
-    const got = createHash('sha256').update(readFileSync(join(VECTORS_DIR, name))).digest('hex');
+    const got = createHash('sha256')
+      .update(readFileSync(join(VECTORS_DIR, name)))
+      .digest('hex');
     assert.equal(got, want, `${name} differs from its published source`);
   }
 });

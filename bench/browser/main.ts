@@ -41,7 +41,9 @@ async function run(): Promise<void> {
   const mine = build({ at: 'main', vk, d, pools: { one, all, parallel: deriveAddressesParallel }, vaults });
   const worker = new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module', name: 'vaultkey-bench' });
   // A module worker that fails to load only fires 'error' (comlink would wait forever).
-  const failed = new Promise<never>((_, reject) => worker.addEventListener('error', (e) => reject(new Error(`bench worker: ${e.message || 'failed to load'}`))));
+  const failed = new Promise<never>((_, reject) =>
+    worker.addEventListener('error', (e) => reject(new Error(`bench worker: ${e.message || 'failed to load'}`))),
+  );
   const listening = new Promise<void>((resolve) => worker.addEventListener('message', (e) => e.data === 'vkbench-ready' && resolve()));
   await Promise.race([listening, failed]);
   const bw = wrap<BenchWorker>(worker);
@@ -78,7 +80,9 @@ async function run(): Promise<void> {
 /** A fresh vault with the bench key imported; the detector's rate thresholds are raised so the bench is not a compromise. */
 async function benchVault(priv: Uint8Array): Promise<{ ks: Keystore; keyId: string }> {
   const ks = await Keystore.open({
-    name: `bench-${Date.now().toString(36)}`, requestPersistence: false, autoLockMs: 0,
+    name: `bench-${Date.now().toString(36)}`,
+    requestPersistence: false,
+    autoLockMs: 0,
     lifecycle: { detector: { usagePerMinute: 1e9, usagePerHour: 1e9, allowedHours: null } },
   });
   await ks.create({ passphrase: 'vaultkey bench passphrase' });

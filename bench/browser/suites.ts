@@ -55,12 +55,13 @@ export type Data = ReturnType<typeof data>;
 /** One awaited readwrite transaction (get then put) on a scratch database. */
 function idbRoundTrip(): () => Promise<void> {
   let db: Promise<IDBDatabase> | null = null;
-  const open = () => new Promise<IDBDatabase>((ok, fail) => {
-    const q = indexedDB.open(`vkbench-idb-${Date.now()}`, 1);
-    q.onupgradeneeded = () => q.result.createObjectStore('s');
-    q.onsuccess = () => ok(q.result);
-    q.onerror = () => fail(q.error);
-  });
+  const open = () =>
+    new Promise<IDBDatabase>((ok, fail) => {
+      const q = indexedDB.open(`vkbench-idb-${Date.now()}`, 1);
+      q.onupgradeneeded = () => q.result.createObjectStore('s');
+      q.onsuccess = () => ok(q.result);
+      q.onerror = () => fail(q.error);
+    });
   return async () => {
     const d = await (db ??= open());
     await new Promise<void>((ok, fail) => {
@@ -166,18 +167,47 @@ export const groups: GroupDef[] = [
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.hmacSha512(c.d.key, c.d.msg37)),
       M('vaultkey/core, main thread', (c) => () => c.vk.hmacSha512(c.d.key, c.d.msg37)),
-      W('@noble/hashes', ({ P, d }) => () => P!.hmac(P!.sha512, d.key, d.msg37)),
-      W('hash-wasm', ({ s, d }) => () => (s!.hwHmac.init(), s!.hwHmac.update(d.msg37), s!.hwHmac.digest('binary'))),
-      W('WebCrypto (async)', ({ s, d }) => () => crypto.subtle.sign('HMAC', s!.hmacKey, d.msg37)),
+      W(
+        '@noble/hashes',
+        ({ P, d }) =>
+          () =>
+            P!.hmac(P!.sha512, d.key, d.msg37),
+      ),
+      W(
+        'hash-wasm',
+        ({ s, d }) =>
+          () => (s!.hwHmac.init(), s!.hwHmac.update(d.msg37), s!.hwHmac.digest('binary')),
+      ),
+      W(
+        'WebCrypto (async)',
+        ({ s, d }) =>
+          () =>
+            crypto.subtle.sign('HMAC', s!.hmacKey, d.msg37),
+      ),
     ],
   },
   {
     title: 'SHA-512, 1 KiB',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.sha512(c.d.kib)),
-      W('@noble/hashes', ({ P, d }) => () => P!.sha512(d.kib)),
-      W('hash-wasm', ({ P, d }) => () => P!.hashWasm.sha512(d.kib)),
-      W('WebCrypto (async)', ({ d }) => () => crypto.subtle.digest('SHA-512', d.kib)),
+      W(
+        '@noble/hashes',
+        ({ P, d }) =>
+          () =>
+            P!.sha512(d.kib),
+      ),
+      W(
+        'hash-wasm',
+        ({ P, d }) =>
+          () =>
+            P!.hashWasm.sha512(d.kib),
+      ),
+      W(
+        'WebCrypto (async)',
+        ({ d }) =>
+          () =>
+            crypto.subtle.digest('SHA-512', d.kib),
+      ),
     ],
   },
   {
@@ -185,22 +215,60 @@ export const groups: GroupDef[] = [
     ms: 400,
     rows: [
       W('vaultkey pbkdf2Sha512 (wasm)', (c) => () => c.vk.pbkdf2Sha512(c.d.pw, c.d.salt, 2048, 64)),
-      W((c) => `vaultkey mnemonicToSeed (${c.vk.pbkdf2Backend()})`, (c) => () => c.vk.mnemonicToSeed(MNEMONIC, 'TREZOR')),
+      W(
+        (c) => `vaultkey mnemonicToSeed (${c.vk.pbkdf2Backend()})`,
+        (c) => () => c.vk.mnemonicToSeed(MNEMONIC, 'TREZOR'),
+      ),
       M('pool.call mnemonicToSeed (worker)', (c) => () => pools(c).one.call('mnemonicToSeed', MNEMONIC, 'TREZOR')),
-      W('@noble/hashes', ({ P, d }) => () => P!.pbkdf2(P!.sha512, d.pw, d.salt, { c: 2048, dkLen: 64 })),
-      W('hash-wasm', ({ P, d }) => () => P!.hashWasm.pbkdf2({
-        password: d.pw, salt: d.salt, iterations: 2048, hashLength: 64, hashFunction: P!.hashWasm.createSHA512(), outputType: 'binary',
-      })),
-      W('WebCrypto deriveBits (async)', ({ s, d }) => () => crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: d.salt, iterations: 2048 }, s!.pwKey, 512)),
+      W(
+        '@noble/hashes',
+        ({ P, d }) =>
+          () =>
+            P!.pbkdf2(P!.sha512, d.pw, d.salt, { c: 2048, dkLen: 64 }),
+      ),
+      W(
+        'hash-wasm',
+        ({ P, d }) =>
+          () =>
+            P!.hashWasm.pbkdf2({
+              password: d.pw,
+              salt: d.salt,
+              iterations: 2048,
+              hashLength: 64,
+              hashFunction: P!.hashWasm.createSHA512(),
+              outputType: 'binary',
+            }),
+      ),
+      W(
+        'WebCrypto deriveBits (async)',
+        ({ s, d }) =>
+          () =>
+            crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-512', salt: d.salt, iterations: 2048 }, s!.pwKey, 512),
+      ),
     ],
   },
   {
     title: 'secp256k1 getPublicKey (compressed)',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.secp256k1.getPublicKey(c.d.priv)),
-      W('@noble/curves', ({ P, d }) => () => P!.secp256k1.getPublicKey(d.priv, true)),
-      W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.pointFromScalar(d.priv, true)),
-      W('ethers SigningKey.computePublicKey', ({ P, d }) => () => P!.SigningKey.computePublicKey(d.priv, true)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.secp256k1.getPublicKey(d.priv, true),
+      ),
+      W(
+        'tiny-secp256k1 (libsecp256k1 wasm)',
+        ({ P, d }) =>
+          () =>
+            P!.tiny.pointFromScalar(d.priv, true),
+      ),
+      W(
+        'ethers SigningKey.computePublicKey',
+        ({ P, d }) =>
+          () =>
+            P!.SigningKey.computePublicKey(d.priv, true),
+      ),
     ],
   },
   {
@@ -209,13 +277,32 @@ export const groups: GroupDef[] = [
       W('vaultkey/core (wasm)', (c) => () => c.vk.secp256k1.sign(c.d.digest, c.d.priv)),
       M('vaultkey/core, main thread', (c) => () => c.vk.secp256k1.sign(c.d.digest, c.d.priv)),
       M('vaultkey worker: pool.call each', (c) => () => pools(c).one.call('secp256k1Sign', c.d.digest, c.d.priv)),
-      M(`vaultkey worker: pool.batch of ${BATCH}`, (c) => {
-        const args = Array.from({ length: BATCH }, () => [c.d.digest, c.d.priv] as [Uint8Array, Uint8Array]);
-        return () => pools(c).one.batch('secp256k1Sign', args);
-      }, BATCH),
-      W('@noble/curves', ({ P, d }) => () => P!.secp256k1.sign(d.digest, d.priv, { prehash: false, format: 'recovered' })),
-      W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.sign(d.digest, d.priv)),
-      W('ethers SigningKey.sign', ({ s, d }) => () => s!.signingKey.sign(d.digest)),
+      M(
+        `vaultkey worker: pool.batch of ${BATCH}`,
+        (c) => {
+          const args = Array.from({ length: BATCH }, () => [c.d.digest, c.d.priv] as [Uint8Array, Uint8Array]);
+          return () => pools(c).one.batch('secp256k1Sign', args);
+        },
+        BATCH,
+      ),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.secp256k1.sign(d.digest, d.priv, { prehash: false, format: 'recovered' }),
+      ),
+      W(
+        'tiny-secp256k1 (libsecp256k1 wasm)',
+        ({ P, d }) =>
+          () =>
+            P!.tiny.sign(d.digest, d.priv),
+      ),
+      W(
+        'ethers SigningKey.sign',
+        ({ s, d }) =>
+          () =>
+            s!.signingKey.sign(d.digest),
+      ),
     ],
   },
   {
@@ -227,10 +314,14 @@ export const groups: GroupDef[] = [
     rows: [
       M('vaultkey worker: pool.call each (bare)', (c) => () => pools(c).one.call('secp256k1Sign', c.d.digest, c.d.priv)),
       M('Keystore.sign, awaited one by one', (c) => () => vault(c).ks.sign(vault(c).keyId, c.d.digest)),
-      M(`Keystore.sign, ${BATCH} in flight`, (c) => {
-        const { ks, keyId } = vault(c);
-        return () => Promise.all(Array.from({ length: BATCH }, () => ks.sign(keyId, c.d.digest)));
-      }, BATCH),
+      M(
+        `Keystore.sign, ${BATCH} in flight`,
+        (c) => {
+          const { ks, keyId } = vault(c);
+          return () => Promise.all(Array.from({ length: BATCH }, () => ks.sign(keyId, c.d.digest)));
+        },
+        BATCH,
+      ),
       // The floor under an awaited signature that must be committed before it returns: one
       // IndexedDB readwrite transaction (one get, one put) on its own, awaited, on the page.
       M('IndexedDB readwrite transaction alone (get + put)', () => idbRoundTrip()),
@@ -240,36 +331,82 @@ export const groups: GroupDef[] = [
     title: 'secp256k1 ECDSA verify',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.secp256k1.verify(c.d.signature, c.d.digest, c.d.pub)),
-      W('@noble/curves', ({ P, d }) => () => P!.secp256k1.verify(d.signature, d.digest, d.pub, { prehash: false })),
-      W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.verify(d.digest, d.pub, d.signature)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.secp256k1.verify(d.signature, d.digest, d.pub, { prehash: false }),
+      ),
+      W(
+        'tiny-secp256k1 (libsecp256k1 wasm)',
+        ({ P, d }) =>
+          () =>
+            P!.tiny.verify(d.digest, d.pub, d.signature),
+      ),
     ],
   },
   {
     title: 'secp256k1 ECDSA recover public key',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.secp256k1.recoverPublicKey(c.d.signature, c.d.recovery, c.d.digest)),
-      W('@noble/curves', ({ P, s, d }) => () => P!.secp256k1.recoverPublicKey(s!.recovered, d.digest, { prehash: false })),
-      W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.recover(d.digest, d.signature, d.recovery as 0 | 1 | 2 | 3, true)),
-      W('ethers SigningKey.recoverPublicKey', ({ P, s, d }) => () => P!.SigningKey.recoverPublicKey(d.digest, s!.ethersSig)),
+      W(
+        '@noble/curves',
+        ({ P, s, d }) =>
+          () =>
+            P!.secp256k1.recoverPublicKey(s!.recovered, d.digest, { prehash: false }),
+      ),
+      W(
+        'tiny-secp256k1 (libsecp256k1 wasm)',
+        ({ P, d }) =>
+          () =>
+            P!.tiny.recover(d.digest, d.signature, d.recovery as 0 | 1 | 2 | 3, true),
+      ),
+      W(
+        'ethers SigningKey.recoverPublicKey',
+        ({ P, s, d }) =>
+          () =>
+            P!.SigningKey.recoverPublicKey(d.digest, s!.ethersSig),
+      ),
     ],
   },
   {
     title: 'secp256k1 BIP-340 Schnorr sign',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.secp256k1.schnorr.sign(c.d.digest, c.d.priv, c.d.aux)),
-      W('@noble/curves', ({ P, d }) => () => P!.schnorr.sign(d.digest, d.priv, d.aux)),
-      W('tiny-secp256k1 (libsecp256k1 wasm)', ({ P, d }) => () => P!.tiny.signSchnorr(d.digest, d.priv, d.aux)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.schnorr.sign(d.digest, d.priv, d.aux),
+      ),
+      W(
+        'tiny-secp256k1 (libsecp256k1 wasm)',
+        ({ P, d }) =>
+          () =>
+            P!.tiny.signSchnorr(d.digest, d.priv, d.aux),
+      ),
     ],
   },
   {
     title: 'Ed25519 getPublicKey',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.ed25519.getPublicKey(c.d.edSecret)),
-      W('@noble/curves', ({ P, d }) => () => P!.ed25519.getPublicKey(d.edSecret)),
-      W('libsodium-wrappers seed_keypair', ({ P, d }) => () => P!.sodium.crypto_sign_seed_keypair(d.edSecret)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.ed25519.getPublicKey(d.edSecret),
+      ),
+      W(
+        'libsodium-wrappers seed_keypair',
+        ({ P, d }) =>
+          () =>
+            P!.sodium.crypto_sign_seed_keypair(d.edSecret),
+      ),
       W('WebCrypto import pkcs8+export jwk', (c) => {
         const { pkcs8 } = webcryptoEd(c);
-        return async () => crypto.subtle.exportKey('jwk', await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, true, ['sign']));
+        return async () =>
+          crypto.subtle.exportKey('jwk', await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, true, ['sign']));
       }),
     ],
   },
@@ -279,8 +416,18 @@ export const groups: GroupDef[] = [
       W('vaultkey/core (wasm)', (c) => () => c.vk.ed25519.sign(c.d.edMsg, c.d.edSecret)),
       M('vaultkey/core, main thread', (c) => () => c.vk.ed25519.sign(c.d.edMsg, c.d.edSecret)),
       M('vaultkey worker: pool.call each', (c) => () => pools(c).one.call('ed25519Sign', c.d.edMsg, c.d.edSecret)),
-      W('@noble/curves', ({ P, d }) => () => P!.ed25519.sign(d.edMsg, d.edSecret)),
-      W('libsodium-wrappers (sk has A)', ({ P, s, d }) => () => P!.sodium.crypto_sign_detached(d.edMsg, s!.kp.privateKey)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.ed25519.sign(d.edMsg, d.edSecret),
+      ),
+      W(
+        'libsodium-wrappers (sk has A)',
+        ({ P, s, d }) =>
+          () =>
+            P!.sodium.crypto_sign_detached(d.edMsg, s!.kp.privateKey),
+      ),
       W('WebCrypto (CryptoKey has A, async)', (c) => {
         const { priv } = webcryptoEd(c);
         return () => crypto.subtle.sign('Ed25519', priv, c.d.edMsg as Uint8Array<ArrayBuffer>);
@@ -291,8 +438,18 @@ export const groups: GroupDef[] = [
     title: 'Ed25519 verify, 64-byte message',
     rows: [
       W('vaultkey/core (wasm)', (c) => () => c.vk.ed25519.verify(c.d.edSig, c.d.edMsg, c.d.edPub)),
-      W('@noble/curves', ({ P, d }) => () => P!.ed25519.verify(d.edSig, d.edMsg, d.edPub)),
-      W('libsodium-wrappers', ({ P, d }) => () => P!.sodium.crypto_sign_verify_detached(d.edSig, d.edMsg, d.edPub)),
+      W(
+        '@noble/curves',
+        ({ P, d }) =>
+          () =>
+            P!.ed25519.verify(d.edSig, d.edMsg, d.edPub),
+      ),
+      W(
+        'libsodium-wrappers',
+        ({ P, d }) =>
+          () =>
+            P!.sodium.crypto_sign_verify_detached(d.edSig, d.edMsg, d.edPub),
+      ),
       W('WebCrypto (async)', (c) => {
         const { pub } = webcryptoEd(c);
         return () => crypto.subtle.verify('Ed25519', pub, c.d.edSig as Uint8Array<ArrayBuffer>, c.d.edMsg as Uint8Array<ArrayBuffer>);
@@ -303,21 +460,62 @@ export const groups: GroupDef[] = [
     title: "address key m/44'/60'/0'/0/i from the root",
     ms: 400,
     rows: [
-      W('vaultkey (wasm step + parent cache)', ({ d }) => () => d.root.derive(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey),
-      W('@scure/bip32', ({ s }) => () => s!.scure.derive(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey),
-      W('bip32 + tiny-secp256k1', ({ s }) => () => s!.bjs.derivePath(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey),
-      W('ethers HDNodeWallet', ({ s }) => () => s!.ethersRoot.derivePath(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey),
-      W('@metamask/key-tree', ({ P, d }) => () => P!.SLIP10Node.fromSeed({
-        derivationPath: [d.seed, "bip32:44'", "bip32:60'", "bip32:0'", 'bip32:0', `bip32:${i++ & 0xffff}`] as any, curve: 'secp256k1',
-      })),
+      W(
+        'vaultkey (wasm step + parent cache)',
+        ({ d }) =>
+          () =>
+            d.root.derive(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey,
+      ),
+      W(
+        '@scure/bip32',
+        ({ s }) =>
+          () =>
+            s!.scure.derive(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey,
+      ),
+      W(
+        'bip32 + tiny-secp256k1',
+        ({ s }) =>
+          () =>
+            s!.bjs.derivePath(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey,
+      ),
+      W(
+        'ethers HDNodeWallet',
+        ({ s }) =>
+          () =>
+            s!.ethersRoot.derivePath(`m/44'/60'/0'/0/${i++ & 0xffff}`).privateKey,
+      ),
+      W(
+        '@metamask/key-tree',
+        ({ P, d }) =>
+          () =>
+            P!.SLIP10Node.fromSeed({
+              derivationPath: [d.seed, "bip32:44'", "bip32:60'", "bip32:0'", 'bip32:0', `bip32:${i++ & 0xffff}`] as any,
+              curve: 'secp256k1',
+            }),
+      ),
     ],
   },
   {
     title: 'public child from an xpub (deriveChild(i))',
     rows: [
-      W('vaultkey (wasm step)', ({ d }) => () => d.rootPub.deriveChild(i++ & 0x7fffffff).publicKey),
-      W('@scure/bip32', ({ s }) => () => s!.scurePub.deriveChild(i++ & 0x7fffffff).publicKey),
-      W('bip32 + tiny-secp256k1', ({ s }) => () => s!.bjsPub.derive(i++ & 0x7fffffff).publicKey),
+      W(
+        'vaultkey (wasm step)',
+        ({ d }) =>
+          () =>
+            d.rootPub.deriveChild(i++ & 0x7fffffff).publicKey,
+      ),
+      W(
+        '@scure/bip32',
+        ({ s }) =>
+          () =>
+            s!.scurePub.deriveChild(i++ & 0x7fffffff).publicKey,
+      ),
+      W(
+        'bip32 + tiny-secp256k1',
+        ({ s }) =>
+          () =>
+            s!.bjsPub.derive(i++ & 0x7fffffff).publicKey,
+      ),
     ],
   },
   {
@@ -327,7 +525,10 @@ export const groups: GroupDef[] = [
     rounds: 3,
     rows: [
       W('vaultkey deriveAddresses (1 thread)', (c) => () => c.vk.deriveAddresses(c.d.xpub, 0, N_ADDR, 'ethereum')),
-      M((c) => `vaultkey pool (${pools(c).all.size} workers)`, (c) => () => pools(c).parallel(pools(c).all, c.d.xpub, 0, N_ADDR, 'ethereum')),
+      M(
+        (c) => `vaultkey pool (${pools(c).all.size} workers)`,
+        (c) => () => pools(c).parallel(pools(c).all, c.d.xpub, 0, N_ADDR, 'ethereum'),
+      ),
       W('@scure/bip32', ({ P, s, vk }) => () => {
         for (let j = 0; j < N_ADDR; j++) {
           const pub = P!.secp256k1.Point.fromBytes(s!.scurePub.deriveChild(j).publicKey!).toBytes(false);
@@ -341,10 +542,14 @@ export const groups: GroupDef[] = [
     title: 'comlink round trip: SHA-256 of 32 bytes, called from the main thread',
     rows: [
       M('vaultkey/core, main thread', (c) => () => c.vk.sha256(c.d.small)),
-      M(`vaultkey worker: pool.batch of ${BATCH}`, (c) => {
-        const args = Array.from({ length: BATCH }, () => [c.d.small] as [Uint8Array]);
-        return () => pools(c).one.batch('sha256', args);
-      }, BATCH),
+      M(
+        `vaultkey worker: pool.batch of ${BATCH}`,
+        (c) => {
+          const args = Array.from({ length: BATCH }, () => [c.d.small] as [Uint8Array]);
+          return () => pools(c).one.batch('sha256', args);
+        },
+        BATCH,
+      ),
       M('vaultkey worker: pool.call each', (c) => () => pools(c).one.call('sha256', c.d.small)),
     ],
   },

@@ -10,8 +10,21 @@ import { VaultkeyError } from '../errors.js';
 import { argon2id } from '../core/argon2.js';
 import { subtle } from '../security/canonical.js';
 import {
-  DEFAULT_KDF, NONCE_LEN, SALT_LEN, TAG_LEN, assembleFile, decodePayload, encodeHeader, encodePayload, kdfInBounds,
-  parseBackupFile, wipePayload, type BackupHeader, type BackupKey, type BackupPayload, type KdfParams,
+  DEFAULT_KDF,
+  NONCE_LEN,
+  SALT_LEN,
+  TAG_LEN,
+  assembleFile,
+  decodePayload,
+  encodeHeader,
+  encodePayload,
+  kdfInBounds,
+  parseBackupFile,
+  wipePayload,
+  type BackupHeader,
+  type BackupKey,
+  type BackupPayload,
+  type KdfParams,
 } from './format.js';
 
 export { wipePayload };
@@ -87,7 +100,13 @@ function progress(cb: unknown): (f: number) => void {
  * bytes and the passphrase bytes are zeroed before returning. The KDF takes
  * 95% of the reported progress; the caller reports 1 when done.
  */
-async function deriveKey(pass: Uint8Array, salt: Uint8Array, kdf: KdfParams, report: (f: number) => void, usage: KeyUsage): Promise<CryptoKey> {
+async function deriveKey(
+  pass: Uint8Array,
+  salt: Uint8Array,
+  kdf: KdfParams,
+  report: (f: number) => void,
+  usage: KeyUsage,
+): Promise<CryptoKey> {
   let raw: Uint8Array | undefined;
   try {
     raw = await argon2id(pass, salt, { t: kdf.t, m: kdf.m, p: kdf.p, dkLen: 32, onProgress: (f) => report(0.95 * f) });
@@ -131,7 +150,9 @@ export async function encryptBackup(payload: BackupPayload, passphrase: string, 
     const nonce = globalThis.crypto.getRandomValues(new Uint8Array(NONCE_LEN));
     const header = encodeHeader(kdf, salt, nonce, plaintext.length);
     const key = await deriveKey(pass, salt, kdf, report, 'encrypt');
-    const ct = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: nonce, additionalData: buf(header), tagLength: TAG_LEN * 8 }, key, buf(plaintext)));
+    const ct = new Uint8Array(
+      await subtle().encrypt({ name: 'AES-GCM', iv: nonce, additionalData: buf(header), tagLength: TAG_LEN * 8 }, key, buf(plaintext)),
+    );
     const file = assembleFile(header, ct);
     report(1);
     return file;
@@ -170,8 +191,13 @@ export async function decryptBackup(file: Uint8Array, passphrase: string, opts: 
   const key = await deriveKey(pass, header.salt, header.kdf, report, 'decrypt');
   let plaintext: Uint8Array;
   try {
-    plaintext = new Uint8Array(await subtle().decrypt(
-      { name: 'AES-GCM', iv: buf(header.nonce), additionalData: buf(aad), tagLength: TAG_LEN * 8 }, key, buf(ciphertext)));
+    plaintext = new Uint8Array(
+      await subtle().decrypt(
+        { name: 'AES-GCM', iv: buf(header.nonce), additionalData: buf(aad), tagLength: TAG_LEN * 8 },
+        key,
+        buf(ciphertext),
+      ),
+    );
   } catch (e) {
     // The checksum held, so the bytes are as written: a failed tag means the
     // key is wrong, i.e. the passphrase (or a deliberate edit that also

@@ -87,8 +87,7 @@ export interface ParsedFile {
 }
 
 const corrupted = (message: string) => new VaultkeyError('CORRUPTED', message);
-const isInt = (v: unknown, lo: number, hi: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** A copy that owns its memory (a Node Buffer's slice() would alias the file). */
 const copy = (b: Uint8Array) => new Uint8Array(b);
@@ -152,7 +151,10 @@ export function parseBackupFile(file: Uint8Array): ParsedFile {
   }
   if (n <= OFF_VERSION) throw corrupted('backup file is truncated');
   if (file[OFF_VERSION] !== FILE_VERSION) {
-    throw new VaultkeyError('UNSUPPORTED_VERSION', `backup file version ${file[OFF_VERSION]} is not supported (this library reads version ${FILE_VERSION})`);
+    throw new VaultkeyError(
+      'UNSUPPORTED_VERSION',
+      `backup file version ${file[OFF_VERSION]} is not supported (this library reads version ${FILE_VERSION})`,
+    );
   }
   if (n < headerLen(SALT_MIN) + TAG_LEN + CHECKSUM_LEN) throw corrupted('backup file is truncated');
   const body = file.subarray(0, n - CHECKSUM_LEN);
@@ -261,7 +263,10 @@ function isJson(v: unknown, depth: number): boolean {
 function validPath(p: unknown): boolean {
   if (typeof p !== 'string' || !PATH_RE.test(p)) return false;
   // Each index below 2^31 (BIP-32 §Child key derivation: the top bit is the hardened flag).
-  return p.split('/').slice(1).every((seg) => parseInt(seg, 10) < 0x80000000);
+  return p
+    .split('/')
+    .slice(1)
+    .every((seg) => parseInt(seg, 10) < 0x80000000);
 }
 
 function validPublicKey(pub: Uint8Array, curve: BackupCurve | undefined): boolean {
@@ -323,7 +328,8 @@ export function checkPayload(p: unknown, code: VaultkeyErrorCode): asserts p is 
   for (const f of Object.keys(o)) if (!PAYLOAD_FIELDS.has(f) && o[f] !== undefined) bad(`unknown field ${JSON.stringify(f.slice(0, 40))}`);
   if (o.version !== PAYLOAD_VERSION) bad(`version must be ${PAYLOAD_VERSION}`);
   if (!isInt(o.createdAt, 0, Number.MAX_SAFE_INTEGER)) bad('createdAt must be a non-negative integer');
-  if (o.vaultId !== undefined && (typeof o.vaultId !== 'string' || !ID_RE.test(o.vaultId))) bad('vaultId must match /^[A-Za-z0-9_.:-]{1,128}$/');
+  if (o.vaultId !== undefined && (typeof o.vaultId !== 'string' || !ID_RE.test(o.vaultId)))
+    bad('vaultId must match /^[A-Za-z0-9_.:-]{1,128}$/');
   if (!Array.isArray(o.keys) || o.keys.length > MAX_KEYS) bad(`keys must be an array of at most ${MAX_KEYS} keys`);
   const keys = o.keys as unknown[];
   const ids = new Set<string>();

@@ -2,25 +2,55 @@
 // file, binary Shamir shares, SLIP-0039 mnemonic shares and Ethereum keystore
 // v3 import/export. docs/backup.md describes the formats and error codes.
 export {
-  encryptBackup, decryptBackup, inspectBackup, verifyBackup, wipePayload, MIN_PASSPHRASE_CHARS,
-  type EncryptBackupOptions, type DecryptBackupOptions, type BackupSummary, type BackupKeySummary,
+  encryptBackup,
+  decryptBackup,
+  inspectBackup,
+  verifyBackup,
+  wipePayload,
+  MIN_PASSPHRASE_CHARS,
+  type EncryptBackupOptions,
+  type DecryptBackupOptions,
+  type BackupSummary,
+  type BackupKeySummary,
 } from './file.js';
 export {
-  DEFAULT_KDF as BACKUP_DEFAULT_KDF, KDF_BOUNDS as BACKUP_KDF_BOUNDS, PAYLOAD_VERSION as BACKUP_PAYLOAD_VERSION,
-  FILE_VERSION as BACKUP_FILE_VERSION, MAX_KEYS as BACKUP_MAX_KEYS,
-  type BackupPayload, type BackupKey, type BackupKeyKind, type BackupCurve, type BackupHeader, type KdfParams as BackupKdfParams,
+  DEFAULT_KDF as BACKUP_DEFAULT_KDF,
+  KDF_BOUNDS as BACKUP_KDF_BOUNDS,
+  PAYLOAD_VERSION as BACKUP_PAYLOAD_VERSION,
+  FILE_VERSION as BACKUP_FILE_VERSION,
+  MAX_KEYS as BACKUP_MAX_KEYS,
+  type BackupPayload,
+  type BackupKey,
+  type BackupKeyKind,
+  type BackupCurve,
+  type BackupHeader,
+  type KdfParams as BackupKdfParams,
 } from './format.js';
 export {
-  splitSecret, combineShares, inspectShare, encodeShareText, decodeShareText,
-  type ShareSplitOptions, type ShareInfo,
+  splitSecret,
+  combineShares,
+  inspectShare,
+  encodeShareText,
+  decodeShareText,
+  type ShareSplitOptions,
+  type ShareInfo,
 } from './shares.js';
 export {
-  decryptKeystoreV3, encryptKeystoreV3, KEYSTORE_BOUNDS, KEYSTORE_SCRYPT_DEFAULT,
-  type KeystoreV3EncryptOptions, type KeystoreV3Account,
+  decryptKeystoreV3,
+  encryptKeystoreV3,
+  KEYSTORE_BOUNDS,
+  KEYSTORE_SCRYPT_DEFAULT,
+  type KeystoreV3EncryptOptions,
+  type KeystoreV3Account,
 } from './keystore-v3.js';
 // SLIP-0039 (unchanged); its single-share codec is renamed here so it is not
 // mistaken for the binary shares above.
 export {
-  splitMasterSecret, combineMnemonics, encodeShare as encodeSlip39Share, decodeShare as decodeSlip39Share,
-  type SplitOptions as Slip39SplitOptions, type Slip39Group, type Share as Slip39Share,
+  splitMasterSecret,
+  combineMnemonics,
+  encodeShare as encodeSlip39Share,
+  decodeShare as decodeSlip39Share,
+  type SplitOptions as Slip39SplitOptions,
+  type Slip39Group,
+  type Share as Slip39Share,
 } from './slip39.js';

@@ -35,8 +35,11 @@ export const KEYSTORE_PBKDF2_DEFAULT = Object.freeze({ c: 262144 });
  * work cap is 8× geth's standard (2^18·8·1), a few seconds.
  */
 export const KEYSTORE_BOUNDS = Object.freeze({
-  scryptNMax: 2 ** 20, scryptRMax: 16, scryptPMax: 16,
-  scryptMemMax: 2 ** 30, scryptWorkMax: 2 ** 24,
+  scryptNMax: 2 ** 20,
+  scryptRMax: 16,
+  scryptPMax: 16,
+  scryptMemMax: 2 ** 30,
+  scryptWorkMax: 2 ** 24,
   pbkdf2CMax: 10_000_000,
 });
 
@@ -68,8 +71,7 @@ export interface KeystoreV3Account {
 
 const bad = (message: string) => new VaultkeyError('INVALID_KEYSTORE', message);
 const unsupported = (message: string) => new VaultkeyError('UNSUPPORTED', message);
-const isInt = (v: unknown, lo: number, hi: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const buf = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
 
@@ -95,7 +97,10 @@ function checkScrypt(n: unknown, r: unknown, p: unknown, malformed: VaultkeyErro
   if (!isInt(n, 2, 2 ** 40) || !Number.isInteger(Math.log2(n))) throw new VaultkeyError(malformed, 'scrypt n must be a power of two >= 2');
   if (!isInt(r, 1, 2 ** 30) || !isInt(p, 1, 2 ** 30)) throw new VaultkeyError(malformed, 'scrypt r and p must be positive integers');
   if (n > b.scryptNMax || r > b.scryptRMax || p > b.scryptPMax || 128 * n * r > b.scryptMemMax || n * r * p > b.scryptWorkMax) {
-    throw new VaultkeyError(beyond, 'scrypt parameters beyond the bounds vaultkey runs (n <= 2^20, r <= 16, p <= 16, 128·n·r <= 1 GiB, n·r·p <= 2^24)');
+    throw new VaultkeyError(
+      beyond,
+      'scrypt parameters beyond the bounds vaultkey runs (n <= 2^20, r <= 16, p <= 16, 128·n·r <= 1 GiB, n·r·p <= 2^24)',
+    );
   }
 }
 
@@ -263,13 +268,15 @@ function randomUuidV4(): string {
  * r=8, p=1, random 32-byte salt, 16-byte IV and UUID v4.
  */
 export async function encryptKeystoreV3(privateKey: Uint8Array, password: string, opts: KeystoreV3EncryptOptions = {}): Promise<string> {
-  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32) throw new VaultkeyError('INVALID_KEY', 'privateKey must be 32 bytes');
+  if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
+    throw new VaultkeyError('INVALID_KEY', 'privateKey must be 32 bytes');
   if (typeof password !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'password must be a string');
   if (typeof opts !== 'object' || opts === null) throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
   const kind = opts.kdf ?? 'scrypt';
   if (kind !== 'scrypt' && kind !== 'pbkdf2') throw new VaultkeyError('INVALID_ARGUMENT', "kdf must be 'scrypt' or 'pbkdf2'");
   const salt = opts.salt ?? globalThis.crypto.getRandomValues(new Uint8Array(32));
-  if (!(salt instanceof Uint8Array) || salt.length < 16 || salt.length > 64) throw new VaultkeyError('INVALID_ARGUMENT', 'salt must be 16 to 64 bytes');
+  if (!(salt instanceof Uint8Array) || salt.length < 16 || salt.length > 64)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'salt must be 16 to 64 bytes');
   const iv = opts.iv ?? globalThis.crypto.getRandomValues(new Uint8Array(16));
   if (!(iv instanceof Uint8Array) || iv.length !== 16) throw new VaultkeyError('INVALID_ARGUMENT', 'iv must be 16 bytes');
   const uuid = opts.uuid ?? randomUuidV4();
@@ -301,12 +308,20 @@ export async function encryptKeystoreV3(privateKey: Uint8Array, password: string
   } finally {
     dk.fill(0);
   }
-  const kdfparams = kdf.kdf === 'scrypt'
-    ? { dklen: 32, n: kdf.n, p: kdf.p, r: kdf.r, salt: toHex(salt) }
-    : { c: kdf.c, dklen: 32, prf: 'hmac-sha256', salt: toHex(salt) };
+  const kdfparams =
+    kdf.kdf === 'scrypt'
+      ? { dklen: 32, n: kdf.n, p: kdf.p, r: kdf.r, salt: toHex(salt) }
+      : { c: kdf.c, dklen: 32, prf: 'hmac-sha256', salt: toHex(salt) };
   return JSON.stringify({
     address: toHex(address),
-    crypto: { cipher: 'aes-128-ctr', ciphertext: toHex(ciphertext), cipherparams: { iv: toHex(iv) }, kdf: kdf.kdf, kdfparams, mac: toHex(mac) },
+    crypto: {
+      cipher: 'aes-128-ctr',
+      ciphertext: toHex(ciphertext),
+      cipherparams: { iv: toHex(iv) },
+      kdf: kdf.kdf,
+      kdfparams,
+      mac: toHex(mac),
+    },
     id: uuid.toLowerCase(),
     version: 3,
   });

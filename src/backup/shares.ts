@@ -63,8 +63,7 @@ interface Parsed extends ShareInfo {
 }
 
 const invalid = (message: string) => new VaultkeyError('INVALID_SHARE', message);
-const isInt = (v: unknown, lo: number, hi: number): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
 
 /** D = SHA-256(tag || version || set id || M || secret)[0..16]. */
 function digest(setId: Uint8Array, threshold: number, secret: Uint8Array): Uint8Array {
@@ -152,7 +151,13 @@ function parseShare(share: unknown): Parsed {
   }
   const setIdBytes = share.subarray(5, 5 + SET_ID_LEN);
   return {
-    version: SHARE_VERSION, setId: toHex(setIdBytes), setIdBytes, threshold, total, index, secretLength: l,
+    version: SHARE_VERSION,
+    setId: toHex(setIdBytes),
+    setIdBytes,
+    threshold,
+    total,
+    index,
+    secretLength: l,
     y: share.subarray(HEADER_LEN, end),
   };
 }
@@ -188,7 +193,11 @@ export function combineShares(shares: Uint8Array[]): Uint8Array {
   if (parsed.length < first.threshold) {
     throw new VaultkeyError('INSUFFICIENT_SHARES', `${first.threshold} shares are needed, got ${parsed.length}`);
   }
-  const v = interpolate(0, parsed.map((s) => s.index), parsed.map((s) => s.y));
+  const v = interpolate(
+    0,
+    parsed.map((s) => s.index),
+    parsed.map((s) => s.y),
+  );
   const l = first.secretLength;
   const secret = v.slice(0, l);
   const expected = digest(first.setIdBytes, first.threshold, secret);
@@ -205,7 +214,10 @@ export function combineShares(shares: Uint8Array[]): Uint8Array {
 /** Printable form: Crockford Base32 (no I, L, O, U; case-insensitive), in groups of four. */
 export function encodeShareText(share: Uint8Array): string {
   parseShare(share);
-  return base32crockford.encode(share).match(/.{1,4}/g)!.join('-');
+  return base32crockford
+    .encode(share)
+    .match(/.{1,4}/g)!
+    .join('-');
 }
 
 /**

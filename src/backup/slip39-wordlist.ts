@@ -75,4 +75,6 @@ export const SLIP39_WORDS: readonly string[] = (
   'viral visitor visual vitamins vocal voice volume voter voting walnut warmth warn watch wavy wealthy ' +
   'weapon webcam welcome welfare western width wildlife window wine wireless wisdom withdraw wits wolf ' +
   'woman work worthy wrap wrist writing wrote year yelp yield yoga zero '
-).trim().split(' ');
+)
+  .trim()
+  .split(' ');

@@ -254,7 +254,8 @@ export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOption
       throw new VaultkeyError('INVALID_ARGUMENT', 'each group needs 1 <= threshold <= count <= 16');
     }
     // §GenerateShares step 1: a 1-of-N group (N > 1) would just copy the group share.
-    if (g.threshold === 1 && g.count > 1) throw new VaultkeyError('INVALID_ARGUMENT', 'a group with threshold 1 must have exactly 1 member');
+    if (g.threshold === 1 && g.count > 1)
+      throw new VaultkeyError('INVALID_ARGUMENT', 'a group with threshold 1 must have exactly 1 member');
   }
   const id = ((random(2)[0]! << 8) | random(1)[0]!) & 0x7fff;
   const ems = feistel(masterSecret, passphrase, e, id, ext, [0, 1, 2, 3]);
@@ -262,10 +263,19 @@ export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOption
   ems.fill(0);
   const out = groups.map((g, gi) => {
     const members = splitSecret(g.threshold, g.count, groupShares[gi]!, random);
-    const words = members.map((value, mi) => encodeShare({
-      id, extendable: ext, iterationExponent: e, groupIndex: gi, groupThreshold: gt, groupCount: groups.length,
-      memberIndex: mi, memberThreshold: g.threshold, value,
-    }));
+    const words = members.map((value, mi) =>
+      encodeShare({
+        id,
+        extendable: ext,
+        iterationExponent: e,
+        groupIndex: gi,
+        groupThreshold: gt,
+        groupCount: groups.length,
+        memberIndex: mi,
+        memberThreshold: g.threshold,
+        value,
+      }),
+    );
     for (const m of members) m.fill(0);
     return words;
   });
@@ -303,7 +313,13 @@ export function combineMnemonics(mnemonics: string[], passphrase = ''): Uint8Arr
     if (members.length < t) throw err('INSUFFICIENT_SHARES', `group ${gi + 1} needs ${t} shares, got ${members.length}`);
     if (members.length > t) throw err('SHARE_MISMATCH', `group ${gi + 1} has more shares than its threshold`);
     gx.push(gi);
-    gy.push(recoverSecret(t, members.map((m) => m.memberIndex), members.map((m) => m.value)));
+    gy.push(
+      recoverSecret(
+        t,
+        members.map((m) => m.memberIndex),
+        members.map((m) => m.value),
+      ),
+    );
   }
   const ems = recoverSecret(first.groupThreshold, gx, gy);
   for (const y of gy) y.fill(0);

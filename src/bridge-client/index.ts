@@ -67,7 +67,8 @@ export interface BridgeClientOptions {
 const hex = toHex;
 /** Hex the bridge sent back; anything else is BRIDGE_BAD_RESPONSE. */
 function unhex(s: unknown, what: string): Uint8Array {
-  if (typeof s === 'string' && s.startsWith('0x')) throw new VaultkeyError('BRIDGE_BAD_RESPONSE', `the bridge returned a malformed ${what}`);
+  if (typeof s === 'string' && s.startsWith('0x'))
+    throw new VaultkeyError('BRIDGE_BAD_RESPONSE', `the bridge returned a malformed ${what}`);
   return fromHex(s, `the bridge's ${what}`, 'BRIDGE_BAD_RESPONSE', { lenient: true });
 }
 function bytesParam(v: unknown, name: string): string {
@@ -87,7 +88,8 @@ export class BridgeClient {
     this.url = (options.url ?? DEFAULT_BRIDGE_URL).replace(/\/+$/, '');
     this.storage = options.tokenStorage ?? 'memory';
     this.timeoutMs = options.timeoutMs ?? 35_000;
-    if (!options.fetch && typeof globalThis.fetch !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'no fetch implementation available');
+    if (!options.fetch && typeof globalThis.fetch !== 'function')
+      throw new VaultkeyError('INVALID_ARGUMENT', 'no fetch implementation available');
     // Unbound window.fetch throws "Illegal invocation" in browsers.
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.token = options.token ?? this.loadToken();
@@ -177,7 +179,8 @@ export class BridgeClient {
 
   /** Exchanges the code for a bearer token, kept as `tokenStorage` says. Returns its expiry. */
   async completePairing(code: string): Promise<{ expiresAt: number }> {
-    if (typeof code !== 'string' || code.trim() === '') throw new VaultkeyError('INVALID_ARGUMENT', 'code must be the code shown by the bridge');
+    if (typeof code !== 'string' || code.trim() === '')
+      throw new VaultkeyError('INVALID_ARGUMENT', 'code must be the code shown by the bridge');
     if (!this.pairingId) throw new VaultkeyError('BRIDGE_PAIRING_FAILED', 'call pair() first');
     const r = await this.call<{ token: string; expiresAt: number }>('pair/complete', { pairingId: this.pairingId, code: code.trim() });
     this.pairingId = null;

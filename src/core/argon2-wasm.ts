@@ -51,12 +51,13 @@ const EMPTY = new Uint8Array(0);
 
 let compiled: Promise<WebAssembly.Module> | undefined;
 
-
 function argon2Module(): Promise<WebAssembly.Module> {
-  compiled ??= inlineWasmBytes(argon2Base64).then((bytes) => WebAssembly.compile(bytes)).catch((cause: unknown) => {
-    compiled = undefined;
-    throw new VaultkeyError('NOT_INITIALIZED', 'could not compile the Argon2 WASM module', { cause });
-  });
+  compiled ??= inlineWasmBytes(argon2Base64)
+    .then((bytes) => WebAssembly.compile(bytes))
+    .catch((cause: unknown) => {
+      compiled = undefined;
+      throw new VaultkeyError('NOT_INITIALIZED', 'could not compile the Argon2 WASM module', { cause });
+    });
   return compiled;
 }
 
@@ -98,7 +99,8 @@ function checkInt(v: unknown, name: string, lo: number, hi: number): number {
 export async function argon2idWasm(password: Uint8Array, salt: Uint8Array, options: Argon2idWasmOptions): Promise<Uint8Array> {
   assertBytes(password, 'password');
   assertBytes(salt, 'salt');
-  if (!options || typeof options !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id options { t, m, p, dkLen } are required');
+  if (!options || typeof options !== 'object')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id options { t, m, p, dkLen } are required');
   const secret = options.secret ?? EMPTY;
   const ad = options.ad ?? EMPTY;
   assertBytes(secret, 'secret');
@@ -108,8 +110,14 @@ export async function argon2idWasm(password: Uint8Array, salt: Uint8Array, optio
   const m = checkInt(options.m, 'm (KiB)', 8 * p, U32_MAX);
   const dkLen = checkInt(options.dkLen, 'dkLen', 4, 1024);
   const onProgress = options.onProgress;
-  if (onProgress !== undefined && typeof onProgress !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
-  for (const [b, name] of [[password, 'password'], [salt, 'salt'], [secret, 'secret'], [ad, 'ad']] as const) {
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
+  for (const [b, name] of [
+    [password, 'password'],
+    [salt, 'salt'],
+    [secret, 'secret'],
+    [ad, 'ad'],
+  ] as const) {
     if (b.length > U32_MAX) throw new VaultkeyError('INVALID_LENGTH', `argon2id ${name} must be shorter than 2^32 bytes`);
   }
 

@@ -32,9 +32,11 @@ function checkOptions(o: Argon2idOptions): Required<Omit<Argon2idOptions, 'onPro
   const ok = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
   if (!ok(o.t, 1, 100)) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id t must be an integer in [1, 100]');
   if (!ok(o.p, 1, 16)) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id p must be an integer in [1, 16]');
-  if (!ok(o.m, 8 * o.p, 4 * 1024 * 1024)) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id m (KiB) must be an integer in [8p, 4194304]');
+  if (!ok(o.m, 8 * o.p, 4 * 1024 * 1024))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id m (KiB) must be an integer in [8p, 4194304]');
   if (!ok(dkLen, 4, 1024)) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id dkLen must be an integer in [4, 1024]');
-  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
   return { t: o.t, m: o.m, p: o.p, dkLen };
 }
 

@@ -1,10 +1,7 @@
 // BIP-39 mnemonics. Word lists, entropy and checksums come from @scure/bip39
 // (audited); the seed (BIP-39 §From mnemonic to seed) is PBKDF2-HMAC-SHA512
 // with 2048 iterations, run on whichever of WebCrypto or our WASM is faster here.
-import {
-  generateMnemonic as scureGenerate,
-  validateMnemonic as scureValidate,
-} from '@scure/bip39';
+import { generateMnemonic as scureGenerate, validateMnemonic as scureValidate } from '@scure/bip39';
 import { wordlist as english } from '@scure/bip39/wordlists/english.js';
 import { VaultkeyError } from '../errors.js';
 import { pbkdf2Sha512 } from './hash.js';

@@ -258,7 +258,10 @@ function signatureFromDER(der: Uint8Array): Uint8Array {
     if (first === 0 && len > 1 && !(der[pos + 1]! & 0x80)) fail('INTEGER with a superfluous leading zero');
     let start = pos;
     let n = len;
-    if (first === 0 && len > 1) { start++; n--; }
+    if (first === 0 && len > 1) {
+      start++;
+      n--;
+    }
     if (n > 32) fail('INTEGER wider than 256 bits');
     out.set(der.subarray(start, start + n), 32 * k + 32 - n);
     pos += len;
@@ -301,7 +304,10 @@ function schnorrSign(message: Uint8Array, priv: Uint8Array, auxRand?: Uint8Array
   assertBytes(priv, 'privateKey', 32);
   let aux: Uint8Array;
   if (auxRand === undefined) aux = globalThis.crypto.getRandomValues(new Uint8Array(32));
-  else { assertBytes(auxRand, 'auxRand', 32); aux = auxRand; }
+  else {
+    assertBytes(auxRand, 'auxRand', 32);
+    aux = auxRand;
+  }
   const e = ex();
   const buf = putBuf(message); // may grow memory: write IO afterwards
   const io = ioAddr();

@@ -23,7 +23,6 @@ let loading: Promise<void> | undefined;
 let io = 0;
 let view = new Uint8Array(0);
 
-
 /**
  * Instantiates the WASM module once per realm. Asynchronous compilation keeps
  * a page responsive, and the bytes are inlined so no bundler or CSP

@@ -4,17 +4,46 @@
 // serialization and ENS resolution are ethers' own code, following its
 // BaseWallet step for step; this class only routes the signing.
 import {
-  AbstractSigner, Signature, Transaction, TypedDataEncoder, assert, assertArgument, copyRequest, getAddress, getBigInt, getBytes,
-  hashAuthorization, hexlify, hashMessage, recoverAddress, resolveAddress, resolveProperties, toUtf8Bytes,
-  type Authorization, type AuthorizationRequest, type Provider, type TransactionLike, type TransactionRequest, type TypedDataDomain,
+  AbstractSigner,
+  Signature,
+  Transaction,
+  TypedDataEncoder,
+  assert,
+  assertArgument,
+  copyRequest,
+  getAddress,
+  getBigInt,
+  getBytes,
+  hashAuthorization,
+  hexlify,
+  hashMessage,
+  recoverAddress,
+  resolveAddress,
+  resolveProperties,
+  toUtf8Bytes,
+  type Authorization,
+  type AuthorizationRequest,
+  type Provider,
+  type TransactionLike,
+  type TransactionRequest,
+  type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
 import { isDigestSigner, resolveSigner, wrongSigner, type EvmSignature, type EvmSigner, type SignerSource } from '../interop/signer.js';
 
 export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner } from '../interop/signer.js';
 export type {
-  EvmSigner, EvmDigestSigner, EvmDeviceSigner, EvmSignature, KeystoreSignerOptions, KeystoreSource, SignerSource,
-  KeystoreLike, BridgeClientLike, LedgerLike, HardwareKeystoreLike,
+  EvmSigner,
+  EvmDigestSigner,
+  EvmDeviceSigner,
+  EvmSignature,
+  KeystoreSignerOptions,
+  KeystoreSource,
+  SignerSource,
+  KeystoreLike,
+  BridgeClientLike,
+  LedgerLike,
+  HardwareKeystoreLike,
 } from '../interop/signer.js';
 export { VaultkeyError } from '../errors.js';
 
@@ -58,7 +87,9 @@ export class VaultkeySigner extends AbstractSigner {
     const btx = Transaction.from(tx as TransactionLike<string>);
     const s = this.#signer;
     // unsignedSerialized carries the EIP-155 fields for legacy transactions with a chain id, as devices expect.
-    const sig = isDigestSigner(s) ? await s.signDigest(getBytes(btx.unsignedHash)) : await s.signTransaction(getBytes(btx.unsignedSerialized));
+    const sig = isDigestSigner(s)
+      ? await s.signDigest(getBytes(btx.unsignedHash))
+      : await s.signTransaction(getBytes(btx.unsignedSerialized));
     // ethers derives the EIP-155 v (legacy) or y parity (typed) from this when it serializes.
     btx.signature = this.#checked(btx.unsignedHash, sig);
     return btx.serialized;
@@ -73,10 +104,17 @@ export class VaultkeySigner extends AbstractSigner {
     return this.#checked(digest, sig).serialized;
   }
 
-  override async signTypedData(domain: TypedDataDomain, types: Record<string, TypedDataField[]>, value: Record<string, unknown>): Promise<string> {
+  override async signTypedData(
+    domain: TypedDataDomain,
+    types: Record<string, TypedDataField[]>,
+    value: Record<string, unknown>,
+  ): Promise<string> {
     // Resolve ENS names in address fields through the provider, as ethers' Wallet does.
     const populated = await TypedDataEncoder.resolveNames(domain, types, value, async (name: string) => {
-      assert(this.provider != null, 'cannot resolve ENS names without a provider', 'UNSUPPORTED_OPERATION', { operation: 'resolveName', info: { name } });
+      assert(this.provider != null, 'cannot resolve ENS names without a provider', 'UNSUPPORTED_OPERATION', {
+        operation: 'resolveName',
+        info: { name },
+      });
       const address = await this.provider.resolveName(name);
       assert(address != null, 'unconfigured ENS name', 'UNCONFIGURED_NAME', { value: name });
       return address;
@@ -85,7 +123,10 @@ export class VaultkeySigner extends AbstractSigner {
     const s = this.#signer;
     const sig = isDigestSigner(s)
       ? await s.signDigest(getBytes(digest))
-      : await s.signTypedDataHashes(getBytes(TypedDataEncoder.hashDomain(populated.domain)), getBytes(TypedDataEncoder.from(types).hash(populated.value)));
+      : await s.signTypedDataHashes(
+          getBytes(TypedDataEncoder.hashDomain(populated.domain)),
+          getBytes(TypedDataEncoder.from(types).hash(populated.value)),
+        );
     return this.#checked(digest, sig).serialized;
   }
 

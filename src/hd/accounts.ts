@@ -51,7 +51,11 @@ function checkOptions(o: AccountOptions): Required<AccountOptions> {
   if (![44, 49, 84, 86].includes(o.purpose)) throw new VaultkeyError('INVALID_ARGUMENT', 'purpose must be 44, 49, 84 or 86');
   const account = o.account ?? 0;
   const gapLimit = o.gapLimit ?? 20;
-  for (const [name, v, max] of [['coinType', o.coinType, 0x7fffffff], ['account', account, 0x7fffffff], ['gapLimit', gapLimit, 10000]] as const) {
+  for (const [name, v, max] of [
+    ['coinType', o.coinType, 0x7fffffff],
+    ['account', account, 0x7fffffff],
+    ['gapLimit', gapLimit, 10000],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > max) throw new VaultkeyError('INVALID_ARGUMENT', `${name} is out of range`);
   }
   if (gapLimit < 1) throw new VaultkeyError('INVALID_ARGUMENT', 'gapLimit must be at least 1');
@@ -96,7 +100,7 @@ export class Account {
     const o = checkOptions(options);
     const key = HDKey.fromExtendedKey(xpub);
     if (key.privateKey) throw new VaultkeyError('INVALID_KEY', 'expected an extended public key');
-    if (key.depth !== 3) throw new VaultkeyError('INVALID_KEY', 'an account key has depth 3 (m/purpose\'/coin\'/account\')');
+    if (key.depth !== 3) throw new VaultkeyError('INVALID_KEY', "an account key has depth 3 (m/purpose'/coin'/account')");
     return new Account(key, o);
   }
 
@@ -126,7 +130,13 @@ export class Account {
       throw new VaultkeyError('INVALID_PATH', 'address index must be in [0, 2^31)');
     }
     const key = this.#chain(chain).deriveChild(index);
-    return { chain, index: key.index, path: this.path(chain, key.index), address: addressOf(key.publicKey, this.format, this.network), publicKey: key.publicKey };
+    return {
+      chain,
+      index: key.index,
+      path: this.path(chain, key.index),
+      address: addressOf(key.publicKey, this.format, this.network),
+      publicKey: key.publicKey,
+    };
   }
 
   /** Highest used index on a chain, or -1. */
@@ -196,8 +206,13 @@ export class Account {
 
   toJSON(): AccountState {
     return {
-      purpose: this.purpose, coinType: this.coinType, account: this.account, xpub: this.xpub, gapLimit: this.gapLimit,
-      next: [this.#next[0], this.#next[1]], used: [[...this.#used[0]].sort((a, b) => a - b), [...this.#used[1]].sort((a, b) => a - b)],
+      purpose: this.purpose,
+      coinType: this.coinType,
+      account: this.account,
+      xpub: this.xpub,
+      gapLimit: this.gapLimit,
+      next: [this.#next[0], this.#next[1]],
+      used: [[...this.#used[0]].sort((a, b) => a - b), [...this.#used[1]].sort((a, b) => a - b)],
     };
   }
 }

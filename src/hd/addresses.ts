@@ -109,12 +109,19 @@ export function solanaAddress(pub: Uint8Array): string {
 
 export function addressOf(pub: Uint8Array, format: AddressFormat, network: Network = 'mainnet'): string {
   switch (format) {
-    case 'ethereum': return ethereumAddress(pub);
-    case 'p2pkh': return p2pkhAddress(pub, network);
-    case 'p2sh-p2wpkh': return p2shP2wpkhAddress(pub, network);
-    case 'p2wpkh': return p2wpkhAddress(pub, network);
-    case 'p2tr': return p2trAddress(pub, network);
-    case 'solana': return solanaAddress(pub);
-    default: throw new VaultkeyError('INVALID_ARGUMENT', 'unknown address format');
+    case 'ethereum':
+      return ethereumAddress(pub);
+    case 'p2pkh':
+      return p2pkhAddress(pub, network);
+    case 'p2sh-p2wpkh':
+      return p2shP2wpkhAddress(pub, network);
+    case 'p2wpkh':
+      return p2wpkhAddress(pub, network);
+    case 'p2tr':
+      return p2trAddress(pub, network);
+    case 'solana':
+      return solanaAddress(pub);
+    default:
+      throw new VaultkeyError('INVALID_ARGUMENT', 'unknown address format');
   }
 }

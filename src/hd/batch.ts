@@ -28,8 +28,13 @@ function checkRange(start: unknown, count: unknown): void {
  * A child index that BIP-32 marks invalid is skipped, as BIP-32 says, so the
  * result can then hold an address for index start + count (never observed: p < 2^-127).
  */
-export function deriveAddresses(xpub: string | HDKey, start: number, count: number, format: AddressFormat,
-  network: 'mainnet' | 'testnet' = 'mainnet'): string[] {
+export function deriveAddresses(
+  xpub: string | HDKey,
+  start: number,
+  count: number,
+  format: AddressFormat,
+  network: 'mainnet' | 'testnet' = 'mainnet',
+): string[] {
   checkRange(start, count);
   if (!ADDRESS_FORMATS.includes(format) || format === 'solana') {
     throw new VaultkeyError('INVALID_ARGUMENT', 'format must be a secp256k1 address format');
@@ -71,4 +76,3 @@ export function deriveAddresses(xpub: string | HDKey, start: number, count: numb
   }
   return out;
 }
-

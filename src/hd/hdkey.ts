@@ -3,9 +3,7 @@ import { VaultkeyError, assertBytes } from '../errors.js';
 import { hash160 } from '../core/hash.js';
 import { curveByName, type Curve, type CurveName, type Node } from './curves.js';
 import { HARDENED, assertIndex, parsePath } from './path.js';
-import {
-  decodeExtendedKey, encodeExtendedKey, versionFor, VERSIONS, type Network, type ScriptType,
-} from './serialize.js';
+import { decodeExtendedKey, encodeExtendedKey, versionFor, VERSIONS, type Network, type ScriptType } from './serialize.js';
 import { DerivationCache } from './cache.js';
 
 export interface ExtendedKeyFormat {
@@ -64,9 +62,14 @@ export class HDKey {
     }
     const c = curveByName(curve);
     return new HDKey({
-      curve: c, node: c.master(seed), depth: 0, index: 0, parentFingerprint: 0,
+      curve: c,
+      node: c.master(seed),
+      depth: 0,
+      index: 0,
+      parentFingerprint: 0,
       format: { network: format.network ?? 'mainnet', script: format.script ?? 'p2pkh' },
-      cache: new DerivationCache(), path: [],
+      cache: new DerivationCache(),
+      path: [],
     });
   }
 
@@ -85,9 +88,14 @@ export class HDKey {
       node = { privateKey: null, publicKey: f.keyData, chainCode: f.chainCode };
     }
     return new HDKey({
-      curve: c, node, depth: f.depth, index: f.index, parentFingerprint: f.parentFingerprint,
+      curve: c,
+      node,
+      depth: f.depth,
+      index: f.index,
+      parentFingerprint: f.parentFingerprint,
       format: { network: f.meta.network, script: f.meta.script },
-      cache: new DerivationCache(), path: f.depth === 0 ? [] : null,
+      cache: new DerivationCache(),
+      path: f.depth === 0 ? [] : null,
     });
   }
 
@@ -197,8 +205,14 @@ export class HDKey {
       const node = this.#privateKey ? this.#curve.childPrivate(parent, i) : this.#curve.childPublic(parent, i);
       if (node) {
         return new HDKey({
-          curve: this.#curve, node, depth: this.depth + 1, index: i, parentFingerprint: this.fingerprint,
-          format: this.#format, cache: this.#cache, path: this.#path ? [...this.#path, i] : null,
+          curve: this.#curve,
+          node,
+          depth: this.depth + 1,
+          index: i,
+          parentFingerprint: this.fingerprint,
+          format: this.#format,
+          cache: this.#cache,
+          path: this.#path ? [...this.#path, i] : null,
           fingerprint: (node as Node & { fingerprint?: number }).fingerprint,
         });
       }
@@ -215,8 +229,13 @@ export class HDKey {
       curve: this.#curve,
       // Own copy of the chain code: wiping the private key must not wipe its public half.
       node: { privateKey: null, publicKey: this.publicKey, chainCode: this.chainCode.slice() },
-      depth: this.depth, index: this.index, parentFingerprint: this.parentFingerprint, fingerprint: this.#fingerprint,
-      format: this.#format, cache: new DerivationCache(), path: null,
+      depth: this.depth,
+      index: this.index,
+      parentFingerprint: this.parentFingerprint,
+      fingerprint: this.#fingerprint,
+      format: this.#format,
+      cache: new DerivationCache(),
+      path: null,
     });
   }
 
@@ -230,7 +249,12 @@ export class HDKey {
 
   toJSON(): { xpub: string | null; depth: number; index: number; curve: CurveName } {
     // Never serializes the private key by accident (JSON.stringify, logging).
-    return { xpub: this.#curve.name === 'secp256k1' ? this.publicExtendedKey : null, depth: this.depth, index: this.index, curve: this.curve };
+    return {
+      xpub: this.#curve.name === 'secp256k1' ? this.publicExtendedKey : null,
+      depth: this.depth,
+      index: this.index,
+      curve: this.curve,
+    };
   }
 
   #node(): Node {
@@ -241,11 +265,18 @@ export class HDKey {
     return { depth: this.depth, index: this.index, parentFingerprint: this.parentFingerprint, fingerprint: this.fingerprint };
   }
 
-  #childFromNode(node: Node, meta: { depth: number; index: number; parentFingerprint: number; fingerprint: number }, path: number[]): HDKey {
+  #childFromNode(
+    node: Node,
+    meta: { depth: number; index: number; parentFingerprint: number; fingerprint: number },
+    path: number[],
+  ): HDKey {
     return new HDKey({
       curve: this.#curve,
       node: { privateKey: node.privateKey && node.privateKey.slice(), publicKey: node.publicKey, chainCode: node.chainCode.slice() },
-      ...meta, format: this.#format, cache: this.#cache, path,
+      ...meta,
+      format: this.#format,
+      cache: this.#cache,
+      path,
     });
   }
 

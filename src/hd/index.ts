@@ -5,8 +5,17 @@ export { parsePath, formatPath, HARDENED } from './path.js';
 export { Account } from './accounts.js';
 export type { AccountOptions, AccountAddress, AccountState, Purpose, Chain } from './accounts.js';
 export {
-  addressOf, ethereumAddress, p2pkhAddress, p2shP2wpkhAddress, p2wpkhAddress, p2trAddress, solanaAddress,
-  taprootOutputKey, toChecksumAddress, taggedHash, ADDRESS_FORMATS,
+  addressOf,
+  ethereumAddress,
+  p2pkhAddress,
+  p2shP2wpkhAddress,
+  p2wpkhAddress,
+  p2trAddress,
+  solanaAddress,
+  taprootOutputKey,
+  toChecksumAddress,
+  taggedHash,
+  ADDRESS_FORMATS,
 } from './addresses.js';
 export type { AddressFormat } from './addresses.js';
 export { deriveAddresses } from './batch.js';

@@ -84,4 +84,3 @@ export const nist256p1: Curve = {
   },
   publicFromPrivate: (key) => P256.BASE.multiply(toBig(key)).toBytes(true),
 };
-

@@ -4,8 +4,14 @@ import { VaultkeyError } from '../errors.js';
 import type { WorkerPool } from '../worker/pool.js';
 import type { AddressFormat } from './addresses.js';
 
-export async function deriveAddressesParallel(pool: WorkerPool, xpub: string, start: number, count: number,
-  format: AddressFormat, network: 'mainnet' | 'testnet' = 'mainnet'): Promise<string[]> {
+export async function deriveAddressesParallel(
+  pool: WorkerPool,
+  xpub: string,
+  start: number,
+  count: number,
+  format: AddressFormat,
+  network: 'mainnet' | 'testnet' = 'mainnet',
+): Promise<string[]> {
   if (typeof xpub !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'xpub must be a string');
   if (!Number.isInteger(count) || count < 0) throw new VaultkeyError('INVALID_ARGUMENT', 'count must be a non-negative integer');
   const slices = Math.max(1, Math.min(pool.size, Math.ceil(count / 256)));

@@ -41,4 +41,3 @@ export function bip32Step(parent: Node, index: number, isPrivate: boolean): Step
     zero(io, 305);
   }
 }
-

@@ -54,7 +54,9 @@ export function isDigestSigner(s: EvmSigner): s is EvmDigestSigner {
 
 function isDeviceSigner(s: EvmSigner): s is EvmDeviceSigner {
   const d = s as EvmDeviceSigner;
-  return typeof d.signPersonalMessage === 'function' && typeof d.signTypedDataHashes === 'function' && typeof d.signTransaction === 'function';
+  return (
+    typeof d.signPersonalMessage === 'function' && typeof d.signTypedDataHashes === 'function' && typeof d.signTransaction === 'function'
+  );
 }
 
 // ---- Keystore ------------------------------------------------------------------------------
@@ -151,7 +153,11 @@ export type LedgerLike = Pick<LedgerEth, 'getAddress' | 'signPersonalMessage' | 
  * The device shows and confirms every request itself. EIP-712 goes as the two
  * hashes (the app's "hashed" mode), so the screen shows hashes, not fields.
  */
-export async function ledgerSigner(ledger: LedgerLike, path = "m/44'/60'/0'/0/0", options: { display?: boolean } = {}): Promise<EvmDeviceSigner> {
+export async function ledgerSigner(
+  ledger: LedgerLike,
+  path = "m/44'/60'/0'/0/0",
+  options: { display?: boolean } = {},
+): Promise<EvmDeviceSigner> {
   const a = await ledger.getAddress(path, { display: options?.display ?? false });
   // Later calls check each signature against this key without asking the device for it again.
   const opts = { publicKey: a.publicKey };
@@ -177,11 +183,13 @@ export type HardwareKeystoreLike = Pick<Keystore, 'useHardwareKey'>;
  * signer's: a record for one device must not vouch for another.
  */
 export function hardwareKeySigner<S extends EvmSigner>(keystore: HardwareKeystoreLike, keyId: string, signer: S): S {
-  const run = <T>(call: () => Promise<T>) => keystore.useHardwareKey(keyId, async (key) => {
-    if (!sameAddress(key, signer.address)) throw new VaultkeyError('INVALID_KEY', `hardware key ${keyId} is not the key of this signer`);
-    return call();
-  });
-  if (isDigestSigner(signer)) return { address: signer.address, signDigest: (d) => run(() => signer.signDigest(d)) } satisfies EvmDigestSigner as S;
+  const run = <T>(call: () => Promise<T>) =>
+    keystore.useHardwareKey(keyId, async (key) => {
+      if (!sameAddress(key, signer.address)) throw new VaultkeyError('INVALID_KEY', `hardware key ${keyId} is not the key of this signer`);
+      return call();
+    });
+  if (isDigestSigner(signer))
+    return { address: signer.address, signDigest: (d) => run(() => signer.signDigest(d)) } satisfies EvmDigestSigner as S;
   const d = signer as EvmDeviceSigner;
   return {
     address: d.address,
@@ -257,7 +265,10 @@ function decompress(pub: Uint8Array): Uint8Array | null {
   const out = new Uint8Array(65);
   out[0] = 4;
   out.set(pub.subarray(1), 1);
-  out.set(Uint8Array.from(y.toString(16).padStart(64, '0').match(/../g)!, (h) => parseInt(h, 16)), 33);
+  out.set(
+    Uint8Array.from(y.toString(16).padStart(64, '0').match(/../g)!, (h) => parseInt(h, 16)),
+    33,
+  );
   return out;
 }
 

@@ -41,7 +41,7 @@ export function parsePath(path: PathInput): number[] {
     }
     return [...path];
   }
-  if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'Path must be a string like "m/44\'/60\'/0\'/0/0"');
+  if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', "Path must be a string like \"m/44'/60'/0'/0/0\"");
   const body = path.startsWith('m/') ? path.slice(2) : path;
   if (body.length === 0) throw new VaultkeyError('INVALID_PATH', 'Path has no levels');
   const parts = body.split('/');
@@ -50,7 +50,7 @@ export function parsePath(path: PathInput): number[] {
   }
   return parts.map((p) => {
     const m = /^(\d{1,10})(['hH]?)$/.exec(p);
-    if (!m) throw new VaultkeyError('INVALID_PATH', 'Path levels must be decimal numbers, optionally followed by \' or h');
+    if (!m) throw new VaultkeyError('INVALID_PATH', "Path levels must be decimal numbers, optionally followed by ' or h");
     const n = Number(m[1]);
     if (n >= HARDENED) throw new VaultkeyError('INVALID_PATH', 'Path index out of range (must be < 2^31)');
     return m[2] ? n + HARDENED : n;
@@ -83,7 +83,12 @@ export function u32be(n: number): Uint8Array {
 
 /** CLA INS P1 P2 Lc data. Lc is always present (Ledger's own host sends "e006000000"). */
 export function buildApdu(cla: number, ins: number, p1: number, p2: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
-  for (const [name, v] of [['CLA', cla], ['INS', ins], ['P1', p1], ['P2', p2]] as const) {
+  for (const [name, v] of [
+    ['CLA', cla],
+    ['INS', ins],
+    ['P1', p1],
+    ['P2', p2],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0xff) throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a byte`);
   }
   if (!(data instanceof Uint8Array)) throw new VaultkeyError('INVALID_ARGUMENT', 'APDU data must be a Uint8Array');
@@ -122,7 +127,10 @@ export function chunk(payload: Uint8Array, size: number): Uint8Array[] {
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let off = 0;
-  for (const p of parts) { out.set(p, off); off += p.length; }
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
   return out;
 }
 

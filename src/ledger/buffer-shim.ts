@@ -65,15 +65,34 @@ class ShimBuffer extends Uint8Array {
     return out;
   }
 
-  static isBuffer(x: unknown): boolean { return x instanceof ShimBuffer; }
+  static isBuffer(x: unknown): boolean {
+    return x instanceof ShimBuffer;
+  }
 
-  private view(): DataView { return new DataView(this.buffer, this.byteOffset, this.byteLength); }
-  readUInt8(off = 0): number { return this.view().getUint8(off); }
-  readUInt16BE(off = 0): number { return this.view().getUint16(off, false); }
-  readUInt32BE(off = 0): number { return this.view().getUint32(off, false); }
-  writeUInt8(v: number, off = 0): number { this.view().setUint8(off, v); return off + 1; }
-  writeUInt16BE(v: number, off = 0): number { this.view().setUint16(off, v, false); return off + 2; }
-  writeUInt32BE(v: number, off = 0): number { this.view().setUint32(off, v, false); return off + 4; }
+  private view(): DataView {
+    return new DataView(this.buffer, this.byteOffset, this.byteLength);
+  }
+  readUInt8(off = 0): number {
+    return this.view().getUint8(off);
+  }
+  readUInt16BE(off = 0): number {
+    return this.view().getUint16(off, false);
+  }
+  readUInt32BE(off = 0): number {
+    return this.view().getUint32(off, false);
+  }
+  writeUInt8(v: number, off = 0): number {
+    this.view().setUint8(off, v);
+    return off + 1;
+  }
+  writeUInt16BE(v: number, off = 0): number {
+    this.view().setUint16(off, v, false);
+    return off + 2;
+  }
+  writeUInt32BE(v: number, off = 0): number {
+    this.view().setUint32(off, v, false);
+    return off + 4;
+  }
 
   override toString(enc?: string): string {
     const e = (enc ?? 'utf8').toLowerCase();

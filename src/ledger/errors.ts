@@ -70,7 +70,7 @@ export const STATUS_WORDS: ReadonlyMap<number, { code: LedgerErrorCode; why: str
   [0x6503, { code: 'INVALID_DATA', why: 'plugin error' }],
   [0x6504, { code: 'INVALID_DATA', why: 'failed to convert from int256' }],
   // App source: 0x6980 command not allowed in the current state (e.g. a continuation chunk without a first one).
-  [0x6980, { code: 'INVALID_DATA', why: 'command not allowed in the app\'s current state' }],
+  [0x6980, { code: 'INVALID_DATA', why: "command not allowed in the app's current state" }],
   // "Ethereum app not ready on device" (app still starting / screen saver).
   [0x6804, { code: 'DEVICE_BUSY', why: 'the Ethereum app is not ready on the device' }],
   // ethapp.adoc: 0x911C command code not supported (Ledger-PKI not yet available): firmware/app too old.
@@ -108,22 +108,34 @@ export function invalidResponse(what: string): VaultkeyError {
 export function mapTransportError(e: unknown): VaultkeyError {
   if (e instanceof VaultkeyError) return e;
   const o = (typeof e === 'object' && e !== null ? e : {}) as {
-    name?: unknown; id?: unknown; statusCode?: unknown; message?: unknown;
+    name?: unknown;
+    id?: unknown;
+    statusCode?: unknown;
+    message?: unknown;
   };
   const name = typeof o.name === 'string' ? o.name : '';
   const id = typeof o.id === 'string' ? o.id : '';
   const message = typeof o.message === 'string' ? o.message : '';
   if (typeof o.statusCode === 'number') return statusWordError(o.statusCode);
-  if (name === 'DisconnectedDeviceDuringOperation' || name === 'DisconnectedDevice' ||
-      id === 'DisconnectedDeviceDuringOperation' || id === 'DisconnectedDevice' ||
-      // WebHID throws DOMException NotFoundError / NetworkError once the device is gone,
-      // and InvalidStateError when writing to a device that was closed under us.
-      name === 'NotFoundError' || name === 'NetworkError' || name === 'InvalidStateError') {
+  if (
+    name === 'DisconnectedDeviceDuringOperation' ||
+    name === 'DisconnectedDevice' ||
+    id === 'DisconnectedDeviceDuringOperation' ||
+    id === 'DisconnectedDevice' ||
+    // WebHID throws DOMException NotFoundError / NetworkError once the device is gone,
+    // and InvalidStateError when writing to a device that was closed under us.
+    name === 'NotFoundError' ||
+    name === 'NetworkError' ||
+    name === 'InvalidStateError'
+  ) {
     return new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected', { cause: e });
   }
   if (name === 'TransportRaceCondition' || id === 'TransportLocked' || id === 'TransportRaceCondition') {
-    return new VaultkeyError('DEVICE_BUSY',
-      'A previous request is still pending on the Ledger device: confirm or reject it there, or reconnect', { cause: e });
+    return new VaultkeyError(
+      'DEVICE_BUSY',
+      'A previous request is still pending on the Ledger device: confirm or reject it there, or reconnect',
+      { cause: e },
+    );
   }
   if (id === 'InvalidChannel' || id === 'InvalidTag' || id === 'InvalidSequence') {
     return new VaultkeyError('INVALID_RESPONSE', `Malformed HID frame from the Ledger device (${id})`, { cause: e });

@@ -8,14 +8,32 @@
 // Every failure is a VaultkeyError with a stable code (see ./errors.ts).
 import { VaultkeyError } from '../errors.js';
 import {
-  buildApdu, chunk, CLA, concatBytes, encodePath, formatPath, INS, P1_FIRST, P1_MORE,
-  parsePath, personalMessageChunks, splitResponse, type PathInput,
+  buildApdu,
+  chunk,
+  CLA,
+  concatBytes,
+  encodePath,
+  formatPath,
+  INS,
+  P1_FIRST,
+  P1_MORE,
+  parsePath,
+  personalMessageChunks,
+  splitResponse,
+  type PathInput,
 } from './apdu.js';
 import { invalidResponse, mapTransportError, statusWordError, SW_OK } from './errors.js';
 import { inspectTransaction, recoveryFromTxV, rlpDecode, rlpEncode, txChunkSize, txV, type RlpItem, type TxInfo } from './tx.js';
 import {
-  addressFromPublicKey, checkSignature, eip712Digest, fromHex, keccak256, nobleRecovery,
-  personalMessageDigest, toHex, type SignatureRecovery,
+  addressFromPublicKey,
+  checkSignature,
+  eip712Digest,
+  fromHex,
+  keccak256,
+  nobleRecovery,
+  personalMessageDigest,
+  toHex,
+  type SignatureRecovery,
 } from './verify.js';
 
 /**
@@ -61,9 +79,9 @@ export interface LedgerSignOptions {
 
 /** Same shape as the software keystore's signatures, plus the Ethereum r/s/v. */
 export interface LedgerMessageSignature {
-  r: string;            // 0x + 64 hex
-  s: string;            // 0x + 64 hex
-  v: number;            // 27 or 28 (EIP-191 / EIP-712 convention)
+  r: string; // 0x + 64 hex
+  s: string; // 0x + 64 hex
+  v: number; // 27 or 28 (EIP-191 / EIP-712 convention)
   recovery: 0 | 1;
   signature: Uint8Array; // 64 bytes r || s
 }
@@ -124,7 +142,8 @@ function asBytes32(v: Uint8Array | string, what: string): Uint8Array {
 
 function checkTimeout(v: unknown, name: string, dflt: number): number {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a positive number of milliseconds`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+    throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a positive number of milliseconds`);
   return v;
 }
 
@@ -139,7 +158,11 @@ function bigintBytes(n: bigint): Uint8Array {
   for (let x = n; x > 0n; x >>= 8n) out.unshift(Number(x & 0xffn));
   return Uint8Array.from(out);
 }
-const stripZeros = (b: Uint8Array) => { let i = 0; while (i < b.length && b[i] === 0) i++; return b.subarray(i); };
+const stripZeros = (b: Uint8Array) => {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+};
 
 export class LedgerEth {
   readonly transport: LedgerTransport;
@@ -156,7 +179,13 @@ export class LedgerEth {
     this.disconnectedFlag = true;
     const err = new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected');
     for (const reject of [...this.pending]) reject(err);
-    for (const cb of [...this.disconnectListeners]) { try { cb(err); } catch { /* listener errors are theirs */ } }
+    for (const cb of [...this.disconnectListeners]) {
+      try {
+        cb(err);
+      } catch {
+        /* listener errors are theirs */
+      }
+    }
   };
 
   constructor(transport: LedgerTransport, options: LedgerEthOptions = {}) {
@@ -171,12 +200,16 @@ export class LedgerEth {
   }
 
   /** False once the transport reported a disconnect; reconnect with a new transport. */
-  get connected(): boolean { return !this.disconnectedFlag; }
+  get connected(): boolean {
+    return !this.disconnectedFlag;
+  }
 
   /** Called once when the device goes away. Returns an unsubscribe function. */
   onDisconnect(cb: (e: VaultkeyError) => void): () => void {
     this.disconnectListeners.add(cb);
-    return () => { this.disconnectListeners.delete(cb); };
+    return () => {
+      this.disconnectListeners.delete(cb);
+    };
   }
 
   /** Releases the transport. Never hangs: a device stuck mid-exchange is abandoned after 1 s. */
@@ -188,7 +221,9 @@ export class LedgerEth {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       t.close().catch(() => undefined), // closing a device that is already gone is done
-      new Promise<void>((r) => { timer = setTimeout(r, 1000); }),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, 1000);
+      }),
     ]);
     clearTimeout(timer);
   }
@@ -200,7 +235,10 @@ export class LedgerEth {
    * on the device, P2 01 = also return the chain code. An optional 8-byte
    * chain id (big-endian) lets newer devices name the network on screen.
    */
-  async getAddress(path: PathInput, opts: { display?: boolean; chainCode?: boolean; chainId?: number | bigint } = {}): Promise<LedgerAddress> {
+  async getAddress(
+    path: PathInput,
+    opts: { display?: boolean; chainCode?: boolean; chainId?: number | bigint } = {},
+  ): Promise<LedgerAddress> {
     const pathBytes = encodePath(path);
     const canonical = formatPath(parsePath(path));
     if (opts === null || typeof opts !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
@@ -215,8 +253,13 @@ export class LedgerEth {
       data = concatBytes(pathBytes, c);
     }
     return this.run(async () => {
-      const resp = await this.command(INS.GET_ADDRESS, opts.display ? 0x01 : 0x00, opts.chainCode ? 0x01 : 0x00, data,
-        opts.display ? this.userTimeoutMs : this.timeoutMs);
+      const resp = await this.command(
+        INS.GET_ADDRESS,
+        opts.display ? 0x01 : 0x00,
+        opts.chainCode ? 0x01 : 0x00,
+        data,
+        opts.display ? this.userTimeoutMs : this.timeoutMs,
+      );
       const result = this.parseAddress(resp, canonical, !!opts.chainCode);
       this.keys.set(canonical, result.publicKey);
       return result;
@@ -326,8 +369,12 @@ export class LedgerEth {
   // --- INS 0C: SIGN ETH EIP 712 (hashed, P2 00) -------------------------------------------------
 
   /** EIP-712 with host-computed hashes: path || domainSeparator(32) || hashStruct(message)(32). */
-  async signEIP712HashedMessage(path: PathInput, domainSeparatorHash: Uint8Array | string, messageHash: Uint8Array | string,
-    opts: LedgerSignOptions = {}): Promise<LedgerMessageSignature> {
+  async signEIP712HashedMessage(
+    path: PathInput,
+    domainSeparatorHash: Uint8Array | string,
+    messageHash: Uint8Array | string,
+    opts: LedgerSignOptions = {},
+  ): Promise<LedgerMessageSignature> {
     const ds = asBytes32(domainSeparatorHash, 'domainSeparatorHash');
     const mh = asBytes32(messageHash, 'messageHash');
     const pathBytes = encodePath(path);
@@ -373,8 +420,13 @@ export class LedgerEth {
       checkSignature(this.recovery, signature, recovery, keccak256(rawUnsignedTx), pub);
       const v = txV(recovery, info);
       return {
-        r: '0x' + toHex(signature.subarray(0, 32)), s: '0x' + toHex(signature.subarray(32)), v, recovery, signature,
-        type: info.type, chainId: info.chainId,
+        r: '0x' + toHex(signature.subarray(0, 32)),
+        s: '0x' + toHex(signature.subarray(32)),
+        v,
+        recovery,
+        signature,
+        type: info.type,
+        chainId: info.chainId,
         signedTransaction: serializeSigned(rawUnsignedTx, info, v, signature),
       };
     });
@@ -427,8 +479,10 @@ export class LedgerEth {
     try {
       const { data, sw } = await this.exchange(buildApdu(CLA, INS.GET_APP_CONFIGURATION, 0, 0), this.timeoutMs);
       if (sw === SW_OK && data.length >= 4) {
-        const e = new VaultkeyError('UNSUPPORTED_INSTRUCTION',
-          `The Ethereum app (version ${data[1]}.${data[2]}.${data[3]}) does not support this instruction: update it`);
+        const e = new VaultkeyError(
+          'UNSUPPORTED_INSTRUCTION',
+          `The Ethereum app (version ${data[1]}.${data[2]}.${data[3]}) does not support this instruction: update it`,
+        );
         (e as VaultkeyError & { statusWord?: number }).statusWord = 0x6d00;
         return e;
       }
@@ -448,14 +502,17 @@ export class LedgerEth {
     const guard = new Promise<never>((_, reject) => {
       rejectPending = reject;
       this.pending.add(reject);
-      timer = setTimeout(() => reject(new VaultkeyError('DEVICE_TIMEOUT',
-        `The Ledger device did not answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new VaultkeyError('DEVICE_TIMEOUT', `The Ledger device did not answer within ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
     });
     let call: Promise<Uint8Array>;
     try {
       call = Promise.resolve(this.transport.exchange(toTransportBytes(apdu)));
     } catch (e) {
-      clearTimeout(timer); this.pending.delete(rejectPending!);
+      clearTimeout(timer);
+      this.pending.delete(rejectPending!);
       throw mapTransportError(e);
     }
     call.catch(() => undefined); // the loser of the race must not become an unhandled rejection
@@ -475,7 +532,11 @@ export class LedgerEth {
     if (this.disconnectedFlag) throw new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected');
     if (this.busy) throw new VaultkeyError('DEVICE_BUSY', 'Another Ledger request is in progress');
     this.busy = true;
-    try { return await f(); } finally { this.busy = false; }
+    try {
+      return await f();
+    } finally {
+      this.busy = false;
+    }
   }
 }
 

@@ -2,8 +2,14 @@
 // Separate entry point so apps that do not use a Ledger do not load it.
 export { LedgerEth, ledgerKeyDescriptor } from './eth.js';
 export type {
-  LedgerTransport, LedgerEthOptions, LedgerAddress, LedgerSignOptions, LedgerMessageSignature,
-  LedgerTransactionSignature, LedgerAppConfiguration, LedgerKeyDescriptor,
+  LedgerTransport,
+  LedgerEthOptions,
+  LedgerAddress,
+  LedgerSignOptions,
+  LedgerMessageSignature,
+  LedgerTransactionSignature,
+  LedgerAppConfiguration,
+  LedgerKeyDescriptor,
 } from './eth.js';
 export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
 export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';

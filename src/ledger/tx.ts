@@ -15,7 +15,11 @@ import { concatBytes, MAX_APDU_DATA } from './apdu.js';
 
 export type RlpItem = Uint8Array | RlpItem[];
 
-interface Decoded { item: RlpItem; raw: Uint8Array; end: number }
+interface Decoded {
+  item: RlpItem;
+  raw: Uint8Array;
+  end: number;
+}
 
 const bad = (why: string) => new VaultkeyError('INVALID_TRANSACTION', `Invalid transaction RLP: ${why}`);
 
@@ -31,12 +35,31 @@ function decodeAt(buf: Uint8Array, off: number, depth: number): Decoded {
   if (depth > 16) throw bad('nesting too deep');
   if (off >= buf.length) throw bad('truncated');
   const b = buf[off]!;
-  let start: number; let len: number; let list: boolean;
-  if (b < 0x80) { return { item: buf.subarray(off, off + 1), raw: buf.subarray(off, off + 1), end: off + 1 }; }
-  if (b <= 0xb7) { list = false; len = b - 0x80; start = off + 1; }
-  else if (b <= 0xbf) { list = false; const ll = b - 0xb7; len = readLength(buf, off + 1, ll); start = off + 1 + ll; }
-  else if (b <= 0xf7) { list = true; len = b - 0xc0; start = off + 1; }
-  else { list = true; const ll = b - 0xf7; len = readLength(buf, off + 1, ll); start = off + 1 + ll; }
+  let start: number;
+  let len: number;
+  let list: boolean;
+  if (b < 0x80) {
+    return { item: buf.subarray(off, off + 1), raw: buf.subarray(off, off + 1), end: off + 1 };
+  }
+  if (b <= 0xb7) {
+    list = false;
+    len = b - 0x80;
+    start = off + 1;
+  } else if (b <= 0xbf) {
+    list = false;
+    const ll = b - 0xb7;
+    len = readLength(buf, off + 1, ll);
+    start = off + 1 + ll;
+  } else if (b <= 0xf7) {
+    list = true;
+    len = b - 0xc0;
+    start = off + 1;
+  } else {
+    list = true;
+    const ll = b - 0xf7;
+    len = readLength(buf, off + 1, ll);
+    start = off + 1 + ll;
+  }
   const end = start + len;
   if (end > buf.length) throw bad('truncated');
   if (!list) return { item: buf.subarray(start, end), raw: buf.subarray(off, end), end };
@@ -46,7 +69,9 @@ function decodeAt(buf: Uint8Array, off: number, depth: number): Decoded {
   while (p < end) {
     const d = decodeAt(buf, p, depth + 1);
     if (d.end > end) throw bad('item overruns its list');
-    items.push(d.item); raws.push(d.raw); p = d.end;
+    items.push(d.item);
+    raws.push(d.raw);
+    p = d.end;
   }
   const out = { item: items, raw: buf.subarray(off, end), end };
   (out as { raws?: Uint8Array[] }).raws = raws;
@@ -94,7 +119,8 @@ export interface TxInfo {
 
 /** Validates an unsigned transaction and reads what signing needs. */
 export function inspectTransaction(raw: Uint8Array): TxInfo {
-  if (!(raw instanceof Uint8Array)) throw new VaultkeyError('INVALID_ARGUMENT', 'Transaction must be a Uint8Array of unsigned transaction bytes');
+  if (!(raw instanceof Uint8Array))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'Transaction must be a Uint8Array of unsigned transaction bytes');
   if (raw.length === 0) throw bad('empty');
   const first = raw[0]!;
   if (first >= 0xc0) {
@@ -125,15 +151,19 @@ export function inspectTransaction(raw: Uint8Array): TxInfo {
     if (!Array.isArray(items)) throw bad('typed transaction payload must be an RLP list');
     const want = first === 0x01 ? 8 : 9;
     if (items.length !== want) {
-      throw bad(`an unsigned type ${first} transaction has ${want} fields, got ${items.length}` +
-        (items.length === want + 3 ? ' (it looks already signed)' : ''));
+      throw bad(
+        `an unsigned type ${first} transaction has ${want} fields, got ${items.length}` +
+          (items.length === want + 3 ? ' (it looks already signed)' : ''),
+      );
     }
     const c = items[0];
     if (!(c instanceof Uint8Array)) throw bad('chainId must be a byte string');
     return { type: first as 1 | 2, chainId: toBigInt(c, 'chainId'), legacyTailLength: 0 };
   }
-  throw new VaultkeyError('INVALID_TRANSACTION',
-    `Unsupported transaction type 0x${first.toString(16).padStart(2, '0')} (legacy, EIP-2930 and EIP-1559 are supported)`);
+  throw new VaultkeyError(
+    'INVALID_TRANSACTION',
+    `Unsupported transaction type 0x${first.toString(16).padStart(2, '0')} (legacy, EIP-2930 and EIP-1559 are supported)`,
+  );
 }
 
 /**

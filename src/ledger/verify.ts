@@ -43,7 +43,8 @@ export function compressPublicKey(pub: Uint8Array): Uint8Array {
 }
 
 export function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
-  const x = compressPublicKey(a); const y = compressPublicKey(b);
+  const x = compressPublicKey(a);
+  const y = compressPublicKey(b);
   let d = 0;
   for (let i = 0; i < 33; i++) d |= x[i]! ^ y[i]!;
   return d === 0;
@@ -84,7 +85,13 @@ const bytesToBigInt = (b: Uint8Array) => b.reduce((n, x) => (n << 8n) | BigInt(x
  * with RFC 6979 and normalises s, and a high-S signature would be rejected by
  * Ethereum nodes for transactions anyway.
  */
-export function checkSignature(rec: SignatureRecovery, sig64: Uint8Array, recovery: number, digest: Uint8Array, expected: Uint8Array): void {
+export function checkSignature(
+  rec: SignatureRecovery,
+  sig64: Uint8Array,
+  recovery: number,
+  digest: Uint8Array,
+  expected: Uint8Array,
+): void {
   const r = bytesToBigInt(sig64.subarray(0, 32));
   const s = bytesToBigInt(sig64.subarray(32, 64));
   if (r === 0n || r >= N || s === 0n || s >= N) throw new VaultkeyError('INVALID_SIGNATURE', 'Device signature is out of range');
@@ -96,6 +103,10 @@ export function checkSignature(rec: SignatureRecovery, sig64: Uint8Array, recove
     throw new VaultkeyError('INVALID_SIGNATURE', 'Device signature does not recover to a public key', { cause: e });
   }
   let same = false;
-  try { same = samePublicKey(got, expected); } catch { same = false; }
+  try {
+    same = samePublicKey(got, expected);
+  } catch {
+    same = false;
+  }
   if (!same) throw new VaultkeyError('INVALID_SIGNATURE', "Device signature does not match the device's public key for this path");
 }

@@ -52,7 +52,9 @@ function hidAvailable(): boolean {
 }
 
 /** True when this browser exposes WebHID (Chromium-based, secure context). */
-export function isWebHIDSupported(): boolean { return hidAvailable(); }
+export function isWebHIDSupported(): boolean {
+  return hidAvailable();
+}
 
 function mapOpenError(e: unknown): VaultkeyError {
   const name = (e as { name?: unknown })?.name;
@@ -76,10 +78,15 @@ function mapOpenError(e: unknown): VaultkeyError {
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new VaultkeyError('DEVICE_TIMEOUT', `${what} timed out`)), ms);
-    })]);
-  } finally { clearTimeout(timer); }
+    return await Promise.race([
+      p,
+      new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new VaultkeyError('DEVICE_TIMEOUT', `${what} timed out`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -105,7 +112,11 @@ export async function reconnectLedger(options: ConnectLedgerOptions = {}): Promi
   const T = await loadTransport();
   let transport: LedgerTransport | null;
   try {
-    transport = (await withTimeout(T.openConnected(), options.openTimeoutMs ?? 10_000, 'Opening the Ledger device')) as unknown as LedgerTransport | null;
+    transport = (await withTimeout(
+      T.openConnected(),
+      options.openTimeoutMs ?? 10_000,
+      'Opening the Ledger device',
+    )) as unknown as LedgerTransport | null;
   } catch (e) {
     throw e instanceof VaultkeyError ? e : mapOpenError(e);
   }

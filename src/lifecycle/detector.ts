@@ -21,7 +21,14 @@ export type Indicator =
   | 'key-leakage';
 
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
-const INDICATORS: readonly Indicator[] = ['rapid-usage', 'anomalous-time', 'anomalous-location', 'failed-verifications', 'external-report', 'key-leakage'];
+const INDICATORS: readonly Indicator[] = [
+  'rapid-usage',
+  'anomalous-time',
+  'anomalous-location',
+  'failed-verifications',
+  'external-report',
+  'key-leakage',
+];
 
 /** Default severity of each detection indicator. */
 export const DEFAULT_SEVERITIES: Readonly<Record<Indicator, Severity>> = Object.freeze({
@@ -195,18 +202,39 @@ export class CompromiseDetector extends EventTarget {
     const perMinute = w.uses.minute;
     const raised: CompromiseEvent[] = [];
     if (perMinute > this.config.usagePerMinute) {
-      if (!w.overMinute) raised.push(await this.#raise(keyId, 'rapid-usage', `${perMinute} operations within a minute (threshold ${this.config.usagePerMinute})`, 'detector', at));
+      if (!w.overMinute)
+        raised.push(
+          await this.#raise(
+            keyId,
+            'rapid-usage',
+            `${perMinute} operations within a minute (threshold ${this.config.usagePerMinute})`,
+            'detector',
+            at,
+          ),
+        );
       w.overMinute = true;
     } else w.overMinute = false;
     if (w.uses.hour > this.config.usagePerHour) {
-      if (!w.overHour) raised.push(await this.#raise(keyId, 'rapid-usage', `${w.uses.hour} operations within an hour (threshold ${this.config.usagePerHour})`, 'detector', at));
+      if (!w.overHour)
+        raised.push(
+          await this.#raise(
+            keyId,
+            'rapid-usage',
+            `${w.uses.hour} operations within an hour (threshold ${this.config.usagePerHour})`,
+            'detector',
+            at,
+          ),
+        );
       w.overHour = true;
     } else w.overHour = false;
     const hours = this.config.allowedHours;
     if (hours) {
       const h = this.#hourOf(at);
       const inside = hours.start < hours.end ? h >= hours.start && h < hours.end : h >= hours.start || h < hours.end;
-      if (!inside) raised.push(await this.#raise(keyId, 'anomalous-time', `operation at hour ${h}, allowed ${hours.start}-${hours.end}`, 'detector', at));
+      if (!inside)
+        raised.push(
+          await this.#raise(keyId, 'anomalous-time', `operation at hour ${h}, allowed ${hours.start}-${hours.end}`, 'detector', at),
+        );
     }
     return raised;
   }
@@ -221,20 +249,32 @@ export class CompromiseDetector extends EventTarget {
     if (w.failures.length >= this.config.failedVerificationThreshold) {
       if (w.overFailures) return [];
       w.overFailures = true;
-      return [await this.#raise(keyId, 'failed-verifications', `${w.failures.length} failed verifications (threshold ${this.config.failedVerificationThreshold})`, 'detector', at)];
+      return [
+        await this.#raise(
+          keyId,
+          'failed-verifications',
+          `${w.failures.length} failed verifications (threshold ${this.config.failedVerificationThreshold})`,
+          'detector',
+          at,
+        ),
+      ];
     }
     w.overFailures = false;
     return [];
   }
 
   /** A manual compromise report with its own severity. */
-  async report(keyId: string, report: { indicator?: Indicator; severity: Severity; details: string; reportedBy: string }): Promise<CompromiseEvent> {
+  async report(
+    keyId: string,
+    report: { indicator?: Indicator; severity: Severity; details: string; reportedBy: string },
+  ): Promise<CompromiseEvent> {
     if (!report || typeof report !== 'object') bad('report must be an object');
     const indicator = report.indicator ?? 'external-report';
     if (!INDICATORS.includes(indicator)) bad(`indicator must be one of ${INDICATORS.join(', ')}`);
     if (!SEVERITIES.includes(report.severity)) bad(`severity must be one of ${SEVERITIES.join(', ')}`);
     if (typeof report.details !== 'string' || report.details.length > 4096) bad('details must be a string of at most 4096 characters');
-    if (typeof report.reportedBy !== 'string' || report.reportedBy.length === 0 || report.reportedBy.length > 256) bad('reportedBy must be a non-empty string');
+    if (typeof report.reportedBy !== 'string' || report.reportedBy.length === 0 || report.reportedBy.length > 256)
+      bad('reportedBy must be a non-empty string');
     await this.#checkKey(keyId);
     return this.#raise(keyId, indicator, report.details, report.reportedBy, this.#clock(), report.severity);
   }
@@ -272,15 +312,30 @@ export class CompromiseDetector extends EventTarget {
 
   #window(keyId: string): KeyWindow {
     let w = this.#windows.get(keyId);
-    if (!w) this.#windows.set(keyId, (w = { uses: new UseWindow(), failures: [], overMinute: false, overHour: false, overFailures: false }));
+    if (!w)
+      this.#windows.set(keyId, (w = { uses: new UseWindow(), failures: [], overMinute: false, overHour: false, overFailures: false }));
     return w;
   }
 
-  async #raise(keyId: string, indicator: Indicator, details: string, reportedBy: string, at: number, severity?: Severity): Promise<CompromiseEvent> {
+  async #raise(
+    keyId: string,
+    indicator: Indicator,
+    details: string,
+    reportedBy: string,
+    at: number,
+    severity?: Severity,
+  ): Promise<CompromiseEvent> {
     const sev = severity ?? this.config.severities?.[indicator] ?? DEFAULT_SEVERITIES[indicator];
     const event: CompromiseEvent = {
       id: `ce-${at.toString(36)}-${(++this.#seq).toString(36)}`,
-      keyId, indicator, severity: sev, at, details, reportedBy, action: null, acknowledged: null,
+      keyId,
+      indicator,
+      severity: sev,
+      at,
+      details,
+      reportedBy,
+      action: null,
+      acknowledged: null,
     };
     this.#events.push(event);
     if (sev === 'critical') event.action = await this.#respond(event);

@@ -9,8 +9,19 @@ export type { LifecycleStore } from './store.js';
 export { IdbLifecycleStore, lifecycleDbName } from './idb-store.js';
 export { LifecycleManager, LifecycleEvent } from './manager.js';
 export type {
-  KeyOperation, RotatedKey, LifecycleHooks, MfaAction, LifecycleChangeOptions, LifecycleCreateOptions,
-  LifecycleEventType, LifecycleEventDetail, DueAction, DueItem, LifecycleReport, RunResult, ManagerOptions,
+  KeyOperation,
+  RotatedKey,
+  LifecycleHooks,
+  MfaAction,
+  LifecycleChangeOptions,
+  LifecycleCreateOptions,
+  LifecycleEventType,
+  LifecycleEventDetail,
+  DueAction,
+  DueItem,
+  LifecycleReport,
+  RunResult,
+  ManagerOptions,
 } from './manager.js';
 export { LifecycleScheduler, SchedulerErrorEvent } from './scheduler.js';
 export type { SchedulerOptions, RunOnceResult, LockManagerLike, ChannelLike, TimerLike } from './scheduler.js';

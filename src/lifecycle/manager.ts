@@ -309,7 +309,8 @@ export class LifecycleManager extends EventTarget {
     try {
       await this.store.commit([r]);
     } catch (e) {
-      if ((e as VaultkeyError)?.code === 'CONFLICT') throw new VaultkeyError('ALREADY_EXISTS', `key ${keyId} already has a lifecycle record`);
+      if ((e as VaultkeyError)?.code === 'CONFLICT')
+        throw new VaultkeyError('ALREADY_EXISTS', `key ${keyId} already has a lifecycle record`);
       throw e;
     }
     this.#emit(transitionEvents(null, r));
@@ -395,14 +396,21 @@ export class LifecycleManager extends EventTarget {
    * recordUsage, or by the vault's batched commit): rotates (autoRotate) or
    * emits 'rotation-due' once when the count is reached.
    */
-  async afterUsage(r: LifecycleRecord, at: number = this.#clock()): Promise<{ usageCount: number; rotationDue: boolean; newKeyId?: string }> {
+  async afterUsage(
+    r: LifecycleRecord,
+    at: number = this.#clock(),
+  ): Promise<{ usageCount: number; rotationDue: boolean; newKeyId?: string }> {
     const keyId = r.keyId;
     const policy = this.policies.get(r.policy);
     const rotationDue = r.state === 'active' && policy.rotateAfterUses !== null && r.usageCount >= policy.rotateAfterUses;
     if (!rotationDue) return { usageCount: r.usageCount, rotationDue };
     if (policy.autoRotate) {
       try {
-        const { newKeyId } = await this.#rotate(keyId, 'usage', { actor: SYSTEM, reason: `usage count reached ${policy.rotateAfterUses}`, at });
+        const { newKeyId } = await this.#rotate(keyId, 'usage', {
+          actor: SYSTEM,
+          reason: `usage count reached ${policy.rotateAfterUses}`,
+          at,
+        });
         return { usageCount: r.usageCount, rotationDue, newKeyId };
       } catch (e) {
         // Someone else (another tab) is already rotating this key.
@@ -410,9 +418,7 @@ export class LifecycleManager extends EventTarget {
         return { usageCount: r.usageCount, rotationDue };
       }
     }
-    await this.#notice(keyId, 'rotation-due:usage', at, () => [
-      { type: 'rotation-due', keyId, at, trigger: 'usage', dueAt: at },
-    ]);
+    await this.#notice(keyId, 'rotation-due:usage', at, () => [{ type: 'rotation-due', keyId, at, trigger: 'usage', dueAt: at }]);
     return { usageCount: r.usageCount, rotationDue };
   }
 
@@ -423,7 +429,10 @@ export class LifecycleManager extends EventTarget {
    * evaluate/runDue deactivates it. An Expired key can be rotated too: it is
    * retired (Deactivated) at once since it may no longer verify.
    */
-  async rotate(keyId: string, options: LifecycleChangeOptions & { trigger?: RotationTrigger } = {}): Promise<{ oldKeyId: string; newKeyId: string }> {
+  async rotate(
+    keyId: string,
+    options: LifecycleChangeOptions & { trigger?: RotationTrigger } = {},
+  ): Promise<{ oldKeyId: string; newKeyId: string }> {
     const trigger = options.trigger ?? 'manual';
     if (!['interval', 'usage', 'security-event', 'manual'].includes(trigger)) {
       throw new VaultkeyError('INVALID_ARGUMENT', 'trigger must be interval, usage, security-event or manual');
@@ -492,7 +501,17 @@ export class LifecycleManager extends EventTarget {
   async runDue(now: number = this.#clock()): Promise<RunResult> {
     const result: RunResult = { events: [], errors: [] };
     const collect = (e: Event) => result.events.push((e as LifecycleEvent).detail);
-    const types: LifecycleEventType[] = ['warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'compromised', 'suspended', 'destroyed', 'transition'];
+    const types: LifecycleEventType[] = [
+      'warning',
+      'rotation-due',
+      'rotated',
+      'expired',
+      'deactivated',
+      'compromised',
+      'suspended',
+      'destroyed',
+      'transition',
+    ];
     for (const t of types) this.addEventListener(t, collect);
     try {
       for (const item of await this.evaluate(now)) {
@@ -512,8 +531,15 @@ export class LifecycleManager extends EventTarget {
   async report(now: number = this.#clock()): Promise<LifecycleReport> {
     const byState = Object.fromEntries(KEY_STATES.map((s) => [s, 0])) as Record<KeyState, number>;
     const rep: LifecycleReport = {
-      at: now, totalKeys: 0, activeKeys: 0, byState,
-      expiringSoon: [], expired: [], needingRotation: [], rotationDueSoon: [], inGrace: [],
+      at: now,
+      totalKeys: 0,
+      activeKeys: 0,
+      byState,
+      expiringSoon: [],
+      expired: [],
+      needingRotation: [],
+      rotationDueSoon: [],
+      inGrace: [],
     };
     for (const r of await this.store.list()) {
       rep.totalKeys++;
@@ -598,7 +624,11 @@ export class LifecycleManager extends EventTarget {
       const next = bump(to === 'deactivated' ? { ...moved, graceEndsAt: null } : moved);
       const events = transitionEvents(r, next);
       const special: Partial<Record<KeyState, LifecycleEventType>> = {
-        suspended: 'suspended', compromised: 'compromised', deactivated: 'deactivated', expired: 'expired', destroyed: 'destroyed',
+        suspended: 'suspended',
+        compromised: 'compromised',
+        deactivated: 'deactivated',
+        expired: 'expired',
+        destroyed: 'destroyed',
       };
       const type = special[to];
       if (type) events.push({ type, keyId, at: info.at, actor: info.actor, reason: info.reason });
@@ -638,7 +668,10 @@ export class LifecycleManager extends EventTarget {
       // The Rotating -> Active edge: the rotation did not complete.
       await this.#update(keyId, (r) => {
         if (r.state !== 'rotating' || r.successor) return null;
-        const next = bump({ ...transition(r, 'active', { actor: SYSTEM, reason: 'rotation failed', at: this.#clock() }), rotationTrigger: null });
+        const next = bump({
+          ...transition(r, 'active', { actor: SYSTEM, reason: 'rotation failed', at: this.#clock() }),
+          rotationTrigger: null,
+        });
         return { writes: [next], events: transitionEvents(r, next) };
       }).catch(() => {}); // the rotation's own error is what the caller gets; putting the key back Active is best effort
       if (e instanceof VaultkeyError) throw e;
@@ -650,7 +683,13 @@ export class LifecycleManager extends EventTarget {
    * Calls the vault's rotateKey hook, then commits old (successor, grace or
    * retirement) and new (Created -> Active) records in one atomic write.
    */
-  async #makeSuccessor(old: LifecycleRecord, trigger: RotationTrigger, info: TransitionInfo, graceMs: number, emergency: boolean): Promise<string> {
+  async #makeSuccessor(
+    old: LifecycleRecord,
+    trigger: RotationTrigger,
+    info: TransitionInfo,
+    graceMs: number,
+    emergency: boolean,
+  ): Promise<string> {
     if (!this.#hooks.rotateKey) throw new VaultkeyError('UNSUPPORTED', 'no rotateKey hook: a successor key cannot be made');
     const newKeyId = `${old.baseId}-v${old.version + 1}`;
     const made = await this.#hooks.rotateKey(structuredClone(old), newKeyId, trigger);
@@ -660,13 +699,19 @@ export class LifecycleManager extends EventTarget {
       if (r.successor) throw this.#forbidden(r, 'rotating');
       const expected: KeyState[] = emergency ? ['compromised'] : old.state === 'expired' ? ['expired'] : ['rotating'];
       if (!expected.includes(r.state)) throw this.#forbidden(r, 'rotating');
-      let next: LifecycleRecord = { ...r, successor: newKeyId, rotationTrigger: trigger, notices: r.notices.filter((n) => n !== NEEDS_SUCCESSOR) };
+      let next: LifecycleRecord = {
+        ...r,
+        successor: newKeyId,
+        rotationTrigger: trigger,
+        notices: r.notices.filter((n) => n !== NEEDS_SUCCESSOR),
+      };
       const events: LifecycleEventDetail[] = [];
       if (r.state === 'rotating') {
         // Grace, but never past the old key's own expiry.
         const graceEndsAt = Math.min(at + graceMs, r.expiresAt ?? Infinity);
         next.graceEndsAt = graceEndsAt;
-        if (graceEndsAt <= at) next = { ...transition(next, 'deactivated', { actor: SYSTEM, reason: 'no grace period', at }), graceEndsAt: null };
+        if (graceEndsAt <= at)
+          next = { ...transition(next, 'deactivated', { actor: SYSTEM, reason: 'no grace period', at }), graceEndsAt: null };
       } else if (r.state === 'expired') {
         next = transition(next, 'deactivated', { actor: info.actor, reason: 'replaced after expiry', at });
       }
@@ -681,7 +726,10 @@ export class LifecycleManager extends EventTarget {
         policy: r.policy,
         state: 'created',
         createdAt: at,
-        activatedAt: null, rotationDueAt: null, expiresAt: null, graceEndsAt: null,
+        activatedAt: null,
+        rotationDueAt: null,
+        expiresAt: null,
+        graceEndsAt: null,
         usageCount: 0,
         lastUsedAt: null,
         predecessor: r.keyId,
@@ -694,8 +742,18 @@ export class LifecycleManager extends EventTarget {
       };
       const created = this.#activated(base, policy, { actor: info.actor, reason: `replaces ${r.keyId}`, at });
       events.push(...transitionEvents(r, next), ...transitionEvents(null, created));
-      events.push({ type: 'rotated', keyId: r.keyId, newKeyId, trigger, at, actor: info.actor, reason: info.reason, ...(emergency ? { emergency: true } : {}) });
-      if (next.state === 'deactivated') events.push({ type: 'deactivated', keyId: r.keyId, at, actor: SYSTEM, reason: 'rotated without grace' });
+      events.push({
+        type: 'rotated',
+        keyId: r.keyId,
+        newKeyId,
+        trigger,
+        at,
+        actor: info.actor,
+        reason: info.reason,
+        ...(emergency ? { emergency: true } : {}),
+      });
+      if (next.state === 'deactivated')
+        events.push({ type: 'deactivated', keyId: r.keyId, at, actor: SYSTEM, reason: 'rotated without grace' });
       return { writes: [next, created], events };
     });
     return newKeyId;
@@ -707,7 +765,8 @@ export class LifecycleManager extends EventTarget {
     const warn = policy.warningDays * DAY_MS;
     const out: DueItem[] = [];
     if (r.state === 'rotating') {
-      if (r.successor && r.graceEndsAt !== null && now >= r.graceEndsAt) out.push({ keyId: r.keyId, action: 'deactivate', dueAt: r.graceEndsAt });
+      if (r.successor && r.graceEndsAt !== null && now >= r.graceEndsAt)
+        out.push({ keyId: r.keyId, action: 'deactivate', dueAt: r.graceEndsAt });
       return out;
     }
     if (r.state !== 'active' && r.state !== 'suspended') return out;
@@ -738,7 +797,8 @@ export class LifecycleManager extends EventTarget {
 
   async #apply(item: DueItem, now: number): Promise<void> {
     const at = now;
-    const still = (r: LifecycleRecord) => this.#dueFor(r, now).some((d) => d.action === item.action && d.kind === item.kind && d.trigger === item.trigger);
+    const still = (r: LifecycleRecord) =>
+      this.#dueFor(r, now).some((d) => d.action === item.action && d.kind === item.kind && d.trigger === item.trigger);
     switch (item.action) {
       case 'warn':
         await this.#update(item.keyId, (r) => {
@@ -771,10 +831,16 @@ export class LifecycleManager extends EventTarget {
         const reason = item.action === 'expire' ? 'past expiration date' : 'grace period ended';
         await this.#update(item.keyId, (r) => {
           if (!still(r)) return null;
-          const next = bump({ ...transition(r, to, { actor: SYSTEM, reason, at }), ...(to === 'deactivated' ? { graceEndsAt: null } : {}) });
+          const next = bump({
+            ...transition(r, to, { actor: SYSTEM, reason, at }),
+            ...(to === 'deactivated' ? { graceEndsAt: null } : {}),
+          });
           return {
             writes: [next],
-            events: [...transitionEvents(r, next), { type: item.action === 'expire' ? 'expired' : 'deactivated', keyId: r.keyId, at, actor: SYSTEM, reason }],
+            events: [
+              ...transitionEvents(r, next),
+              { type: item.action === 'expire' ? 'expired' : 'deactivated', keyId: r.keyId, at, actor: SYSTEM, reason },
+            ],
           };
         });
         return;

@@ -49,8 +49,14 @@ export const HIGH_SECURITY_POLICY: Readonly<LifecyclePolicy> = Object.freeze({
 });
 
 const FIELDS = new Set<keyof LifecyclePolicy>([
-  'name', 'maxActiveAgeDays', 'warningDays', 'expirationDays', 'gracePeriodDays',
-  'autoRotate', 'requireMfa', 'rotateAfterUses',
+  'name',
+  'maxActiveAgeDays',
+  'warningDays',
+  'expirationDays',
+  'gracePeriodDays',
+  'autoRotate',
+  'requireMfa',
+  'rotateAfterUses',
 ]);
 
 // 100 years: longer than any key should live; also keeps day * DAY_MS exact.

@@ -49,7 +49,17 @@ export interface RunOnceResult {
   result: RunResult | null;
 }
 
-const FORWARDED = ['transition', 'warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'suspended', 'compromised', 'destroyed'] as const;
+const FORWARDED = [
+  'transition',
+  'warning',
+  'rotation-due',
+  'rotated',
+  'expired',
+  'deactivated',
+  'suspended',
+  'compromised',
+  'destroyed',
+] as const;
 
 /** Dispatched when a timer run fails (runOnce callers get the error instead). */
 export class SchedulerErrorEvent extends Event {
@@ -87,9 +97,12 @@ export class LifecycleScheduler extends EventTarget {
     this.#intervalMs = interval;
     const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
     this.#locks = options.locks !== undefined ? options.locks : (nav?.locks ?? null);
-    this.#channel = options.channel !== undefined
-      ? options.channel
-      : typeof BroadcastChannel === 'function' ? (new BroadcastChannel(this.#lockName) as unknown as ChannelLike) : null;
+    this.#channel =
+      options.channel !== undefined
+        ? options.channel
+        : typeof BroadcastChannel === 'function'
+          ? (new BroadcastChannel(this.#lockName) as unknown as ChannelLike)
+          : null;
     this.#timers = options.timers ?? { setInterval: (f, ms) => setInterval(f, ms), clearInterval: (h) => clearInterval(h as never) };
   }
 

@@ -10,7 +10,15 @@
 // INVALID_ENVELOPE. See docs/security.md for the format.
 import { VaultkeyError } from '../errors.js';
 import { canonicalJson, fromHex, toHex } from '../security/canonical.js';
-import { buildGroup, operationDigest, operationId, signedWeight, verifySignerSignature, MAX_MESSAGE, type MultisigManager } from './manager.js';
+import {
+  buildGroup,
+  operationDigest,
+  operationId,
+  signedWeight,
+  verifySignerSignature,
+  MAX_MESSAGE,
+  type MultisigManager,
+} from './manager.js';
 import type { CollectedSignature, DigestMode, KeyGroup, OperationRecord, OperationStatus } from './types.js';
 
 export const ENVELOPE_TYPE = 'vaultkey.multisig.operation';
@@ -70,11 +78,29 @@ export function parseEnvelope(input: string | object, now: number): OperationEnv
   gIn.signers.forEach((s, i) => {
     exactKeys(s, ['label', 'curve', 'publicKey', 'weight'], [], `group.signers[${i}]`);
   });
-  if (group.id !== gIn.id || canonicalJson(group) !== canonicalJson(gIn)) throw bad('the group does not match its fingerprint (it was modified)');
+  if (group.id !== gIn.id || canonicalJson(group) !== canonicalJson(gIn))
+    throw bad('the group does not match its fingerprint (it was modified)');
 
-  const o = exactKeys(env.operation,
-    ['v', 'id', 'groupId', 'message', 'digestMode', 'digest', 'initiator', 'description', 'createdAt', 'expiresAt', 'nonce', 'status', 'signatures'],
-    ['completedAt', 'cancelledAt', 'cancelReason'], 'operation');
+  const o = exactKeys(
+    env.operation,
+    [
+      'v',
+      'id',
+      'groupId',
+      'message',
+      'digestMode',
+      'digest',
+      'initiator',
+      'description',
+      'createdAt',
+      'expiresAt',
+      'nonce',
+      'status',
+      'signatures',
+    ],
+    ['completedAt', 'cancelledAt', 'cancelReason'],
+    'operation',
+  );
   if (o.v !== 1) throw bad('operation.v must be 1');
   if (o.groupId !== group.id) throw bad('operation.groupId does not name the enclosed group');
   if (!isStr(o.message, 2 * MAX_MESSAGE) || (o.message as string).length === 0) throw bad('operation.message must be hex');
@@ -83,15 +109,23 @@ export function parseEnvelope(input: string | object, now: number): OperationEnv
   const digest = toHex(operationDigest(message, o.digestMode, 'INVALID_ENVELOPE'));
   if (o.digest !== digest) throw bad('operation.digest does not match the message (it was modified)');
   if (!isStr(o.initiator, 256) || !isStr(o.description, 1024)) throw bad('operation.initiator/description must be strings');
-  if (!isInt(o.createdAt) || !isInt(o.expiresAt) || (o.expiresAt as number) <= (o.createdAt as number)) throw bad('operation times are invalid');
+  if (!isInt(o.createdAt) || !isInt(o.expiresAt) || (o.expiresAt as number) <= (o.createdAt as number))
+    throw bad('operation times are invalid');
   if (typeof o.nonce !== 'string' || !/^[0-9a-f]{32}$/.test(o.nonce)) throw bad('operation.nonce must be 16 bytes of hex');
   const idFields = {
-    groupId: group.id, message: o.message as string, digestMode: o.digestMode as DigestMode, initiator: o.initiator as string,
-    description: o.description as string, createdAt: o.createdAt as number, expiresAt: o.expiresAt as number, nonce: o.nonce,
+    groupId: group.id,
+    message: o.message as string,
+    digestMode: o.digestMode as DigestMode,
+    initiator: o.initiator as string,
+    description: o.description as string,
+    createdAt: o.createdAt as number,
+    expiresAt: o.expiresAt as number,
+    nonce: o.nonce,
   };
   if (o.id !== operationId(idFields)) throw bad('the operation does not match its id (message, group, parties or times were modified)');
 
-  if (!Array.isArray(o.signatures) || o.signatures.length > group.signers.length) throw bad('operation.signatures must be an array of at most one per signer');
+  if (!Array.isArray(o.signatures) || o.signatures.length > group.signers.length)
+    throw bad('operation.signatures must be an array of at most one per signer');
   const seen = new Set<string>();
   const signatures: CollectedSignature[] = o.signatures.map((x, i) => {
     const s = exactKeys(x, ['publicKey', 'signature', 'addedAt'], [], `operation.signatures[${i}]`);
@@ -144,7 +178,11 @@ export async function importEnvelope(m: MultisigManager, input: string | object,
   const env = parseEnvelope(input, m.now());
   const known = await m.store.getGroup(env.group.id);
   if (!known) {
-    if (!opts.trustGroup) throw new VaultkeyError('UNKNOWN_GROUP', 'the envelope names a key group this device does not know (pass trustGroup after checking its id)');
+    if (!opts.trustGroup)
+      throw new VaultkeyError(
+        'UNKNOWN_GROUP',
+        'the envelope names a key group this device does not know (pass trustGroup after checking its id)',
+      );
     await m.store.putGroup(env.group);
   }
   const g = env.group;

@@ -57,7 +57,9 @@ export class IdbMultisigStore implements MultisigStore {
     return this.#run((db) => db.get(OPS, id) as Promise<OperationRecord | undefined>);
   }
   listOperations(groupId?: string) {
-    return this.#run((db) => (groupId === undefined ? db.getAll(OPS) : db.getAllFromIndex(OPS, 'groupId', groupId)) as Promise<OperationRecord[]>);
+    return this.#run(
+      (db) => (groupId === undefined ? db.getAll(OPS) : db.getAllFromIndex(OPS, 'groupId', groupId)) as Promise<OperationRecord[]>,
+    );
   }
   update(id: string, fn: (op: OperationRecord | undefined) => OperationRecord | undefined) {
     return this.#run(async (db) => {

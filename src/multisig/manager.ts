@@ -78,7 +78,8 @@ function normalizeKey(curve: SignerCurve, pub: Uint8Array, name: string, code: V
     }
     return toHex(secp256k1.publicKeyConvert(pub, true));
   }
-  if (pub.length !== 32) throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_KEY' : code, `${name} must be a 32-byte Ed25519 public key`);
+  if (pub.length !== 32)
+    throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_KEY' : code, `${name} must be a 32-byte Ed25519 public key`);
   return toHex(pub);
 }
 
@@ -114,8 +115,10 @@ export function buildGroup(input: unknown, code: VaultkeyErrorCode = 'INVALID_AR
     if (s.curve !== 'secp256k1' && s.curve !== 'ed25519') throw new VaultkeyError(code, `signers[${i}].curve must be secp256k1 or ed25519`);
     const publicKey = normalizeKey(s.curve, bytesOrHex(s.publicKey, `signers[${i}].publicKey`, code), `signers[${i}].publicKey`, code);
     const weight = int(s.weight ?? 1, `signers[${i}].weight`, 1, MAX_WEIGHT, code);
-    if (seenKeys.has(publicKey)) throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'ALREADY_EXISTS' : code, `signers[${i}] repeats a public key`);
-    if (seenLabels.has(label)) throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'ALREADY_EXISTS' : code, `signers[${i}] repeats a label`);
+    if (seenKeys.has(publicKey))
+      throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'ALREADY_EXISTS' : code, `signers[${i}] repeats a public key`);
+    if (seenLabels.has(label))
+      throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'ALREADY_EXISTS' : code, `signers[${i}] repeats a label`);
     seenKeys.add(publicKey);
     seenLabels.add(label);
     return { label, curve: s.curve, publicKey, weight };
@@ -135,13 +138,16 @@ export function totalWeight(g: KeyGroup): number {
 export function operationDigest(message: Uint8Array, mode: DigestMode, code: VaultkeyErrorCode = 'INVALID_ARGUMENT'): Uint8Array {
   if (mode === 'sha256') return sha256(message);
   if (mode === 'prehashed') {
-    if (message.length !== 32) throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_LENGTH' : code, 'a prehashed message must be exactly 32 bytes');
+    if (message.length !== 32)
+      throw new VaultkeyError(code === 'INVALID_ARGUMENT' ? 'INVALID_LENGTH' : code, 'a prehashed message must be exactly 32 bytes');
     return message.slice();
   }
   throw new VaultkeyError(code, 'digestMode must be sha256 or prehashed');
 }
 
-export function operationId(op: Pick<OperationRecord, 'groupId' | 'message' | 'digestMode' | 'initiator' | 'description' | 'createdAt' | 'expiresAt' | 'nonce'>): string {
+export function operationId(
+  op: Pick<OperationRecord, 'groupId' | 'message' | 'digestMode' | 'initiator' | 'description' | 'createdAt' | 'expiresAt' | 'nonce'>,
+): string {
   const { groupId, message, digestMode, initiator, description, createdAt, expiresAt, nonce } = op;
   return hash20('op_', { v: 1, groupId, message, digestMode, initiator, description, createdAt, expiresAt, nonce });
 }
@@ -228,8 +234,14 @@ export class MultisigManager {
     const timeout = int(opts.timeoutMs ?? g.timeoutMs, 'timeoutMs', 1, MAX_TIMEOUT);
     const createdAt = this.#clock();
     const base = {
-      groupId: g.id, message: toHex(message), digestMode, initiator, description,
-      createdAt, expiresAt: createdAt + timeout, nonce: randomHex(16),
+      groupId: g.id,
+      message: toHex(message),
+      digestMode,
+      initiator,
+      description,
+      createdAt,
+      expiresAt: createdAt + timeout,
+      nonce: randomHex(16),
     };
     const op: OperationRecord = { v: 1, id: operationId(base), ...base, digest: toHex(digest), status: 'PENDING', signatures: [] };
     await this.store.update(op.id, (cur) => {
@@ -262,8 +274,13 @@ export class MultisigManager {
       if (op.signatures.some((x) => x.publicKey === s.publicKey)) {
         throw new VaultkeyError('DUPLICATE_SIGNATURE', `signer ${s.label} has already signed this operation`);
       }
-      if (!verifySignerSignature(op, s, sig)) throw new VaultkeyError('INVALID_SIGNATURE', `the signature of ${s.label} does not verify for this operation`);
-      op.signatures.push({ publicKey: s.publicKey, signature: toHex(sig.length === 65 && s.curve === 'secp256k1' ? sig.subarray(0, 64) : sig), addedAt: this.#clock() });
+      if (!verifySignerSignature(op, s, sig))
+        throw new VaultkeyError('INVALID_SIGNATURE', `the signature of ${s.label} does not verify for this operation`);
+      op.signatures.push({
+        publicKey: s.publicKey,
+        signature: toHex(sig.length === 65 && s.curve === 'secp256k1' ? sig.subarray(0, 64) : sig),
+        addedAt: this.#clock(),
+      });
       if (op.status === 'PENDING' && signedWeight(g, op.signatures) >= g.threshold) op.status = 'THRESHOLD_MET';
       return op;
     });
@@ -272,7 +289,8 @@ export class MultisigManager {
   /** CompleteOperation: THRESHOLD_MET -> COMPLETE; the result carries the verified signature set. */
   async complete(opId: string): Promise<OperationRecord> {
     return this.#mutate(opId, (op) => {
-      if (op.status !== 'THRESHOLD_MET') throw new VaultkeyError('THRESHOLD_NOT_MET', 'the signatures collected do not reach the threshold yet');
+      if (op.status !== 'THRESHOLD_MET')
+        throw new VaultkeyError('THRESHOLD_NOT_MET', 'the signatures collected do not reach the threshold yet');
       op.status = 'COMPLETE';
       op.completedAt = this.#clock();
       return op;
@@ -294,12 +312,18 @@ export class MultisigManager {
     let s: Signer | undefined;
     if (signer instanceof Uint8Array) {
       const hex = toHex(signer);
-      s = g.signers.find((x) => x.publicKey === hex
-        || (x.curve === 'secp256k1' && (signer.length === 65) && secp256k1.isValidPublicKey(signer) && toHex(secp256k1.publicKeyConvert(signer, true)) === x.publicKey));
+      s = g.signers.find(
+        (x) =>
+          x.publicKey === hex ||
+          (x.curve === 'secp256k1' &&
+            signer.length === 65 &&
+            secp256k1.isValidPublicKey(signer) &&
+            toHex(secp256k1.publicKeyConvert(signer, true)) === x.publicKey),
+      );
     } else if (typeof signer === 'string') {
       s = g.signers.find((x) => x.publicKey === signer.toLowerCase() || x.label === signer);
     } else throw new VaultkeyError('INVALID_ARGUMENT', 'signer must be a public key (bytes or hex) or a label');
-    if (!s) throw new VaultkeyError('UNKNOWN_SIGNER', 'this key is not a signer of the operation\'s group');
+    if (!s) throw new VaultkeyError('UNKNOWN_SIGNER', "this key is not a signer of the operation's group");
     return s;
   }
 

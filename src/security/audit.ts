@@ -102,8 +102,13 @@ export async function deriveHmacKey(ikm: Uint8Array | CryptoKey, info: string, s
       }
     } else throw new VaultkeyError('INVALID_KEY', 'the vault key must be raw bytes, an HKDF key or an extractable key');
   } else throw new VaultkeyError('INVALID_ARGUMENT', 'key material must be a Uint8Array or a CryptoKey');
-  return s.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, info: utf8(info) },
-    base, { name: 'HMAC', hash: 'SHA-256', length: 256 }, false, ['sign']);
+  return s.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, info: utf8(info) },
+    base,
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    false,
+    ['sign'],
+  );
 }
 
 /** The audit chain key: deriveHmacKey(vault key, AUDIT_HKDF_INFO). */
@@ -114,7 +119,13 @@ export function deriveAuditKey(ikm: Uint8Array | CryptoKey, salt?: Uint8Array): 
 export function checkChainKey(key: unknown, what = 'the audit chain key'): CryptoKey {
   const k = key as CryptoKey;
   const alg = k?.algorithm as HmacKeyAlgorithm | undefined;
-  if (typeof CryptoKey === 'undefined' || !(k instanceof CryptoKey) || alg?.name !== 'HMAC' || alg.hash?.name !== 'SHA-256' || !k.usages.includes('sign')) {
+  if (
+    typeof CryptoKey === 'undefined' ||
+    !(k instanceof CryptoKey) ||
+    alg?.name !== 'HMAC' ||
+    alg.hash?.name !== 'SHA-256' ||
+    !k.usages.includes('sign')
+  ) {
     throw new VaultkeyError('INVALID_KEY', `${what} must be an HMAC-SHA256 CryptoKey with the sign usage (use deriveHmacKey)`);
   }
   // A key that can be exported can be copied out by script and then used to forge the chain offline.
@@ -142,8 +153,29 @@ const MAX_META = 4096;
  * Field names that only ever hold secrets. A guard rail against an accidental
  * `metadata: { ...req }`, not a guarantee: the caller still owns what it logs.
  */
-const SECRET_NAMES = new Set(['secret', 'privatekey', 'priv', 'privkey', 'mnemonic', 'seed', 'passphrase', 'password', 'pin',
-  'xprv', 'entropy', 'prf', 'prfoutput', 'dek', 'kek', 'share', 'shares', 'sharesecret', 'signingkey', 'token', 'apikey']);
+const SECRET_NAMES = new Set([
+  'secret',
+  'privatekey',
+  'priv',
+  'privkey',
+  'mnemonic',
+  'seed',
+  'passphrase',
+  'password',
+  'pin',
+  'xprv',
+  'entropy',
+  'prf',
+  'prfoutput',
+  'dek',
+  'kek',
+  'share',
+  'shares',
+  'sharesecret',
+  'signingkey',
+  'token',
+  'apikey',
+]);
 
 function checkMetadata(m: unknown): { [k: string]: Json } | undefined {
   if (m === undefined) return undefined;
@@ -171,7 +203,8 @@ function checkMetadata(m: unknown): { [k: string]: Json } | undefined {
 
 function optStr(v: unknown, name: string, max = 256): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a non-empty string of at most ${max} characters`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > max)
+    throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a non-empty string of at most ${max} characters`);
   return v;
 }
 
@@ -181,7 +214,8 @@ export function checkAuditEvent(ev: unknown): AuditEvent {
   const e = ev as Partial<AuditEvent>;
   const principalId = optStr(e.principalId, 'principalId', 128);
   if (!principalId) throw new VaultkeyError('INVALID_ARGUMENT', 'principalId is required');
-  if (typeof e.operation !== 'string' || !OP_RE.test(e.operation)) throw new VaultkeyError('INVALID_ARGUMENT', 'operation must be 1-64 characters of [A-Za-z0-9_.:-/]');
+  if (typeof e.operation !== 'string' || !OP_RE.test(e.operation))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'operation must be 1-64 characters of [A-Za-z0-9_.:-/]');
   if (typeof e.success !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', 'success must be a boolean');
   if (e.errorCode !== undefined && (typeof e.errorCode !== 'string' || !CODE_RE.test(e.errorCode))) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'errorCode must be an error code ([A-Z0-9_]), not a message');
@@ -206,29 +240,60 @@ export type AuditBreak = 'MALFORMED' | 'MISSING' | 'OUT_OF_ORDER' | 'MAC_MISMATC
 export type AuditVerification =
   | { ok: true; entries: number }
   | {
-    ok: false;
-    /** Position in the stored order where the chain first breaks. */
-    index: number;
-    /** The seq that was expected there (the first entry that is missing, edited, moved or foreign). */
-    seq: number;
-    reason: AuditBreak;
-    message: string;
-  };
+      ok: false;
+      /** Position in the stored order where the chain first breaks. */
+      index: number;
+      /** The seq that was expected there (the first entry that is missing, edited, moved or foreign). */
+      seq: number;
+      reason: AuditBreak;
+      message: string;
+    };
 
-const ENTRY_KEYS = new Set(['v', 'seq', 'ts', 'principalId', 'principalName', 'sessionId', 'keyId', 'operation', 'success', 'errorCode', 'metadata', 'mac']);
+const ENTRY_KEYS = new Set([
+  'v',
+  'seq',
+  'ts',
+  'principalId',
+  'principalName',
+  'sessionId',
+  'keyId',
+  'operation',
+  'success',
+  'errorCode',
+  'metadata',
+  'mac',
+]);
 
 function wellFormed(x: unknown): x is AuditEntry {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
   const e = x as AuditEntry;
   if (!Object.keys(e).every((k) => ENTRY_KEYS.has(k))) return false;
-  return e.v === 1 && Number.isSafeInteger(e.seq) && e.seq >= 0 && Number.isSafeInteger(e.ts) && typeof e.mac === 'string'
-    && typeof e.principalId === 'string' && typeof e.operation === 'string' && typeof e.success === 'boolean';
+  return (
+    e.v === 1 &&
+    Number.isSafeInteger(e.seq) &&
+    e.seq >= 0 &&
+    Number.isSafeInteger(e.ts) &&
+    typeof e.mac === 'string' &&
+    typeof e.principalId === 'string' &&
+    typeof e.operation === 'string' &&
+    typeof e.success === 'boolean'
+  );
 }
 
 /** Verifies a sequence of entries (as stored, in key order) and the head against the chain key. */
-export async function verifyAuditEntries(chainKey: CryptoKey, stored: readonly unknown[], head: AuditHead | undefined): Promise<AuditVerification> {
+export async function verifyAuditEntries(
+  chainKey: CryptoKey,
+  stored: readonly unknown[],
+  head: AuditHead | undefined,
+): Promise<AuditVerification> {
   const key = checkChainKey(chainKey);
-  const fail = (index: number, seq: number, reason: AuditBreak, message: string): AuditVerification => ({ ok: false, index, seq, reason, message });
+  const fail = (index: number, seq: number, reason: AuditBreak, message: string): AuditVerification => ({
+    ok: false,
+    index,
+    seq,
+    reason,
+    message,
+  });
   let prev = '';
   for (let i = 0; i < stored.length; i++) {
     const e = stored[i];
@@ -244,7 +309,8 @@ export async function verifyAuditEntries(chainKey: CryptoKey, stored: readonly u
     } catch {
       return fail(i, i, 'MALFORMED', `entry ${i} is not canonical JSON`);
     }
-    if (!bytesEqual(utf8(b64url(expect)), utf8(e.mac))) return fail(i, i, 'MAC_MISMATCH', `entry ${i} was edited, moved or forged (MAC mismatch)`);
+    if (!bytesEqual(utf8(b64url(expect)), utf8(e.mac)))
+      return fail(i, i, 'MAC_MISMATCH', `entry ${i} was edited, moved or forged (MAC mismatch)`);
     prev = e.mac;
   }
   const n = stored.length;
@@ -258,7 +324,8 @@ export async function verifyAuditEntries(chainKey: CryptoKey, stored: readonly u
   const hm = b64url(await hmac(key, headMacInput(h.seq!, h.mac!)));
   if (!bytesEqual(utf8(hm), utf8(h.headMac!))) return fail(n, n, 'HEAD_MISMATCH', 'the log head record was forged');
   if (h.seq! > n - 1) return fail(n, n, 'TRUNCATED', `entries ${n}..${h.seq} were deleted from the end of the log`);
-  if (h.seq! < n - 1 || h.mac !== prev) return fail(h.seq! + 1, h.seq! + 1, 'HEAD_MISMATCH', `entries after ${h.seq} are not covered by the head`);
+  if (h.seq! < n - 1 || h.mac !== prev)
+    return fail(h.seq! + 1, h.seq! + 1, 'HEAD_MISMATCH', `entries after ${h.seq} are not covered by the head`);
   return { ok: true, entries: n };
 }
 
@@ -305,7 +372,8 @@ function checkQuery(q: unknown): AuditQuery {
   if (!q || typeof q !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'query must be an object');
   const x = q as AuditQuery;
   for (const k of ['since', 'until'] as const) {
-    if (x[k] !== undefined && !Number.isSafeInteger(x[k])) throw new VaultkeyError('INVALID_ARGUMENT', `${k} must be an integer number of milliseconds`);
+    if (x[k] !== undefined && !Number.isSafeInteger(x[k]))
+      throw new VaultkeyError('INVALID_ARGUMENT', `${k} must be an integer number of milliseconds`);
   }
   return x;
 }
@@ -376,10 +444,16 @@ export class AuditLog {
   /** Entries matching the query (time range, key, operation, principal). Malformed rows are skipped. */
   async query(q?: AuditQuery): Promise<AuditEntry[]> {
     const x = checkQuery(q);
-    return (await this.#store.entries()).filter(wellFormed).filter((e) =>
-      (x.since === undefined || e.ts >= x.since) && (x.until === undefined || e.ts < x.until)
-      && (x.keyId === undefined || e.keyId === x.keyId) && (x.operation === undefined || e.operation === x.operation)
-      && (x.principalId === undefined || e.principalId === x.principalId));
+    return (await this.#store.entries())
+      .filter(wellFormed)
+      .filter(
+        (e) =>
+          (x.since === undefined || e.ts >= x.since) &&
+          (x.until === undefined || e.ts < x.until) &&
+          (x.keyId === undefined || e.keyId === x.keyId) &&
+          (x.operation === undefined || e.operation === x.operation) &&
+          (x.principalId === undefined || e.principalId === x.principalId),
+      );
   }
 
   /** JSON Lines (one canonical JSON entry per line, MACs included, trailing newline). */
@@ -410,13 +484,16 @@ export class AuditLog {
     }
     const total = entries.length;
     return {
-      start: x.since ?? (entries[0]?.ts ?? 0),
+      start: x.since ?? entries[0]?.ts ?? 0,
       end: x.until ?? this.#clock(),
       totalEvents: total,
       successCount,
       failureCount: total - successCount,
       successRate: total ? successCount / total : null,
-      byKey, byOperation, byPrincipal, integrity,
+      byKey,
+      byOperation,
+      byPrincipal,
+      integrity,
     };
   }
 }

@@ -31,16 +31,25 @@ export interface GuardedOperation {
  * could not record. Metadata is validated before anything runs.
  */
 export async function guarded<T>(ctx: GuardContext, op: GuardedOperation, run: () => Promise<T> | T): Promise<T> {
-  if (!ctx || typeof ctx !== 'object' || !op || typeof op !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'guarded needs a context and an operation');
+  if (!ctx || typeof ctx !== 'object' || !op || typeof op !== 'object')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'guarded needs a context and an operation');
   if (typeof run !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'run must be a function');
-  checkAuditEvent({ principalId: 'check', operation: op.operation ?? op.permission, success: true, keyId: op.keyId, metadata: op.metadata });
+  checkAuditEvent({
+    principalId: 'check',
+    operation: op.operation ?? op.permission,
+    success: true,
+    keyId: op.keyId,
+    metadata: op.metadata,
+  });
   const sid = typeof ctx.session === 'string' ? ctx.session : ctx.session?.id;
   let principalId = typeof ctx.session === 'object' && ctx.session ? ctx.session.principalId : 'unknown';
   const record = async (success: boolean, err?: unknown) => {
     if (!ctx.audit) return;
     const code = err instanceof VaultkeyError ? err.code : err === undefined ? undefined : 'UNEXPECTED_ERROR';
     await ctx.audit.append({
-      principalId, operation: op.operation ?? op.permission, success,
+      principalId,
+      operation: op.operation ?? op.permission,
+      success,
       ...(typeof sid === 'string' && sid.length > 0 && sid.length <= 128 ? { sessionId: sid } : {}),
       ...(op.keyId !== undefined ? { keyId: op.keyId } : {}),
       ...(code !== undefined && /^[A-Z0-9_]{1,64}$/.test(code) ? { errorCode: code } : {}),

@@ -1,13 +1,36 @@
 // Security layer: RBAC, sessions with user verification, keyed audit chain. See docs/security.md.
 export {
-  PERMISSIONS, SENSITIVE_PERMISSIONS, DEFAULT_ROLES, MemoryPrincipalStore, patternMatches, isPermission, rolesGrant,
-  type Permission, type PermissionPattern, type Principal, type PrincipalType, type PrincipalStore,
+  PERMISSIONS,
+  SENSITIVE_PERMISSIONS,
+  DEFAULT_ROLES,
+  MemoryPrincipalStore,
+  patternMatches,
+  isPermission,
+  rolesGrant,
+  type Permission,
+  type PermissionPattern,
+  type Principal,
+  type PrincipalType,
+  type PrincipalStore,
 } from './rbac.js';
 export { AccessController, OWNER_ID, type Session, type VerifyUser, type AccessControllerOptions } from './sessions.js';
 export {
-  AuditLog, MemoryAuditStore, deriveAuditKey, deriveHmacKey, verifyAuditEntries, AUDIT_HKDF_INFO,
-  type AuditEntry, type AuditEvent, type AuditHead, type AuditStore, type AuditVerification, type AuditBreak,
-  type AuditQuery, type AuditReport, type AuditCounts, type AuditLogOptions,
+  AuditLog,
+  MemoryAuditStore,
+  deriveAuditKey,
+  deriveHmacKey,
+  verifyAuditEntries,
+  AUDIT_HKDF_INFO,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditHead,
+  type AuditStore,
+  type AuditVerification,
+  type AuditBreak,
+  type AuditQuery,
+  type AuditReport,
+  type AuditCounts,
+  type AuditLogOptions,
 } from './audit.js';
 export { IdbAuditStore } from './audit-idb.js';
 export { IdbPrincipalStore, derivePrincipalKey, PRINCIPALS_HKDF_INFO } from './rbac-idb.js';

@@ -55,8 +55,13 @@ export class IdbPrincipalStore implements PrincipalStore {
     const r = row as Row;
     let ok = false;
     try {
-      ok = !!r && typeof r.mac === 'string' && !!r.principal && r.principal.id === r.id && (id === undefined || r.id === id)
-        && bytesEqual(utf8(await this.#mac(r.principal)), utf8(r.mac));
+      ok =
+        !!r &&
+        typeof r.mac === 'string' &&
+        !!r.principal &&
+        r.principal.id === r.id &&
+        (id === undefined || r.id === id) &&
+        bytesEqual(utf8(await this.#mac(r.principal)), utf8(r.mac));
     } catch {
       ok = false;
     }

@@ -39,7 +39,11 @@ export type PermissionPattern = Permission | `${string}:*` | '*';
  * (WebAuthn UV) within a window before it, even inside a valid session.
  */
 export const SENSITIVE_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
-  'key:rotate', 'key:backup', 'key:restore', 'key:delete', 'key:export',
+  'key:rotate',
+  'key:backup',
+  'key:restore',
+  'key:delete',
+  'key:export',
 ]);
 
 /** The default roles (admin, operator, auditor, signer), plus `owner` for single-user apps. */
@@ -130,12 +134,16 @@ export function checkPrincipal(p: unknown, roles: Readonly<Record<string, readon
     throw new VaultkeyError('INVALID_ARGUMENT', 'principal.type must be user, service or device');
   }
   const name = x.name ?? id;
-  if (typeof name !== 'string' || name.length > 256) throw new VaultkeyError('INVALID_ARGUMENT', 'principal.name must be a string of at most 256 characters');
-  if (!Array.isArray(x.roles) || x.roles.length === 0) throw new VaultkeyError('INVALID_ARGUMENT', 'principal.roles must be a non-empty array');
+  if (typeof name !== 'string' || name.length > 256)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'principal.name must be a string of at most 256 characters');
+  if (!Array.isArray(x.roles) || x.roles.length === 0)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'principal.roles must be a non-empty array');
   for (const r of x.roles) {
-    if (typeof r !== 'string' || !Object.hasOwn(roles, r)) throw new VaultkeyError('INVALID_ARGUMENT', 'principal.roles names a role that does not exist');
+    if (typeof r !== 'string' || !Object.hasOwn(roles, r))
+      throw new VaultkeyError('INVALID_ARGUMENT', 'principal.roles names a role that does not exist');
   }
-  if (x.disabled !== undefined && typeof x.disabled !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', 'principal.disabled must be a boolean');
+  if (x.disabled !== undefined && typeof x.disabled !== 'boolean')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'principal.disabled must be a boolean');
   return { id, type, name, roles: [...new Set(x.roles)], ...(x.disabled ? { disabled: true } : {}) };
 }
 
@@ -144,7 +152,8 @@ export function checkRoles(custom: unknown): Record<string, PermissionPattern[]>
   const out: Record<string, PermissionPattern[]> = {};
   for (const [k, v] of Object.entries(DEFAULT_ROLES)) out[k] = [...v];
   if (custom === undefined) return out;
-  if (!custom || typeof custom !== 'object' || Array.isArray(custom)) throw new VaultkeyError('INVALID_ARGUMENT', 'roles must be an object of role name -> permission patterns');
+  if (!custom || typeof custom !== 'object' || Array.isArray(custom))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'roles must be an object of role name -> permission patterns');
   for (const [k, v] of Object.entries(custom)) {
     checkId(k, 'role name');
     if (!Array.isArray(v)) throw new VaultkeyError('INVALID_ARGUMENT', `role ${k} must be an array of permission patterns`);
@@ -154,6 +163,10 @@ export function checkRoles(custom: unknown): Record<string, PermissionPattern[]>
 }
 
 /** True iff any of `roles` grants `permission` under `table`. */
-export function rolesGrant(table: Readonly<Record<string, readonly PermissionPattern[]>>, roles: readonly string[], permission: Permission): boolean {
+export function rolesGrant(
+  table: Readonly<Record<string, readonly PermissionPattern[]>>,
+  roles: readonly string[],
+  permission: Permission,
+): boolean {
   return roles.some((r) => (Object.hasOwn(table, r) ? table[r]! : []).some((p) => patternMatches(p, permission)));
 }

@@ -9,8 +9,16 @@
 import { VaultkeyError } from '../errors.js';
 import { type Clock, systemClock, randomHex } from './canonical.js';
 import {
-  type Permission, type PermissionPattern, type Principal, type PrincipalStore,
-  MemoryPrincipalStore, SENSITIVE_PERMISSIONS, checkPrincipal, checkRoles, isPermission, rolesGrant,
+  type Permission,
+  type PermissionPattern,
+  type Principal,
+  type PrincipalStore,
+  MemoryPrincipalStore,
+  SENSITIVE_PERMISSIONS,
+  checkPrincipal,
+  checkRoles,
+  isPermission,
+  rolesGrant,
 } from './rbac.js';
 
 export interface Session {
@@ -71,7 +79,8 @@ export class AccessController {
     this.#uvWindow = checkMs(opts.uvWindowMs, 'uvWindowMs', 5 * 60_000);
     this.#roles = checkRoles(opts.roles);
     this.#principals = opts.principals ?? new MemoryPrincipalStore();
-    if (opts.verifyUser !== undefined && typeof opts.verifyUser !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'verifyUser must be a function');
+    if (opts.verifyUser !== undefined && typeof opts.verifyUser !== 'function')
+      throw new VaultkeyError('INVALID_ARGUMENT', 'verifyUser must be a function');
     this.#verifyUser = opts.verifyUser;
   }
 
@@ -126,7 +135,10 @@ export class AccessController {
     }
     const now = this.#clock();
     const s: Session = Object.freeze({
-      id: `ses_${randomHex(16)}`, principalId, createdAt: now, expiresAt: now + ttl,
+      id: `ses_${randomHex(16)}`,
+      principalId,
+      createdAt: now,
+      expiresAt: now + ttl,
       ...(opts.client !== undefined ? { client: opts.client } : {}),
     });
     this.#sessions.set(s.id, s);

@@ -9,7 +9,8 @@ import { VaultkeyError } from '../errors.js';
 export function storageError(cause: unknown, what: string): VaultkeyError {
   if (cause instanceof VaultkeyError) return cause;
   const name = (cause as DOMException)?.name;
-  if (name === 'QuotaExceededError') return new VaultkeyError('QUOTA_EXCEEDED', `the browser refused to store more ${what} data for this site`);
+  if (name === 'QuotaExceededError')
+    return new VaultkeyError('QUOTA_EXCEEDED', `the browser refused to store more ${what} data for this site`);
   if (name === 'VersionError') return new VaultkeyError('SCHEMA_TOO_NEW', `the ${what} database was written by a newer vaultkey`);
   return new VaultkeyError('STORAGE_FAILED', `the ${what} database failed (${name ?? 'error'})`);
 }
@@ -50,6 +51,9 @@ export class LazyDb {
   close(): void {
     const d = this.#db;
     this.#db = undefined;
-    void d?.then((db) => db.close(), () => {});
+    void d?.then(
+      (db) => db.close(),
+      () => {},
+    );
   }
 }

@@ -74,7 +74,13 @@ export type VaultEvent =
   | { type: 'tamper'; detail: TamperDetail };
 
 export type ChainName =
-  | 'ethereum' | 'bitcoin' | 'bitcoin-legacy' | 'bitcoin-nested-segwit' | 'bitcoin-taproot' | 'bitcoin-testnet' | 'solana';
+  | 'ethereum'
+  | 'bitcoin'
+  | 'bitcoin-legacy'
+  | 'bitcoin-nested-segwit'
+  | 'bitcoin-taproot'
+  | 'bitcoin-testnet'
+  | 'solana';
 
 export interface AddressOptions {
   account?: number;

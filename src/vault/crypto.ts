@@ -17,8 +17,17 @@
 import { argon2id } from '../core/argon2.js';
 import { VaultkeyError } from '../errors.js';
 import {
-  ARGON2_DEFAULT, PASSKEY_HKDF_INFO, PBKDF2_MIN_ITERATIONS, RECORD_FORMAT, randomBytes, secretAad, methodAad,
-  type KdfParams, type MethodRecord, type SecretKind, type SecretRecord,
+  ARGON2_DEFAULT,
+  PASSKEY_HKDF_INFO,
+  PBKDF2_MIN_ITERATIONS,
+  RECORD_FORMAT,
+  randomBytes,
+  secretAad,
+  methodAad,
+  type KdfParams,
+  type MethodRecord,
+  type SecretKind,
+  type SecretRecord,
 } from './format.js';
 
 const subtle = () => {
@@ -47,7 +56,8 @@ export function newKdfParams(choice: KdfChoice | undefined): KdfParams {
     const m = choice.m ?? ARGON2_DEFAULT.m;
     const p = choice.p ?? ARGON2_DEFAULT.p;
     if (!Number.isInteger(t) || t < 3 || t > 100) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id t must be in [3, 100]');
-    if (!Number.isInteger(m) || m < 65536 || m > 4 * 1024 * 1024) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id m (KiB) must be in [65536, 4194304]');
+    if (!Number.isInteger(m) || m < 65536 || m > 4 * 1024 * 1024)
+      throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id m (KiB) must be in [65536, 4194304]');
     if (!Number.isInteger(p) || p < 1 || p > 16) throw new VaultkeyError('INVALID_ARGUMENT', 'argon2id p must be in [1, 16]');
     return { alg: 'argon2id', t, m, p, salt };
   }
@@ -63,9 +73,21 @@ export function newKdfParams(choice: KdfChoice | undefined): KdfParams {
  */
 export function checkStoredKdf(k: unknown): asserts k is KdfParams {
   const x = k as KdfParams | undefined;
-  const ok = !!x && x.salt instanceof Uint8Array && x.salt.length >= 16 && (
-    (x.alg === 'PBKDF2-SHA512' && Number.isInteger(x.iterations) && x.iterations >= 1 && x.iterations <= 50_000_000) ||
-    (x.alg === 'argon2id' && Number.isInteger(x.t) && x.t >= 1 && x.t <= 100 && Number.isInteger(x.m) && x.m >= 8 && x.m <= 4194304 && Number.isInteger(x.p) && x.p >= 1 && x.p <= 16));
+  const ok =
+    !!x &&
+    x.salt instanceof Uint8Array &&
+    x.salt.length >= 16 &&
+    ((x.alg === 'PBKDF2-SHA512' && Number.isInteger(x.iterations) && x.iterations >= 1 && x.iterations <= 50_000_000) ||
+      (x.alg === 'argon2id' &&
+        Number.isInteger(x.t) &&
+        x.t >= 1 &&
+        x.t <= 100 &&
+        Number.isInteger(x.m) &&
+        x.m >= 8 &&
+        x.m <= 4194304 &&
+        Number.isInteger(x.p) &&
+        x.p >= 1 &&
+        x.p <= 16));
   if (!ok) throw new VaultkeyError('CORRUPTED', 'the passphrase method record has invalid KDF parameters');
 }
 
@@ -82,8 +104,13 @@ export async function passphraseKek(pw: Uint8Array, kdf: KdfParams): Promise<Cry
   try {
     if (kdf.alg === 'PBKDF2-SHA512') {
       const base = await subtle().importKey('raw', buf(pw), 'PBKDF2', false, ['deriveKey']);
-      return await subtle().deriveKey({ name: 'PBKDF2', hash: 'SHA-512', salt: buf(kdf.salt), iterations: kdf.iterations },
-        base, AES, false, ['wrapKey', 'unwrapKey']);
+      return await subtle().deriveKey(
+        { name: 'PBKDF2', hash: 'SHA-512', salt: buf(kdf.salt), iterations: kdf.iterations },
+        base,
+        AES,
+        false,
+        ['wrapKey', 'unwrapKey'],
+      );
     }
     // vaultkey's Argon2id (src/core/argon2.ts, RFC 9106 KAT in test/argon2.test.ts): same output as
     // hash-wasm's, which earlier releases used, so stored records open unchanged.
@@ -105,10 +132,16 @@ export async function passphraseKek(pw: Uint8Array, kdf: KdfParams): Promise<Cry
  */
 export async function prfKek(prf: Uint8Array, hkdfSalt: Uint8Array): Promise<CryptoKey> {
   try {
-    if (!(prf instanceof Uint8Array) || prf.length < 32) throw new VaultkeyError('INVALID_ARGUMENT', 'PRF output must be at least 32 bytes');
+    if (!(prf instanceof Uint8Array) || prf.length < 32)
+      throw new VaultkeyError('INVALID_ARGUMENT', 'PRF output must be at least 32 bytes');
     const base = await subtle().importKey('raw', buf(prf), 'HKDF', false, ['deriveKey']);
-    return await subtle().deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: buf(hkdfSalt), info: buf(PASSKEY_HKDF_INFO) },
-      base, AES, false, ['wrapKey', 'unwrapKey']);
+    return await subtle().deriveKey(
+      { name: 'HKDF', hash: 'SHA-256', salt: buf(hkdfSalt), info: buf(PASSKEY_HKDF_INFO) },
+      base,
+      AES,
+      false,
+      ['wrapKey', 'unwrapKey'],
+    );
   } finally {
     if (prf instanceof Uint8Array) prf.fill(0);
   }
@@ -118,7 +151,12 @@ export function newDek(): Promise<CryptoKey> {
   return subtle().generateKey(AES, true, ['encrypt', 'decrypt']) as Promise<CryptoKey>;
 }
 
-export async function wrapDek(dek: CryptoKey, kek: CryptoKey, methodId: string, v: number): Promise<{ iv: Uint8Array; wrappedDek: Uint8Array }> {
+export async function wrapDek(
+  dek: CryptoKey,
+  kek: CryptoKey,
+  methodId: string,
+  v: number,
+): Promise<{ iv: Uint8Array; wrappedDek: Uint8Array }> {
   const iv = randomBytes(12);
   const wrapped = await subtle().wrapKey('raw', dek, kek, { name: 'AES-GCM', iv, additionalData: buf(methodAad(methodId, v)) });
   return { iv, wrappedDek: new Uint8Array(wrapped) };
@@ -127,8 +165,15 @@ export async function wrapDek(dek: CryptoKey, kek: CryptoKey, methodId: string, 
 /** Unwraps the DEK; null means the GCM tag failed (wrong KEK, i.e. wrong passphrase or passkey). */
 export async function unwrapDek(rec: MethodRecord, kek: CryptoKey): Promise<CryptoKey | null> {
   try {
-    return await subtle().unwrapKey('raw', buf(rec.wrappedDek), kek, { name: 'AES-GCM', iv: buf(rec.iv), additionalData: buf(methodAad(rec.id, rec.v)) },
-      AES, true, ['encrypt', 'decrypt']);
+    return await subtle().unwrapKey(
+      'raw',
+      buf(rec.wrappedDek),
+      kek,
+      { name: 'AES-GCM', iv: buf(rec.iv), additionalData: buf(methodAad(rec.id, rec.v)) },
+      AES,
+      true,
+      ['encrypt', 'decrypt'],
+    );
   } catch {
     return null;
   }
@@ -154,9 +199,18 @@ export async function methodChecksum(r: Omit<MethodRecord, 'checksum'>): Promise
       : [e.encode(`${r.kdf.alg}/${r.kdf.t}/${r.kdf.m}/${r.kdf.p}`), r.kdf.salt]
     : [new Uint8Array(0), new Uint8Array(0)];
   const fields = [
-    e.encode(r.id), e.encode(r.kind), e.encode(String(r.v)), e.encode(String(r.createdAt)), e.encode(r.label),
-    ...kdf, r.credentialId ?? new Uint8Array(0), e.encode(r.rpId ?? ''), r.prfSalt ?? new Uint8Array(0),
-    r.hkdfSalt ?? new Uint8Array(0), r.iv, r.wrappedDek,
+    e.encode(r.id),
+    e.encode(r.kind),
+    e.encode(String(r.v)),
+    e.encode(String(r.createdAt)),
+    e.encode(r.label),
+    ...kdf,
+    r.credentialId ?? new Uint8Array(0),
+    e.encode(r.rpId ?? ''),
+    r.prfSalt ?? new Uint8Array(0),
+    r.hkdfSalt ?? new Uint8Array(0),
+    r.iv,
+    r.wrappedDek,
   ];
   return new Uint8Array(await subtle().digest('SHA-256', concat(fields)));
 }
@@ -165,9 +219,17 @@ export async function methodChecksum(r: Omit<MethodRecord, 'checksum'>): Promise
 export async function checkMethodRecord(r: unknown): Promise<MethodRecord> {
   const x = r as MethodRecord | undefined;
   const bytes = (b: unknown, n?: number) => b instanceof Uint8Array && (n === undefined || b.length === n);
-  if (!x || typeof x.id !== 'string' || (x.kind !== 'passphrase' && x.kind !== 'passkey') || !bytes(x.iv, 12)
-    || !bytes(x.wrappedDek, 48) || !bytes(x.checksum, 32) || typeof x.label !== 'string' || typeof x.createdAt !== 'number'
-    || typeof x.v !== 'number') {
+  if (
+    !x ||
+    typeof x.id !== 'string' ||
+    (x.kind !== 'passphrase' && x.kind !== 'passkey') ||
+    !bytes(x.iv, 12) ||
+    !bytes(x.wrappedDek, 48) ||
+    !bytes(x.checksum, 32) ||
+    typeof x.label !== 'string' ||
+    typeof x.createdAt !== 'number' ||
+    typeof x.v !== 'number'
+  ) {
     throw new VaultkeyError('CORRUPTED', 'an unlock method record is malformed or truncated');
   }
   if (x.v > RECORD_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'an unlock method record was written by a newer vaultkey');
@@ -183,9 +245,19 @@ export async function checkMethodRecord(r: unknown): Promise<MethodRecord> {
   return x;
 }
 
-export async function encryptSecret(dek: CryptoKey, kind: SecretKind, id: string, v: number, plaintext: Uint8Array): Promise<{ iv: Uint8Array; ct: Uint8Array }> {
+export async function encryptSecret(
+  dek: CryptoKey,
+  kind: SecretKind,
+  id: string,
+  v: number,
+  plaintext: Uint8Array,
+): Promise<{ iv: Uint8Array; ct: Uint8Array }> {
   const iv = randomBytes(12);
-  const ct = await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: buf(secretAad(kind, id, v)), tagLength: 128 }, dek, buf(plaintext));
+  const ct = await subtle().encrypt(
+    { name: 'AES-GCM', iv, additionalData: buf(secretAad(kind, id, v)), tagLength: 128 },
+    dek,
+    buf(plaintext),
+  );
   return { iv, ct: new Uint8Array(ct) };
 }
 
@@ -197,14 +269,26 @@ export async function encryptSecret(dek: CryptoKey, kind: SecretKind, id: string
  */
 export async function decryptSecret(dek: CryptoKey, r: unknown, expectKind?: SecretKind): Promise<Uint8Array> {
   const x = r as SecretRecord | undefined;
-  if (!x || typeof x.id !== 'string' || typeof x.kind !== 'string' || typeof x.v !== 'number'
-    || !(x.iv instanceof Uint8Array) || x.iv.length !== 12 || !(x.ct instanceof Uint8Array) || x.ct.length < 17) {
+  if (
+    !x ||
+    typeof x.id !== 'string' ||
+    typeof x.kind !== 'string' ||
+    typeof x.v !== 'number' ||
+    !(x.iv instanceof Uint8Array) ||
+    x.iv.length !== 12 ||
+    !(x.ct instanceof Uint8Array) ||
+    x.ct.length < 17
+  ) {
     throw new VaultkeyError('CORRUPTED', 'a secret record is malformed or truncated');
   }
   if (x.v > RECORD_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'a secret record was written by a newer vaultkey');
   if (expectKind && x.kind !== expectKind) throw new VaultkeyError('CORRUPTED', 'a secret record has an unexpected kind');
   try {
-    const pt = await subtle().decrypt({ name: 'AES-GCM', iv: buf(x.iv), additionalData: buf(secretAad(x.kind, x.id, x.v)), tagLength: 128 }, dek, buf(x.ct));
+    const pt = await subtle().decrypt(
+      { name: 'AES-GCM', iv: buf(x.iv), additionalData: buf(secretAad(x.kind, x.id, x.v)), tagLength: 128 },
+      dek,
+      buf(x.ct),
+    );
     return new Uint8Array(pt);
   } catch {
     throw new VaultkeyError('CORRUPTED', 'a secret record failed authentication (damaged, truncated or moved)');

@@ -84,7 +84,10 @@ export function database(name: string): DbHandle {
     close() {
       const c = current;
       current = undefined;
-      void c?.then((db) => db.close(), () => {});
+      void c?.then(
+        (db) => db.close(),
+        () => {},
+      );
     },
   };
 }

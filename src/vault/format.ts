@@ -16,9 +16,14 @@ export const DB_VERSION = 3;
 export const RECORD_FORMAT = 2;
 
 export const STORES = {
-  meta: 'meta', methods: 'methods', secrets: 'secrets', accounts: 'accounts',
+  meta: 'meta',
+  methods: 'methods',
+  secrets: 'secrets',
+  accounts: 'accounts',
   /** v3: lifecycle records, principals and the audit chain moved into the vault's database (one transaction with the secrets). */
-  lifecycle: 'lifecycle', principals: 'principals', audit: 'audit',
+  lifecycle: 'lifecycle',
+  principals: 'principals',
+  audit: 'audit',
 } as const;
 
 /** The PBKDF2 floor: OWASP's 2023 figure for PBKDF2-HMAC-SHA512. */
@@ -174,7 +179,10 @@ export function methodInfo(r: MethodRecord): MethodInfo {
 
 export function keyInfo(r: SecretRecord): KeyInfo {
   const info: KeyInfo = {
-    id: r.keyId, type: r.kind === 'seed' ? 'hd' : 'imported', label: r.label, createdAt: r.createdAt,
+    id: r.keyId,
+    type: r.kind === 'seed' ? 'hd' : 'imported',
+    label: r.label,
+    createdAt: r.createdAt,
     hasMnemonic: r.hasMnemonic === true,
   };
   if (r.curve) info.curve = r.curve;

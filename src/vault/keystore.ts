@@ -12,8 +12,22 @@ import { spawnWorker, type Spawned } from '../worker/spawn.js';
 import type { WorkerApi } from '../../worker/api.js';
 import type { VaultService, RestoreOptions, RestoreResult, BackupSecret } from '../../worker/vault/index.js';
 import type {
-  AccountSpec, AddressOptions, AddressResult, ChainName, PageRequest, PassphraseEnrollment, Proof, SessionInfo, SignOptions, SignResult,
-  VaultEvent, VaultKeyInfo, VaultMethodInfo, VaultState, VaultStatus, TamperDetail,
+  AccountSpec,
+  AddressOptions,
+  AddressResult,
+  ChainName,
+  PageRequest,
+  PassphraseEnrollment,
+  Proof,
+  SessionInfo,
+  SignOptions,
+  SignResult,
+  VaultEvent,
+  VaultKeyInfo,
+  VaultMethodInfo,
+  VaultState,
+  VaultStatus,
+  TamperDetail,
 } from './contract.js';
 import type { AccountAddress, AccountState, Chain } from '../hd/accounts.js';
 import { assertPrf, createPasskey, type PasskeyMaterial, type PasskeyOptions } from './passkey.js';
@@ -34,8 +48,32 @@ import type { SplitOptions as Slip39SplitOptions } from '../backup/slip39.js';
 
 void installed;
 
-export type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultState, VaultStatus, KdfChoice, KeyInfo, MethodInfo, KeyCurve, PasskeyOptions };
-export type { BackupSecret, RestoreOptions, BackupSummary, BackupKdfParams, Slip39SplitOptions, VaultKeyInfo, VaultMethodInfo, TamperDetail, SessionInfo };
+export type {
+  AccountSpec,
+  AddressOptions,
+  AddressResult,
+  ChainName,
+  SignOptions,
+  SignResult,
+  VaultState,
+  VaultStatus,
+  KdfChoice,
+  KeyInfo,
+  MethodInfo,
+  KeyCurve,
+  PasskeyOptions,
+};
+export type {
+  BackupSecret,
+  RestoreOptions,
+  BackupSummary,
+  BackupKdfParams,
+  Slip39SplitOptions,
+  VaultKeyInfo,
+  VaultMethodInfo,
+  TamperDetail,
+  SessionInfo,
+};
 export type Session = SessionInfo;
 export type RestoreReport = RestoreResult;
 
@@ -138,11 +176,17 @@ export interface KeystoreEventDetail {
 export type Facet<K, M extends Record<string, keyof K>> = { readonly [P in keyof M]: K[M[P]] };
 function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M): Facet<K, M> {
   const out: Record<string, unknown> = {};
-  for (const [name, method] of Object.entries(m)) out[name] = (...a: unknown[]) => (k as Record<string, (...x: unknown[]) => unknown>)[method as string]!(...a);
+  for (const [name, method] of Object.entries(m))
+    out[name] = (...a: unknown[]) => (k as Record<string, (...x: unknown[]) => unknown>)[method as string]!(...a);
   return Object.freeze(out) as Facet<K, M>;
 }
 
-const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({ ...s, state: s.state === 'unlocked' ? 'locked' : s.state, session: null, epoch: null });
+const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({
+  ...s,
+  state: s.state === 'unlocked' ? 'locked' : s.state,
+  session: null,
+  epoch: null,
+});
 
 /**
  * A vault in the browser. Operations are grouped in facets — `keys`,
@@ -178,10 +222,19 @@ export class Keystore extends EventTarget {
     }
     if (options === null || typeof options !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
     for (const k of ['security', 'lifecycle'] as const) {
-      if (options[k] !== undefined && (options[k] === null || typeof options[k] !== 'object')) throw new VaultkeyError('INVALID_ARGUMENT', `${k} options must be an object`);
+      if (options[k] !== undefined && (options[k] === null || typeof options[k] !== 'object'))
+        throw new VaultkeyError('INVALID_ARGUMENT', `${k} options must be an object`);
     }
     const name = options.name ?? 'default';
-    const ks = new Keystore(name, options, { state: 'empty', vaultId: null, methods: [], keys: [], retryAfterMs: 0, session: null, epoch: null });
+    const ks = new Keystore(name, options, {
+      state: 'empty',
+      vaultId: null,
+      methods: [],
+      keys: [],
+      retryAfterMs: 0,
+      session: null,
+      epoch: null,
+    });
     await ks.#remote();
     if (options.requestPersistence !== false) await ks.requestPersistence();
     if (typeof BroadcastChannel !== 'undefined') {
@@ -199,12 +252,16 @@ export class Keystore extends EventTarget {
     return {
       ...(this.#opts.autoLockMs !== undefined ? { autoLockMs: this.#opts.autoLockMs } : {}),
       security: {
-        ...(s.uvWindowMs !== undefined ? { uvWindowMs: s.uvWindowMs } : {}), ...(s.sessionTtlMs !== undefined ? { sessionTtlMs: s.sessionTtlMs } : {}),
-        ...(s.roles !== undefined ? { roles: s.roles as Record<string, string[]> } : {}), ...(s.verifyAuditOnUnlock !== undefined ? { verifyAuditOnUnlock: s.verifyAuditOnUnlock } : {}),
+        ...(s.uvWindowMs !== undefined ? { uvWindowMs: s.uvWindowMs } : {}),
+        ...(s.sessionTtlMs !== undefined ? { sessionTtlMs: s.sessionTtlMs } : {}),
+        ...(s.roles !== undefined ? { roles: s.roles as Record<string, string[]> } : {}),
+        ...(s.verifyAuditOnUnlock !== undefined ? { verifyAuditOnUnlock: s.verifyAuditOnUnlock } : {}),
       },
       lifecycle: {
-        ...(l.policy !== undefined ? { policy: l.policy } : {}), ...(l.policies !== undefined ? { policies: l.policies.map((p) => ({ ...p })) } : {}),
-        ...(l.intervalMs !== undefined ? { intervalMs: l.intervalMs } : {}), ...(l.detector !== undefined ? { detector: l.detector === false ? false as const : { ...l.detector } } : {}),
+        ...(l.policy !== undefined ? { policy: l.policy } : {}),
+        ...(l.policies !== undefined ? { policies: l.policies.map((p) => ({ ...p })) } : {}),
+        ...(l.intervalMs !== undefined ? { intervalMs: l.intervalMs } : {}),
+        ...(l.detector !== undefined ? { detector: l.detector === false ? (false as const) : { ...l.detector } } : {}),
       },
       clock: this.#clock !== null,
     };
@@ -223,7 +280,12 @@ export class Keystore extends EventTarget {
       ready = this.#ready = (async () => {
         try {
           return await Promise.race([
-            vaultOf(spawned.remote).open(this.name, this.#workerOptions(), proxy((e: VaultEvent) => this.#onWorker(e)), proxy((r: PageRequest) => this.#answer(r))),
+            vaultOf(spawned.remote).open(
+              this.name,
+              this.#workerOptions(),
+              proxy((e: VaultEvent) => this.#onWorker(e)),
+              proxy((r: PageRequest) => this.#answer(r)),
+            ),
             spawned.failed,
           ]);
         } catch (e) {
@@ -303,8 +365,14 @@ export class Keystore extends EventTarget {
     const { v } = await this.#vault();
     let passkey: PasskeyMaterial | undefined;
     if (o.passkey) passkey = await createPasskey({ ...this.#opts.passkey, ...(typeof o.passkey === 'object' ? o.passkey : {}) });
-    const passphrase: PassphraseEnrollment | undefined = o.passphrase !== undefined ? { passphrase: o.passphrase, ...(o.kdf ? { kdf: o.kdf } : {}) } : undefined;
-    const st = await this.#run(v.create(transfer({ passphrase, passkey }, passkey ? [passkey.prf.buffer as ArrayBuffer] : []), this.#clock ? { now: this.#clock() } : {}));
+    const passphrase: PassphraseEnrollment | undefined =
+      o.passphrase !== undefined ? { passphrase: o.passphrase, ...(o.kdf ? { kdf: o.kdf } : {}) } : undefined;
+    const st = await this.#run(
+      v.create(
+        transfer({ passphrase, passkey }, passkey ? [passkey.prf.buffer as ArrayBuffer] : []),
+        this.#clock ? { now: this.#clock() } : {},
+      ),
+    );
     this.#post('unlock');
     return st;
   }
@@ -318,7 +386,12 @@ export class Keystore extends EventTarget {
     if (typeof principalId !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
     const { v } = await this.#vault();
     const p = await this.#proof(proof);
-    const st = await this.#run(v.unlock(transfer(p, 'prf' in p ? [p.prf.buffer as ArrayBuffer] : []), { principalId, ...(this.#clock ? { now: this.#clock() } : {}) }));
+    const st = await this.#run(
+      v.unlock(transfer(p, 'prf' in p ? [p.prf.buffer as ArrayBuffer] : []), {
+        principalId,
+        ...(this.#clock ? { now: this.#clock() } : {}),
+      }),
+    );
     this.#post('unlock');
     return st;
   }
@@ -331,9 +404,13 @@ export class Keystore extends EventTarget {
   async #proof(proof: UnlockProof): Promise<Proof> {
     if (proof && typeof proof === 'object' && 'passkey' in proof && proof.passkey === true) {
       const st = await (await this.#vault()).v.status();
-      const enrolled = st.methods.filter((m) => m.kind === 'passkey').map((m) => ({
-        credentialId: fromB64url(m.credentialId!), rpId: m.rpId!, prfSalt: fromB64url(m.prfSalt!),
-      }));
+      const enrolled = st.methods
+        .filter((m) => m.kind === 'passkey')
+        .map((m) => ({
+          credentialId: fromB64url(m.credentialId!),
+          rpId: m.rpId!,
+          prfSalt: fromB64url(m.prfSalt!),
+        }));
       return assertPrf(enrolled);
     }
     if (proof && typeof proof === 'object' && 'passphrase' in proof) return { passphrase: proof.passphrase };
@@ -370,36 +447,79 @@ export class Keystore extends EventTarget {
   // ---- facets ----
 
   /** Keys: create, import, list, sign, derive, export (with a proof on the call), remove. */
-  readonly keys = Object.assign(() => this.listKeys(), facet(this, {
-    list: 'listKeys', generate: 'generate', fromMnemonic: 'createFromMnemonic', import: 'importKeys', remove: 'removeKey',
-    sign: 'sign', signMessage: 'signMessage', verify: 'verify', address: 'getAddress', xpub: 'deriveXpub',
-    nextAddress: 'nextAddress', markUsed: 'markUsed', accounts: 'accounts', exportMnemonic: 'exportMnemonic',
-  }));
+  readonly keys = Object.assign(
+    () => this.listKeys(),
+    facet(this, {
+      list: 'listKeys',
+      generate: 'generate',
+      fromMnemonic: 'createFromMnemonic',
+      import: 'importKeys',
+      remove: 'removeKey',
+      sign: 'sign',
+      signMessage: 'signMessage',
+      verify: 'verify',
+      address: 'getAddress',
+      xpub: 'deriveXpub',
+      nextAddress: 'nextAddress',
+      markUsed: 'markUsed',
+      accounts: 'accounts',
+      exportMnemonic: 'exportMnemonic',
+    }),
+  );
 
   /** Lifecycle: records, transitions, rotation, policies, compromise reports. */
   readonly lifecycle = facet(this, {
-    record: 'lifecycleRecord', report: 'lifecycleReport', run: 'runLifecycle', rotate: 'rotateKey', emergencyRotate: 'emergencyRotate',
-    suspend: 'suspendKey', resume: 'resumeKey', deactivate: 'deactivateKey', archive: 'archiveKey', markCompromised: 'markCompromised',
-    registerPolicy: 'registerPolicy', policies: 'policies', reportCompromise: 'reportCompromise',
-    acknowledgeCompromise: 'acknowledgeCompromise', compromiseEvents: 'compromiseEvents',
+    record: 'lifecycleRecord',
+    report: 'lifecycleReport',
+    run: 'runLifecycle',
+    rotate: 'rotateKey',
+    emergencyRotate: 'emergencyRotate',
+    suspend: 'suspendKey',
+    resume: 'resumeKey',
+    deactivate: 'deactivateKey',
+    archive: 'archiveKey',
+    markCompromised: 'markCompromised',
+    registerPolicy: 'registerPolicy',
+    policies: 'policies',
+    reportCompromise: 'reportCompromise',
+    acknowledgeCompromise: 'acknowledgeCompromise',
+    compromiseEvents: 'compromiseEvents',
   });
 
   /** Backup and recovery: files, custodian shares, SLIP-0039, keystore v3. `keystore.backup(o)` is `backup.file(o)`. */
-  readonly backup = Object.assign((o: Parameters<Keystore['backupFile']>[0]) => this.backupFile(o), facet(this, {
-    file: 'backupFile', toShares: 'backupToShares', verify: 'verifyBackup', restore: 'restoreBackup',
-    exportSlip39: 'exportSlip39', importSlip39: 'importSlip39', exportKeystoreV3: 'exportKeystoreV3', importKeystoreV3: 'importKeystoreV3',
-  }));
+  readonly backup = Object.assign(
+    (o: Parameters<Keystore['backupFile']>[0]) => this.backupFile(o),
+    facet(this, {
+      file: 'backupFile',
+      toShares: 'backupToShares',
+      verify: 'verifyBackup',
+      restore: 'restoreBackup',
+      exportSlip39: 'exportSlip39',
+      importSlip39: 'importSlip39',
+      exportKeystoreV3: 'exportKeystoreV3',
+      importKeystoreV3: 'importKeystoreV3',
+    }),
+  );
 
   /** The audit chain: verify, report, export, and the way on from a broken chain. */
   readonly audit = facet(this, {
-    verify: 'verifyAuditLog', report: 'auditReport', export: 'exportAuditLog', exportQuarantine: 'exportAuditQuarantine', reanchor: 'reanchorAuditLog',
+    verify: 'verifyAuditLog',
+    report: 'auditReport',
+    export: 'exportAuditLog',
+    exportQuarantine: 'exportAuditQuarantine',
+    reanchor: 'reanchorAuditLog',
   });
 
   /** Principals and roles (policy:manage). */
   readonly principals = facet(this, { list: 'listPrincipals', add: 'addPrincipal', update: 'updatePrincipal', remove: 'removePrincipal' });
 
   /** Unlock methods: passphrase and passkeys. Changing them re-keys the vault. */
-  readonly unlockMethods = facet(this, { list: 'methods', addPasskey: 'addPasskey', setPassphrase: 'setPassphrase', remove: 'removeMethod' });
+  readonly unlockMethods = facet(this, {
+    list: 'methods',
+    addPasskey: 'addPasskey',
+    setPassphrase: 'setPassphrase',
+    remove: 'removeMethod',
+  });
 
   // ---- unlock methods (policy:manage) ----
 
@@ -446,7 +566,10 @@ export class Keystore extends EventTarget {
   }
 
   /** Imports raw private keys, all in one transaction. The arrays passed in are zeroed. */
-  async importKeys(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[], o: { policy?: string } = {}): Promise<VaultKeyInfo[]> {
+  async importKeys(
+    list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[],
+    o: { policy?: string } = {},
+  ): Promise<VaultKeyInfo[]> {
     try {
       return await this.#op('importKeys', [list, o ?? {}]);
     } finally {
@@ -463,7 +586,11 @@ export class Keystore extends EventTarget {
     return this.#op('sign', [keyId, digest, o]);
   }
 
-  async signMessage(keyId: string, message: string | Uint8Array, o: SignOptions = {}): Promise<SignResult & { digest?: Uint8Array; address?: string }> {
+  async signMessage(
+    keyId: string,
+    message: string | Uint8Array,
+    o: SignOptions = {},
+  ): Promise<SignResult & { digest?: Uint8Array; address?: string }> {
     return this.#op('signMessage', [keyId, message, o]);
   }
 
@@ -499,15 +626,30 @@ export class Keystore extends EventTarget {
   // ---- backup and recovery (docs/backup.md) ----
 
   /** An encrypted backup file of the vault's keys (or `keyIds`); needs `proof`. The passphrase follows the unlock rule. */
-  async backupFile(o: { passphrase: string; keyIds?: string[]; kdf?: BackupKdfParams; onProgress?: (f: number) => void } & FreshProof): Promise<Uint8Array> {
+  async backupFile(
+    o: { passphrase: string; keyIds?: string[]; kdf?: BackupKdfParams; onProgress?: (f: number) => void } & FreshProof,
+  ): Promise<Uint8Array> {
     if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'backup needs { passphrase, proof }');
-    return this.#op('backup', [{ passphrase: o.passphrase }, { ...(o.keyIds !== undefined ? { keyIds: o.keyIds } : {}), ...(o.kdf !== undefined ? { kdf: o.kdf } : {}) }], o);
+    return this.#op(
+      'backup',
+      [
+        { passphrase: o.passphrase },
+        { ...(o.keyIds !== undefined ? { keyIds: o.keyIds } : {}), ...(o.kdf !== undefined ? { kdf: o.kdf } : {}) },
+      ],
+      o,
+    );
   }
 
   /** A backup for custodians (M-of-N binary Shamir shares of a random backup key); needs `proof`. */
-  async backupToShares(o: { threshold: number; shares: number; keyIds?: string[]; onProgress?: (f: number) => void } & FreshProof): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
+  async backupToShares(
+    o: { threshold: number; shares: number; keyIds?: string[]; onProgress?: (f: number) => void } & FreshProof,
+  ): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
     if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'backupToShares needs { threshold, shares, proof }');
-    return this.#op('backupToShares', [{ threshold: o.threshold, shares: o.shares }, o.keyIds !== undefined ? { keyIds: o.keyIds } : {}], o);
+    return this.#op(
+      'backupToShares',
+      [{ threshold: o.threshold, shares: o.shares }, o.keyIds !== undefined ? { keyIds: o.keyIds } : {}],
+      o,
+    );
   }
 
   /** Opens a backup file and lists what it holds (no secret returned, nothing written). Needs no unlocked vault. */
@@ -516,9 +658,16 @@ export class Keystore extends EventTarget {
   }
 
   /** Restores keys (with their accounts and lifecycle records, in one transaction). */
-  async restoreBackup(file: Uint8Array, secret: BackupSecret, o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {}): Promise<RestoreResult> {
+  async restoreBackup(
+    file: Uint8Array,
+    secret: BackupSecret,
+    o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {},
+  ): Promise<RestoreResult> {
     const { proof, onProgress, ...opts } = o ?? {};
-    return this.#op('restoreBackup', [file, secret, opts], { ...(proof !== undefined ? { proof } : {}), ...(onProgress ? { onProgress } : {}) });
+    return this.#op('restoreBackup', [file, secret, opts], {
+      ...(proof !== undefined ? { proof } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   async exportSlip39(keyId: string, proof: UnlockProof, o: Slip39SplitOptions = {}): Promise<string[][]> {
@@ -529,12 +678,20 @@ export class Keystore extends EventTarget {
     return this.#op('importSlip39', [mnemonics, o ?? {}]);
   }
 
-  async importKeystoreV3(json: string | object, password: string, o: { label?: string; policy?: string } = {}): Promise<VaultKeyInfo & { address: string }> {
+  async importKeystoreV3(
+    json: string | object,
+    password: string,
+    o: { label?: string; policy?: string } = {},
+  ): Promise<VaultKeyInfo & { address: string }> {
     return this.#op('importKeystoreV3', [json, password, o ?? {}]);
   }
 
   /** A secp256k1 key as keystore v3 JSON under `password` (>= 8 characters); needs `proof`. */
-  async exportKeystoreV3(keyId: string, password: string, o: { path?: string; kdf?: 'scrypt' | 'pbkdf2'; scrypt?: { n: number; r: number; p: number }; pbkdf2?: { c: number } } & FreshProof = {}): Promise<string> {
+  async exportKeystoreV3(
+    keyId: string,
+    password: string,
+    o: { path?: string; kdf?: 'scrypt' | 'pbkdf2'; scrypt?: { n: number; r: number; p: number }; pbkdf2?: { c: number } } & FreshProof = {},
+  ): Promise<string> {
     const { proof, ...opts } = o ?? {};
     return this.#op('exportKeystoreV3', [keyId, password, opts], proof !== undefined ? { proof } : {});
   }
@@ -673,7 +830,10 @@ export class Keystore extends EventTarget {
     if (typeof removeEventListener === 'function') removeEventListener('pagehide', this.#onPagehide);
     const w = this.#w;
     this.#w = null;
-    if (w) void vaultOf(w.remote).lock().finally(() => w.terminate());
+    if (w)
+      void vaultOf(w.remote)
+        .lock()
+        .finally(() => w.terminate());
   }
 
   #pagehide(): void {
@@ -766,4 +926,3 @@ export interface HardwareKeyDescriptor {
 export interface HardwareKey extends HardwareKeyDescriptor {
   id: string;
 }
-

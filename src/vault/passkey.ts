@@ -47,7 +47,8 @@ function webauthn(): CredentialsContainer {
 function mapError(cause: unknown): VaultkeyError {
   if (cause instanceof VaultkeyError) return cause;
   const name = (cause as DOMException)?.name;
-  if (name === 'NotAllowedError' || name === 'AbortError') return new VaultkeyError('USER_REJECTED', 'the passkey prompt was cancelled or timed out');
+  if (name === 'NotAllowedError' || name === 'AbortError')
+    return new VaultkeyError('USER_REJECTED', 'the passkey prompt was cancelled or timed out');
   if (name === 'InvalidStateError') return new VaultkeyError('ALREADY_EXISTS', 'this authenticator already holds a passkey for this vault');
   if (name === 'SecurityError') return new VaultkeyError('PASSKEY_FAILED', 'the RP ID is not valid for this origin');
   if (name === 'NotSupportedError') return new VaultkeyError('PRF_UNSUPPORTED', 'no authenticator supports what the vault needs');
@@ -57,7 +58,12 @@ function mapError(cause: unknown): VaultkeyError {
 /** Copies the PRF output out of the credential's result and zeroes the original buffer. */
 function takePrf(first: unknown): Uint8Array | null {
   if (!first) return null;
-  const view = first instanceof ArrayBuffer ? new Uint8Array(first) : ArrayBuffer.isView(first) ? new Uint8Array(first.buffer, first.byteOffset, first.byteLength) : null;
+  const view =
+    first instanceof ArrayBuffer
+      ? new Uint8Array(first)
+      : ArrayBuffer.isView(first)
+        ? new Uint8Array(first.buffer, first.byteOffset, first.byteLength)
+        : null;
   if (!view || view.length !== 32) return null;
   const out = view.slice();
   view.fill(0);
@@ -111,7 +117,11 @@ export async function createPasskey(o: PasskeyOptions = {}): Promise<PasskeyMate
         rp: { id: rpId, name: o.rpName ?? 'vaultkey' },
         user: { id: randomBytes(16), name: o.userName ?? 'vaultkey', displayName: o.userName ?? 'vaultkey vault' },
         challenge: randomBytes(32),
-        pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -8 }, { type: 'public-key', alg: -257 }],
+        pubKeyCredParams: [
+          { type: 'public-key', alg: -7 },
+          { type: 'public-key', alg: -8 },
+          { type: 'public-key', alg: -257 },
+        ],
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
         timeout: 120_000,
         extensions: { prf: { eval: { first: prfSalt } } } as AuthenticationExtensionsClientInputs,

@@ -4,9 +4,28 @@
 // (hashing, EIP-712 encoding, transaction serialization, EIP-155 v and typed
 // y parity) is viem's own code; this module only routes the signing.
 import {
-  bytesToHex, getAddress, getTypesForEIP712Domain, hashDomain, hashMessage, hashStruct, hashTypedData, hexToBytes, isAddressEqual,
-  keccak256, recoverAddress, serializeSignature, serializeTransaction, stringToBytes, validateTypedData,
-  type Address, type Hex, type LocalAccount, type SerializeTransactionFn, type SignableMessage, type TransactionSerializable, type TypedDataDefinition,
+  bytesToHex,
+  getAddress,
+  getTypesForEIP712Domain,
+  hashDomain,
+  hashMessage,
+  hashStruct,
+  hashTypedData,
+  hexToBytes,
+  isAddressEqual,
+  keccak256,
+  recoverAddress,
+  serializeSignature,
+  serializeTransaction,
+  stringToBytes,
+  validateTypedData,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type SerializeTransactionFn,
+  type SignableMessage,
+  type TransactionSerializable,
+  type TypedDataDefinition,
 } from 'viem';
 import { toAccount } from 'viem/accounts';
 import { hashAuthorization } from 'viem/utils';
@@ -15,8 +34,17 @@ import { isDigestSigner, resolveSigner, wrongSigner, type EvmSignature, type Sig
 
 export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner } from '../interop/signer.js';
 export type {
-  EvmSigner, EvmDigestSigner, EvmDeviceSigner, EvmSignature, KeystoreSignerOptions, KeystoreSource, SignerSource,
-  KeystoreLike, BridgeClientLike, LedgerLike, HardwareKeystoreLike,
+  EvmSigner,
+  EvmDigestSigner,
+  EvmDeviceSigner,
+  EvmSignature,
+  KeystoreSignerOptions,
+  KeystoreSource,
+  SignerSource,
+  KeystoreLike,
+  BridgeClientLike,
+  LedgerLike,
+  HardwareKeystoreLike,
 } from '../interop/signer.js';
 export { VaultkeyError } from '../errors.js';
 
@@ -96,8 +124,15 @@ function messageBytes(message: SignableMessage): Uint8Array {
 
 /** The two hashes EIP-712 signs, keccak256(0x1901 || domainHash || structHash), computed the way hashTypedData does. */
 function typedDataHashes(typedData: TypedDataDefinition): { domainHash: Hex; structHash: Hex } {
-  const { domain = {}, message, primaryType } = typedData as { domain?: Record<string, unknown>; message: Record<string, unknown>; primaryType: string };
-  const types = { EIP712Domain: getTypesForEIP712Domain({ domain }), ...typedData.types } as unknown as Record<string, { name: string; type: string }[]>;
+  const {
+    domain = {},
+    message,
+    primaryType,
+  } = typedData as { domain?: Record<string, unknown>; message: Record<string, unknown>; primaryType: string };
+  const types = { EIP712Domain: getTypesForEIP712Domain({ domain }), ...typedData.types } as unknown as Record<
+    string,
+    { name: string; type: string }[]
+  >;
   validateTypedData({ domain, message, primaryType, types });
   // A domain-only signature has no message hash, which a device's hashed mode requires.
   if (primaryType === 'EIP712Domain') throw new VaultkeyError('UNSUPPORTED', 'this signer cannot sign EIP712Domain-only typed data');

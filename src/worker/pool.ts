@@ -76,9 +76,7 @@ export class WorkerPool {
     const parts = await Promise.all(
       this.slots.map((s, i) => {
         const slice = calls.slice(i * per, (i + 1) * per);
-        return slice.length === 0
-          ? Promise.resolve([])
-          : this.run(s, () => s.w.remote.batch(name, slice) as Promise<Result<K>[]>);
+        return slice.length === 0 ? Promise.resolve([]) : this.run(s, () => s.w.remote.batch(name, slice) as Promise<Result<K>[]>);
       }),
     );
     return parts.flat() as Result<K>[];

@@ -68,7 +68,11 @@ async function run(bundler) {
 
 export function start(bundler) {
   run(bundler).then(
-    (r) => { window.consumer = { ok: true, result: r }; },
-    (e) => { window.consumer = { ok: false, error: `${e?.name}: ${e?.code ?? ''} ${e?.message}\n${e?.stack ?? ''}` }; },
+    (r) => {
+      window.consumer = { ok: true, result: r };
+    },
+    (e) => {
+      window.consumer = { ok: false, error: `${e?.name}: ${e?.code ?? ''} ${e?.message}\n${e?.stack ?? ''}` };
+    },
   );
 }

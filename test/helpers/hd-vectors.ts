@@ -19,7 +19,9 @@ export function bip32Vectors(): { valid: Bip32Vector[]; invalid: { key: string; 
     const seed = /Seed \(hex\): ([0-9a-f]+)/.exec(s)?.[1];
     if (seed) {
       const chains = [...s.matchAll(/^\* Chain (.+)\n\*\* ext pub: (\w+)\n\*\* ext prv: (\w+)/gm)].map((m) => ({
-        path: pathOf(m[1]!), xpub: m[2]!, xprv: m[3]!,
+        path: pathOf(m[1]!),
+        xpub: m[2]!,
+        xprv: m[3]!,
       }));
       valid.push({ seed, chains });
     } else {
@@ -44,9 +46,9 @@ export function slip10Vectors(): SlipVector[] {
     const curve = /(secp256k1|nist256p1|ed25519|curve25519)/.exec(title)?.[1];
     const seed = /Seed \(hex\): ([0-9a-f]+)/.exec(s)?.[1];
     if (!curve || !seed) continue;
-    const chains = [...s.matchAll(
-      /^\* Chain (.+)\n\s+\* fingerprint: (\w+)\n\s+\* chain code: (\w+)\n\s+\* private: (\w+)\n\s+\* public: (\w+)/gm,
-    )].map((m) => ({ path: pathOf(m[1]!), fingerprint: m[2]!, chainCode: m[3]!, private: m[4]!, public: m[5]! }));
+    const chains = [
+      ...s.matchAll(/^\* Chain (.+)\n\s+\* fingerprint: (\w+)\n\s+\* chain code: (\w+)\n\s+\* private: (\w+)\n\s+\* public: (\w+)/gm),
+    ].map((m) => ({ path: pathOf(m[1]!), fingerprint: m[2]!, chainCode: m[3]!, private: m[4]!, public: m[5]! }));
     out.push({ curve, title, seed, chains });
   }
   return out;

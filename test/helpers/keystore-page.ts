@@ -45,8 +45,14 @@ export async function addAuthenticator(page: Page, prf = true) {
   await cdp.send('WebAuthn.enable');
   await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
-      protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
-      hasUserVerification: true, isUserVerified: true, hasPrf: prf, automaticPresenceSimulation: true,
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      hasPrf: prf,
+      automaticPresenceSimulation: true,
     },
   });
   return cdp;

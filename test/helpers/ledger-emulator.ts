@@ -34,7 +34,10 @@ const enc = new TextEncoder();
 function cat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 const sw = (code: number, data: Uint8Array = new Uint8Array(0)) => cat(data, Uint8Array.of(code >> 8, code & 0xff));
@@ -97,8 +100,17 @@ type Pending =
 /** The Ethereum app's APDU handling. `handle` takes a command APDU and returns data || SW. */
 export class EthereumAppEmulator {
   readonly switches: AppSwitches = {
-    locked: false, app: 'ethereum', reject: false, supportsEIP712: true, silent: false, unplugOnNextApdu: false,
-    statusOverride: null, replyOverride: null, corruptSignature: false, highS: false, badAddress: false,
+    locked: false,
+    app: 'ethereum',
+    reject: false,
+    supportsEIP712: true,
+    silent: false,
+    unplugOnNextApdu: false,
+    statusOverride: null,
+    replyOverride: null,
+    corruptSignature: false,
+    highS: false,
+    badAddress: false,
   };
   version: [number, number, number] = [1, 10, 3];
   /** Every APDU received, in order (hex), for chunking assertions. */
@@ -112,8 +124,17 @@ export class EthereumAppEmulator {
 
   reset(): void {
     Object.assign(this.switches, {
-      locked: false, app: 'ethereum', reject: false, supportsEIP712: true, silent: false, unplugOnNextApdu: false,
-      statusOverride: null, replyOverride: null, corruptSignature: false, highS: false, badAddress: false,
+      locked: false,
+      app: 'ethereum',
+      reject: false,
+      supportsEIP712: true,
+      silent: false,
+      unplugOnNextApdu: false,
+      statusOverride: null,
+      replyOverride: null,
+      corruptSignature: false,
+      highS: false,
+      badAddress: false,
     });
     this.pending = null;
     this.apdus.length = 0;
@@ -146,7 +167,10 @@ export class EthereumAppEmulator {
       let sv = 0n;
       for (const x of sig.subarray(32)) sv = (sv << 8n) | BigInt(x);
       let hs = N - sv;
-      for (let i = 63; i >= 32; i--) { sig[i] = Number(hs & 0xffn); hs >>= 8n; }
+      for (let i = 63; i >= 32; i--) {
+        sig[i] = Number(hs & 0xffn);
+        hs >>= 8n;
+      }
       rec ^= 1;
     }
     if (this.switches.corruptSignature) sig[5] = sig[5]! ^ 0x01;
@@ -165,7 +189,10 @@ export class EthereumAppEmulator {
     if (apdu[0] === 0xb0 && apdu[1] === 0x01) {
       const name = { ethereum: 'Ethereum', dashboard: 'BOLOS', bitcoin: 'Bitcoin', other: 'Solana' }[s.app];
       const ver = s.app === 'ethereum' ? this.version.join('.') : '2.1.0';
-      return sw(0x9000, cat(Uint8Array.of(1, name.length), enc.encode(name), Uint8Array.of(ver.length), enc.encode(ver), Uint8Array.of(1, 0)));
+      return sw(
+        0x9000,
+        cat(Uint8Array.of(1, name.length), enc.encode(name), Uint8Array.of(ver.length), enc.encode(ver), Uint8Array.of(1, 0)),
+      );
     }
     if (s.app === 'dashboard') return sw(0x6e01);
     if (s.app === 'other') return sw(0x6e00);
@@ -176,12 +203,18 @@ export class EthereumAppEmulator {
     if (cla !== 0xe0) return sw(0x6e00);
     if (s.app === 'bitcoin') return sw(0x6d00);
     switch (ins) {
-      case 0x02: return this.getAddress(p1!, p2!, data);
-      case 0x04: return this.signTx(p1!, p2!, data);
-      case 0x06: return sw(0x9000, Uint8Array.of(0x01, ...this.version));
-      case 0x08: return this.signMessage(p1!, p2!, data);
-      case 0x0c: return this.signEip712(p1!, p2!, data);
-      default: return sw(0x6d00);
+      case 0x02:
+        return this.getAddress(p1!, p2!, data);
+      case 0x04:
+        return this.signTx(p1!, p2!, data);
+      case 0x06:
+        return sw(0x9000, Uint8Array.of(0x01, ...this.version));
+      case 0x08:
+        return this.signMessage(p1!, p2!, data);
+      case 0x0c:
+        return this.signEip712(p1!, p2!, data);
+      default:
+        return sw(0x6d00);
     }
   }
 
@@ -224,14 +257,20 @@ export class EthereumAppEmulator {
     const t = this.pending as Extract<Pending, { kind: 'tx' }>;
     t.buf.push(part.slice());
     t.got += part.length;
-    if (t.got > t.total) { this.pending = null; return sw(0x6a80); }
+    if (t.got > t.total) {
+      this.pending = null;
+      return sw(0x6a80);
+    }
     if (t.got < t.total) {
       // A legacy payload that stops at or after the end of its 6th field (data)
       // is ambiguous for the app (pre EIP-155 6 fields vs EIP-155 9 fields);
       // the host must not cut an APDU there, so the emulator refuses it.
       if (t.legacy) {
         const end = legacyDataEnd(cat(...t.buf));
-        if (end !== null && t.got >= end) { this.pending = null; return sw(0x6a80); }
+        if (end !== null && t.got >= end) {
+          this.pending = null;
+          return sw(0x6a80);
+        }
       }
       return sw(0x9000);
     }
@@ -248,7 +287,11 @@ export class EthereumAppEmulator {
       const h = rlpHeader(tx, 0)!;
       let off = h[0];
       const fields: Uint8Array[] = [];
-      while (off < tx.length) { const f = rlpHeader(tx, off)!; fields.push(tx.subarray(f[0], f[0] + f[1])); off = f[0] + f[1]; }
+      while (off < tx.length) {
+        const f = rlpHeader(tx, off)!;
+        fields.push(tx.subarray(f[0], f[0] + f[1]));
+        off = f[0] + f[1];
+      }
       let cid = 1n;
       if (fields.length === 9) {
         const c = fields[6]!.subarray(0, 4);
@@ -281,7 +324,10 @@ export class EthereumAppEmulator {
     const m = this.pending as Extract<Pending, { kind: 'msg' }>;
     m.buf.push(part.slice());
     m.got += part.length;
-    if (m.got > m.total) { this.pending = null; return sw(0x6a80); }
+    if (m.got > m.total) {
+      this.pending = null;
+      return sw(0x6a80);
+    }
     if (m.got < m.total) return sw(0x9000);
     this.pending = null;
     if (this.switches.reject) return sw(0x6985);
@@ -310,7 +356,9 @@ export class FakeLedgerDevice extends EventTarget {
   readonly vendorId = LEDGER_VENDOR_ID;
   readonly productId: number;
   readonly productName = 'Nano S Plus (emulated)';
-  readonly collections = [{ usagePage: 0xffa0, usage: 0x01, type: 1, children: [], inputReports: [], outputReports: [], featureReports: [] }];
+  readonly collections = [
+    { usagePage: 0xffa0, usage: 0x01, type: 1, children: [], inputReports: [], outputReports: [], featureReports: [] },
+  ];
   opened = false;
   plugged = true;
   oninputreport: InputReportListener | null = null;
@@ -320,7 +368,10 @@ export class FakeLedgerDevice extends EventTarget {
   onUnplug: (() => void) | null = null;
   private rx: { channel: number; expected: number; buf: Uint8Array[]; got: number; seq: number } | null = null;
 
-  constructor(readonly app: EthereumAppEmulator = new EthereumAppEmulator(), productId = 0x5011) {
+  constructor(
+    readonly app: EthereumAppEmulator = new EthereumAppEmulator(),
+    productId = 0x5011,
+  ) {
     super();
     this.productId = productId;
   }
@@ -330,9 +381,14 @@ export class FakeLedgerDevice extends EventTarget {
     this.opened = true;
   }
 
-  async close(): Promise<void> { this.opened = false; this.rx = null; }
+  async close(): Promise<void> {
+    this.opened = false;
+    this.rx = null;
+  }
 
-  async forget(): Promise<void> { this.opened = false; }
+  async forget(): Promise<void> {
+    this.opened = false;
+  }
 
   async sendReport(reportId: number, data: BufferSource): Promise<void> {
     // Chrome rejects writes to a closed or unplugged device with this message
@@ -349,7 +405,10 @@ export class FakeLedgerDevice extends EventTarget {
       const expected = (r[5]! << 8) | r[6]!;
       this.rx = { channel, expected, buf: [r.subarray(7)], got: REPORT - 7, seq: 0 };
     } else {
-      if (!this.rx || this.rx.channel !== channel || seq !== this.rx.seq + 1) { this.rx = null; return; }
+      if (!this.rx || this.rx.channel !== channel || seq !== this.rx.seq + 1) {
+        this.rx = null;
+        return;
+      }
       this.rx.seq = seq;
       this.rx.buf.push(r.subarray(5));
       this.rx.got += REPORT - 5;

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 export const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
 const npm = (args: string[], cwd: string) =>
-  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 
 /** `npm pack` of the library (workspace: undefined) or a workspace package; the build already ran (scripts/test.mjs). */
 export function pack(dest: string, workspace?: string): string {
@@ -20,7 +25,10 @@ export function pack(dest: string, workspace?: string): string {
 
 /** Files in a packed tarball, without the leading `package/`. */
 export function tarballFiles(tgz: string): string[] {
-  return execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+  return execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((f) => f.replace(/^package\//, ''));
 }
 
 /** The version of a dependency the repository itself has installed (so npm's cache already holds it). */

@@ -12,9 +12,11 @@ export const nodeBlocks = all.filter((b) => !b.browser).map((b) => b.code);
 export const browserBlocks = all.filter((b) => b.browser).map((b) => b.code);
 
 export function instrument(code: string, browser = false): string {
-  const lines = [browser
-    ? "const __assert = { equal(a, e) { if (a !== e) throw new Error(`README: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`); } };"
-    : "import __assert from 'node:assert/strict';"];
+  const lines = [
+    browser
+      ? 'const __assert = { equal(a, e) { if (a !== e) throw new Error(`README: expected ${JSON.stringify(e)}, got ${JSON.stringify(a)}`); } };'
+      : "import __assert from 'node:assert/strict';",
+  ];
   for (const line of code.split('\n')) {
     const m = /^(\s*)(?:const (\w+) = )?(.+?);\s*\/\/ '(.*)'/.exec(line);
     if (!m) {
@@ -35,4 +37,3 @@ export function browserImports(code: string): string {
     return `from '/dist/${entry}.js'`;
   });
 }
-

@@ -86,13 +86,20 @@ async function buildPayload(o: { keyIds?: string[] }): Promise<BackupPayload> {
     vaultId: t.m.vaultId,
   }));
   const mains = all.filter((r) => (r.kind === 'seed' || r.kind === 'privateKey') && (!want || want.has(r.keyId)));
-  if (want) for (const id of want) if (!mains.some((r) => r.keyId === id)) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
+  if (want)
+    for (const id of want) if (!mains.some((r) => r.keyId === id)) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
   const accts = accounts.filter((a) => mains.some((r) => r.keyId === a.keyId)).map(({ ver: _v, mac: _m, ...a }) => a as AccountRecord);
   const keys: BackupKey[] = [];
   const payload: BackupPayload = { version: PAYLOAD_VERSION, createdAt: S.now(), keys, accounts: accts, vaultId };
   try {
     for (const r of mains) {
-      const k: BackupKey = { id: r.keyId, kind: r.kind as 'seed' | 'privateKey', label: r.label, createdAt: r.createdAt, secret: new Uint8Array(0) };
+      const k: BackupKey = {
+        id: r.keyId,
+        kind: r.kind as 'seed' | 'privateKey',
+        label: r.label,
+        createdAt: r.createdAt,
+        secret: new Uint8Array(0),
+      };
       keys.push(k);
       k.secret = await decryptSecret(s.dek, r, r.kind);
       if (r.kind === 'privateKey') {
@@ -101,10 +108,12 @@ async function buildPayload(o: { keyIds?: string[] }): Promise<BackupPayload> {
       } else {
         const m = all.find((x) => x.id === `${r.keyId}#mnemonic`);
         if (m) k.mnemonic = await decryptSecret(s.dek, m, 'mnemonic');
-        const paths = accts.filter((a) => a.keyId === r.keyId).map((a) => {
-          const st = a.state as { purpose?: number; coinType?: number; account?: number };
-          return `m/${st.purpose}'/${st.coinType}'/${st.account}'`;
-        });
+        const paths = accts
+          .filter((a) => a.keyId === r.keyId)
+          .map((a) => {
+            const st = a.state as { purpose?: number; coinType?: number; account?: number };
+            return `m/${st.purpose}'/${st.coinType}'/${st.account}'`;
+          });
         if (paths.length) k.paths = paths;
       }
     }
@@ -123,23 +132,39 @@ function checkKey(k: BackupKey): void {
   K.checkKeyId(k.id);
   if (k.kind === 'privateKey') {
     if (k.secret.length !== 32) throw new VaultkeyError('CORRUPTED', 'a private key in the backup has the wrong length');
-    if (k.curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.secret)) throw new VaultkeyError('INVALID_KEY', 'a private key in the backup is not in [1, n-1]');
+    if (k.curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.secret))
+      throw new VaultkeyError('INVALID_KEY', 'a private key in the backup is not in [1, n-1]');
     const pub = k.curve === 'ed25519' ? ed25519.getPublicKey(k.secret) : secp256k1.getPublicKey(k.secret, true);
-    if (k.publicKey && !bytesEqual(pub, k.publicKey)) throw new VaultkeyError('CORRUPTED', 'a public key in the backup does not belong to its private key');
+    if (k.publicKey && !bytesEqual(pub, k.publicKey))
+      throw new VaultkeyError('CORRUPTED', 'a public key in the backup does not belong to its private key');
   } else {
     if (k.secret.length < 16 || k.secret.length > 64) throw new VaultkeyError('CORRUPTED', 'a seed in the backup has an impossible length');
-    if (k.mnemonic && !validateMnemonic(new TextDecoder().decode(k.mnemonic))) throw new VaultkeyError('CORRUPTED', 'a mnemonic in the backup is not valid BIP-39');
+    if (k.mnemonic && !validateMnemonic(new TextDecoder().decode(k.mnemonic)))
+      throw new VaultkeyError('CORRUPTED', 'a mnemonic in the backup is not valid BIP-39');
   }
 }
 
 function accountOk(a: unknown, keyId: string): a is AccountRecord {
   const x = a as AccountRecord;
-  return !!x && typeof x === 'object' && typeof x.id === 'string' && x.keyId === keyId && x.id.startsWith(`${keyId}/`) && x.id.length <= 200
-    && typeof x.updatedAt === 'number' && !!x.state && typeof x.state === 'object';
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    typeof x.id === 'string' &&
+    x.keyId === keyId &&
+    x.id.startsWith(`${keyId}/`) &&
+    x.id.length <= 200 &&
+    typeof x.updatedAt === 'number' &&
+    !!x.state &&
+    typeof x.state === 'object'
+  );
 }
 
 /** An encrypted backup file of the chosen keys (default all). The file passphrase follows the unlock passphrase rule. */
-export async function backup(secret: BackupSecret, o: { keyIds?: string[]; kdf?: KdfParams } = {}, onProgress?: (f: number) => void): Promise<Uint8Array> {
+export async function backup(
+  secret: BackupSecret,
+  o: { keyIds?: string[]; kdf?: KdfParams } = {},
+  onProgress?: (f: number) => void,
+): Promise<Uint8Array> {
   const passphrase = passphraseOf(secret);
   checkStrength(passphrase);
   const payload = await buildPayload(o ?? {});
@@ -155,13 +180,20 @@ export async function backup(secret: BackupSecret, o: { keyIds?: string[]; kdf?:
  * is split into binary Shamir shares (M of N); the key itself is never
  * returned. Argon2id runs with light parameters: the key is full-entropy.
  */
-export async function backupToShares(split: { threshold: number; shares: number }, o: { keyIds?: string[] } = {}, onProgress?: (f: number) => void): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
+export async function backupToShares(
+  split: { threshold: number; shares: number },
+  o: { keyIds?: string[] } = {},
+  onProgress?: (f: number) => void,
+): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
   const key = randomBytes(32);
   try {
     const shares = splitSecret(key, split);
     const payload = await buildPayload(o ?? {});
     try {
-      const file = await encryptBackup(payload, keyPassphrase(key), { kdf: { t: 1, m: 1024, p: 1 }, ...(onProgress ? { onProgress } : {}) });
+      const file = await encryptBackup(payload, keyPassphrase(key), {
+        kdf: { t: 1, m: 1024, p: 1 },
+        ...(onProgress ? { onProgress } : {}),
+      });
       return { file, shares, shareTexts: shares.map(encodeShareText) };
     } finally {
       wipePayload(payload);
@@ -182,11 +214,17 @@ export async function verifyBackup(file: Uint8Array, secret: BackupSecret, onPro
  * their accounts and lifecycle records are written in ONE transaction (with
  * `partial`, the ones that passed), so a failure leaves the vault as it was.
  */
-export async function restore(file: Uint8Array, secret: BackupSecret, o: RestoreOptions = {}, onProgress?: (f: number) => void): Promise<RestoreResult> {
+export async function restore(
+  file: Uint8Array,
+  secret: BackupSecret,
+  o: RestoreOptions = {},
+  onProgress?: (f: number) => void,
+): Promise<RestoreResult> {
   S.need();
   assertBytes(file, 'file');
   const conflict = o?.conflict ?? 'fail';
-  if (!['fail', 'skip', 'overwrite'].includes(conflict)) throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
+  if (!['fail', 'skip', 'overwrite'].includes(conflict))
+    throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
   const want = checkIds(o?.keyIds);
   const payload = await decryptBackup(file, passphraseOf(secret), onProgress ? { onProgress } : {});
   await init();
@@ -219,14 +257,29 @@ export async function restore(file: Uint8Array, secret: BackupSecret, o: Restore
     for (const k of take) {
       if (k.kind === 'privateKey') {
         const publicKey = k.curve === 'ed25519' ? ed25519.getPublicKey(k.secret) : secp256k1.getPublicKey(k.secret, true);
-        recs.push(await K.sealSecret('privateKey', k.id, k.id, { label: k.label, createdAt: k.createdAt, curve: k.curve!, publicKey }, k.secret.slice()));
+        recs.push(
+          await K.sealSecret(
+            'privateKey',
+            k.id,
+            k.id,
+            { label: k.label, createdAt: k.createdAt, curve: k.curve!, publicKey },
+            k.secret.slice(),
+          ),
+        );
       } else {
-        recs.push(await K.sealSecret('seed', k.id, k.id, { label: k.label, createdAt: k.createdAt, hasMnemonic: !!k.mnemonic }, k.secret.slice()));
-        if (k.mnemonic) recs.push(await K.sealSecret('mnemonic', `${k.id}#mnemonic`, k.id, { label: k.label, createdAt: k.createdAt }, k.mnemonic.slice()));
+        recs.push(
+          await K.sealSecret('seed', k.id, k.id, { label: k.label, createdAt: k.createdAt, hasMnemonic: !!k.mnemonic }, k.secret.slice()),
+        );
+        if (k.mnemonic)
+          recs.push(
+            await K.sealSecret('mnemonic', `${k.id}#mnemonic`, k.id, { label: k.label, createdAt: k.createdAt }, k.mnemonic.slice()),
+          );
       }
     }
     const ids = new Set(take.map((k) => k.id));
-    const accounts = (payload.accounts ?? []).filter((a) => ids.has((a as AccountRecord)?.keyId) && accountOk(a, (a as AccountRecord).keyId)) as AccountRecord[];
+    const accounts = (payload.accounts ?? []).filter(
+      (a) => ids.has((a as AccountRecord)?.keyId) && accountOk(a, (a as AccountRecord).keyId),
+    ) as AccountRecord[];
     for (const p of (payload.policies ?? []) as { name?: string }[]) {
       if (typeof p?.name === 'string' && !G.policies.has(p.name)) {
         try {
@@ -243,7 +296,10 @@ export async function restore(file: Uint8Array, secret: BackupSecret, o: Restore
       await Promise.all([...recs.map((r) => t.put(STORES.secrets, r)), ...accounts.map((a) => t.put(STORES.accounts, a))]);
       await G.adopt(t, [...ids], payload.lifecycle ?? [], (id) => {
         const k = take.find((x) => x.id === id)!;
-        return { kind: k.kind === 'privateKey' ? 'imported' : 'hd', algorithm: k.kind === 'privateKey' ? k.curve ?? 'secp256k1' : 'bip32' };
+        return {
+          kind: k.kind === 'privateKey' ? 'imported' : 'hd',
+          algorithm: k.kind === 'privateKey' ? (k.curve ?? 'secp256k1') : 'bip32',
+        };
       });
     });
     for (const id of ids) {
@@ -287,12 +343,22 @@ export async function slip39Records(mnemonics: string[], o: { passphrase?: strin
 }
 
 /** The record of a key imported from an Ethereum keystore v3 JSON (geth, ethers, MetaMask). */
-export async function keystoreV3Records(json: string | object, password: string, o: { label?: string } = {}): Promise<{ recs: SecretRecord[]; address: string }> {
+export async function keystoreV3Records(
+  json: string | object,
+  password: string,
+  o: { label?: string } = {},
+): Promise<{ recs: SecretRecord[]; address: string }> {
   const { privateKey, address } = await decryptKeystoreV3(json, password);
   try {
     await init();
     const keyId = randomId('k_');
-    const rec = await K.sealSecret('privateKey', keyId, keyId, { label: label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) }, privateKey.slice());
+    const rec = await K.sealSecret(
+      'privateKey',
+      keyId,
+      keyId,
+      { label: label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) },
+      privateKey.slice(),
+    );
     return { recs: [rec], address };
   } finally {
     privateKey.fill(0);
@@ -304,7 +370,11 @@ export async function keystoreV3Records(json: string | object, password: string,
  * `path` (default its Ethereum path). The password follows the passphrase
  * rule: an empty or short one would make the file a plaintext key.
  */
-export async function exportKeystoreV3(keyId: string, password: string, o: { path?: string } & KeystoreV3EncryptOptions = {}): Promise<string> {
+export async function exportKeystoreV3(
+  keyId: string,
+  password: string,
+  o: { path?: string } & KeystoreV3EncryptOptions = {},
+): Promise<string> {
   K.checkKeyId(keyId);
   checkStrength(password);
   const rec = await K.secretRow(keyId);

@@ -14,8 +14,16 @@ import { VaultkeyError } from '../../src/errors.js';
 import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
 import type { Permission, PermissionPattern, Principal, PrincipalStore } from '../../src/security/rbac.js';
 import {
-  AuditLog, checkAuditEvent, entryMacInput, headMacInput, verifyAuditEntries,
-  type AuditEntry, type AuditEvent, type AuditHead, type AuditStore, type AuditVerification,
+  AuditLog,
+  checkAuditEvent,
+  entryMacInput,
+  headMacInput,
+  verifyAuditEntries,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditHead,
+  type AuditStore,
+  type AuditVerification,
 } from '../../src/security/audit.js';
 import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
 import { LifecycleManager, type LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
@@ -27,7 +35,20 @@ import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
 import { STORES } from '../../src/vault/format.js';
 import type { OpenOptions, Proof, SessionInfo } from '../../src/vault/contract.js';
 import * as S from './state.js';
-import { acceptManifest, cachedManifest, checkRow, mutate, onForeignWrite, read, sealManifest, setCachedManifest, settle, Tx, type Manifest, type Row } from './records.js';
+import {
+  acceptManifest,
+  cachedManifest,
+  checkRow,
+  mutate,
+  onForeignWrite,
+  read,
+  sealManifest,
+  setCachedManifest,
+  settle,
+  Tx,
+  type Manifest,
+  type Row,
+} from './records.js';
 import { storageError } from '../../src/vault/db.js';
 
 // ---- lifecycle records (authenticated, in the vault database) ----
@@ -62,7 +83,9 @@ class VaultLifecycleStore implements LifecycleStore {
   }
 
   async list(): Promise<LifecycleRecord[]> {
-    const rows = this.#tx ? await this.#tx.all<LifecycleRow>(STORES.lifecycle) : await read([STORES.lifecycle], (t) => t.all<LifecycleRow>(STORES.lifecycle));
+    const rows = this.#tx
+      ? await this.#tx.all<LifecycleRow>(STORES.lifecycle)
+      : await read([STORES.lifecycle], (t) => t.all<LifecycleRow>(STORES.lifecycle));
     for (const r of rows) this.cache.set(r.id, r.rec);
     return rows.map((r) => structuredClone(r.rec));
   }
@@ -144,7 +167,9 @@ class VaultAuditStore implements AuditStore {
 }
 
 function flatten(rows: unknown[]): unknown[] {
-  return rows.flatMap((r) => (r && typeof r === 'object' && Array.isArray((r as { entries?: unknown[] }).entries) ? (r as { entries: unknown[] }).entries : [r]));
+  return rows.flatMap((r) =>
+    r && typeof r === 'object' && Array.isArray((r as { entries?: unknown[] }).entries) ? (r as { entries: unknown[] }).entries : [r],
+  );
 }
 
 const auditMac = (key: Uint8Array, text: string) => b64url(nobleHmac(sha256, key, utf8(text)));
@@ -195,7 +220,11 @@ export const lifecycle = new LifecycleManager({
 
 /** Set by the keys/vault modules (the secret side of rotation and destruction). */
 export const hooks = {
-  rotateKey: async (_old: Readonly<LifecycleRecord>, _newKeyId: string, _fresh: boolean): Promise<{ algorithm: string; fingerprint: string; meta: Record<string, unknown> }> => {
+  rotateKey: async (
+    _old: Readonly<LifecycleRecord>,
+    _newKeyId: string,
+    _fresh: boolean,
+  ): Promise<{ algorithm: string; fingerprint: string; meta: Record<string, unknown> }> => {
     throw new VaultkeyError('UNSUPPORTED', 'rotation is not wired');
   },
   destroySecret: async (_keyId: string): Promise<void> => {
@@ -207,7 +236,17 @@ export const hooks = {
   },
 };
 
-const LIFECYCLE_EVENTS = ['transition', 'warning', 'rotation-due', 'rotated', 'expired', 'deactivated', 'suspended', 'compromised', 'destroyed'];
+const LIFECYCLE_EVENTS = [
+  'transition',
+  'warning',
+  'rotation-due',
+  'rotated',
+  'expired',
+  'deactivated',
+  'suspended',
+  'compromised',
+  'destroyed',
+];
 // The page hears lifecycle events through the scheduler, which forwards this worker's and
 // (marked remote) other tabs' over a BroadcastChannel; only this worker's changes are audited here.
 for (const t of LIFECYCLE_EVENTS) {
@@ -216,7 +255,10 @@ for (const t of LIFECYCLE_EVENTS) {
     // Changes the scheduler or detector made on their own are audited here (guarded operations audit themselves).
     if (d.type === 'transition' && d.actor && (d.actor.startsWith('system:') || d.actor === 'detector') && session) {
       void append({
-        principalId: d.actor.slice(0, 128), operation: 'lifecycle:transition', success: true, keyId: d.keyId,
+        principalId: d.actor.slice(0, 128),
+        operation: 'lifecycle:transition',
+        success: true,
+        keyId: d.keyId,
         metadata: { from: d.from ?? null, to: d.to ?? null, reason: (d.reason ?? '').slice(0, 256) },
       }).catch(() => {
         // Reported by the audit-tampered event if the chain is broken; nothing else can fail here silently.
@@ -237,7 +279,10 @@ function startDetector(): void {
       S.emit({ type: 'detector', kind: t, detail: de.detail });
       if (t === 'compromise-indicator') {
         void append({
-          principalId: 'detector', operation: 'security:compromise-indicator', success: true, keyId: de.detail.keyId,
+          principalId: 'detector',
+          operation: 'security:compromise-indicator',
+          success: true,
+          keyId: de.detail.keyId,
           metadata: { indicator: de.detail.indicator, severity: de.detail.severity, action: de.detail.action, eventId: de.detail.id },
         }).catch(() => {
           // The chain is broken (audit-tampered was emitted) or storage failed; the event itself still reached the page.
@@ -350,13 +395,19 @@ export async function begin(pid: string): Promise<void> {
     if (!full.ok) S.emit({ type: 'audit-tampered', detail: full });
   }
   scheduler?.close();
-  scheduler = new LifecycleScheduler(lifecycle, { name: S.vaultName(), ...(config.intervalMs !== undefined ? { intervalMs: config.intervalMs } : {}) });
-  for (const t of LIFECYCLE_EVENTS) scheduler.addEventListener(t, (e) => S.emit({ type: 'lifecycle', detail: (e as LifecycleEvent).detail }));
+  scheduler = new LifecycleScheduler(lifecycle, {
+    name: S.vaultName(),
+    ...(config.intervalMs !== undefined ? { intervalMs: config.intervalMs } : {}),
+  });
+  for (const t of LIFECYCLE_EVENTS)
+    scheduler.addEventListener(t, (e) => S.emit({ type: 'lifecycle', detail: (e as LifecycleEvent).detail }));
   scheduler.addEventListener('error', (e) => {
     const err = (e as SchedulerErrorEvent).error as VaultkeyError;
     S.emit({ type: 'scheduler-error', code: err?.code ?? 'UNEXPECTED_ERROR', message: String(err?.message ?? 'scheduler failed') });
   });
-  await scheduler.start().catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
+  await scheduler
+    .start()
+    .catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
 }
 
 /** Lock: no session, no permission, no scheduler. */
@@ -401,7 +452,10 @@ export function verified(): void {
 
 export function assertAuditIntact(): void {
   if (auditBroken) {
-    throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${auditBroken.ok ? '' : auditBroken.reason}); verify and export it, then call audit.reanchor`);
+    throw new VaultkeyError(
+      'AUDIT_TAMPERED',
+      `the audit log does not verify (${auditBroken.ok ? '' : auditBroken.reason}); verify and export it, then call audit.reanchor`,
+    );
   }
 }
 
@@ -417,11 +471,23 @@ export async function gate(keyId: string, op: KeyOperation): Promise<LifecycleRe
 }
 
 /** A lifecycle record for a new key, written in the key's own transaction. */
-export async function track(t: Tx, keyId: string, kind: KeyKind, o: { algorithm: string; fingerprint?: string | null; meta?: Record<string, unknown>; policy?: string; actor?: string }): Promise<void> {
-  await lifecycleStore.within(t, () => lifecycle.create(keyId, {
-    kind, activate: true, policy: o.policy ?? config.defaultPolicy, actor: o.actor ?? principalId(),
-    algorithm: o.algorithm, fingerprint: o.fingerprint ?? null, ...(o.meta ? { meta: o.meta } : {}),
-  }));
+export async function track(
+  t: Tx,
+  keyId: string,
+  kind: KeyKind,
+  o: { algorithm: string; fingerprint?: string | null; meta?: Record<string, unknown>; policy?: string; actor?: string },
+): Promise<void> {
+  await lifecycleStore.within(t, () =>
+    lifecycle.create(keyId, {
+      kind,
+      activate: true,
+      policy: o.policy ?? config.defaultPolicy,
+      actor: o.actor ?? principalId(),
+      algorithm: o.algorithm,
+      fingerprint: o.fingerprint ?? null,
+      ...(o.meta ? { meta: o.meta } : {}),
+    }),
+  );
 }
 
 export async function within<T>(t: Tx, fn: () => Promise<T>): Promise<T> {
@@ -506,7 +572,8 @@ async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | 
     const body = (async () => {
       // Every read this batch needs, in one round trip; each checked before use.
       const [rawM, head, ...rows] = await Promise.all([
-        meta.get('manifest'), meta.get('audit-head') as Promise<HeadRecord | undefined>,
+        meta.get('manifest'),
+        meta.get('audit-head') as Promise<HeadRecord | undefined>,
         ...keys.map((k) => tx.objectStore(STORES.lifecycle).get(k)),
       ]);
       const { m: current } = acceptManifest(rawM, s.macKey);
@@ -565,7 +632,9 @@ async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | 
   for (const r of touched.values()) {
     lifecycleStore.cache.set(r.keyId, r);
     // After the commit: the policy's usage trigger and the detector's rate windows.
-    void lifecycle.afterUsage(r, at).catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
+    void lifecycle
+      .afterUsage(r, at)
+      .catch((e) => S.emit({ type: 'scheduler-error', code: e?.code ?? 'UNEXPECTED_ERROR', message: String(e?.message) }));
     void detector?.recordUsage(r.keyId, { known: true }).catch(() => {
       // A detector action (suspend) that fails is retried at the next use; the indicator event was already sent.
     });
@@ -576,7 +645,13 @@ async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | 
 function assertHead(head: HeadRecord | undefined, want: { seq: number; mac: string } | null, key: Uint8Array): void {
   const why = headProblem(head, want, key);
   if (why) {
-    auditBroken ??= { ok: false, index: want ? want.seq + 1 : 0, seq: want ? want.seq + 1 : 0, reason: head ? 'HEAD_MISMATCH' : 'HEAD_MISSING', message: why };
+    auditBroken ??= {
+      ok: false,
+      index: want ? want.seq + 1 : 0,
+      seq: want ? want.seq + 1 : 0,
+      reason: head ? 'HEAD_MISMATCH' : 'HEAD_MISSING',
+      message: why,
+    };
     throw new VaultkeyError('AUDIT_TAMPERED', `${why}; verify and export the log, then call audit.reanchor`);
   }
 }
@@ -585,7 +660,8 @@ function headProblem(head: HeadRecord | undefined, want: { seq: number; mac: str
   if (!want) return head ? 'the audit head exists but the vault manifest has no audit entry' : null;
   if (!head) return 'the audit head record is missing';
   if (head.seq !== want.seq || head.mac !== want.mac) return 'the audit head does not match the vault manifest';
-  if (typeof head.headMac !== 'string' || !bytesEqual(utf8(head.headMac), utf8(auditMac(key, headMacInput(head.seq, head.mac))))) return 'the audit head was forged';
+  if (typeof head.headMac !== 'string' || !bytesEqual(utf8(head.headMac), utf8(auditMac(key, headMacInput(head.seq, head.mac)))))
+    return 'the audit head was forged';
   return null;
 }
 
@@ -601,7 +677,13 @@ async function checkHead(): Promise<AuditVerification> {
 
 async function auditLog(): Promise<AuditLog> {
   const s = S.need();
-  const key = await crypto.subtle.importKey('raw', s.auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    s.auditKey.slice() as Uint8Array<ArrayBuffer>,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   return new AuditLog(key, { store: auditStore, clock: S.now });
 }
 
@@ -631,7 +713,13 @@ export async function exportAudit(q?: Parameters<AuditLog['exportJsonl']>[0]): P
 export async function reanchor(reason: string): Promise<{ brokenAt: number; quarantined: number }> {
   const s = S.need();
   const entries = (await auditStore.entries()) as AuditEntry[];
-  const key = await crypto.subtle.importKey('raw', s.auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    s.auditKey.slice() as Uint8Array<ArrayBuffer>,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   // The longest prefix that verifies as a chain (entries only; the head is what is being replaced).
   let good = 0;
   for (let n = entries.length; n >= 0; n--) {
@@ -655,12 +743,22 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     const prev = lastGood?.mac ?? '';
     const seq = good;
     const body = {
-      v: 1 as const, seq, ts: S.now(), principalId: principalId(), operation: 'audit:reanchor', success: true,
-      metadata: { brokenAt: good, quarantined: moved.length, reason: reason.slice(0, 256) }, mac: '',
+      v: 1 as const,
+      seq,
+      ts: S.now(),
+      principalId: principalId(),
+      operation: 'audit:reanchor',
+      success: true,
+      metadata: { brokenAt: good, quarantined: moved.length, reason: reason.slice(0, 256) },
+      mac: '',
     };
     const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
     waits.push(t.tx.objectStore(STORES.audit).put(entry));
-    waits.push(t.tx.objectStore(STORES.meta).put({ id: 'audit-head', seq, mac: entry.mac, headMac: auditMac(s.auditKey, headMacInput(seq, entry.mac)) }));
+    waits.push(
+      t.tx
+        .objectStore(STORES.meta)
+        .put({ id: 'audit-head', seq, mac: entry.mac, headMac: auditMac(s.auditKey, headMacInput(seq, entry.mac)) }),
+    );
     t.m.audit = { seq, mac: entry.mac };
     await Promise.all(waits);
     return { brokenAt: good, quarantined: moved.length };
@@ -674,19 +772,27 @@ export async function exportQuarantine(): Promise<string> {
   const d = await S.db();
   const keys = (await d.getAllKeys(STORES.meta)).filter((k) => typeof k === 'string' && k.startsWith('audit-quarantine:'));
   const out: string[] = [];
-  for (const k of keys) for (const e of ((await d.get(STORES.meta, k)) as { entries: unknown[] }).entries) out.push(`${JSON.stringify(e)}\n`);
+  for (const k of keys)
+    for (const e of ((await d.get(STORES.meta, k)) as { entries: unknown[] }).entries) out.push(`${JSON.stringify(e)}\n`);
   return out.join('');
 }
 
 /** Lifecycle records that came with a restored backup, written in the restore's transaction (a key's state travels with it). */
-export async function adopt(t: Tx, keyIds: string[], records: unknown[], info: (id: string) => { kind: KeyKind; algorithm: string }): Promise<void> {
+export async function adopt(
+  t: Tx,
+  keyIds: string[],
+  records: unknown[],
+  info: (id: string) => { kind: KeyKind; algorithm: string },
+): Promise<void> {
   await lifecycleStore.within(t, async () => {
     for (const id of keyIds) {
       const r = records.find((x) => (x as LifecycleRecord)?.keyId === id) as LifecycleRecord | undefined;
       const existing = await lifecycleStore.get(id);
       const revision = (existing?.revision ?? 0) + 1;
       if (r && recordOk(r) && r.state !== 'destroyed') {
-        await lifecycleStore.commit([{ ...structuredClone(r), policy: policies.has(r.policy) ? r.policy : config.defaultPolicy, revision }]);
+        await lifecycleStore.commit([
+          { ...structuredClone(r), policy: policies.has(r.policy) ? r.policy : config.defaultPolicy, revision },
+        ]);
       } else if (!existing) {
         const i = info(id);
         await track(t, id, i.kind, { algorithm: i.algorithm, meta: { restored: true } });
@@ -709,9 +815,30 @@ const strOrNull = (v: unknown) => v === null || typeof v === 'string';
 
 /** The shape LifecycleManager relies on (states.ts LifecycleRecord). */
 export function recordOk(r: LifecycleRecord): boolean {
-  return typeof r === 'object' && r !== null && typeof r.keyId === 'string' && typeof r.baseId === 'string' && Number.isSafeInteger(r.version) && r.version >= 1
-    && ['hd', 'imported', 'hardware'].includes(r.kind) && strOrNull(r.algorithm) && strOrNull(r.fingerprint) && typeof r.policy === 'string'
-    && typeof r.state === 'string' && num(r.createdAt) && numOrNull(r.activatedAt) && numOrNull(r.rotationDueAt) && numOrNull(r.expiresAt)
-    && numOrNull(r.graceEndsAt) && Number.isSafeInteger(r.usageCount) && numOrNull(r.lastUsedAt) && strOrNull(r.predecessor) && strOrNull(r.successor)
-    && Array.isArray(r.notices) && typeof r.meta === 'object' && r.meta !== null && Array.isArray(r.history);
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.keyId === 'string' &&
+    typeof r.baseId === 'string' &&
+    Number.isSafeInteger(r.version) &&
+    r.version >= 1 &&
+    ['hd', 'imported', 'hardware'].includes(r.kind) &&
+    strOrNull(r.algorithm) &&
+    strOrNull(r.fingerprint) &&
+    typeof r.policy === 'string' &&
+    typeof r.state === 'string' &&
+    num(r.createdAt) &&
+    numOrNull(r.activatedAt) &&
+    numOrNull(r.rotationDueAt) &&
+    numOrNull(r.expiresAt) &&
+    numOrNull(r.graceEndsAt) &&
+    Number.isSafeInteger(r.usageCount) &&
+    numOrNull(r.lastUsedAt) &&
+    strOrNull(r.predecessor) &&
+    strOrNull(r.successor) &&
+    Array.isArray(r.notices) &&
+    typeof r.meta === 'object' &&
+    r.meta !== null &&
+    Array.isArray(r.history)
+  );
 }

@@ -10,16 +10,44 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Json } from '../../src/security/canonical.js';
 import { newDek } from '../../src/vault/crypto.js';
 import {
-  HARDWARE_KEY_ID, RECORD_FORMAT, STORES, keyInfo, methodInfo, randomBytes, randomId,
-  type KeyCurve, type MethodRecord, type SecretRecord,
+  HARDWARE_KEY_ID,
+  RECORD_FORMAT,
+  STORES,
+  keyInfo,
+  methodInfo,
+  randomBytes,
+  randomId,
+  type KeyCurve,
+  type MethodRecord,
+  type SecretRecord,
 } from '../../src/vault/format.js';
 import { storageError } from '../../src/vault/db.js';
 import type {
-  CallContext, OpenOptions, PageRequest, PasskeyMaterial, PassphraseEnrollment, Proof, VaultEvent, VaultKeyInfo, VaultMethodInfo, VaultStatus,
+  CallContext,
+  OpenOptions,
+  PageRequest,
+  PasskeyMaterial,
+  PassphraseEnrollment,
+  Proof,
+  VaultEvent,
+  VaultKeyInfo,
+  VaultMethodInfo,
+  VaultStatus,
 } from '../../src/vault/contract.js';
 import type { LifecycleRecord } from '../../src/lifecycle/states.js';
 import * as S from './state.js';
-import { cachedManifest, checkManifest, checkRow, macOf, read, sealManifest, tampered, mutate, type Manifest, type Row } from './records.js';
+import {
+  cachedManifest,
+  checkManifest,
+  checkRow,
+  macOf,
+  read,
+  sealManifest,
+  tampered,
+  mutate,
+  type Manifest,
+  type Row,
+} from './records.js';
 import { importDek, openKeyring, rotate, sealKeyring } from './keyring.js';
 import { generateMnemonic } from '../../src/core/bip39.js';
 import * as M from './methods.js';
@@ -54,7 +82,11 @@ proofs.check = checkProof;
 proofs.lockedRefusal = async (op: string) => {
   if (!(await M.isCurrentFormat())) return;
   const t = await M.readThrottle();
-  await M.writeThrottle({ ...t, seq: t.seq + 1, recent: [...t.recent, { at: Date.now(), method: `locked:${op.slice(0, 64)}`, code: 'LOCKED' }].slice(-32) });
+  await M.writeThrottle({
+    ...t,
+    seq: t.seq + 1,
+    recent: [...t.recent, { at: Date.now(), method: `locked:${op.slice(0, 64)}`, code: 'LOCKED' }].slice(-32),
+  });
 };
 G.hooks.verifyProof = checkProof;
 
@@ -70,7 +102,7 @@ G.hooks.rotateKey = async (old, newKeyId, fresh) => {
   const info = await K.infoOf(newKeyId);
   const { path, publicKey } = await K.defaultPublicKey(newKeyId);
   return {
-    algorithm: info.type === 'hd' ? 'bip32' : info.curve ?? 'secp256k1',
+    algorithm: info.type === 'hd' ? 'bip32' : (info.curve ?? 'secp256k1'),
     fingerprint: fingerprintOf(publicKey),
     meta: { label: info.label, ...(path ? { path } : {}), ...(fresh ? { freshSecret: true } : {}) },
   };
@@ -96,15 +128,21 @@ async function status(): Promise<VaultStatus> {
   if (meta && meta.v > RECORD_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'this vault was written by a newer vaultkey');
   let methods: VaultMethodInfo[];
   if (S.current() && meta) {
-    methods = (await read([STORES.methods], (t) => t.all<MethodRecord & Row>(STORES.methods))).map((m) => ({ ...methodInfo(m), verified: true }));
+    methods = (await read([STORES.methods], (t) => t.all<MethodRecord & Row>(STORES.methods))).map((m) => ({
+      ...methodInfo(m),
+      verified: true,
+    }));
   } else {
-    methods = ((await d.getAll(STORES.methods)) as MethodRecord[]).filter((m) => m && typeof m.id === 'string').map((m) => {
-      try {
-        return { ...methodInfo(m), verified: false };
-      } catch {
-        return null;
-      }
-    }).filter((m): m is VaultMethodInfo => m !== null);
+    methods = ((await d.getAll(STORES.methods)) as MethodRecord[])
+      .filter((m) => m && typeof m.id === 'string')
+      .map((m) => {
+        try {
+          return { ...methodInfo(m), verified: false };
+        } catch {
+          return null;
+        }
+      })
+      .filter((m): m is VaultMethodInfo => m !== null);
   }
   return {
     state: !meta ? 'empty' : S.current() ? 'unlocked' : 'locked',
@@ -151,7 +189,10 @@ async function create(opts: { passphrase?: PassphraseEnrollment; passkey?: Passk
     await Promise.all([
       meta.add({ id: 'vault', v: RECORD_FORMAT, createdAt: S.now(), vaultId }),
       ...rows.map((r) => tx.objectStore(STORES.methods).put(r)),
-      meta.put(ring), meta.put({ id: 'device', key: device }), meta.put(throttle), meta.put(sealManifest(m, macKey)),
+      meta.put(ring),
+      meta.put({ id: 'device', key: device }),
+      meta.put(throttle),
+      meta.put(sealManifest(m, macKey)),
       tx.done,
     ]);
   } catch (e) {
@@ -170,7 +211,8 @@ async function create(opts: { passphrase?: PassphraseEnrollment; passkey?: Passk
 async function unlock(proof: Proof, o: { principalId?: string; now?: number } = {}): Promise<VaultStatus> {
   S.advanceClock(o?.now);
   const principalId = o?.principalId ?? OWNER_ID;
-  if (typeof principalId !== 'string' || principalId.length > 128) throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
+  if (typeof principalId !== 'string' || principalId.length > 128)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
   const pending = await M.serialized(async () => {
     const a = await M.attempt(proof);
     const d = await S.db();
@@ -190,7 +232,8 @@ async function unlock(proof: Proof, o: { principalId?: string; now?: number } = 
         manifest = checkManifest(rawManifest, ring.macKey);
         checkRow(STORES.methods, a.method, a.method.id, manifest, ring.macKey);
         const keyring = (await d.get(STORES.meta, 'keyring')) as { epoch: number };
-        if (keyring.epoch !== manifest.keyring) throw tampered('meta keyring', `is epoch ${keyring.epoch}, the manifest says ${manifest.keyring}`);
+        if (keyring.epoch !== manifest.keyring)
+          throw tampered('meta keyring', `is epoch ${keyring.epoch}, the manifest says ${manifest.keyring}`);
       } catch (e) {
         ring.macKey.fill(0);
         ring.auditKey.fill(0);
@@ -217,9 +260,23 @@ async function unlock(proof: Proof, o: { principalId?: string; now?: number } = 
   try {
     // Failures judged while locked reach the log now (no secret in them: when, which method, which code).
     for (const f of t.recent) {
-      await G.append({ principalId, sessionId: sid, operation: f.method.startsWith('locked:') ? 'vault:refused-locked' : 'vault:unlock', success: false, errorCode: f.code, metadata: { at: f.at, method: f.method } });
+      await G.append({
+        principalId,
+        sessionId: sid,
+        operation: f.method.startsWith('locked:') ? 'vault:refused-locked' : 'vault:unlock',
+        success: false,
+        errorCode: f.code,
+        metadata: { at: f.at, method: f.method },
+      });
     }
-    if (tamperedWhy) await G.append({ principalId: 'system:vault', operation: 'vault:throttle-tampered', success: false, errorCode: 'CORRUPTED', metadata: { reason: tamperedWhy.slice(0, 200) } });
+    if (tamperedWhy)
+      await G.append({
+        principalId: 'system:vault',
+        operation: 'vault:throttle-tampered',
+        success: false,
+        errorCode: 'CORRUPTED',
+        metadata: { reason: tamperedWhy.slice(0, 200) },
+      });
     await G.append({ principalId, sessionId: sid, operation: 'vault:unlock', success: true });
   } catch (e) {
     if ((e as VaultkeyError)?.code !== 'AUDIT_TAMPERED') {
@@ -262,7 +319,10 @@ async function resealPasskeys(rk: CryptoKey, except: Set<string>): Promise<Metho
     if (m.kind !== 'passkey' || except.has(m.id)) continue;
     const proof = await S.askPage({ type: 'passkey', credentialId: m.credentialId!, rpId: m.rpId!, prfSalt: m.prfSalt! });
     if (!proof || !('prf' in proof) || !bytesEqual(proof.credentialId, m.credentialId!)) {
-      throw new VaultkeyError('UV_REQUIRED', `changing the unlock methods re-keys the vault: passkey ${m.label} must confirm too (or remove it in the same call)`);
+      throw new VaultkeyError(
+        'UV_REQUIRED',
+        `changing the unlock methods re-keys the vault: passkey ${m.label} must confirm too (or remove it in the same call)`,
+      );
     }
     const prf = proof.prf.slice();
     const a = await M.serialized(() => M.attempt(proof));
@@ -291,7 +351,8 @@ async function setPassphrase(e: PassphraseEnrollment): Promise<VaultMethodInfo> 
 
 async function removeMethods(ids: unknown, ctx: CallContext): Promise<void> {
   const list = typeof ids === 'string' ? [ids] : ids;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string')) throw new VaultkeyError('INVALID_ARGUMENT', 'method id must be a string (or an array of them)');
+  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string'))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'method id must be a string (or an array of them)');
   const all = await read([STORES.methods], (t) => t.all<MethodRecord & Row>(STORES.methods));
   const drop = new Set(list as string[]);
   for (const id of drop) if (!all.some((m) => m.id === id)) throw new VaultkeyError('NOT_FOUND', 'no such unlock method');
@@ -302,9 +363,23 @@ async function removeMethods(ids: unknown, ctx: CallContext): Promise<void> {
   const pass = stay.find((m) => m.kind === 'passphrase');
   if (pass) {
     const p = ctx.proof;
-    if (!p || !('passphrase' in p)) throw new VaultkeyError('UV_REQUIRED', 'removing a method re-keys the vault: give the passphrase as { proof: { passphrase } }');
+    if (!p || !('passphrase' in p))
+      throw new VaultkeyError('UV_REQUIRED', 'removing a method re-keys the vault: give the passphrase as { proof: { passphrase } }');
     await checkProof(p, 'policy:manage');
-    methods.push(await M.passphraseMethod(rk, { passphrase: p.passphrase, kdf: pass.kdf!.alg === 'argon2id' ? { alg: 'argon2id', t: pass.kdf!.t, m: pass.kdf!.m, p: pass.kdf!.p } : { alg: 'PBKDF2-SHA512', iterations: Math.max(pass.kdf!.iterations, 210_000) }, label: pass.label }, pass.createdAt));
+    methods.push(
+      await M.passphraseMethod(
+        rk,
+        {
+          passphrase: p.passphrase,
+          kdf:
+            pass.kdf!.alg === 'argon2id'
+              ? { alg: 'argon2id', t: pass.kdf!.t, m: pass.kdf!.m, p: pass.kdf!.p }
+              : { alg: 'PBKDF2-SHA512', iterations: Math.max(pass.kdf!.iterations, 210_000) },
+          label: pass.label,
+        },
+        pass.createdAt,
+      ),
+    );
   }
   methods.push(...(await resealPasskeys(rk, drop)));
   await rotate({ rekey: { rk, methods } });
@@ -335,9 +410,10 @@ async function stored(recs: SecretRecord[], policy: unknown): Promise<VaultKeyIn
   await K.storeKeys(recs, async (t) => {
     for (const r of mainRecords(recs)) {
       await G.track(t, r.keyId, r.kind === 'seed' ? 'hd' : 'imported', {
-        algorithm: r.kind === 'seed' ? 'bip32' : r.curve ?? 'secp256k1',
+        algorithm: r.kind === 'seed' ? 'bip32' : (r.curve ?? 'secp256k1'),
         ...(r.publicKey ? { fingerprint: fingerprintOf(r.publicKey) } : {}),
-        meta: { label: r.label }, ...(policy !== undefined ? { policy: policy as string } : {}),
+        meta: { label: r.label },
+        ...(policy !== undefined ? { policy: policy as string } : {}),
       });
     }
   });
@@ -347,7 +423,8 @@ async function stored(recs: SecretRecord[], policy: unknown): Promise<VaultKeyIn
 function reasonOf(o: { reason?: unknown } | undefined, dflt: string): string {
   const r = o?.reason;
   if (r === undefined) return dflt;
-  if (typeof r !== 'string' || r.length > 1024) throw new VaultkeyError('INVALID_ARGUMENT', 'reason must be a string of at most 1024 characters');
+  if (typeof r !== 'string' || r.length > 1024)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'reason must be a string of at most 1024 characters');
   return r;
 }
 
@@ -356,13 +433,25 @@ const why = (o: unknown, dflt: string) => ({ actor: G.principalId(), reason: rea
 function checkDescriptor(d: any): Record<string, unknown> & { device: string; curve: string; publicKey: Uint8Array } {
   if (!d || typeof d !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'a hardware key descriptor is required');
   if (d.device !== 'ledger' && d.device !== 'hsm') throw new VaultkeyError('INVALID_ARGUMENT', "device must be 'ledger' or 'hsm'");
-  if (!['secp256k1', 'ed25519', 'p256'].includes(d.curve)) throw new VaultkeyError('INVALID_ARGUMENT', 'curve must be secp256k1, ed25519 or p256');
+  if (!['secp256k1', 'ed25519', 'p256'].includes(d.curve))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'curve must be secp256k1, ed25519 or p256');
   const len = d.publicKey instanceof Uint8Array ? d.publicKey.length : -1;
-  if (!(d.curve === 'ed25519' ? len === 32 : len === 33 || len === 65)) throw new VaultkeyError('INVALID_KEY', 'public key length does not fit the curve');
-  const out: Record<string, unknown> & { device: string; curve: string; publicKey: Uint8Array } = { device: d.device, curve: d.curve, publicKey: d.publicKey.slice() };
-  for (const [k, max] of [['label', 100], ['path', 256], ['handle', 256], ['address', 128]] as const) {
+  if (!(d.curve === 'ed25519' ? len === 32 : len === 33 || len === 65))
+    throw new VaultkeyError('INVALID_KEY', 'public key length does not fit the curve');
+  const out: Record<string, unknown> & { device: string; curve: string; publicKey: Uint8Array } = {
+    device: d.device,
+    curve: d.curve,
+    publicKey: d.publicKey.slice(),
+  };
+  for (const [k, max] of [
+    ['label', 100],
+    ['path', 256],
+    ['handle', 256],
+    ['address', 128],
+  ] as const) {
     if (d[k] === undefined) continue;
-    if (typeof d[k] !== 'string' || d[k].length > max) throw new VaultkeyError('INVALID_ARGUMENT', `${k} must be a string of at most ${max} characters`);
+    if (typeof d[k] !== 'string' || d[k].length > max)
+      throw new VaultkeyError('INVALID_ARGUMENT', `${k} must be a string of at most ${max} characters`);
     out[k] = d[k];
   }
   return out;
@@ -377,7 +466,7 @@ function hardwareOf(r: LifecycleRecord) {
 
 function fromHexStrict(h: unknown): Uint8Array {
   if (h === '') throw new VaultkeyError('CORRUPTED', 'a hardware key record has no valid public key');
-  return fromHex(h, 'a hardware key record\'s public key', 'CORRUPTED');
+  return fromHex(h, "a hardware key record's public key", 'CORRUPTED');
 }
 
 const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
@@ -385,88 +474,252 @@ const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
 /** The governed operations (docs/security.md lists them with their permissions). */
 const OPS: OpTable = {
   // keys
-  generate: { permission: 'key:create', audit: 'key:create', run: async ([o]) => {
-    const x = (o ?? {}) as { strength?: 128 | 160 | 192 | 224 | 256; label?: string; policy?: string };
-    return (await stored(await K.mnemonicRecords(generateMnemonic(x.strength ?? 128), '', M.label(x.label, 'HD wallet')), x.policy))[0];
-  } },
-  createFromMnemonic: { permission: 'key:create', audit: 'key:create', run: async ([mnemonic, o]) => {
-    const x = (o ?? {}) as { bip39Passphrase?: string; label?: string; policy?: string };
-    const m = K.normalizeMnemonic(mnemonic);
-    if (x.bip39Passphrase !== undefined && typeof x.bip39Passphrase !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'bip39Passphrase must be a string');
-    return (await stored(await K.mnemonicRecords(m, x.bip39Passphrase ?? '', M.label(x.label, 'HD wallet')), x.policy))[0];
-  } },
-  importKeys: { permission: 'key:create', audit: 'key:import', run: async ([list, o]) => stored(await K.importedRecords(list as never), (o as { policy?: string })?.policy) },
-  importSlip39: { permission: 'key:create', audit: 'key:import-slip39', run: async ([m, o]) => (await stored(await B.slip39Records(m as string[], (o ?? {}) as never), (o as { policy?: string })?.policy))[0] },
-  importKeystoreV3: { permission: 'key:create', audit: 'key:import-keystore-v3', run: async ([json, pw, o]) => {
-    const { recs, address } = await B.keystoreV3Records(json as string, pw as string, (o ?? {}) as never);
-    return { ...(await stored(recs, (o as { policy?: string })?.policy))[0], address };
-  } },
-  removeKey: { permission: 'key:delete', audit: 'key:delete', key: 0, run: async ([keyId, o]) => {
-    const id = keyId as string;
-    const w = why(o, 'removed');
-    let r = await G.lifecycle.get(id);
-    if (r.state === 'created') r = await G.lifecycle.activate(id, w);
-    if (['active', 'suspended', 'rotating', 'expired'].includes(r.state)) r = await G.lifecycle.deactivate(id, w);
-    if (r.state === 'deactivated') r = await G.lifecycle.archive(id, w);
-    if (r.state !== 'destroyed') await G.lifecycle.destroy(id, w);
-  } },
+  generate: {
+    permission: 'key:create',
+    audit: 'key:create',
+    run: async ([o]) => {
+      const x = (o ?? {}) as { strength?: 128 | 160 | 192 | 224 | 256; label?: string; policy?: string };
+      return (await stored(await K.mnemonicRecords(generateMnemonic(x.strength ?? 128), '', M.label(x.label, 'HD wallet')), x.policy))[0];
+    },
+  },
+  createFromMnemonic: {
+    permission: 'key:create',
+    audit: 'key:create',
+    run: async ([mnemonic, o]) => {
+      const x = (o ?? {}) as { bip39Passphrase?: string; label?: string; policy?: string };
+      const m = K.normalizeMnemonic(mnemonic);
+      if (x.bip39Passphrase !== undefined && typeof x.bip39Passphrase !== 'string')
+        throw new VaultkeyError('INVALID_ARGUMENT', 'bip39Passphrase must be a string');
+      return (await stored(await K.mnemonicRecords(m, x.bip39Passphrase ?? '', M.label(x.label, 'HD wallet')), x.policy))[0];
+    },
+  },
+  importKeys: {
+    permission: 'key:create',
+    audit: 'key:import',
+    run: async ([list, o]) => stored(await K.importedRecords(list as never), (o as { policy?: string })?.policy),
+  },
+  importSlip39: {
+    permission: 'key:create',
+    audit: 'key:import-slip39',
+    run: async ([m, o]) => (await stored(await B.slip39Records(m as string[], (o ?? {}) as never), (o as { policy?: string })?.policy))[0],
+  },
+  importKeystoreV3: {
+    permission: 'key:create',
+    audit: 'key:import-keystore-v3',
+    run: async ([json, pw, o]) => {
+      const { recs, address } = await B.keystoreV3Records(json as string, pw as string, (o ?? {}) as never);
+      return { ...(await stored(recs, (o as { policy?: string })?.policy))[0], address };
+    },
+  },
+  removeKey: {
+    permission: 'key:delete',
+    audit: 'key:delete',
+    key: 0,
+    run: async ([keyId, o]) => {
+      const id = keyId as string;
+      const w = why(o, 'removed');
+      let r = await G.lifecycle.get(id);
+      if (r.state === 'created') r = await G.lifecycle.activate(id, w);
+      if (['active', 'suspended', 'rotating', 'expired'].includes(r.state)) r = await G.lifecycle.deactivate(id, w);
+      if (r.state === 'deactivated') r = await G.lifecycle.archive(id, w);
+      if (r.state !== 'destroyed') await G.lifecycle.destroy(id, w);
+    },
+  },
   // signing and public derivations
-  sign: { permission: 'key:sign', audit: 'key:sign', key: 0, gate: 'sign', meta: ([, , o]) => pathMeta(o), run: ([k, d, o]) => K.sign(k as string, d as Uint8Array, (o ?? {}) as never) },
-  signMessage: { permission: 'key:sign', audit: 'key:sign-message', key: 0, gate: 'sign', meta: ([, , o]) => pathMeta(o), run: ([k, m, o]) => K.signMessage(k as string, m as string, (o ?? {}) as never) },
-  verify: { permission: 'key:read', audit: 'key:verify', key: 0, gate: 'verify', run: async ([k, d, sig, o]) => {
-    const ok = await K.verifySignature(k as string, d as Uint8Array, sig as Uint8Array, (o ?? {}) as never);
-    if (!ok) await G.theDetector().recordFailedVerification(k as string).catch(() => []);
-    return ok;
-  } },
-  getAddress: { permission: 'key:read', audit: 'key:address', key: 0, meta: ([, c]) => ({ chain: str(c) }), run: ([k, c, i, o]) => K.getAddress(k as string, c as never, (i ?? 0) as number, (o ?? {}) as never) },
+  sign: {
+    permission: 'key:sign',
+    audit: 'key:sign',
+    key: 0,
+    gate: 'sign',
+    meta: ([, , o]) => pathMeta(o),
+    run: ([k, d, o]) => K.sign(k as string, d as Uint8Array, (o ?? {}) as never),
+  },
+  signMessage: {
+    permission: 'key:sign',
+    audit: 'key:sign-message',
+    key: 0,
+    gate: 'sign',
+    meta: ([, , o]) => pathMeta(o),
+    run: ([k, m, o]) => K.signMessage(k as string, m as string, (o ?? {}) as never),
+  },
+  verify: {
+    permission: 'key:read',
+    audit: 'key:verify',
+    key: 0,
+    gate: 'verify',
+    run: async ([k, d, sig, o]) => {
+      const ok = await K.verifySignature(k as string, d as Uint8Array, sig as Uint8Array, (o ?? {}) as never);
+      if (!ok)
+        await G.theDetector()
+          .recordFailedVerification(k as string)
+          .catch(() => []);
+      return ok;
+    },
+  },
+  getAddress: {
+    permission: 'key:read',
+    audit: 'key:address',
+    key: 0,
+    meta: ([, c]) => ({ chain: str(c) }),
+    run: ([k, c, i, o]) => K.getAddress(k as string, c as never, (i ?? 0) as number, (o ?? {}) as never),
+  },
   deriveXpub: { permission: 'key:read', audit: 'key:xpub', key: 0, run: ([k, p]) => K.deriveXpub(k as string, p as string) },
-  nextAddress: { permission: 'key:read', audit: 'key:next-address', key: 0, run: ([k, a, c]) => K.nextAddress(k as string, a as never, (c ?? 0) as 0) },
-  markUsed: { permission: 'key:read', audit: 'key:mark-used', key: 0, run: ([k, a, c, i]) => K.markUsed(k as string, a as never, c as 0, i as number) },
+  nextAddress: {
+    permission: 'key:read',
+    audit: 'key:next-address',
+    key: 0,
+    run: ([k, a, c]) => K.nextAddress(k as string, a as never, (c ?? 0) as 0),
+  },
+  markUsed: {
+    permission: 'key:read',
+    audit: 'key:mark-used',
+    key: 0,
+    run: ([k, a, c, i]) => K.markUsed(k as string, a as never, c as 0, i as number),
+  },
   accounts: { permission: 'key:read', audit: 'key:accounts', key: 0, run: ([k]) => K.accounts(k as string) },
   // secrets out: a proof on every call
   exportMnemonic: { permission: 'key:export', audit: 'key:export', key: 0, proof: true, run: ([k]) => K.mnemonicOf(k as string) },
-  exportSlip39: { permission: 'key:export', audit: 'key:export-slip39', key: 0, proof: true, run: ([k, o]) => B.exportSlip39(k as string, (o ?? {}) as never) },
-  exportKeystoreV3: { permission: 'key:export', audit: 'key:export-keystore-v3', key: 0, proof: true, run: ([k, pw, o]) => B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never) },
-  backup: { permission: 'key:backup', audit: 'key:backup', proof: true, meta: ([, o]) => ({ keys: Array.isArray((o as { keyIds?: unknown[] })?.keyIds) ? (o as { keyIds: unknown[] }).keyIds.length : 'all' }), run: ([secret, o], _c, progress) => B.backup(secret as never, (o ?? {}) as never, progress) },
-  backupToShares: { permission: 'key:backup', audit: 'key:backup-shares', proof: true, meta: ([split]) => ({ threshold: Number((split as { threshold?: number })?.threshold) | 0, count: Number((split as { shares?: number })?.shares) | 0 }), run: ([split, o], _c, progress) => B.backupToShares(split as never, (o ?? {}) as never, progress) },
-  restoreBackup: { permission: 'key:restore', audit: 'key:restore', meta: ([, , o]) => ({ conflict: str((o as { conflict?: string })?.conflict ?? 'fail', 16) }), run: ([file, secret, o], _c, progress) => B.restore(file as Uint8Array, secret as never, (o ?? {}) as never, progress) },
+  exportSlip39: {
+    permission: 'key:export',
+    audit: 'key:export-slip39',
+    key: 0,
+    proof: true,
+    run: ([k, o]) => B.exportSlip39(k as string, (o ?? {}) as never),
+  },
+  exportKeystoreV3: {
+    permission: 'key:export',
+    audit: 'key:export-keystore-v3',
+    key: 0,
+    proof: true,
+    run: ([k, pw, o]) => B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never),
+  },
+  backup: {
+    permission: 'key:backup',
+    audit: 'key:backup',
+    proof: true,
+    meta: ([, o]) => ({ keys: Array.isArray((o as { keyIds?: unknown[] })?.keyIds) ? (o as { keyIds: unknown[] }).keyIds.length : 'all' }),
+    run: ([secret, o], _c, progress) => B.backup(secret as never, (o ?? {}) as never, progress),
+  },
+  backupToShares: {
+    permission: 'key:backup',
+    audit: 'key:backup-shares',
+    proof: true,
+    meta: ([split]) => ({
+      threshold: Number((split as { threshold?: number })?.threshold) | 0,
+      count: Number((split as { shares?: number })?.shares) | 0,
+    }),
+    run: ([split, o], _c, progress) => B.backupToShares(split as never, (o ?? {}) as never, progress),
+  },
+  restoreBackup: {
+    permission: 'key:restore',
+    audit: 'key:restore',
+    meta: ([, , o]) => ({ conflict: str((o as { conflict?: string })?.conflict ?? 'fail', 16) }),
+    run: ([file, secret, o], _c, progress) => B.restore(file as Uint8Array, secret as never, (o ?? {}) as never, progress),
+  },
   // lifecycle
-  rotateKey: { permission: 'key:rotate', audit: 'key:rotate', key: 0, run: ([k, o]) => G.lifecycle.rotate(k as string, { ...why(o, 'manual rotation'), trigger: 'manual' }) },
-  emergencyRotate: { permission: 'key:rotate', audit: 'key:emergency-rotate', key: 0, run: ([k, o]) => G.lifecycle.emergencyRotate(k as string, why(o, 'emergency rotation')) },
-  suspendKey: { permission: 'key:rotate', audit: 'key:suspend', key: 0, run: ([k, o]) => G.lifecycle.suspend(k as string, why(o, 'suspend')) },
+  rotateKey: {
+    permission: 'key:rotate',
+    audit: 'key:rotate',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.rotate(k as string, { ...why(o, 'manual rotation'), trigger: 'manual' }),
+  },
+  emergencyRotate: {
+    permission: 'key:rotate',
+    audit: 'key:emergency-rotate',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.emergencyRotate(k as string, why(o, 'emergency rotation')),
+  },
+  suspendKey: {
+    permission: 'key:rotate',
+    audit: 'key:suspend',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.suspend(k as string, why(o, 'suspend')),
+  },
   resumeKey: { permission: 'key:rotate', audit: 'key:resume', key: 0, run: ([k, o]) => G.lifecycle.resume(k as string, why(o, 'resume')) },
-  deactivateKey: { permission: 'key:rotate', audit: 'key:deactivate', key: 0, run: ([k, o]) => G.lifecycle.deactivate(k as string, why(o, 'deactivate')) },
-  archiveKey: { permission: 'key:rotate', audit: 'key:archive', key: 0, run: ([k, o]) => G.lifecycle.archive(k as string, why(o, 'archive')) },
-  markCompromised: { permission: 'key:rotate', audit: 'key:mark-compromised', key: 0, run: ([k, o]) => G.lifecycle.markCompromised(k as string, why(o, 'mark-compromised')) },
+  deactivateKey: {
+    permission: 'key:rotate',
+    audit: 'key:deactivate',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.deactivate(k as string, why(o, 'deactivate')),
+  },
+  archiveKey: {
+    permission: 'key:rotate',
+    audit: 'key:archive',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.archive(k as string, why(o, 'archive')),
+  },
+  markCompromised: {
+    permission: 'key:rotate',
+    audit: 'key:mark-compromised',
+    key: 0,
+    run: ([k, o]) => G.lifecycle.markCompromised(k as string, why(o, 'mark-compromised')),
+  },
   lifecycleRecord: { permission: 'key:read', audit: 'lifecycle:read', key: 0, run: ([k]) => G.lifecycle.get(k as string) },
   lifecycleReport: { permission: 'key:read', audit: 'lifecycle:report', run: () => G.lifecycle.report() },
-  registerPolicy: { permission: 'policy:manage', audit: 'policy:register', run: ([p, o]) => G.registerPolicy(p as never, (o ?? {}) as never) },
+  registerPolicy: {
+    permission: 'policy:manage',
+    audit: 'policy:register',
+    run: ([p, o]) => G.registerPolicy(p as never, (o ?? {}) as never),
+  },
   policies: { permission: 'key:read', audit: 'policy:list', run: () => G.policies.list() },
   // compromise detection
-  reportCompromise: { permission: 'key:read', audit: 'security:report-compromise', key: 0, run: async ([k, r]) => {
-    await G.lifecycle.get(k as string);
-    return G.theDetector().report(k as string, { ...(r as object), reportedBy: G.principalId() } as never);
-  } },
-  acknowledgeCompromise: { permission: 'key:rotate', audit: 'security:acknowledge', run: ([id]) => G.theDetector().acknowledge(id as string, G.principalId()) },
-  compromiseEvents: { permission: 'key:read', audit: 'security:events', run: ([k]) => (k === undefined ? G.theDetector().events() : G.theDetector().eventsFor(k as string)) },
+  reportCompromise: {
+    permission: 'key:read',
+    audit: 'security:report-compromise',
+    key: 0,
+    run: async ([k, r]) => {
+      await G.lifecycle.get(k as string);
+      return G.theDetector().report(k as string, { ...(r as object), reportedBy: G.principalId() } as never);
+    },
+  },
+  acknowledgeCompromise: {
+    permission: 'key:rotate',
+    audit: 'security:acknowledge',
+    run: ([id]) => G.theDetector().acknowledge(id as string, G.principalId()),
+  },
+  compromiseEvents: {
+    permission: 'key:read',
+    audit: 'security:events',
+    run: ([k]) => (k === undefined ? G.theDetector().events() : G.theDetector().eventsFor(k as string)),
+  },
   // hardware keys (public data only; the device call itself runs on the page)
-  registerHardwareKey: { permission: 'key:create', audit: 'key:register-hardware', meta: ([d]) => ({ device: str((d as { device?: string })?.device, 8) }), run: async ([d, o]) => {
-    const desc = checkDescriptor(d);
-    const policy = (o as { policy?: string })?.policy;
-    if (policy !== undefined) G.policies.get(policy);
-    const id = randomId('x_');
-    await mutate([STORES.lifecycle], (t) => G.track(t, id, 'hardware', {
-      algorithm: desc.curve, fingerprint: fingerprintOf(desc.publicKey), meta: { ...desc, publicKey: toHex(desc.publicKey) }, ...(policy !== undefined ? { policy } : {}),
-    }));
-    return { id, ...desc };
-  } },
-  hardwareKeys: { permission: 'key:read', audit: 'key:list-hardware', run: async () => (await G.lifecycle.list()).filter((r) => r.kind === 'hardware').map((r) => ({ ...hardwareOf(r), state: r.state })) },
-  useHardwareKey: { permission: 'hsm:access', audit: 'key:sign-hardware', key: 0, gate: 'sign', run: async ([k]) => {
-    if (!HARDWARE_KEY_ID.test(k as string)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a hardware key');
-    const r = await G.lifecycle.get(k as string);
-    if (r.kind !== 'hardware') throw new VaultkeyError('INVALID_ARGUMENT', 'not a hardware key');
-    return hardwareOf(r);
-  } },
+  registerHardwareKey: {
+    permission: 'key:create',
+    audit: 'key:register-hardware',
+    meta: ([d]) => ({ device: str((d as { device?: string })?.device, 8) }),
+    run: async ([d, o]) => {
+      const desc = checkDescriptor(d);
+      const policy = (o as { policy?: string })?.policy;
+      if (policy !== undefined) G.policies.get(policy);
+      const id = randomId('x_');
+      await mutate([STORES.lifecycle], (t) =>
+        G.track(t, id, 'hardware', {
+          algorithm: desc.curve,
+          fingerprint: fingerprintOf(desc.publicKey),
+          meta: { ...desc, publicKey: toHex(desc.publicKey) },
+          ...(policy !== undefined ? { policy } : {}),
+        }),
+      );
+      return { id, ...desc };
+    },
+  },
+  hardwareKeys: {
+    permission: 'key:read',
+    audit: 'key:list-hardware',
+    run: async () => (await G.lifecycle.list()).filter((r) => r.kind === 'hardware').map((r) => ({ ...hardwareOf(r), state: r.state })),
+  },
+  useHardwareKey: {
+    permission: 'hsm:access',
+    audit: 'key:sign-hardware',
+    key: 0,
+    gate: 'sign',
+    run: async ([k]) => {
+      if (!HARDWARE_KEY_ID.test(k as string)) throw new VaultkeyError('INVALID_ARGUMENT', 'not a hardware key');
+      const r = await G.lifecycle.get(k as string);
+      if (r.kind !== 'hardware') throw new VaultkeyError('INVALID_ARGUMENT', 'not a hardware key');
+      return hardwareOf(r);
+    },
+  },
   // unlock methods
   addPasskey: { permission: 'policy:manage', audit: 'vault:add-passkey', run: ([p]) => addPasskey(p as PasskeyMaterial) },
   setPassphrase: { permission: 'policy:manage', audit: 'vault:set-passphrase', run: ([e]) => setPassphrase(e as PassphraseEnrollment) },
@@ -476,16 +729,31 @@ const OPS: OpTable = {
   verifyAuditLog: { permission: 'audit:read', audit: 'audit:verify', whileTampered: true, run: () => G.verifyAudit() },
   auditReport: { permission: 'audit:read', audit: 'audit:report', whileTampered: true, run: ([q]) => G.auditReport((q ?? {}) as never) },
   exportAuditLog: { permission: 'audit:export', audit: 'audit:export', whileTampered: true, run: ([q]) => G.exportAudit(q as never) },
-  exportAuditQuarantine: { permission: 'audit:export', audit: 'audit:export-quarantine', whileTampered: true, run: () => G.exportQuarantine() },
-  reanchorAuditLog: { permission: 'audit:export', audit: 'audit:reanchor', proof: true, whileTampered: true, run: ([o]) => G.reanchor(reasonOf(o as never, 'reanchored by the owner')) },
+  exportAuditQuarantine: {
+    permission: 'audit:export',
+    audit: 'audit:export-quarantine',
+    whileTampered: true,
+    run: () => G.exportQuarantine(),
+  },
+  reanchorAuditLog: {
+    permission: 'audit:export',
+    audit: 'audit:reanchor',
+    proof: true,
+    whileTampered: true,
+    run: ([o]) => G.reanchor(reasonOf(o as never, 'reanchored by the owner')),
+  },
   // principals
   principals: { permission: 'policy:manage', audit: 'principal:list', run: () => G.principals() },
   addPrincipal: { permission: 'policy:manage', audit: 'principal:create', run: ([p]) => G.live().access.createPrincipal(p as never) },
   updatePrincipal: { permission: 'policy:manage', audit: 'principal:update', run: ([p]) => G.live().access.updatePrincipal(p as never) },
-  removePrincipal: { permission: 'policy:manage', audit: 'principal:delete', run: async ([id]) => {
-    if (id === OWNER_ID) throw new VaultkeyError('INVALID_ARGUMENT', 'the owner principal cannot be removed');
-    await G.live().access.deletePrincipal(id as string);
-  } },
+  removePrincipal: {
+    permission: 'policy:manage',
+    audit: 'principal:delete',
+    run: async ([id]) => {
+      if (id === OWNER_ID) throw new VaultkeyError('INVALID_ARGUMENT', 'the owner principal cannot be removed');
+      await G.live().access.deletePrincipal(id as string);
+    },
+  },
 };
 
 function pathMeta(o: unknown): { [k: string]: Json } | undefined {
@@ -497,9 +765,15 @@ function pathMeta(o: unknown): { [k: string]: Json } | undefined {
 
 export const vaultService = {
   /** Binds this worker to one vault; `onEvent` and `ask` are comlink proxies to the page. */
-  async open(name: string, options: OpenOptions = {}, onEvent?: (e: VaultEvent) => unknown, ask?: (r: PageRequest) => Promise<Proof | null>): Promise<VaultStatus> {
+  async open(
+    name: string,
+    options: OpenOptions = {},
+    onEvent?: (e: VaultEvent) => unknown,
+    ask?: (r: PageRequest) => Promise<Proof | null>,
+  ): Promise<VaultStatus> {
     const ms = options?.autoLockMs ?? 5 * 60_000;
-    if (!Number.isInteger(ms) || ms < 0 || ms > 24 * 3600_000) throw new VaultkeyError('INVALID_ARGUMENT', 'autoLockMs must be an integer in [0, 86400000] (0 = never)');
+    if (!Number.isInteger(ms) || ms < 0 || ms > 24 * 3600_000)
+      throw new VaultkeyError('INVALID_ARGUMENT', 'autoLockMs must be an integer in [0, 86400000] (0 = never)');
     S.bind(name, { autoLockMs: ms, pageClock: options?.clock === true }, onEvent, ask);
     G.configure(options ?? {});
     try {
@@ -537,7 +811,13 @@ export const vaultService = {
 
   /** The operation table as data (name, permission, proof on the call, lifecycle gate): what docs/security.md lists. */
   operations() {
-    return Object.entries(OPS).map(([name, o]) => ({ name, permission: o.permission, audit: o.audit ?? name, proof: o.proof === true, gate: o.gate ?? null }));
+    return Object.entries(OPS).map(([name, o]) => ({
+      name,
+      permission: o.permission,
+      audit: o.audit ?? name,
+      proof: o.proof === true,
+      gate: o.gate ?? null,
+    }));
   },
 
   /** Opens a backup and lists what it holds: no vault needed, nothing written, no secret returned. */

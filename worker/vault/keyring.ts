@@ -39,7 +39,13 @@ export async function importDek(raw: Uint8Array): Promise<CryptoKey> {
 }
 
 /** Encrypts the keyring under RK. Zeroes `dekRaw`; the MAC and audit keys stay with the caller. */
-export async function sealKeyring(rk: CryptoKey, epoch: number, dekRaw: Uint8Array, macKey: Uint8Array, auditKey: Uint8Array): Promise<KeyringRecord> {
+export async function sealKeyring(
+  rk: CryptoKey,
+  epoch: number,
+  dekRaw: Uint8Array,
+  macKey: Uint8Array,
+  auditKey: Uint8Array,
+): Promise<KeyringRecord> {
   const pt = new Uint8Array(96);
   pt.set(dekRaw, 0);
   pt.set(macKey, 32);
@@ -57,7 +63,8 @@ export async function sealKeyring(rk: CryptoKey, epoch: number, dekRaw: Uint8Arr
 /** Opens the keyring; a record from another RK or epoch is a rollback or damage: null. */
 export async function openKeyring(rk: CryptoKey, raw: unknown): Promise<Keyring | null> {
   const r = raw as KeyringRecord | undefined;
-  if (!r || r.id !== 'keyring' || !Number.isSafeInteger(r.epoch) || !(r.iv instanceof Uint8Array) || !(r.ct instanceof Uint8Array)) return null;
+  if (!r || r.id !== 'keyring' || !Number.isSafeInteger(r.epoch) || !(r.iv instanceof Uint8Array) || !(r.ct instanceof Uint8Array))
+    return null;
   let pt: Uint8Array;
   try {
     pt = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(r.iv), additionalData: aad(r.epoch) }, rk, buf(r.ct)));
@@ -85,7 +92,13 @@ export const MAC_STORES: Store[] = [STORES.methods, STORES.secrets, STORES.accou
  * (WebCrypto is asynchronous); if another tab changed the secrets meanwhile
  * the transaction aborts with CONFLICT and nothing changes.
  */
-export async function rotate(o: { dropKeyIds?: string[]; rekey?: { rk: CryptoKey; methods: (object & { id: string })[] }; also?: (t: import('./records.js').Tx) => Promise<void> } = {}): Promise<void> {
+export async function rotate(
+  o: {
+    dropKeyIds?: string[];
+    rekey?: { rk: CryptoKey; methods: (object & { id: string })[] };
+    also?: (t: import('./records.js').Tx) => Promise<void>;
+  } = {},
+): Promise<void> {
   const s = S.need();
   const drop = new Set(o.dropKeyIds ?? []);
   const secrets = await read([STORES.secrets], (t) => t.all<SecretRecord & Row>(STORES.secrets));
@@ -101,32 +114,42 @@ export async function rotate(o: { dropKeyIds?: string[]; rekey?: { rk: CryptoKey
     pt.fill(0);
     kept.push({ ...r, v: 2, iv, ct });
   }
-  const ids = secrets.map((r) => r.id).sort().join();
+  const ids = secrets
+    .map((r) => r.id)
+    .sort()
+    .join();
   let epoch = 0;
   const ring = await (async () => {
     const m = await read([], async (t) => t.m);
     epoch = m.keyring + 1;
     return sealKeyring(rk, epoch, dekRaw, macKey, s.auditKey);
   })();
-  await mutate([...MAC_STORES], async (t) => {
-    if (t.m.keyring !== epoch - 1) throw new VaultkeyError('CONFLICT', 'the vault was re-keyed by another tab; retry');
-    const now = (await t.all<SecretRecord & Row>(STORES.secrets)).map((r) => r.id).sort().join();
-    if (now !== ids) throw new VaultkeyError('CONFLICT', 'the vault changed while its keys were rotated; retry');
-    const waits: Promise<unknown>[] = [];
-    for (const r of secrets) if (drop.has(r.keyId)) waits.push(t.delete(STORES.secrets, r.id));
-    for (const r of kept) waits.push(t.put(STORES.secrets, r));
-    if (o.rekey) {
-      for (const store of [STORES.accounts, STORES.lifecycle, STORES.principals] as Store[]) {
-        for (const r of await t.all<Row>(store)) waits.push(t.put(store, r));
+  await mutate(
+    [...MAC_STORES],
+    async (t) => {
+      if (t.m.keyring !== epoch - 1) throw new VaultkeyError('CONFLICT', 'the vault was re-keyed by another tab; retry');
+      const now = (await t.all<SecretRecord & Row>(STORES.secrets))
+        .map((r) => r.id)
+        .sort()
+        .join();
+      if (now !== ids) throw new VaultkeyError('CONFLICT', 'the vault changed while its keys were rotated; retry');
+      const waits: Promise<unknown>[] = [];
+      for (const r of secrets) if (drop.has(r.keyId)) waits.push(t.delete(STORES.secrets, r.id));
+      for (const r of kept) waits.push(t.put(STORES.secrets, r));
+      if (o.rekey) {
+        for (const store of [STORES.accounts, STORES.lifecycle, STORES.principals] as Store[]) {
+          for (const r of await t.all<Row>(store)) waits.push(t.put(store, r));
+        }
+        for (const r of await t.all<Row>(STORES.methods)) waits.push(t.delete(STORES.methods, r.id));
+        for (const m of o.rekey.methods) waits.push(t.put(STORES.methods, m));
       }
-      for (const r of await t.all<Row>(STORES.methods)) waits.push(t.delete(STORES.methods, r.id));
-      for (const m of o.rekey.methods) waits.push(t.put(STORES.methods, m));
-    }
-    if (o.also) await o.also(t);
-    t.m.keyring = epoch;
-    waits.push(t.tx.objectStore(STORES.meta).put(ring));
-    await Promise.all(waits);
-  }, o.rekey ? { rekey: macKey } : {});
+      if (o.also) await o.also(t);
+      t.m.keyring = epoch;
+      waits.push(t.tx.objectStore(STORES.meta).put(ring));
+      await Promise.all(waits);
+    },
+    o.rekey ? { rekey: macKey } : {},
+  );
   S.setDek(dek);
   if (o.rekey) S.setRootKeys(rk, macKey);
   else macKey.fill(0);

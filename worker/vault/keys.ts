@@ -15,10 +15,26 @@ import type { Network } from '../../src/hd/serialize.js';
 import { bytesEqual } from '../../src/security/canonical.js';
 import { decryptSecret, encryptSecret } from '../../src/vault/crypto.js';
 import {
-  RECORD_FORMAT, STORES, VAULT_KEY_ID, keyInfo, randomBytes, randomId,
-  type AccountRecord, type KeyCurve, type KeyInfo, type SecretRecord,
+  RECORD_FORMAT,
+  STORES,
+  VAULT_KEY_ID,
+  keyInfo,
+  randomBytes,
+  randomId,
+  type AccountRecord,
+  type KeyCurve,
+  type KeyInfo,
+  type SecretRecord,
 } from '../../src/vault/format.js';
-import type { AccountSpec, AddressOptions, AddressResult, ChainName, SignOptions, SignResult, VaultKeyInfo } from '../../src/vault/contract.js';
+import type {
+  AccountSpec,
+  AddressOptions,
+  AddressResult,
+  ChainName,
+  SignOptions,
+  SignResult,
+  VaultKeyInfo,
+} from '../../src/vault/contract.js';
 import * as S from './state.js';
 import { checkRow, mutate, read, type Row, type Tx } from './records.js';
 import { label } from './methods.js';
@@ -34,7 +50,10 @@ export function checkKeyId(keyId: unknown): string {
 export async function secretRow(id: string): Promise<SecretRow> {
   const r = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, id));
   if (!r) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
-  if (!['seed', 'mnemonic', 'privateKey'].includes(r.kind) || (r.kind === 'privateKey' && r.curve !== 'secp256k1' && r.curve !== 'ed25519')) {
+  if (
+    !['seed', 'mnemonic', 'privateKey'].includes(r.kind) ||
+    (r.kind === 'privateKey' && r.curve !== 'secp256k1' && r.curve !== 'ed25519')
+  ) {
     throw new VaultkeyError('CORRUPTED', `the secrets ${id} record has an invalid kind or curve`);
   }
   return r;
@@ -48,27 +67,41 @@ export async function listKeys(): Promise<VaultKeyInfo[]> {
     // One damaged record must not hide the others: it is listed as unverified (and reported), the rest as verified.
     const out = await read([STORES.secrets], async (t) => {
       const raw = (await t.tx.objectStore(STORES.secrets).getAll()) as SecretRow[];
-      return raw.map((r) => {
-        try {
-          if (t.m.records[`${STORES.secrets}/${r?.id}`] === undefined) {
-            // Not in the manifest: a removed key's record written back, or a forgery. Never listed.
-            S.emit({ type: 'tamper', detail: { record: `secrets ${String(r?.id).slice(0, 80)}`, reason: 'is not in the vault manifest (a removed record written back?)' } });
-            return null;
+      return raw
+        .map((r) => {
+          try {
+            if (t.m.records[`${STORES.secrets}/${r?.id}`] === undefined) {
+              // Not in the manifest: a removed key's record written back, or a forgery. Never listed.
+              S.emit({
+                type: 'tamper',
+                detail: {
+                  record: `secrets ${String(r?.id).slice(0, 80)}`,
+                  reason: 'is not in the vault manifest (a removed record written back?)',
+                },
+              });
+              return null;
+            }
+            return { r: checkRow<SecretRow>(STORES.secrets, r, r.id, t.m, S.need().macKey)!, ok: true };
+          } catch {
+            return r && typeof r === 'object' && typeof r.keyId === 'string' ? { r, ok: false } : null;
           }
-          return { r: checkRow<SecretRow>(STORES.secrets, r, r.id, t.m, S.need().macKey)!, ok: true };
-        } catch {
-          return r && typeof r === 'object' && typeof r.keyId === 'string' ? { r, ok: false } : null;
-        }
-      }).filter((x): x is { r: SecretRow; ok: boolean } => x !== null);
+        })
+        .filter((x): x is { r: SecretRow; ok: boolean } => x !== null);
     });
-    return out.filter(({ r }) => r.kind === 'seed' || r.kind === 'privateKey').map(({ r, ok }) => ({ ...keyInfo(r), verified: ok }))
+    return out
+      .filter(({ r }) => r.kind === 'seed' || r.kind === 'privateKey')
+      .map(({ r, ok }) => ({ ...keyInfo(r), verified: ok }))
       .sort((a, b) => a.createdAt - b.createdAt);
   } else {
     // Nothing can be checked without the vault key: shown, but marked as unverified.
-    rows = ((await (await S.db()).getAll(STORES.secrets)) as SecretRecord[]).filter((r) => r && typeof r === 'object' && typeof r.keyId === 'string');
+    rows = ((await (await S.db()).getAll(STORES.secrets)) as SecretRecord[]).filter(
+      (r) => r && typeof r === 'object' && typeof r.keyId === 'string',
+    );
     verified = false;
   }
-  return rows.filter((r) => r.kind === 'seed' || r.kind === 'privateKey').map((r) => ({ ...keyInfo(r), verified }))
+  return rows
+    .filter((r) => r.kind === 'seed' || r.kind === 'privateKey')
+    .map((r) => ({ ...keyInfo(r), verified }))
     .sort((a, b) => a.createdAt - b.createdAt);
 }
 
@@ -79,7 +112,8 @@ export async function seedOf(keyId: string): Promise<Uint8Array> {
     const rec = await secretRow(keyId);
     if (rec.kind !== 'seed') throw new VaultkeyError('INVALID_ARGUMENT', 'this key is not an HD key');
     seed = await decryptSecret(s.dek, rec, 'seed');
-    if (seed.length < 16 || seed.length > 64) throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record has an impossible seed length`);
+    if (seed.length < 16 || seed.length > 64)
+      throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record has an impossible seed length`);
     if (S.current() !== s) {
       seed.fill(0);
       throw new VaultkeyError('LOCKED', 'the vault was locked');
@@ -163,7 +197,10 @@ function chainPath(chain: ChainName, index: number, o: AddressOptions, offset = 
   const c = CHAINS[chain];
   const account = o.account ?? offset;
   const change = o.change ?? 0;
-  for (const [n, v] of [['index', index], ['account', account]] as const) {
+  for (const [n, v] of [
+    ['index', index],
+    ['account', account],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v >= 0x80000000) throw new VaultkeyError('INVALID_PATH', `${n} must be an integer in [0, 2^31)`);
   }
   if (change !== 0 && change !== 1) throw new VaultkeyError('INVALID_PATH', 'change must be 0 or 1');
@@ -177,7 +214,11 @@ export function defaultPath(curve: KeyCurve, offset = 0): string {
 }
 
 /** Runs `fn` with the private key of `keyId` (HD: derived at `path`); the derived key is wiped afterwards. */
-export async function withPrivateKey<T>(keyId: string, o: SignOptions, fn: (priv: Uint8Array, pub: Uint8Array, curve: KeyCurve, path: string | null) => T): Promise<T> {
+export async function withPrivateKey<T>(
+  keyId: string,
+  o: SignOptions,
+  fn: (priv: Uint8Array, pub: Uint8Array, curve: KeyCurve, path: string | null) => T,
+): Promise<T> {
   const s = S.need();
   checkKeyId(keyId);
   await init();
@@ -210,7 +251,11 @@ export function sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Pr
 }
 
 /** secp256k1: EIP-191 personal_sign, 65-byte r || s || v with v = 27 + recovery. ed25519: the message itself (RFC 8032). */
-export function signMessage(keyId: string, message: Uint8Array | string, o: SignOptions = {}): Promise<SignResult & { digest?: Uint8Array; address?: string }> {
+export function signMessage(
+  keyId: string,
+  message: Uint8Array | string,
+  o: SignOptions = {},
+): Promise<SignResult & { digest?: Uint8Array; address?: string }> {
   const msg = typeof message === 'string' ? enc.encode(message) : message;
   assertBytes(msg, 'message');
   return withPrivateKey(keyId, o, (priv, pub, curve, path) => {
@@ -242,7 +287,8 @@ export async function getAddress(keyId: string, chain: ChainName, index = 0, o: 
   S.need();
   checkKeyId(keyId);
   const c = CHAINS[chain as ChainName];
-  if (!c || !Object.hasOwn(CHAINS, chain)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown chain; use one of ${Object.keys(CHAINS).join(', ')}`);
+  if (!c || !Object.hasOwn(CHAINS, chain))
+    throw new VaultkeyError('INVALID_ARGUMENT', `unknown chain; use one of ${Object.keys(CHAINS).join(', ')}`);
   const rec = await secretRow(keyId);
   await init();
   if (rec.kind === 'privateKey') {
@@ -279,7 +325,8 @@ function accountId(keyId: string, a: AccountSpec): string {
 }
 
 function checkSpec(spec: AccountSpec): void {
-  if (!spec || typeof spec !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'account spec { purpose, coinType, account } is required');
+  if (!spec || typeof spec !== 'object')
+    throw new VaultkeyError('INVALID_ARGUMENT', 'account spec { purpose, coinType, account } is required');
 }
 
 /**
@@ -288,7 +335,11 @@ function checkSpec(spec: AccountSpec): void {
  * state whose xpub or path does not match the seed's is CORRUPTED: a swapped
  * xpub can never hand out someone else's receive addresses.
  */
-async function withAccount<T>(keyId: string, spec: AccountSpec, fn: (fresh: Account, stored: Account | undefined, put: (a: Account) => Promise<unknown>) => T): Promise<T> {
+async function withAccount<T>(
+  keyId: string,
+  spec: AccountSpec,
+  fn: (fresh: Account, stored: Account | undefined, put: (a: Account) => Promise<unknown>) => T,
+): Promise<T> {
   checkKeyId(keyId);
   checkSpec(spec);
   await init();
@@ -299,8 +350,14 @@ async function withAccount<T>(keyId: string, spec: AccountSpec, fn: (fresh: Acco
     let stored: Account | undefined;
     if (rec) {
       const state = rec.state as AccountState;
-      if (!state || typeof state !== 'object' || state.xpub !== fresh.xpub || state.purpose !== fresh.purpose
-        || state.coinType !== fresh.coinType || state.account !== fresh.account) {
+      if (
+        !state ||
+        typeof state !== 'object' ||
+        state.xpub !== fresh.xpub ||
+        state.purpose !== fresh.purpose ||
+        state.coinType !== fresh.coinType ||
+        state.account !== fresh.account
+      ) {
         throw new VaultkeyError('CORRUPTED', `the accounts ${id} record does not match its key`);
       }
       stored = Account.fromState(state);
@@ -340,7 +397,13 @@ export async function accounts(keyId: string): Promise<AccountState[]> {
 // ---- making keys ----
 
 /** Encrypts one secret under the data key (format 2 AAD). Zeroes `plaintext`. */
-export async function sealSecret(kind: SecretRecord['kind'], id: string, keyId: string, meta: Partial<SecretRecord>, plaintext: Uint8Array): Promise<SecretRecord> {
+export async function sealSecret(
+  kind: SecretRecord['kind'],
+  id: string,
+  keyId: string,
+  meta: Partial<SecretRecord>,
+  plaintext: Uint8Array,
+): Promise<SecretRecord> {
   const s = S.need();
   try {
     const { iv, ct } = await encryptSecret(s.dek, kind, id, RECORD_FORMAT, plaintext);
@@ -362,7 +425,12 @@ export async function storeKeys(recs: SecretRecord[], also?: (t: Tx) => Promise<
   S.emit({ type: 'change' });
 }
 
-export async function mnemonicRecords(mnemonic: string, bip39Passphrase: string, lbl: string, keyId = randomId('k_')): Promise<SecretRecord[]> {
+export async function mnemonicRecords(
+  mnemonic: string,
+  bip39Passphrase: string,
+  lbl: string,
+  keyId = randomId('k_'),
+): Promise<SecretRecord[]> {
   await init();
   const seed = await mnemonicToSeed(mnemonic, bip39Passphrase);
   return [
@@ -378,17 +446,21 @@ export function normalizeMnemonic(mnemonic: unknown): string {
 }
 
 export async function importedRecords(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[]): Promise<SecretRecord[]> {
-  if (!Array.isArray(list) || list.length === 0 || list.length > 10_000) throw new VaultkeyError('INVALID_ARGUMENT', 'importKeys takes 1 to 10000 keys');
+  if (!Array.isArray(list) || list.length === 0 || list.length > 10_000)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'importKeys takes 1 to 10000 keys');
   await init();
   const recs: SecretRecord[] = [];
   try {
     for (const k of list) {
       assertBytes(k?.privateKey, 'privateKey', 32);
       const curve = checkCurve(k.curve);
-      if (curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.privateKey)) throw new VaultkeyError('INVALID_KEY', 'private key is not in [1, n-1]');
+      if (curve === 'secp256k1' && !secp256k1.isValidPrivateKey(k.privateKey))
+        throw new VaultkeyError('INVALID_KEY', 'private key is not in [1, n-1]');
       const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(k.privateKey, true) : ed25519.getPublicKey(k.privateKey);
       const keyId = randomId('k_');
-      recs.push(await sealSecret('privateKey', keyId, keyId, { label: label(k.label, 'Imported key'), curve, publicKey }, k.privateKey.slice()));
+      recs.push(
+        await sealSecret('privateKey', keyId, keyId, { label: label(k.label, 'Imported key'), curve, publicKey }, k.privateKey.slice()),
+      );
     }
   } finally {
     for (const k of list) if (k?.privateKey instanceof Uint8Array) k.privateKey.fill(0);
@@ -455,9 +527,20 @@ export async function successorRecords(oldKeyId: string, newKeyId: string, fresh
       const strength = ({ 12: 128, 15: 160, 18: 192, 21: 224, 24: 256 } as const)[words as 12] ?? 256;
       return mnemonicRecords(generateMnemonic(strength), '', old.label, newKeyId);
     }
-    const recs = [await sealSecret('seed', newKeyId, newKeyId, { label: old.label, hasMnemonic: old.hasMnemonic === true }, (await seedOf(oldKeyId)).slice())];
+    const recs = [
+      await sealSecret(
+        'seed',
+        newKeyId,
+        newKeyId,
+        { label: old.label, hasMnemonic: old.hasMnemonic === true },
+        (await seedOf(oldKeyId)).slice(),
+      ),
+    ];
     const m = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, `${oldKeyId}#mnemonic`));
-    if (m) recs.push(await sealSecret('mnemonic', `${newKeyId}#mnemonic`, newKeyId, { label: old.label }, await decryptSecret(s.dek, m, 'mnemonic')));
+    if (m)
+      recs.push(
+        await sealSecret('mnemonic', `${newKeyId}#mnemonic`, newKeyId, { label: old.label }, await decryptSecret(s.dek, m, 'mnemonic')),
+      );
     return recs;
   }
   const { curve } = await importedOf(oldKeyId);

@@ -14,10 +14,24 @@
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { fromB64url } from '../../src/bytes.js';
 import {
-  checkMethodRecord, methodChecksum, newKdfParams, passphraseBytes, passphraseKek, prfKek, unwrapDek, wrapDek,
+  checkMethodRecord,
+  methodChecksum,
+  newKdfParams,
+  passphraseBytes,
+  passphraseKek,
+  prfKek,
+  unwrapDek,
+  wrapDek,
 } from '../../src/vault/crypto.js';
 import {
-  ARGON2_DEFAULT, PBKDF2_MIN_ITERATIONS, RECORD_FORMAT, STORES, b64url, randomBytes, type KdfParams, type MethodRecord,
+  ARGON2_DEFAULT,
+  PBKDF2_MIN_ITERATIONS,
+  RECORD_FORMAT,
+  STORES,
+  b64url,
+  randomBytes,
+  type KdfParams,
+  type MethodRecord,
 } from '../../src/vault/format.js';
 import type { PasskeyMaterial, PassphraseEnrollment, Proof } from '../../src/vault/contract.js';
 import { storageError } from '../../src/vault/db.js';
@@ -72,9 +86,19 @@ export async function sealThrottle(key: CryptoKey, t: ThrottleRecord): Promise<T
 
 function wellFormed(t: unknown): t is ThrottleRecord {
   const x = t as ThrottleRecord;
-  return !!x && typeof x === 'object' && Number.isSafeInteger(x.failures) && x.failures >= 0 && Number.isSafeInteger(x.lastFailureAt)
-    && Number.isSafeInteger(x.seq) && x.seq >= 0 && Array.isArray(x.recent) && x.recent.length <= RECENT && typeof x.mac === 'string'
-    && x.recent.every((r) => r && Number.isSafeInteger(r.at) && typeof r.method === 'string' && typeof r.code === 'string');
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    Number.isSafeInteger(x.failures) &&
+    x.failures >= 0 &&
+    Number.isSafeInteger(x.lastFailureAt) &&
+    Number.isSafeInteger(x.seq) &&
+    x.seq >= 0 &&
+    Array.isArray(x.recent) &&
+    x.recent.length <= RECENT &&
+    typeof x.mac === 'string' &&
+    x.recent.every((r) => r && Number.isSafeInteger(r.at) && typeof r.method === 'string' && typeof r.code === 'string')
+  );
 }
 
 async function macOk(key: CryptoKey, t: ThrottleRecord): Promise<boolean> {
@@ -90,10 +114,15 @@ async function macOk(key: CryptoKey, t: ThrottleRecord): Promise<boolean> {
 export async function isCurrentFormat(): Promise<boolean> {
   const d = await S.db();
   const [meta, manifest, methods] = await Promise.all([
-    d.get(STORES.meta, 'vault'), d.get(STORES.meta, 'manifest'), d.getAll(STORES.methods),
+    d.get(STORES.meta, 'vault'),
+    d.get(STORES.meta, 'manifest'),
+    d.getAll(STORES.methods),
   ]);
-  return (meta as { v?: number } | undefined)?.v === RECORD_FORMAT || manifest !== undefined
-    || (methods as MethodRecord[]).some((m) => m?.v >= RECORD_FORMAT);
+  return (
+    (meta as { v?: number } | undefined)?.v === RECORD_FORMAT ||
+    manifest !== undefined ||
+    (methods as MethodRecord[]).some((m) => m?.v >= RECORD_FORMAT)
+  );
 }
 
 /**
@@ -108,7 +137,13 @@ export async function readThrottle(): Promise<ThrottleRecord> {
   if (legacy) {
     // Written by an earlier release (no device key yet): taken as it is, and sealed at the next write.
     const t = raw as { failures?: number; lastFailureAt?: number } | undefined;
-    return { id: 'throttle', failures: Number.isSafeInteger(t?.failures) ? t!.failures! : 0, lastFailureAt: Number.isSafeInteger(t?.lastFailureAt) ? t!.lastFailureAt! : 0, seq: 0, recent: [] };
+    return {
+      id: 'throttle',
+      failures: Number.isSafeInteger(t?.failures) ? t!.failures! : 0,
+      lastFailureAt: Number.isSafeInteger(t?.lastFailureAt) ? t!.lastFailureAt! : 0,
+      seq: 0,
+      recent: [],
+    };
   }
   let why: string | null = null;
   if (!(key instanceof CryptoKey)) why = 'the throttle key is missing';
@@ -117,8 +152,12 @@ export async function readThrottle(): Promise<ThrottleRecord> {
   if (!why) return raw as ThrottleRecord;
   const prev = wellFormed(raw) ? raw : undefined;
   const t: ThrottleRecord = {
-    id: 'throttle', failures: Math.max(TAMPER_FAILURES, prev?.failures ?? 0), lastFailureAt: Date.now(), seq: (prev?.seq ?? 0) + 1,
-    recent: prev?.recent ?? [], tampered: why,
+    id: 'throttle',
+    failures: Math.max(TAMPER_FAILURES, prev?.failures ?? 0),
+    lastFailureAt: Date.now(),
+    seq: (prev?.seq ?? 0) + 1,
+    recent: prev?.recent ?? [],
+    tampered: why,
   };
   await writeThrottle(t);
   S.emit({ type: 'tamper', detail: { record: 'meta throttle', reason: why } });
@@ -160,14 +199,19 @@ export async function retryAfter(): Promise<number> {
 
 export function label(v: unknown, dflt: string): string {
   if (v === undefined) return dflt;
-  if (typeof v !== 'string' || v.length > 100) throw new VaultkeyError('INVALID_ARGUMENT', 'label must be a string of at most 100 characters');
+  if (typeof v !== 'string' || v.length > 100)
+    throw new VaultkeyError('INVALID_ARGUMENT', 'label must be a string of at most 100 characters');
   return v;
 }
 
 /** A method record as stored, shape and checksum checked (its MAC is checked once the vault key is known). */
 export async function methodRecord(id: string): Promise<MethodRecord & { ver?: number; mac?: string }> {
   const raw = await (await S.db()).get(STORES.methods, id);
-  if (!raw) throw new VaultkeyError('NOT_FOUND', id === 'passphrase' ? 'no passphrase is enrolled in this vault' : 'this passkey is not enrolled in this vault');
+  if (!raw)
+    throw new VaultkeyError(
+      'NOT_FOUND',
+      id === 'passphrase' ? 'no passphrase is enrolled in this vault' : 'this passkey is not enrolled in this vault',
+    );
   return checkMethodRecord(raw);
 }
 
@@ -188,7 +232,11 @@ export async function passphraseMethod(rk: CryptoKey, e: PassphraseEnrollment, c
   checkStrength(e.passphrase);
   const kdf = newKdfParams(e.kdf);
   const kek = await passphraseKek(passphraseBytes(e.passphrase), kdf);
-  return sealMethod({ id: 'passphrase', kind: 'passphrase', v: RECORD_FORMAT, createdAt, label: label(e.label, 'Passphrase'), kdf }, rk, kek);
+  return sealMethod(
+    { id: 'passphrase', kind: 'passphrase', v: RECORD_FORMAT, createdAt, label: label(e.label, 'Passphrase'), kdf },
+    rk,
+    kek,
+  );
 }
 
 /** The passphrase method re-sealed under fresh, current KDF parameters (same algorithm, new salt). Zeroes `pw`. */
@@ -216,20 +264,42 @@ export async function passkeyMethod(rk: CryptoKey, p: PasskeyMaterial): Promise<
   checkPasskeyMaterial(p);
   const hkdfSalt = randomBytes(32);
   const kek = await prfKek(p.prf, hkdfSalt);
-  return sealMethod({
-    id: `passkey:${b64url(p.credentialId)}`, kind: 'passkey', v: RECORD_FORMAT, createdAt: S.now(), label: label(p.label, 'Passkey'),
-    credentialId: p.credentialId.slice(), rpId: p.rpId, prfSalt: p.prfSalt.slice(), hkdfSalt,
-  }, rk, kek);
+  return sealMethod(
+    {
+      id: `passkey:${b64url(p.credentialId)}`,
+      kind: 'passkey',
+      v: RECORD_FORMAT,
+      createdAt: S.now(),
+      label: label(p.label, 'Passkey'),
+      credentialId: p.credentialId.slice(),
+      rpId: p.rpId,
+      prfSalt: p.prfSalt.slice(),
+      hkdfSalt,
+    },
+    rk,
+    kek,
+  );
 }
 
 /** The same passkey method re-sealed for a new RK from a fresh PRF output (a re-key). */
 export async function resealPasskey(old: MethodRecord, rk: CryptoKey, prf: Uint8Array): Promise<MethodRecord> {
   const hkdfSalt = randomBytes(32);
   const kek = await prfKek(prf, hkdfSalt);
-  return sealMethod({
-    id: old.id, kind: 'passkey', v: RECORD_FORMAT, createdAt: old.createdAt, label: old.label,
-    credentialId: old.credentialId!, rpId: old.rpId!, prfSalt: old.prfSalt!, hkdfSalt,
-  }, rk, kek);
+  return sealMethod(
+    {
+      id: old.id,
+      kind: 'passkey',
+      v: RECORD_FORMAT,
+      createdAt: old.createdAt,
+      label: old.label,
+      credentialId: old.credentialId!,
+      rpId: old.rpId!,
+      prfSalt: old.prfSalt!,
+      hkdfSalt,
+    },
+    rk,
+    kek,
+  );
 }
 
 export function belowDefaults(k: KdfParams): boolean {

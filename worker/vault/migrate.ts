@@ -25,7 +25,9 @@ import { importDek, sealKeyring, type Keyring } from './keyring.js';
 import { newDeviceKey, sealThrottle, type ThrottleRecord } from './methods.js';
 import { recordOk } from './governance.js';
 
-async function legacyDb(name: string): Promise<{ rows: (store: string) => Promise<unknown[]>; one: (store: string, id: string) => Promise<unknown> } | null> {
+async function legacyDb(
+  name: string,
+): Promise<{ rows: (store: string) => Promise<unknown[]>; one: (store: string, id: string) => Promise<unknown> } | null> {
   const list = await indexedDB.databases?.();
   if (list && !list.some((d) => d.name === name)) return null;
   try {
@@ -39,14 +41,15 @@ async function legacyDb(name: string): Promise<{ rows: (store: string) => Promis
   }
 }
 
-
 /** Migrates a format-1 vault opened with `rk` (its old data key). Returns the new keyring and manifest. */
 export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest: Manifest }> {
   const name = S.vaultName();
   const d = await S.db();
   const [secrets, accounts, methods, meta] = await Promise.all([
-    d.getAll(STORES.secrets) as Promise<SecretRecord[]>, d.getAll(STORES.accounts) as Promise<{ id: string; keyId: string }[]>,
-    d.getAll(STORES.methods) as Promise<MethodRecord[]>, d.get(STORES.meta, 'vault') as Promise<{ vaultId: string; createdAt: number } | undefined>,
+    d.getAll(STORES.secrets) as Promise<SecretRecord[]>,
+    d.getAll(STORES.accounts) as Promise<{ id: string; keyId: string }[]>,
+    d.getAll(STORES.methods) as Promise<MethodRecord[]>,
+    d.get(STORES.meta, 'vault') as Promise<{ vaultId: string; createdAt: number } | undefined>,
   ]);
   if (!meta) throw new VaultkeyError('NOT_FOUND', 'there is no vault to open');
   const rkRaw = new Uint8Array(await crypto.subtle.exportKey('raw', rk));
@@ -54,7 +57,17 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
   const macKey = randomBytes(32);
   const dekRaw = randomBytes(32);
   const dek = await importDek(dekRaw.slice());
-  const m: Manifest = { id: 'manifest', v: 2, vaultId: meta.vaultId, epoch: 1, keyring: 1, records: {}, audit: null, throttleSeq: 0, mac: '' };
+  const m: Manifest = {
+    id: 'manifest',
+    v: 2,
+    vaultId: meta.vaultId,
+    epoch: 1,
+    keyring: 1,
+    records: {},
+    audit: null,
+    throttleSeq: 0,
+    mac: '',
+  };
   const rows: { store: (typeof STORES)[keyof typeof STORES]; row: Record<string, unknown> }[] = [];
   const put = (store: (typeof STORES)[keyof typeof STORES], row: Record<string, unknown> & { id: string }) => {
     const full = { ...row, ver: 1, mac: '' };
@@ -95,10 +108,26 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
     const s = secrets.find((r) => r.keyId === id && r.kind !== 'mnemonic')!;
     const at = S.now();
     const rec: LifecycleRecord = {
-      keyId: id, baseId: id.replace(/-v\d+$/, ''), version: 1, kind: s.kind === 'seed' ? 'hd' : 'imported',
-      algorithm: s.kind === 'seed' ? 'bip32' : s.curve ?? 'secp256k1', fingerprint: s.publicKey ? toHex(sha256(s.publicKey).subarray(0, 8)) : null,
-      policy: 'default', state: 'active', createdAt: s.createdAt, activatedAt: at, rotationDueAt: null, expiresAt: null, graceEndsAt: null,
-      usageCount: 0, lastUsedAt: null, predecessor: null, successor: null, rotationTrigger: null, notices: [], meta: { label: s.label },
+      keyId: id,
+      baseId: id.replace(/-v\d+$/, ''),
+      version: 1,
+      kind: s.kind === 'seed' ? 'hd' : 'imported',
+      algorithm: s.kind === 'seed' ? 'bip32' : (s.curve ?? 'secp256k1'),
+      fingerprint: s.publicKey ? toHex(sha256(s.publicKey).subarray(0, 8)) : null,
+      policy: 'default',
+      state: 'active',
+      createdAt: s.createdAt,
+      activatedAt: at,
+      rotationDueAt: null,
+      expiresAt: null,
+      graceEndsAt: null,
+      usageCount: 0,
+      lastUsedAt: null,
+      predecessor: null,
+      successor: null,
+      rotationTrigger: null,
+      notices: [],
+      meta: { label: s.label },
       history: [
         { from: null, to: 'created', actor: 'system:migration', reason: 'key predates lifecycle tracking', at },
         { from: 'created', to: 'active', actor: 'system:migration', reason: 'activated at migration', at },
@@ -111,8 +140,13 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
   const pr = await legacyDb(`vaultkey-principals:${name}`);
   for (const row of ((await pr?.rows('principals')) ?? []) as { id: string; principal: { id: string }; mac: string }[]) {
     const want = b64url(hmac(sha256, principalKey, utf8(canonicalJson({ principal: row?.principal }))));
-    if (row && row.principal?.id === row.id && typeof row.mac === 'string' && bytesEqual(utf8(want), utf8(row.mac))) put(STORES.principals, { id: row.id, principal: row.principal });
-    else S.emit({ type: 'tamper', detail: { record: `principals ${String(row?.id).slice(0, 64)}`, reason: 'failed its integrity check and was not migrated' } });
+    if (row && row.principal?.id === row.id && typeof row.mac === 'string' && bytesEqual(utf8(want), utf8(row.mac)))
+      put(STORES.principals, { id: row.id, principal: row.principal });
+    else
+      S.emit({
+        type: 'tamper',
+        detail: { record: `principals ${String(row?.id).slice(0, 64)}`, reason: 'failed its integrity check and was not migrated' },
+      });
   }
   principalKey.fill(0);
   // The audit chain moves as it is (same chain key); its head is checked like any other.
@@ -126,10 +160,19 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
   const throttle: ThrottleRecord = await sealThrottle(device, { id: 'throttle', failures: 0, lastFailureAt: 0, seq: 0, recent: [] });
   const manifest = sealManifest(m, macKey);
   try {
-    const stores: (typeof STORES)[keyof typeof STORES][] = [STORES.meta, STORES.secrets, STORES.accounts, STORES.methods, STORES.lifecycle, STORES.principals, STORES.audit];
+    const stores: (typeof STORES)[keyof typeof STORES][] = [
+      STORES.meta,
+      STORES.secrets,
+      STORES.accounts,
+      STORES.methods,
+      STORES.lifecycle,
+      STORES.principals,
+      STORES.audit,
+    ];
     const tx = d.transaction(stores, 'readwrite', { durability: 'strict' });
     const w: Promise<unknown>[] = [];
-    if (await tx.objectStore(STORES.meta).get('manifest')) throw new VaultkeyError('CONFLICT', 'another tab migrated this vault; unlock again');
+    if (await tx.objectStore(STORES.meta).get('manifest'))
+      throw new VaultkeyError('CONFLICT', 'another tab migrated this vault; unlock again');
     for (const { store, row } of rows) w.push(tx.objectStore(store).put(row));
     for (const e of entries) w.push(tx.objectStore(STORES.audit).put(e));
     if (head) w.push(tx.objectStore(STORES.meta).put({ ...head, id: 'audit-head' }));

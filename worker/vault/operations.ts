@@ -40,7 +40,8 @@ export const proofs = {
 };
 
 function keyIdOf(v: unknown): string {
-  if (typeof v !== 'string' || !(VAULT_KEY_ID.test(v) || HARDWARE_KEY_ID.test(v))) throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
+  if (typeof v !== 'string' || !(VAULT_KEY_ID.test(v) || HARDWARE_KEY_ID.test(v)))
+    throw new VaultkeyError('INVALID_ARGUMENT', 'not a key id of this vault');
   return v;
 }
 
@@ -54,9 +55,16 @@ function errorCode(e: unknown): string {
  * is audited with its code and rethrown; a success is returned only after its
  * audit entry (and usage count) committed.
  */
-export async function dispatch(table: OpTable, name: unknown, args: unknown, ctx: CallContext = {}, progress?: (f: number) => void): Promise<unknown> {
+export async function dispatch(
+  table: OpTable,
+  name: unknown,
+  args: unknown,
+  ctx: CallContext = {},
+  progress?: (f: number) => void,
+): Promise<unknown> {
   S.advanceClock(ctx?.now);
-  if (typeof name !== 'string' || !Object.hasOwn(table, name)) throw new VaultkeyError('INVALID_ARGUMENT', `unknown operation ${String(name).slice(0, 64)}`);
+  if (typeof name !== 'string' || !Object.hasOwn(table, name))
+    throw new VaultkeyError('INVALID_ARGUMENT', `unknown operation ${String(name).slice(0, 64)}`);
   if (!Array.isArray(args)) throw new VaultkeyError('INVALID_ARGUMENT', 'operation arguments must be an array');
   const op = table[name]!;
   if (!S.current()) {
@@ -74,7 +82,14 @@ export async function dispatch(table: OpTable, name: unknown, args: unknown, ctx
   }
 }
 
-async function governed(op: Op, name: string, args: unknown[], ctx: CallContext, session: { id: string; principalId: string }, progress?: (f: number) => void): Promise<unknown> {
+async function governed(
+  op: Op,
+  name: string,
+  args: unknown[],
+  ctx: CallContext,
+  session: { id: string; principalId: string },
+  progress?: (f: number) => void,
+): Promise<unknown> {
   let keyId: string | undefined;
   let metadata: { [k: string]: Json } | undefined;
   try {
@@ -90,7 +105,8 @@ async function governed(op: Op, name: string, args: unknown[], ctx: CallContext,
     if (ctx?.proof && !op.proof) await proofs.check(ctx.proof, op.permission);
     await G.authorize(op.permission);
     if (op.proof) {
-      if (!ctx?.proof) throw new VaultkeyError('UV_REQUIRED', `${name} reveals a secret: it needs a fresh proof (passphrase or passkey) on this call`);
+      if (!ctx?.proof)
+        throw new VaultkeyError('UV_REQUIRED', `${name} reveals a secret: it needs a fresh proof (passphrase or passkey) on this call`);
       await proofs.check(ctx.proof, op.permission);
     }
     if (op.gate) await G.gate(keyId!, op.gate);
@@ -105,7 +121,14 @@ async function governed(op: Op, name: string, args: unknown[], ctx: CallContext,
     await audit(op, name, G.principalId(), session.id, keyId, metadata, e);
     throw e;
   }
-  const ev = { principalId: G.principalId(), sessionId: session.id, operation: op.audit ?? name, success: true, ...(keyId ? { keyId } : {}), ...(metadata ? { metadata } : {}) };
+  const ev = {
+    principalId: G.principalId(),
+    sessionId: session.id,
+    operation: op.audit ?? name,
+    success: true,
+    ...(keyId ? { keyId } : {}),
+    ...(metadata ? { metadata } : {}),
+  };
   if (op.whileTampered) {
     // While the chain is broken these are the way out; recorded once it is re-anchored.
     await G.append(ev).catch((e) => {
@@ -118,10 +141,23 @@ async function governed(op: Op, name: string, args: unknown[], ctx: CallContext,
   return result;
 }
 
-async function audit(op: Op, name: string, principalId: string, sessionId: string, keyId: string | undefined, metadata: { [k: string]: Json } | undefined, e: unknown): Promise<void> {
+async function audit(
+  op: Op,
+  name: string,
+  principalId: string,
+  sessionId: string,
+  keyId: string | undefined,
+  metadata: { [k: string]: Json } | undefined,
+  e: unknown,
+): Promise<void> {
   await G.append({
-    principalId, sessionId, operation: op.audit ?? name, success: false, errorCode: errorCode(e),
-    ...(keyId ? { keyId } : {}), ...(metadata ? { metadata } : {}),
+    principalId,
+    sessionId,
+    operation: op.audit ?? name,
+    success: false,
+    errorCode: errorCode(e),
+    ...(keyId ? { keyId } : {}),
+    ...(metadata ? { metadata } : {}),
   }).catch(() => {
     // The operation's own error is what the caller must see; an audit that also fails (a broken chain) was reported by its event.
   });

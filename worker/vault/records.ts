@@ -141,7 +141,8 @@ export function checkManifest(raw: unknown, macKey: Uint8Array): Manifest {
     throw tampered('manifest', 'is malformed');
   }
   if (m.v > MANIFEST_FORMAT) throw new VaultkeyError('SCHEMA_TOO_NEW', 'this vault was written by a newer vaultkey');
-  if (!sameMac(m.mac, macOf(macKey, 'manifest', m))) throw tampered('manifest', 'failed authentication (edited, or from another vault key)');
+  if (!sameMac(m.mac, macOf(macKey, 'manifest', m)))
+    throw tampered('manifest', 'failed authentication (edited, or from another vault key)');
   return m;
 }
 
@@ -167,7 +168,12 @@ export function checkRow<T extends Row>(store: Store, raw: unknown, id: string, 
 
 /** The writes of one transaction, with the manifest they move forward. */
 export class Tx {
-  constructor(readonly tx: IDBTransaction | any, readonly m: Manifest, private readonly macKey: Uint8Array, private readonly writeKey: Uint8Array = macKey) {}
+  constructor(
+    readonly tx: IDBTransaction | any,
+    readonly m: Manifest,
+    private readonly macKey: Uint8Array,
+    private readonly writeKey: Uint8Array = macKey,
+  ) {}
 
   async get<T extends Row>(store: Store, id: string): Promise<T | undefined> {
     return checkRow<T>(store, await this.tx.objectStore(store).get(id), id, this.m, this.macKey);
@@ -186,7 +192,10 @@ export class Tx {
     const full = { ...row, ver, mac: '' } as T & Row;
     full.mac = macOf(this.writeKey, store, full);
     this.m.records[k] = ver;
-    return this.tx.objectStore(store).put(full).then(() => full);
+    return this.tx
+      .objectStore(store)
+      .put(full)
+      .then(() => full);
   }
 
   /** Adds a record that must not exist yet (the transaction fails if it does). */
@@ -216,7 +225,8 @@ export function liveRows<T extends Row>(store: Store, rows: T[], m: Manifest, ma
   }
   const prefix = `${store}/`;
   for (const k of Object.keys(m.records)) {
-    if (k.startsWith(prefix) && !seen.has(k.slice(prefix.length))) throw tampered(`${store} ${k.slice(prefix.length)}`, 'is missing (deleted outside vaultkey)');
+    if (k.startsWith(prefix) && !seen.has(k.slice(prefix.length)))
+      throw tampered(`${store} ${k.slice(prefix.length)}`, 'is missing (deleted outside vaultkey)');
   }
   return out;
 }
