@@ -20,11 +20,46 @@
 //
 // Every function reads all its inputs before writing, so outputs may alias
 // inputs. Nothing here branches on, or indexes memory by, element values.
+// The `VERIFY ? assert(...) : true` checks of these bounds exist only in the
+// debug build; the release build compiles none of them (../verify.ts explains
+// the mechanism). This file compiles on its own (test/ed25519.test.ts builds
+// it alone), so its VERIFY switch and predicates are defined here instead of
+// being imported from ../verify.ts like secp256k1/field.ts does.
+
+// @ts-ignore: VAULTKEY_VERIFY exists only when asc is given --use VAULTKEY_VERIFY=<n>
+const VERIFY: bool = isDefined(VAULTKEY_VERIFY) ? VAULTKEY_VERIFY != 0 : false;
+
+/** VERIFY only: every limb of f is in [-bound, bound]. */
+function edLimbsWithin(f: usize, bound: i64): bool {
+  for (let i: usize = 0; i < 40; i += 4) {
+    const x = <i64>load<i32>(f + i);
+    if (x > bound || x < -bound) return false;
+  }
+  return true;
+}
+
+/** VERIFY only: f as feFromBytes leaves it, 0 <= limb < 2^26 (even index), < 2^25 (odd). */
+function edFromBytesBound(f: usize): bool {
+  for (let i: usize = 0; i < 10; i++) {
+    const x = load<i32>(f + (i << 2));
+    if (x < 0 || x >= (i & 1 ? 1 << 25 : 1 << 26)) return false;
+  }
+  return true;
+}
+
+/** VERIFY only: s (32 little-endian bytes) encodes a value in [0, p). */
+function edCanonical(s: usize): bool {
+  if (load<u8>(s, 31) > 0x7f) return false;
+  if (load<u8>(s, 31) < 0x7f) return true;
+  for (let i: usize = 30; i >= 1; i--) if (load<u8>(s + i) != 0xff) return true;
+  return load<u8>(s) < 0xed;
+}
 
 export const FE: usize = 40;
 
 // Constants as limbs (values checked against their RFC 8032 definitions in
 // test/ed25519.test.ts through the public API: every decode and add uses them).
+// scripts/gen-ed25519.mjs derives them from those definitions (npm run gen:check).
 /** Twisted Edwards d = -121665/121666 mod p (RFC 8032 §5.1). */
 export const D: usize = memory.data<i32>([56195235, 13857412, 51736253, 6949390, 114729, 24766616, 60832955, 30306712, 48412415, 21499315]);
 /** 2d, used by the addition formulas. */
@@ -62,22 +97,27 @@ export function feCopy(h: usize, f: usize): void {
 }
 
 export function feAdd(h: usize, f: usize, g: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27) && edLimbsWithin(g, 1 << 27), 'ed25519 feAdd: input |limb| > 2^27') : true;
   const a = i32x4.add(v128.load(f), v128.load(g));
   const b = i32x4.add(v128.load(f, 16), v128.load(g, 16));
   const c = load<i32>(f, 32) + load<i32>(g, 32);
   const d = load<i32>(f, 36) + load<i32>(g, 36);
   v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 27), 'ed25519 feAdd: output |limb| > 2^27') : true;
 }
 
 export function feSub(h: usize, f: usize, g: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27) && edLimbsWithin(g, 1 << 27), 'ed25519 feSub: input |limb| > 2^27') : true;
   const a = i32x4.sub(v128.load(f), v128.load(g));
   const b = i32x4.sub(v128.load(f, 16), v128.load(g, 16));
   const c = load<i32>(f, 32) - load<i32>(g, 32);
   const d = load<i32>(f, 36) - load<i32>(g, 36);
   v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 27), 'ed25519 feSub: output |limb| > 2^27') : true;
 }
 
 export function feNeg(h: usize, f: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27), 'ed25519 feNeg: input |limb| > 2^27') : true;
   const a = i32x4.neg(v128.load(f)), b = i32x4.neg(v128.load(f, 16));
   const c = -load<i32>(f, 32), d = -load<i32>(f, 36);
   v128.store(h, a); v128.store(h, b, 16); store<i32>(h, c, 32); store<i32>(h, d, 36);
@@ -85,6 +125,7 @@ export function feNeg(h: usize, f: usize): void {
 
 /** h = f if b == 1, unchanged if b == 0, with a mask instead of a branch (b is secret in signing). */
 export function feCmov(h: usize, f: usize, b: i32): void {
+  const verifyIn: bool = VERIFY ? assert(b == 0 || b == 1, 'ed25519 feCmov: b not 0 or 1') : true;
   const m = i32x4.splat(-b);
   const a = v128.bitselect(v128.load(f), v128.load(h), m);
   const c = v128.bitselect(v128.load(f, 16), v128.load(h, 16), m);
@@ -97,6 +138,7 @@ export function feCmov(h: usize, f: usize, b: i32): void {
  *  i + j >= 10 is multiplied by 19, and by 2 when i and j are both odd (two
  *  half bits of weight). Each column sum is then carried. */
 export function feMul(h: usize, f: usize, g: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27) && edLimbsWithin(g, 1 << 27), 'ed25519 feMul: input |limb| > 2^27') : true;
   const f0 = <i64>load<i32>(f, 0);
   const f1 = <i64>load<i32>(f, 4);
   const f2 = <i64>load<i32>(f, 8);
@@ -160,6 +202,7 @@ export function feMul(h: usize, f: usize, g: usize): void {
   store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
   store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
   store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 25), 'ed25519 feMul: output |limb| > 2^25') : true;
 }
 
 /** Carries h in place so its limbs are back within the carried bound. */
@@ -193,10 +236,12 @@ export function feCarry(h: usize): void {
   store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
   store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
   store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 25), 'ed25519 feCarry: output |limb| > 2^25') : true;
 }
 
 /** h = f^2 mod p: the mul above with the symmetric products merged (55 multiplies). */
 export function feSq(h: usize, f: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27), 'ed25519 feSq: input |limb| > 2^27') : true;
   const f0 = <i64>load<i32>(f, 0);
   const f1 = <i64>load<i32>(f, 4);
   const f2 = <i64>load<i32>(f, 8);
@@ -250,10 +295,13 @@ export function feSq(h: usize, f: usize): void {
   store<i32>(h, <i32>h0, 0); store<i32>(h, <i32>h1, 4); store<i32>(h, <i32>h2, 8); store<i32>(h, <i32>h3, 12);
   store<i32>(h, <i32>h4, 16); store<i32>(h, <i32>h5, 20); store<i32>(h, <i32>h6, 24); store<i32>(h, <i32>h7, 28);
   store<i32>(h, <i32>h8, 32); store<i32>(h, <i32>h9, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 25), 'ed25519 feSq: output |limb| > 2^25') : true;
 }
 
 /** h = f^(2^n), n >= 1: the squaring of feSq repeated with the limbs kept in locals. */
 export function feSqN(h: usize, f: usize, n: i32): void {
+  const verifyN: bool = VERIFY ? assert(n >= 1, 'ed25519 feSqN: n < 1') : true;
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27), 'ed25519 feSqN: input |limb| > 2^27') : true;
   let f0 = <i64>load<i32>(f, 0);
   let f1 = <i64>load<i32>(f, 4);
   let f2 = <i64>load<i32>(f, 8);
@@ -310,11 +358,13 @@ export function feSqN(h: usize, f: usize, n: i32): void {
   store<i32>(h, <i32>f0, 0); store<i32>(h, <i32>f1, 4); store<i32>(h, <i32>f2, 8); store<i32>(h, <i32>f3, 12);
   store<i32>(h, <i32>f4, 16); store<i32>(h, <i32>f5, 20); store<i32>(h, <i32>f6, 24); store<i32>(h, <i32>f7, 28);
   store<i32>(h, <i32>f8, 32); store<i32>(h, <i32>f9, 36);
+  const verifyOut: bool = VERIFY ? assert(edLimbsWithin(h, 1 << 25), 'ed25519 feSqN: output |limb| > 2^25') : true;
 }
 
 /** Reduces f (carried, or a sum/difference of up to four carried elements) to
  *  its canonical value in [0, p) and writes 32 little-endian bytes. */
 export function feToBytes(s: usize, f: usize): void {
+  const verifyIn: bool = VERIFY ? assert(edLimbsWithin(f, 1 << 27), 'ed25519 feToBytes: input |limb| > 2^27') : true;
   // One rounding carry pass first, so that |h_i| <= 2^25 (2^24 for odd i)
   // whatever add/sub left, which the quotient estimate below relies on.
   let g0 = <i64>load<i32>(f, 0), g1 = <i64>load<i32>(f, 4), g2 = <i64>load<i32>(f, 8), g3 = <i64>load<i32>(f, 12);
@@ -339,6 +389,7 @@ export function feToBytes(s: usize, f: usize): void {
   let q = (19 * h9 + (1 << 24)) >> 25;
   q = (h0 + q) >> 26; q = (h1 + q) >> 25; q = (h2 + q) >> 26; q = (h3 + q) >> 25; q = (h4 + q) >> 26;
   q = (h5 + q) >> 25; q = (h6 + q) >> 26; q = (h7 + q) >> 25; q = (h8 + q) >> 26; q = (h9 + q) >> 25;
+  const verifyQ: bool = VERIFY ? assert(q >= -1 && q <= 1, 'ed25519 feToBytes: carried value outside (-p, 2p)') : true;
   // h - q*p = h + 19q - q*2^255: add 19q, carry with floor shifts, drop the final 2^255 carry.
   h0 += 19 * q;
   let c: i32;
@@ -357,6 +408,7 @@ export function feToBytes(s: usize, f: usize): void {
   store<u64>(s + 8, (<u64><u32>h2 >> 13) | (<u64><u32>h3 << 13) | (<u64><u32>h4 << 38));
   store<u64>(s + 16, <u64><u32>h5 | (<u64><u32>h6 << 25) | (<u64><u32>h7 << 51));
   store<u64>(s + 24, (<u64><u32>h7 >> 13) | (<u64><u32>h8 << 12) | (<u64><u32>h9 << 38));
+  const verifyOut: bool = VERIFY ? assert(edCanonical(s), 'ed25519 feToBytes: output >= p') : true;
 }
 
 /** Loads 32 little-endian bytes, ignoring bit 255 (RFC 8032 §5.1.3 step 1 decodes it separately). */
@@ -371,6 +423,7 @@ export function feFromBytes(h: usize, s: usize): void {
   store<i32>(h, <i32>((load<u32>(s, 22) >> 3) & 0x1ffffff), 28);
   store<i32>(h, <i32>((load<u32>(s, 25) >> 4) & 0x3ffffff), 32);
   store<i32>(h, <i32>((load<u32>(s, 28) >> 6) & 0x1ffffff), 36);
+  const verifyOut: bool = VERIFY ? assert(edFromBytesBound(h), 'ed25519 feFromBytes: limb outside [0, 2^26) / [0, 2^25)') : true;
 }
 
 /** 1 if the canonical value of f is odd ("negative" in RFC 8032 §5.1.2), else 0. */

@@ -232,7 +232,12 @@ function addJac(r: usize, table: usize, d: i32): void {
     gejAddV(r, r, table + (<usize>(d >> 1)) * GEJ_SIZE);
   } else {
     gejCopy(NEGJ, table + (<usize>((-d) >> 1)) * GEJ_SIZE);
-    feNeg(NEGJ + FE, NEGJ + FE, 4);
+    // Table entries come from the addition and doubling formulas, whose Y has
+    // magnitude <= 3 (group.ts), or are the input point (magnitude 1):
+    // negating at 3 gives magnitude 4, what the group formulas accept. (At 4
+    // the result had magnitude 5, outside feSub's bound; the VERIFY build
+    // caught it on Wycheproof's ECDSA set.)
+    feNeg(NEGJ + FE, NEGJ + FE, 3);
     gejAddV(r, r, NEGJ);
   }
 }

@@ -16,18 +16,23 @@
 // (2^260) folds as 0x3D10 into position 0 and 2^10 into position 1.
 //
 // Every function here is branch-free in its data: they all run on secrets.
+// The `VERIFY ? assert(...) : true` checks of these rules exist only in the
+// debug build (../verify.ts); the release build compiles none of them.
+
+import { VERIFY, secpLimbsBelow, secpMagnitude, secpNormalized, secpAddFits, secpSubFits } from '../verify';
 
 export const FE: usize = 40;
 const M26: u64 = 0x3ffffff;
 const M22: u64 = 0x3fffff;
 
-// p in 10x26 limbs.
+// p in 10x26 limbs (checked by scripts/gen-secp256k1.mjs).
 const P0: u32 = 0x3fffc2f;
 const P1: u32 = 0x3ffffbf;
 const PM: u32 = 0x3ffffff;
 const P9: u32 = 0x3fffff;
 
 export function feMul(r: usize, a: usize, b: usize): void {
+  const verifyIn: bool = VERIFY ? assert(secpLimbsBelow(a, 1 << 30) && secpLimbsBelow(b, 1 << 30), 'secp feMul: input limb >= 2^30') : true;
   const a0: u64 = <u64>load<u32>(a, 0);
   const a1: u64 = <u64>load<u32>(a, 4);
   const a2: u64 = <u64>load<u32>(a, 8);
@@ -119,9 +124,11 @@ export function feMul(r: usize, a: usize, b: usize): void {
   store<u32>(r, <u32>c7, 28);
   store<u32>(r, <u32>c8, 32);
   store<u32>(r, <u32>c9, 36);
+  const verifyOut: bool = VERIFY ? assert(secpMagnitude(r, 1), 'secp feMul: output magnitude > 1') : true;
 }
 
 export function feSqr(r: usize, a: usize): void {
+  const verifyIn: bool = VERIFY ? assert(secpLimbsBelow(a, 1 << 30), 'secp feSqr: input limb >= 2^30') : true;
   const a0: u64 = <u64>load<u32>(a, 0);
   const a1: u64 = <u64>load<u32>(a, 4);
   const a2: u64 = <u64>load<u32>(a, 8);
@@ -213,6 +220,7 @@ export function feSqr(r: usize, a: usize): void {
   store<u32>(r, <u32>c7, 28);
   store<u32>(r, <u32>c8, 32);
   store<u32>(r, <u32>c9, 36);
+  const verifyOut: bool = VERIFY ? assert(secpMagnitude(r, 1), 'secp feSqr: output magnitude > 1') : true;
 }
 
 export function feCopy(r: usize, a: usize): void {
@@ -226,20 +234,27 @@ export function feSetInt(r: usize, v: u32): void {
 
 /** r = a + b (magnitudes add). */
 export function feAdd(r: usize, a: usize, b: usize): void {
+  const verifyIn: bool = VERIFY ? assert(secpAddFits(a, b), 'secp feAdd: limb sum >= 2^32') : true;
   for (let i: usize = 0; i < FE; i += 4) store<u32>(r + i, load<u32>(a + i) + load<u32>(b + i));
 }
 
 /** r = -a, given a of magnitude <= m; result has magnitude m + 1. Computed as (m+1)p - a. */
 export function feNeg(r: usize, a: usize, m: u32): void {
+  const verifyM: bool = VERIFY ? assert(m < 64, 'secp feNeg: (m + 1) p overflows the u32 limbs') : true;
+  const verifyIn: bool = VERIFY ? assert(secpMagnitude(a, m), 'secp feNeg: input magnitude > m') : true;
   const k = m + 1;
   store<u32>(r, k * P0 - load<u32>(a, 0), 0);
   store<u32>(r, k * P1 - load<u32>(a, 4), 4);
   for (let i: usize = 8; i < 36; i += 4) store<u32>(r + i, k * PM - load<u32>(a + i));
   store<u32>(r, k * P9 - load<u32>(a, 36), 36);
+  const verifyOut: bool = VERIFY ? assert(secpMagnitude(r, m + 1), 'secp feNeg: output magnitude > m + 1') : true;
 }
 
 /** r = a - b, with b of magnitude <= mb; magnitude(a) + mb + 1. */
 export function feSub(r: usize, a: usize, b: usize, mb: u32): void {
+  const verifyM: bool = VERIFY ? assert(mb < 64, 'secp feSub: (mb + 1) p overflows the u32 limbs') : true;
+  const verifyIn: bool = VERIFY ? assert(secpMagnitude(b, mb), 'secp feSub: b magnitude > mb') : true;
+  const verifyFits: bool = VERIFY ? assert(secpSubFits(a, b, mb), 'secp feSub: limb of a + (mb + 1) p - b >= 2^32') : true;
   const k = mb + 1;
   store<u32>(r, load<u32>(a, 0) + k * P0 - load<u32>(b, 0), 0);
   store<u32>(r, load<u32>(a, 4) + k * P1 - load<u32>(b, 4), 4);
@@ -276,13 +291,16 @@ function weak(r: usize, c0: u64, c1: u64, c2: u64, c3: u64, c4: u64, c5: u64, c6
 export function feNormWeak(r: usize, a: usize): void {
   weak(r, <u64>load<u32>(a, 0), <u64>load<u32>(a, 4), <u64>load<u32>(a, 8), <u64>load<u32>(a, 12), <u64>load<u32>(a, 16),
     <u64>load<u32>(a, 20), <u64>load<u32>(a, 24), <u64>load<u32>(a, 28), <u64>load<u32>(a, 32), <u64>load<u32>(a, 36));
+  const verifyOut: bool = VERIFY ? assert(secpMagnitude(r, 1), 'secp feNormWeak: output magnitude > 1') : true;
 }
 
 /** r = a * k for a small k (k * magnitude(a) < 2^6); result magnitude 1. */
 export function feMulSmall(r: usize, a: usize, k: u64): void {
+  const verifyIn: bool = VERIFY ? assert(k >= 1 && k < 64 && secpMagnitude(a, <u32>(63 / k)), 'secp feMulSmall: k * magnitude(a) >= 2^6') : true;
   weak(r, <u64>load<u32>(a, 0) * k, <u64>load<u32>(a, 4) * k, <u64>load<u32>(a, 8) * k, <u64>load<u32>(a, 12) * k,
     <u64>load<u32>(a, 16) * k, <u64>load<u32>(a, 20) * k, <u64>load<u32>(a, 24) * k, <u64>load<u32>(a, 28) * k,
     <u64>load<u32>(a, 32) * k, <u64>load<u32>(a, 36) * k);
+  const verifyOut: bool = VERIFY ? assert(secpMagnitude(r, 1), 'secp feMulSmall: output magnitude > 1') : true;
 }
 
 /** Fully reduces to the canonical representative in [0, p), in constant time. */
@@ -311,6 +329,7 @@ export function feNormalize(r: usize, a: usize): void {
   const s7 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 32);
   const s8 = c & M26; c = (c >> 26) + <u64>load<u32>(r, 36);
   const s9 = c & M22;
+  const verifyCarry: bool = VERIFY ? assert((c >> 22) <= 1, 'secp feNormalize: r + 2^256 - p >= 2^257 after the weak reduction') : true;
   const m = <u32>0 - <u32>(c >> 22); // all ones when r >= p
   const n = ~m;
   store<u32>(r, (<u32>s0 & m) | (load<u32>(r, 0) & n), 0);
@@ -323,6 +342,7 @@ export function feNormalize(r: usize, a: usize): void {
   store<u32>(r, (<u32>s7 & m) | (load<u32>(r, 28) & n), 28);
   store<u32>(r, (<u32>s8 & m) | (load<u32>(r, 32) & n), 32);
   store<u32>(r, (<u32>s9 & m) | (load<u32>(r, 36) & n), 36);
+  const verifyOut: bool = VERIFY ? assert(secpNormalized(r), 'secp feNormalize: output not fully reduced') : true;
 }
 
 const TN: usize = memory.data(40, 16);
@@ -337,17 +357,20 @@ export function feIsZero(a: usize): u32 {
 
 /** 1 if a = b (mod p); a and b of magnitude <= 8. Constant time. */
 export function feEqual(a: usize, b: usize): u32 {
+  const verifyIn: bool = VERIFY ? assert(secpMagnitude(a, 8) && secpMagnitude(b, 8), 'secp feEqual: input magnitude > 8') : true;
   feSub(TN, a, b, 8);
   return feIsZero(TN);
 }
 
 /** Parity of a normalized element. */
 export function feIsOdd(a: usize): u32 {
+  const verifyIn: bool = VERIFY ? assert(secpNormalized(a), 'secp feIsOdd: input not normalized') : true;
   return load<u32>(a) & 1;
 }
 
 /** r = flag ? a : r, with flag 0 or 1, constant time. */
 export function feCmov(r: usize, a: usize, flag: u32): void {
+  const verifyIn: bool = VERIFY ? assert(flag <= 1, 'secp feCmov: flag not 0 or 1') : true;
   const m = <u32>0 - flag;
   for (let i: usize = 0; i < FE; i += 4) store<u32>(r + i, (load<u32>(r + i) & ~m) | (load<u32>(a + i) & m));
 }
@@ -381,6 +404,7 @@ export function feFromBytes(r: usize, p: usize): u32 {
 
 /** Writes a normalized element as 32 big-endian bytes. */
 export function feToBytes(p: usize, a: usize): void {
+  const verifyIn: bool = VERIFY ? assert(secpNormalized(a), 'secp feToBytes: input not normalized') : true;
   let acc: u64 = 0;
   let bits: u32 = 0;
   let limb: usize = 0;
