@@ -1,6 +1,7 @@
 // Ed25519 rows: getPublicKey, sign (64-byte message), verify.
-// Peers: @noble/curves (pure JS), libsodium-wrappers (C compiled to WASM) and
-// node's native crypto (OpenSSL). Keys are made once per peer in its own
+// Peers: @noble/curves (pure JS), libsodium-wrappers (C compiled to WASM),
+// native libsodium (sodium-native's prebuilt binding: the physical reference)
+// and node's native crypto (OpenSSL). Keys are made once per peer in its own
 // format; the per-call work is what each API needs for one operation:
 //   - vaultkey sign(message, secret32) derives A from the secret every call
 //     (two base-point multiplications); libsodium's crypto_sign_detached takes
@@ -12,6 +13,7 @@
 import crypto from 'node:crypto';
 import { ed25519 as noble } from '@noble/curves/ed25519.js';
 import sodium from 'libsodium-wrappers';
+import sodiumNative from 'sodium-native';
 import * as vk from 'vaultkey/core';
 import { group } from './harness.ts';
 
@@ -29,7 +31,12 @@ export default async function ed25519Bench(): Promise<void> {
     type: 'pkcs8',
   });
   const nodePub = crypto.createPublicKey(nodeKey);
+  const nPk = Buffer.alloc(32);
+  const nSk = Buffer.alloc(64);
+  const nOut = Buffer.alloc(64);
+  sodiumNative.crypto_sign_seed_keypair(nPk, nSk, Buffer.from(secret));
   const sig = vk.ed25519.sign(msg, secret);
+  const nSig = Buffer.from(sig);
   // A second signer, to show verify when the key changes on every call (no reuse of the decoded key).
   const secret2 = crypto.randomBytes(32);
   const pub2 = vk.ed25519.getPublicKey(secret2);
@@ -40,6 +47,7 @@ export default async function ed25519Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.getPublicKey(secret) },
     { lib: '@noble/curves', fn: () => noble.getPublicKey(secret) },
     { lib: 'libsodium-wrappers seed_keypair', fn: () => sodium.crypto_sign_seed_keypair(secret) },
+    { lib: 'libsodium native seed_keypair', fn: () => sodiumNative.crypto_sign_seed_keypair(nPk, nSk, secret) },
     {
       lib: 'node:crypto createPrivateKey+pub',
       fn: () =>
@@ -59,6 +67,7 @@ export default async function ed25519Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => vk.ed25519.sign(msg, secret) },
     { lib: '@noble/curves', fn: () => noble.sign(msg, secret) },
     { lib: 'libsodium-wrappers (sk has A)', fn: () => sodium.crypto_sign_detached(msg, kp.privateKey) },
+    { lib: 'libsodium native (sk has A)', fn: () => sodiumNative.crypto_sign_detached(nOut, msg, nSk) },
     { lib: 'node:crypto (KeyObject has A)', fn: () => crypto.sign(null, msg, nodeKey) },
   ]);
 
@@ -70,6 +79,7 @@ export default async function ed25519Bench(): Promise<void> {
     },
     { lib: '@noble/curves', fn: () => noble.verify(sig, msg, pub) },
     { lib: 'libsodium-wrappers', fn: () => sodium.crypto_sign_verify_detached(sig, msg, pub) },
+    { lib: 'libsodium native', fn: () => sodiumNative.crypto_sign_verify_detached(nSig, msg, nPk) },
     { lib: 'node:crypto (KeyObject)', fn: () => crypto.verify(null, msg, nodePub, sig) },
   ]);
 }

@@ -1,10 +1,13 @@
 // secp256k1 rows: getPublicKey, sign, verify, recover against
-// @noble/curves (pure JS), tiny-secp256k1 (libsecp256k1 compiled to WASM) and
-// node's native crypto (OpenSSL; no recovery there). Plus the BIP-32 tweaks
+// @noble/curves (pure JS), tiny-secp256k1 (libsecp256k1 compiled to WASM),
+// native libsecp256k1 (the `secp256k1` package's prebuilt binding: the same C
+// with 64-bit limbs, the physical reference) and node's native crypto
+// (OpenSSL; no recovery there). Plus the BIP-32 tweaks
 // and BIP-340 rows. Inputs are fixed per group so every row does the same work.
 import crypto from 'node:crypto';
 import { secp256k1 as noble, schnorr as nobleSchnorr } from '@noble/curves/secp256k1.js';
 import * as tiny from 'tiny-secp256k1';
+import native from 'secp256k1';
 import * as vk from 'vaultkey/core';
 import { group } from './harness.ts';
 
@@ -36,6 +39,7 @@ export default async function secp256k1Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.getPublicKey(priv) },
     { lib: '@noble/curves', fn: () => noble.getPublicKey(priv, true) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.pointFromScalar(priv, true) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.publicKeyCreate(priv, true) },
     { lib: 'node:crypto ECDH.setPrivateKey', fn: () => (ecdh.setPrivateKey(priv), ecdh.getPublicKey(null, 'compressed')) },
   ]);
 
@@ -43,6 +47,7 @@ export default async function secp256k1Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.sign(digest, priv) },
     { lib: '@noble/curves', fn: () => noble.sign(digest, priv, { prehash: false, format: 'recovered' }) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.sign(digest, priv) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.ecdsaSign(digest, priv) },
     { lib: 'node:crypto sign (random k, +sha256)', fn: () => crypto.sign('sha256', digest, { key: nodePriv, dsaEncoding: 'ieee-p1363' }) },
   ]);
 
@@ -50,6 +55,7 @@ export default async function secp256k1Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.verify(signature, digest, pub) },
     { lib: '@noble/curves', fn: () => noble.verify(signature, digest, pub, { prehash: false }) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.verify(digest, pub, signature) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.ecdsaVerify(signature, digest, pub) },
     {
       lib: 'node:crypto verify (+sha256)',
       fn: () => crypto.verify('sha256', digest, { key: nodePub, dsaEncoding: 'ieee-p1363' }, nodeSig),
@@ -60,6 +66,7 @@ export default async function secp256k1Bench(): Promise<void> {
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.recoverPublicKey(signature, recovery, digest) },
     { lib: '@noble/curves', fn: () => noble.recoverPublicKey(recovered, digest, { prehash: false }) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.recover(digest, signature, recovery as 0 | 1 | 2 | 3, true) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.ecdsaRecover(signature, recovery, digest, true) },
   ]);
 
   await group('secp256k1 BIP-32 tweaks: publicAdd (pub + t*G)', [
@@ -72,6 +79,7 @@ export default async function secp256k1Bench(): Promise<void> {
           .toBytes(true),
     },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.pointAddScalar(pub, tweak, true) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.publicKeyTweakAdd(pub, tweak, true) },
   ]);
 
   const tweaks = Array.from({ length: 100 }, () => crypto.randomBytes(32) as Uint8Array);
