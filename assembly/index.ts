@@ -1,51 +1,51 @@
 // The WASM module's exports. Operands live at IO (fixed-size) and BUF
-// (variable-length); see mem.ts for the calling convention.
+// (variable-length); see mem.ts for the calling convention. Every export here
+// may be given a secret (a seed, a key, a password), so each ends with
+// wipeScratch(), which zeroes every working buffer of every module (mem.ts).
 
-import { IO, BUF } from './mem';
-import { sha256Into, wipe256 } from './hash/sha256';
-import { sha512Into, wipe512 } from './hash/sha512';
-import { hmac512Key, hmac512, wipeHmac } from './hash/hmac';
+import { IO, BUF, SCRATCH, INDEX_SLOT, wipeScratch } from './mem';
+import { sha256Into } from './hash/sha256';
+import { sha512Into } from './hash/sha512';
+import { hmac512Key, hmac512 } from './hash/hmac';
 import { pbkdf2Sha512Into } from './hash/pbkdf2';
 import { ripemd160Into } from './hash/ripemd160';
-import { CTX512_SIZE } from './hash/sha512';
 
-export { ioPtr, bufPtr, wipe } from './mem';
+export { ioPtr, bufPtr, wipe, wipeScratch } from './mem';
 
 /** SHA-256 of BUF[0..len) -> IO[0..32). */
 export function sha256(len: usize): void {
   sha256Into(BUF, len, IO);
-  wipe256();
+  wipeScratch();
 }
 
 /** SHA-512 of BUF[0..len) -> IO[0..64). */
 export function sha512(len: usize): void {
   sha512Into(BUF, len, IO);
-  wipe512();
+  wipeScratch();
 }
 
 /** RIPEMD-160 of BUF[0..len) -> IO[0..20). */
 export function ripemd160(len: usize): void {
   ripemd160Into(BUF, len, IO);
+  wipeScratch();
 }
 
-/** HASH160 = RIPEMD160(SHA256(x)) of BUF[0..len) -> IO[0..20). */
+/** HASH160 = RIPEMD160(SHA256(x)) of BUF[0..len) -> IO[0..20) (IO[20..32) keeps the rest of the SHA-256: JS zeroes IO). */
 export function hash160(len: usize): void {
   sha256Into(BUF, len, IO);
   ripemd160Into(IO, 32, IO);
-  wipe256();
+  wipeScratch();
 }
 
-const ICTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const OCTX: usize = memory.data(<i32>CTX512_SIZE, 16);
+const ICTX: usize = SCRATCH + INDEX_SLOT; // 256: CTX512_SIZE, ipad midstate
+const OCTX: usize = SCRATCH + INDEX_SLOT + 256; // 256: CTX512_SIZE, opad midstate
 
 /** HMAC-SHA512 with key BUF[0..keyLen) over BUF[keyLen..keyLen+dataLen) -> IO[0..64). */
 export function hmacSha512(keyLen: usize, dataLen: usize): void {
   const buf = BUF;
   hmac512Key(buf, keyLen, ICTX, OCTX);
   hmac512(ICTX, OCTX, buf + keyLen, dataLen, 0, 0, IO);
-  memory.fill(ICTX, 0, CTX512_SIZE);
-  memory.fill(OCTX, 0, CTX512_SIZE);
-  wipeHmac();
+  wipeScratch();
 }
 
 /**
@@ -54,7 +54,9 @@ export function hmacSha512(keyLen: usize, dataLen: usize): void {
  */
 export function pbkdf2Sha512(pwLen: usize, saltLen: usize, iterations: u32, dkLen: usize): i32 {
   const buf = BUF;
-  return pbkdf2Sha512Into(buf, pwLen, buf + pwLen, saltLen, iterations, buf + pwLen + saltLen, dkLen);
+  const rc = pbkdf2Sha512Into(buf, pwLen, buf + pwLen, saltLen, iterations, buf + pwLen + saltLen, dkLen);
+  wipeScratch();
+  return rc;
 }
 export { ed25519PublicKey, ed25519Sign, ed25519Verify, ed25519Precompute } from './ed25519/exports';
 export {

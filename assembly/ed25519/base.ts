@@ -174,6 +174,11 @@ export function scalarmultBase(out: usize, a: usize): void {
     if (i < DIGITS - 1) toP3(out, ACC);
     else toP2(out, ACC);                 // the result is only encoded: T is not needed
   }
+  scalarmultBaseWipe();
+}
+
+/** Zeroes the secret scalar's copy, its digits and the selected and accumulated points (wipeScratch in mem.ts calls it too). */
+export function scalarmultBaseWipe(): void {
   memory.fill(SC, 0, 48);
   memory.fill(E, 0, 48);
   memory.fill(SEL, 0, 128);

@@ -3,23 +3,25 @@
 //   getPublicKey: IO[0..32) secret in            -> IO[32..64) public key
 //   sign(len):    IO[0..32) secret, BUF message  -> IO[32..64) public key, IO[64..128) signature
 //   verify(len):  IO[0..64) signature, IO[64..96) public key, BUF message -> 1 valid / 0 invalid
-// Every export that touches the secret zeroes IO[0..32) and all its scratch
-// before returning; JS copies the results out and zeroes the rest.
+// Every export that touches the secret ends with wipeScratch() (mem.ts), which
+// zeroes these buffers and those of the hash, scalar, point and field modules;
+// JS copies the results out and zeroes IO.
 
-import { IO, BUF } from '../mem';
-import { sha512Init, sha512Update, sha512Final, sha512Into, wipe512, CTX512_SIZE } from '../hash/sha512';
-import { P3_SIZE, encode, encode2, decode, isSmallOrder, pointWipe } from './point';
+import { IO, BUF, SCRATCH, ED25519_SLOT, wipeScratch } from '../mem';
+import { sha512Init, sha512Update, sha512Final, sha512Into } from '../hash/sha512';
+import { P3_SIZE, encode, encode2, decode, isSmallOrder } from './point';
 import { scalarmultBase, ensureTables } from './base';
 import { doubleScalarVartime, prepareA } from './dsm';
-import { scReduce64, scMulAdd, scIsCanonical, scWipe } from './scalar';
+import { scReduce64, scMulAdd, scIsCanonical } from './scalar';
 
-const HS: usize = memory.data(64, 16);   // SHA-512(secret): clamped scalar s || prefix
-const NH: usize = memory.data(64, 16);   // SHA-512(prefix || M), then r = that mod L
-const KH: usize = memory.data(64, 16);   // SHA-512(R || A || M), then k
-const CTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const PT: usize = memory.data(<i32>P3_SIZE, 16);
-const PA: usize = memory.data(<i32>P3_SIZE, 16);  // A during signing
-const VA: usize = memory.data(<i32>P3_SIZE, 16);  // A during verification
+const HS: usize = SCRATCH + ED25519_SLOT; // 64: SHA-512(secret): clamped scalar s || prefix
+const NH: usize = SCRATCH + ED25519_SLOT + 64; // 64: SHA-512(prefix || M), then r = that mod L
+const KH: usize = SCRATCH + ED25519_SLOT + 128; // 64: SHA-512(R || A || M), then k
+const CTX: usize = SCRATCH + ED25519_SLOT + 192; // 256: CTX512_SIZE
+const PT: usize = SCRATCH + ED25519_SLOT + 448; // 160: P3_SIZE
+const PA: usize = SCRATCH + ED25519_SLOT + 608; // 160: P3_SIZE, A during signing
+// Public and kept across calls (outside the scratch region): A during verification.
+const VA: usize = memory.data(<i32>P3_SIZE, 16);
 // The last public key verify() decoded (public data): its bytes and whether it
 // was acceptable. Verifying several signatures by one signer skips decoding A,
 // its small-order check and the A table, much as a parsed key object would.
@@ -33,25 +35,12 @@ function expandSecret(secret: usize): void {
   store<u8>(HS + 31, (load<u8>(HS + 31) & 127) | 64);
 }
 
-function wipeAll(): void {
-  memory.fill(HS, 0, 64);
-  memory.fill(NH, 0, 64);
-  memory.fill(KH, 0, 64);
-  memory.fill(CTX, 0, CTX512_SIZE);
-  memory.fill(PT, 0, P3_SIZE);
-  memory.fill(PA, 0, P3_SIZE);
-  memory.fill(IO, 0, 32);
-  wipe512();
-  pointWipe();
-  scWipe();
-}
-
 /** RFC 8032 §5.1.5: public key A = [s]B of the 32-byte secret at IO[0..32), written to IO[32..64). */
 export function ed25519PublicKey(): void {
   expandSecret(IO);
   scalarmultBase(PT, HS);
   encode(IO + 32, PT);
-  wipeAll();
+  wipeScratch();
 }
 
 /** RFC 8032 §5.1.6: signs BUF[0..len) with the secret at IO[0..32). */
@@ -76,7 +65,7 @@ export function ed25519Sign(len: usize): void {
   scReduce64(KH, KH);
   // step 5: S = (r + k * s) mod L
   scMulAdd(IO + 96, NH, KH, HS);
-  wipeAll();
+  wipeScratch();
 }
 
 /**

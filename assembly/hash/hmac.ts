@@ -3,13 +3,15 @@
 // that starts from copies of them. BIP-32 (HMAC-SHA512), RFC 6979
 // (HMAC-SHA256) and PBKDF2 (RFC 8018) all reuse one key for many messages.
 
-import { CTX512_SIZE, sha512Init, sha512Update, sha512Final, sha512Into, wipe512 } from './sha512';
-import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into, wipe256 } from './sha256';
+import { SCRATCH, HMAC_SLOT } from '../mem';
+import { CTX512_SIZE, sha512Init, sha512Update, sha512Final, sha512Into } from './sha512';
+import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into } from './sha256';
 
-const PAD: usize = memory.data(128, 16);
-const TMP512: usize = memory.data(<i32>CTX512_SIZE, 16);
-const TMP256: usize = memory.data(<i32>CTX256_SIZE, 16);
-const INNER: usize = memory.data(64, 16);
+// In the scratch region (mem.ts): the pads hold the key, the rest its midstates.
+const PAD: usize = SCRATCH + HMAC_SLOT; // 128: key XOR ipad / opad
+const TMP512: usize = SCRATCH + HMAC_SLOT + 128; // 256: CTX512_SIZE
+const TMP256: usize = SCRATCH + HMAC_SLOT + 384; // 128: CTX256_SIZE
+const INNER: usize = SCRATCH + HMAC_SLOT + 512; // 64: the inner hash
 
 /** Key schedule, RFC 2104 §2 steps 1-3 for both pads, block size `bs`. */
 function padKey(key: usize, keyLen: usize, bs: usize, byte: u64, long: bool): void {
@@ -29,7 +31,6 @@ export function hmac512Key(key: usize, keyLen: usize, ictx: usize, octx: usize):
   sha512Init(ictx); sha512Update(ictx, PAD, 128);
   for (let i: usize = 0; i < 128; i += 8) store<u64>(PAD + i, load<u64>(PAD + i) ^ 0x6a6a6a6a6a6a6a6a);
   sha512Init(octx); sha512Update(octx, PAD, 128);
-  memory.fill(PAD, 0, 128);
 }
 
 /**
@@ -51,7 +52,6 @@ export function hmac256Key(key: usize, keyLen: usize, ictx: usize, octx: usize):
   sha256Init(ictx); sha256Update(ictx, PAD, 64);
   for (let i: usize = 0; i < 64; i += 8) store<u64>(PAD + i, load<u64>(PAD + i) ^ 0x6a6a6a6a6a6a6a6a);
   sha256Init(octx); sha256Update(octx, PAD, 64);
-  memory.fill(PAD, 0, 128);
 }
 
 /** HMAC-SHA256 step; the message may be given in two parts (p1, p2) as RFC 6979 §3.2 needs. */
@@ -63,14 +63,4 @@ export function hmac256(ictx: usize, octx: usize, p1: usize, len1: usize, p2: us
   memory.copy(TMP256, octx, CTX256_SIZE);
   sha256Update(TMP256, INNER, 32);
   sha256Final(TMP256, out);
-}
-
-/** Zeroes every buffer HMAC touched, including the hash schedules. */
-export function wipeHmac(): void {
-  memory.fill(PAD, 0, 128);
-  memory.fill(TMP512, 0, CTX512_SIZE);
-  memory.fill(TMP256, 0, CTX256_SIZE);
-  memory.fill(INNER, 0, 64);
-  wipe512();
-  wipe256();
 }

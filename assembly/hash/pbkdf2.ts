@@ -6,14 +6,16 @@
 // cached ipad/opad midstates, with message words kept native (no byte swaps)
 // and the constant padding words written once.
 
-import { CTX512_SIZE, W, compressW } from './sha512';
-import { hmac512Key, hmac512, wipeHmac } from './hmac';
+import { SCRATCH, PBKDF2_SLOT } from '../mem';
+import { W, compressW } from './sha512';
+import { hmac512Key, hmac512 } from './hmac';
 
-const ICTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const OCTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const ST: usize = memory.data(64, 16);
-const T: usize = memory.data(64, 16);
-const SALT_I: usize = memory.data(64, 16); // U_1 for the current block, big-endian
+// In the scratch region (mem.ts); the export's wipeScratch() zeroes them.
+const ICTX: usize = SCRATCH + PBKDF2_SLOT; // 256: CTX512_SIZE, ipad midstate
+const OCTX: usize = SCRATCH + PBKDF2_SLOT + 256; // 256: CTX512_SIZE, opad midstate
+const ST: usize = SCRATCH + PBKDF2_SLOT + 512; // 64
+const T: usize = SCRATCH + PBKDF2_SLOT + 576; // 64
+const SALT_I: usize = SCRATCH + PBKDF2_SLOT + 640; // 64: U_1 for the current block, big-endian
 
 /**
  * Derives `dkLen` bytes from the password at `pw` and the salt at `salt` into `out`.
@@ -48,12 +50,6 @@ export function pbkdf2Sha512Into(pw: usize, pwLen: usize, salt: usize, saltLen: 
     for (let i: usize = 0; i < 64; i += 8) store<u64>(SALT_I + i, bswap<u64>(load<u64>(T + i)));
     memory.copy(out + off, SALT_I, take);
   }
-  memory.fill(ICTX, 0, CTX512_SIZE);
-  memory.fill(OCTX, 0, CTX512_SIZE);
-  memory.fill(ST, 0, 64);
-  memory.fill(T, 0, 64);
-  memory.fill(SALT_I, 0, 64);
-  wipeHmac();
   return 0;
 }
 

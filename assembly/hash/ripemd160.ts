@@ -1,6 +1,9 @@
 // RIPEMD-160 (Dobbertin, Bosselaers, Preneel 1996), used only for HASH160 =
 // RIPEMD160(SHA256(x)): BIP-32 fingerprints (§Key identifiers) and P2PKH/P2WPKH
 // addresses. Its inputs are public keys, so the table-driven rounds are fine.
+// Its buffers are in the scratch region (mem.ts) all the same.
+
+import { SCRATCH, RIPEMD_SLOT } from '../mem';
 
 // Message word order for the left (R) and right (RP) lines, and rotations.
 const R: usize = memory.data<u8>([
@@ -34,9 +37,9 @@ const SP: usize = memory.data<u8>([
 const KL: usize = memory.data<u32>([0x00000000, 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc, 0xa953fd4e]);
 const KR: usize = memory.data<u32>([0x50a28be6, 0x5c4dd124, 0x6d703ef3, 0x7a6d76e9, 0x00000000]);
 
-const H: usize = memory.data(20, 16);
-const X: usize = memory.data(64, 16);
-const TAIL: usize = memory.data(128, 16);
+const H: usize = SCRATCH + RIPEMD_SLOT; // 32: the 20-byte state
+const X: usize = SCRATCH + RIPEMD_SLOT + 32; // 64: message words
+const TAIL: usize = SCRATCH + RIPEMD_SLOT + 96; // 128: padded tail
 
 // The five boolean functions; round group j uses f(j) on the left and f(4 - j) on the right.
 @inline function f(j: u32, x: u32, y: u32, z: u32): u32 {

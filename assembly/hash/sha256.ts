@@ -1,5 +1,8 @@
 // SHA-256 (FIPS 180-4 §6.2), same context shape as sha512.ts: a state in linear
 // memory so HMAC-SHA256 (RFC 6979 nonces, BIP-340 tagged hashes) can reuse midstates.
+// Its buffers are in the scratch region (mem.ts), zeroed by wipeScratch().
+
+import { SCRATCH, SHA256_SLOT } from '../mem';
 
 export const CTX256_SIZE: usize = 128;
 const ST: usize = 0;
@@ -24,7 +27,7 @@ const IV: usize = memory.data<u32>([
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ]);
 
-export const W: usize = memory.data(256, 16);
+export const W: usize = SCRATCH + SHA256_SLOT; // 256: message schedule (message words)
 
 export function compressW(st: usize): void {
   for (let i: usize = 16; i < 64; i++) {
@@ -121,15 +124,10 @@ export function sha256Final(ctx: usize, out: usize): void {
   for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(ctx + ST + i)));
 }
 
-const CTX: usize = memory.data(<i32>CTX256_SIZE, 16);
+const CTX: usize = SCRATCH + SHA256_SLOT + 256; // 128: CTX256_SIZE, the one-shot context
 
 export function sha256Into(p: usize, len: usize, out: usize): void {
   sha256Init(CTX);
   sha256Update(CTX, p, len);
   sha256Final(CTX, out);
-}
-
-export function wipe256(): void {
-  memory.fill(W, 0, 256);
-  memory.fill(CTX, 0, CTX256_SIZE);
 }

@@ -1,6 +1,9 @@
 // SHA-512 (FIPS 180-4 §6.4) with an incremental context kept in linear memory,
 // so HMAC can snapshot the inner/outer midstates (RFC 2104 §2) and PBKDF2 can
-// reuse them for every iteration (RFC 8018 §5.2).
+// reuse them for every iteration (RFC 8018 §5.2). Its buffers are in the
+// scratch region (mem.ts), zeroed by wipeScratch().
+
+import { SCRATCH, SHA512_SLOT } from '../mem';
 
 // Context layout (256 bytes): state H0..H7 as native u64, the pending block,
 // the total byte count and the number of pending bytes.
@@ -36,8 +39,8 @@ const IV: usize = memory.data<u64>([
   0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
 ]);
 
-/** Message schedule W0..W79. Holds message words (secret for HMAC keys): wipe512() zeroes it. */
-export const W: usize = memory.data(640, 16);
+/** Message schedule W0..W79. Holds message words (secret for HMAC keys). */
+export const W: usize = SCRATCH + SHA512_SLOT; // 640: W0..W79
 
 /**
  * One compression (FIPS 180-4 §6.4.2) of the state at `st` with the 16 message
@@ -144,17 +147,11 @@ export function sha512Final(ctx: usize, out: usize): void {
   for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(ctx + ST + i)));
 }
 
-const CTX: usize = memory.data(<i32>CTX512_SIZE, 16);
+const CTX: usize = SCRATCH + SHA512_SLOT + 640; // 256: CTX512_SIZE, the one-shot context
 
 /** One-shot SHA-512 of `len` bytes at `p` into `out` (may alias the input). */
 export function sha512Into(p: usize, len: usize, out: usize): void {
   sha512Init(CTX);
   sha512Update(CTX, p, len);
   sha512Final(CTX, out);
-}
-
-/** Zeroes the schedule and the one-shot context (call after hashing secrets). */
-export function wipe512(): void {
-  memory.fill(W, 0, 640);
-  memory.fill(CTX, 0, CTX512_SIZE);
 }

@@ -12,15 +12,12 @@
 //        IO+228 child fingerprint: first 4 bytes of HASH160(child public key)
 //        IO+240 child public key, uncompressed (65; Ethereum addresses need it)
 
-import { IO } from '../mem';
-import { CTX512_SIZE } from '../hash/sha512';
-import { hmac512Key, hmac512, wipeHmac } from '../hash/hmac';
-import { sha256Into, wipe256 } from '../hash/sha256';
+import { IO, SCRATCH, BIP32_SLOT, wipeScratch } from '../mem';
+import { hmac512Key, hmac512 } from '../hash/hmac';
+import { sha256Into } from '../hash/sha256';
 import { ripemd160Into } from '../hash/ripemd160';
 import { privAdd, privLoad, pubAdd, pubSerialize } from '../secp256k1/keys';
 import { ecmultGen } from '../secp256k1/ecmult';
-import { scWipe } from '../secp256k1/scalar';
-import { GE_SIZE } from '../secp256k1/group';
 
 const IN_PRIV: usize = IO;
 const IN_CHAIN: usize = IO + 32;
@@ -31,13 +28,14 @@ const OUT_PUB: usize = IO + 192;
 const OUT_FP: usize = IO + 228;
 const OUT_PUB65: usize = IO + 240;
 
-const ICTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const OCTX: usize = memory.data(<i32>CTX512_SIZE, 16);
-const DATA: usize = memory.data(48, 16);
-const I: usize = memory.data(64, 16);
-const K: usize = memory.data(32, 16);
-const PT: usize = memory.data(<i32>GE_SIZE, 16);
-const H: usize = memory.data(32, 16);
+// In the scratch region (mem.ts); bip32Ckd ends with wipeScratch().
+const ICTX: usize = SCRATCH + BIP32_SLOT; // 256: CTX512_SIZE, HMAC keyed by the chain code
+const OCTX: usize = SCRATCH + BIP32_SLOT + 256; // 256: CTX512_SIZE
+const DATA: usize = SCRATCH + BIP32_SLOT + 512; // 48: 0x00 || k_par || i, or serP(K_par) || i
+const I: usize = SCRATCH + BIP32_SLOT + 560; // 64: IL || IR
+const K: usize = SCRATCH + BIP32_SLOT + 624; // 32: k_i as a scalar
+const PT: usize = SCRATCH + BIP32_SLOT + 656; // 96: GE_SIZE, K_i
+const H: usize = SCRATCH + BIP32_SLOT + 752; // 32: SHA-256 for the fingerprint
 
 /** Status codes returned to JS. */
 const OK: i32 = 0;
@@ -93,16 +91,7 @@ export function bip32Ckd(index: u32, priv: u32): i32 {
     ripemd160Into(H, 32, H);
     memory.copy(OUT_FP, H, 4);
   }
-  memory.fill(ICTX, 0, CTX512_SIZE);
-  memory.fill(OCTX, 0, CTX512_SIZE);
-  memory.fill(DATA, 0, 48);
-  memory.fill(I, 0, 64);
-  memory.fill(K, 0, 32);
-  memory.fill(PT, 0, GE_SIZE);
-  memory.fill(H, 0, 32);
-  scWipe();
-  wipeHmac();
-  wipe256();
+  wipeScratch();
   return status;
 }
 

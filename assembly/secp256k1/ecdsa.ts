@@ -1,30 +1,29 @@
 // ECDSA over secp256k1 with SHA-256 digests supplied by the caller
 // (SEC 1 §4.1), deterministic nonces per RFC 6979 §3.2 (HMAC-SHA256,
 // qlen = hlen = 256), low-S normalization (BIP-62/BIP-146) and the
-// recovery id of SEC 1 §4.1.6.
+// recovery id of SEC 1 §4.1.6. The buffers are in the scratch region
+// (mem.ts); secp256k1Sign ends with wipeScratch().
 
+import { SCRATCH, ECDSA_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd, feSqr, feMul, feEqual } from './field';
-import {
-  SC, scFromBytes, scToBytes, scIsZero, scMul, scAdd, scInv, scIsHigh, scCondNeg, scNeg, scWipe,
-} from './scalar';
-import { GE_SIZE, GEJ_SIZE, TE_SIZE, geSetXo, geSetGej, gejIsInf, groupWipe } from './group';
+import { scFromBytes, scToBytes, scIsZero, scMul, scAdd, scInv, scIsHigh, scCondNeg, scNeg } from './scalar';
+import { geSetXo, geSetGej, gejIsInf } from './group';
 import { ecmultGen, ecmultV } from './ecmult';
 import { privLoad } from './keys';
-import { hmac256Key, hmac256, wipeHmac } from '../hash/hmac';
-import { CTX256_SIZE } from '../hash/sha256';
+import { hmac256Key, hmac256 } from '../hash/hmac';
 
-const ICTX: usize = memory.data(<i32>CTX256_SIZE, 16);
-const OCTX: usize = memory.data(<i32>CTX256_SIZE, 16);
-const KK: usize = memory.data(32, 16);   // HMAC key K
-const VV: usize = memory.data(32, 16);   // V
-const MSG: usize = memory.data(112, 16); // V || byte || x || h1
-const D: usize = memory.data(32, 16);
-const Z: usize = memory.data(32, 16);
-const K: usize = memory.data(32, 16);
-const R: usize = memory.data(32, 16);
-const S: usize = memory.data(32, 16);
-const RP: usize = memory.data(<i32>TE_SIZE, 16);
-const XB: usize = memory.data(32, 16);
+const ICTX: usize = SCRATCH + ECDSA_SLOT; // 128: CTX256_SIZE, HMAC keyed by K
+const OCTX: usize = SCRATCH + ECDSA_SLOT + 128; // 128: CTX256_SIZE
+const KK: usize = SCRATCH + ECDSA_SLOT + 256; // 32: HMAC key K
+const VV: usize = SCRATCH + ECDSA_SLOT + 288; // 32: V
+const MSG: usize = SCRATCH + ECDSA_SLOT + 320; // 112: V || byte || x || h1
+const D: usize = SCRATCH + ECDSA_SLOT + 432; // 32: the private key
+const Z: usize = SCRATCH + ECDSA_SLOT + 464; // 32: the digest mod n
+const K: usize = SCRATCH + ECDSA_SLOT + 496; // 32: the nonce, then its inverse
+const R: usize = SCRATCH + ECDSA_SLOT + 528; // 32
+const S: usize = SCRATCH + ECDSA_SLOT + 560; // 32
+const RP: usize = SCRATCH + ECDSA_SLOT + 592; // 80: TE_SIZE, k * G
+const XB: usize = SCRATCH + ECDSA_SLOT + 672; // 32
 
 function rekey(sep: u8, withKey: bool): void {
   // K = HMAC_K(V || sep [|| x || h1]); V = HMAC_K(V)   (RFC 6979 §3.2 d-g, and the retry step h.3)
@@ -42,7 +41,7 @@ function rekey(sep: u8, withKey: bool): void {
  */
 export function ecdsaSign(out: usize, digest: usize, priv: usize): i32 {
   const ok = privLoad(D, priv);
-  if (!ok) { memory.fill(D, 0, 32); return -1; }
+  if (!ok) return -1;
   // h1 as an integer mod n: bits2int then reduced (RFC 6979 §2.3.4 bits2octets).
   scFromBytes(Z, digest);
   // MSG = V (32) || sep (1) || int2octets(x) (32) || bits2octets(h1) (32).
@@ -82,23 +81,17 @@ export function ecdsaSign(out: usize, digest: usize, priv: usize): i32 {
   }
   scToBytes(out, R);
   scToBytes(out + 32, S);
-  memory.fill(ICTX, 0, CTX256_SIZE); memory.fill(OCTX, 0, CTX256_SIZE);
-  memory.fill(KK, 0, 32); memory.fill(VV, 0, 32); memory.fill(MSG, 0, 112);
-  memory.fill(D, 0, 32); memory.fill(K, 0, 32); memory.fill(S, 0, 32); memory.fill(Z, 0, 32);
-  memory.fill(RP, 0, TE_SIZE); memory.fill(XB, 0, 32); memory.fill(R, 0, 32);
-  wipeHmac();
-  scWipe();
   return recid;
 }
 
-const W: usize = memory.data(32, 16);
+// Verification and recovery (public inputs), in the region too.
+const W: usize = SCRATCH + ECDSA_SLOT + 704; // 32
 const NBYTES: usize = memory.data<u32>([0xd0364141, 0xbfd25e8c, 0xaf48a03b, 0xbaaedce6, 0xfffffffe, 0xffffffff, 0xffffffff, 0xffffffff]);
-const XF: usize = memory.data(40, 16);
-const Z2: usize = memory.data(40, 16);
-const U1: usize = memory.data(32, 16);
-const U2: usize = memory.data(32, 16);
-const QJ: usize = memory.data(<i32>GEJ_SIZE, 16);
-const QA: usize = memory.data(<i32>GE_SIZE, 16);
+const XF: usize = SCRATCH + ECDSA_SLOT + 736; // 48: a field element (40 bytes)
+const Z2: usize = SCRATCH + ECDSA_SLOT + 784; // 48: a field element (40 bytes)
+const U1: usize = SCRATCH + ECDSA_SLOT + 832; // 32
+const U2: usize = SCRATCH + ECDSA_SLOT + 864; // 32
+const QJ: usize = SCRATCH + ECDSA_SLOT + 896; // 128: GEJ_SIZE
 
 /** Reads r and s; 1 iff both are in [1, n-1]. Public data. */
 function loadRS(sig: usize): u32 {
@@ -146,7 +139,7 @@ function rPlusN(xb: usize): u32 {
   return feFromBytes(XF, xb);
 }
 
-const RG: usize = memory.data(<i32>GE_SIZE, 16);
+const RG: usize = SCRATCH + ECDSA_SLOT + 1024; // 96: GE_SIZE
 
 /**
  * Recovers the public key (affine, into `out` GE) from r || s, the recovery

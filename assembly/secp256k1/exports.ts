@@ -1,22 +1,20 @@
 // WASM exports for secp256k1 (calling convention: assembly/mem.ts).
 // Fixed-size operands live in IO; variable-length messages (BIP-340) in BUF.
 // Offsets are chosen so inputs and outputs never overlap. Every export that
-// touches a private key or nonce zeroes its scratch before returning; the JS
-// side zeroes the IO bytes it wrote and read.
+// can be given a private key or a tweak ends with wipeScratch() (mem.ts),
+// whichever way it returns; the JS side zeroes the IO bytes it wrote and read.
 
-import { IO, BUF } from '../mem';
-import { GE_SIZE } from './group';
+import { IO, BUF, SCRATCH, SECP_EXPORTS_SLOT, wipeScratch } from '../mem';
 import { ecInit } from './ecmult';
 import { ecdsaSign, ecdsaVerify, ecdsaRecover } from './ecdsa';
 import { pubParse, pubSerialize, privLoad, privAdd, pubAdd, pubAddBatch } from './keys';
 import { GEJ_SIZE } from './group';
 import { schnorrPub, schnorrSign, schnorrVerify } from './schnorr';
 import { ecmultGen } from './ecmult';
-import { TE_SIZE } from './group';
 
-const PUB: usize = memory.data(<i32>GE_SIZE, 16);
-const SK: usize = memory.data(32, 16);
-const PA: usize = memory.data(<i32>TE_SIZE, 16);
+const PUB: usize = SCRATCH + SECP_EXPORTS_SLOT; // 96: GE_SIZE, a parsed public key
+const SK: usize = SCRATCH + SECP_EXPORTS_SLOT + 96; // 32: the private key as a scalar
+const PA: usize = SCRATCH + SECP_EXPORTS_SLOT + 128; // 80: TE_SIZE, its public point
 
 /** Builds the generator tables now rather than on first use. */
 export function secp256k1Precompute(): void {
@@ -25,19 +23,19 @@ export function secp256k1Precompute(): void {
 
 /** IO[0..32) private key -> IO[64..64+33|65) public key. Returns the length, or 0 for an invalid key. */
 export function secp256k1GetPublicKey(compressed: u32): i32 {
-  const ok = privLoad(SK, IO);
-  if (!ok) { memory.fill(SK, 0, 32); return 0; }
-  ecmultGen(PA, SK);
-  const n = <i32>pubSerialize(IO + 64, PA, compressed);
-  memory.fill(SK, 0, 32);
-  memory.fill(PA, 0, TE_SIZE);
+  let n: i32 = 0;
+  if (privLoad(SK, IO)) {
+    ecmultGen(PA, SK);
+    n = <i32>pubSerialize(IO + 64, PA, compressed);
+  }
+  wipeScratch();
   return n;
 }
 
 /** 1 iff IO[0..32) is a valid private key (0 < k < n). */
 export function secp256k1IsPrivateKey(): i32 {
   const ok = privLoad(SK, IO);
-  memory.fill(SK, 0, 32);
+  wipeScratch();
   return <i32>ok;
 }
 
@@ -49,7 +47,9 @@ export function secp256k1PublicKeyConvert(len: u32, compressed: u32): i32 {
 
 /** IO[0..32) digest, IO[32..64) private key -> IO[64..128) r || s. Returns the recovery id, or -1. */
 export function secp256k1Sign(): i32 {
-  return ecdsaSign(IO + 64, IO, IO + 32);
+  const recid = ecdsaSign(IO + 64, IO, IO + 32);
+  wipeScratch();
+  return recid;
 }
 
 /**
@@ -69,24 +69,33 @@ export function secp256k1Recover(recid: u32, compressed: u32): i32 {
 
 /** IO[0..32) key + IO[32..64) tweak -> IO[64..96). 0 ok, 1 bad key, 2 bad tweak/zero result. */
 export function secp256k1PrivateAdd(): i32 {
-  return privAdd(IO + 64, IO, IO + 32);
+  const rc = privAdd(IO + 64, IO, IO + 32);
+  wipeScratch();
+  return rc;
 }
 
-/** IO[0..len) public key + IO[96..128) tweak * G -> IO[128..). Returns the length, -1 bad key, -2 bad tweak/infinity. */
+/**
+ * IO[0..len) public key + IO[96..128) tweak * G -> IO[128..). Returns the length, -1 bad key, -2 bad tweak/infinity.
+ * The tweak is wiped like a secret: a BIP-32 IL and one private child give the parent's private key.
+ */
 export function secp256k1PublicAdd(pubLen: u32, compressed: u32): i32 {
   const rc = pubAdd(IO + 128, IO, pubLen, IO + 96, compressed);
-  if (rc != 0) return -rc;
-  return compressed ? 33 : 65;
+  wipeScratch();
+  return rc != 0 ? -rc : compressed ? 33 : 65;
 }
 
 /** IO[0..32) private key -> IO[64..96) x-only key. 0 ok, 1 bad key. */
 export function secp256k1SchnorrGetPublicKey(): i32 {
-  return schnorrPub(IO + 64, IO);
+  const rc = schnorrPub(IO + 64, IO);
+  wipeScratch();
+  return rc;
 }
 
 /** IO[0..32) key, IO[32..64) aux, BUF[0..len) message -> IO[64..128). 0 ok, else error. */
 export function secp256k1SchnorrSign(msgLen: u32): i32 {
-  return schnorrSign(IO + 64, IO, IO + 32, BUF, msgLen);
+  const rc = schnorrSign(IO + 64, IO, IO + 32, BUF, msgLen);
+  wipeScratch();
+  return rc;
 }
 
 /** IO[0..64) signature, IO[64..96) x-only key, BUF[0..len) message -> 1 valid, 0 not. */
@@ -103,7 +112,9 @@ export function secp256k1SchnorrVerify(msgLen: u32): i32 {
 export function secp256k1PublicAddBatch(pubLen: u32, n: u32, compressed: u32): i32 {
   const outLen: usize = <usize>n * (compressed ? 33 : 65);
   const scratch = (BUF + 32 * <usize>n + outLen + 15) & ~(<usize>15);
-  return pubAddBatch(BUF + 32 * <usize>n, IO, pubLen, BUF, n, compressed, scratch);
+  const rc = pubAddBatch(BUF + 32 * <usize>n, IO, pubLen, BUF, n, compressed, scratch);
+  wipeScratch();
+  return rc;
 }
 
 /** Bytes of BUF that secp256k1PublicAddBatch needs for n tweaks (uncompressed output, scratch, alignment). */

@@ -1,12 +1,15 @@
 // Key encodings (SEC 1 §2.3.3-2.3.4) and the tweaks BIP-32 needs (§"Child key derivation").
+// The buffers are in the scratch region (mem.ts): the exports that call these
+// end with wipeScratch(), so nothing here zeroes on its own.
 
-import { FE, feFromBytes, feToBytes, feIsOdd, feNormalize } from './field';
-import { SC, scFromBytes, scIsZero, scAdd, scToBytes, scWipeAdd } from './scalar';
-import { GE_SIZE, GEJ_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
-import { ecmultGen, ecmultGenProj, ecmultGenWipe, projToGej } from './ecmult';
+import { SCRATCH, SECP_KEYS_SLOT } from '../mem';
+import { FE, feFromBytes, feToBytes, feIsOdd } from './field';
+import { scFromBytes, scIsZero, scAdd, scToBytes } from './scalar';
+import { GEJ_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
+import { ecmultGen, ecmultGenProj, projToGej } from './ecmult';
 import { gejBatchToAffine } from './group';
 
-const XB: usize = memory.data(32, 16);
+const XB: usize = SCRATCH + SECP_KEYS_SLOT; // 32: x of a compressed key
 
 /**
  * Parses a public key of `len` bytes at p into the affine point r (normalized).
@@ -47,8 +50,8 @@ export function privLoad(r: usize, p: usize): u32 {
   return (over | scIsZero(r)) ^ 1;
 }
 
-const K1: usize = memory.data(32, 16);
-const K2: usize = memory.data(32, 16);
+const K1: usize = SCRATCH + SECP_KEYS_SLOT + 32; // 32: the private key, then the sum
+const K2: usize = SCRATCH + SECP_KEYS_SLOT + 64; // 32: the tweak
 
 /**
  * BIP-32 private tweak: out = (priv + tweak) mod n. Returns 0 on success,
@@ -60,17 +63,14 @@ export function privAdd(out: usize, priv: usize, tweak: usize): i32 {
   scAdd(K1, K1, K2);
   const zero = scIsZero(K1);
   scToBytes(out, K1);
-  memory.fill(K1, 0, 32);
-  memory.fill(K2, 0, 32);
-  scWipeAdd();
   if (!okKey) { memory.fill(out, 0, 32); return 1; }
   if (over | zero) { memory.fill(out, 0, 32); return 2; }
   return 0;
 }
 
-const PT: usize = memory.data(<i32>GE_SIZE, 16);
-const TG: usize = memory.data(<i32>GE_SIZE, 16);
-const J: usize = memory.data(<i32>GEJ_SIZE, 16);
+const PT: usize = SCRATCH + SECP_KEYS_SLOT + 96; // 96: GE_SIZE, the parent point
+const TG: usize = SCRATCH + SECP_KEYS_SLOT + 192; // 96: GE_SIZE, tweak * G
+const J: usize = SCRATCH + SECP_KEYS_SLOT + 288; // 128: GEJ_SIZE, the sum
 
 /**
  * BIP-32 public tweak: out = P + tweak*G. Returns 0 on success, 1 if the
@@ -80,22 +80,20 @@ const J: usize = memory.data(<i32>GEJ_SIZE, 16);
 export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, compressed: u32): i32 {
   if (!pubParse(PT, pub, pubLen)) return 1;
   const over = scFromBytes(K2, tweak);
-  if (over) { memory.fill(K2, 0, 32); return 2; }
+  if (over) return 2;
   gejSetGe(J, PT);
   if (!scIsZero(K2)) {
     ecmultGen(TG, K2);
     store<u32>(TG, 0, 80);
     gejAddGeV(J, J, TG);
   }
-  memory.fill(K2, 0, 32);
-  memory.fill(TG, 0, GE_SIZE);
   if (gejIsInf(J)) return 2;
   geSetGej(PT, J);
   pubSerialize(out, PT, compressed);
   return 0;
 }
 
-const PROJ: usize = memory.data(120, 16);
+const PROJ: usize = SCRATCH + SECP_KEYS_SLOT + 416; // 128: a projective tweak * G (120 bytes)
 
 /**
  * Many BIP-32 public tweaks of one parent: out_i = P + tweak_i * G for n
@@ -110,19 +108,16 @@ export function pubAddBatch(out: usize, pub: usize, pubLen: usize, tweaks: usize
   const zs = scratch + n * GEJ_SIZE;
   for (let i: usize = 0; i < n; i++) {
     const j = jac + i * GEJ_SIZE;
-    if (scFromBytes(K2, tweaks + (i << 5))) { memory.fill(K2, 0, 32); return <i32>i + 1; }
+    if (scFromBytes(K2, tweaks + (i << 5))) return <i32>i + 1;
     if (scIsZero(K2)) {
       gejSetGe(j, PT);
     } else {
       ecmultGenProj(PROJ, K2);
       projToGej(j, PROJ);
       gejAddGeV(j, j, PT);
-      if (gejIsInf(j)) { memory.fill(K2, 0, 32); ecmultGenWipe(); return <i32>i + 1; }
+      if (gejIsInf(j)) return <i32>i + 1;
     }
   }
-  memory.fill(K2, 0, 32);
-  memory.fill(PROJ, 0, 120);
-  ecmultGenWipe();
   // Affine x, y overwrite the first 80 bytes of each Jacobian slot.
   gejBatchToAffine(jac, GEJ_SIZE, jac, n, zs);
   const step: usize = compressed ? 33 : 65;

@@ -1,23 +1,28 @@
 // BIP-340 Schnorr signatures: x-only public keys, tagged hashes
 // (BIP-340 "Specification": hash_name(x) = SHA256(SHA256(name) || SHA256(name) || x)).
 
+// The working buffers are in the scratch region (mem.ts); the signing exports
+// end with wipeScratch(). The tag midstates are public and kept across calls.
+
+import { SCRATCH, SCHNORR_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd } from './field';
-import { scFromBytes, scToBytes, scIsZero, scMul, scAdd, scCondNeg, scNeg, scWipe } from './scalar';
-import { GE_SIZE, GEJ_SIZE, TE_SIZE, geSetXo, geSetGej, gejIsInf, groupWipe } from './group';
+import { scFromBytes, scToBytes, scIsZero, scMul, scAdd, scCondNeg, scNeg } from './scalar';
+import { geSetXo, geSetGej, gejIsInf } from './group';
 import { ecmultGen, ecmultV } from './ecmult';
 import { privLoad } from './keys';
-import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into, wipe256 } from '../hash/sha256';
+import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into } from '../hash/sha256';
 
 const TAG_AUX: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 97, 117, 120]); // "BIP0340/aux"
 const TAG_NONCE: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 110, 111, 110, 99, 101]); // "BIP0340/nonce"
 const TAG_CHAL: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 99, 104, 97, 108, 108, 101, 110, 103, 101]); // "BIP0340/challenge"
 
-// Midstates after the 64-byte prefix SHA256(tag) || SHA256(tag): one block, computed once.
+// Midstates after the 64-byte prefix SHA256(tag) || SHA256(tag): one block, computed
+// once. Public, so outside the scratch region: wipeScratch() leaves them.
 const MID_AUX: usize = memory.data(<i32>CTX256_SIZE, 16);
 const MID_NONCE: usize = memory.data(<i32>CTX256_SIZE, 16);
 const MID_CHAL: usize = memory.data(<i32>CTX256_SIZE, 16);
-const CTX: usize = memory.data(<i32>CTX256_SIZE, 16);
-const TH: usize = memory.data(64, 16);
+const CTX: usize = SCRATCH + SCHNORR_SLOT; // 128: CTX256_SIZE
+const TH: usize = SCRATCH + SCHNORR_SLOT + 128; // 64: tag hash, then bytes(d)
 let midReady = false;
 
 function midstate(ctx: usize, tag: usize, len: usize): void {
@@ -35,21 +40,20 @@ function mids(): void {
   midReady = true;
 }
 
-const D: usize = memory.data(32, 16);
-const K: usize = memory.data(32, 16);
-const E: usize = memory.data(32, 16);
-const P: usize = memory.data(<i32>TE_SIZE, 16);
-const RP: usize = memory.data(<i32>TE_SIZE, 16);
-const PX: usize = memory.data(32, 16);
-const RX: usize = memory.data(32, 16);
-const T: usize = memory.data(32, 16);
+const D: usize = SCRATCH + SCHNORR_SLOT + 192; // 32: the private key
+const K: usize = SCRATCH + SCHNORR_SLOT + 224; // 32: the nonce
+const E: usize = SCRATCH + SCHNORR_SLOT + 256; // 32: the challenge, then s
+const P: usize = SCRATCH + SCHNORR_SLOT + 288; // 80: TE_SIZE, d * G
+const RP: usize = SCRATCH + SCHNORR_SLOT + 368; // 80: TE_SIZE, k * G
+const PX: usize = SCRATCH + SCHNORR_SLOT + 448; // 32
+const RX: usize = SCRATCH + SCHNORR_SLOT + 480; // 32
+const T: usize = SCRATCH + SCHNORR_SLOT + 512; // 32: t, then rand
 
 /** x-only public key of a private key: 32 bytes to out. Returns 0, or 1 for an invalid key. */
 export function schnorrPub(out: usize, priv: usize): i32 {
-  if (!privLoad(D, priv)) { memory.fill(D, 0, 32); return 1; }
+  if (!privLoad(D, priv)) return 1;
   ecmultGen(P, D);
   feToBytes(out, P);
-  memory.fill(D, 0, 32); memory.fill(P, 0, TE_SIZE);
   return 0;
 }
 
@@ -69,7 +73,7 @@ function challenge(rx: usize, px: usize, msg: usize, msgLen: usize): void {
  */
 export function schnorrSign(out: usize, priv: usize, aux: usize, msg: usize, msgLen: usize): i32 {
   mids();
-  if (!privLoad(D, priv)) { memory.fill(D, 0, 32); return 1; }
+  if (!privLoad(D, priv)) return 1;
   ecmultGen(P, D);                                   // P = d'G
   feToBytes(PX, P);
   scCondNeg(D, D, feIsOdd(P + FE));                  // d = d' or n - d' so that P has even y
@@ -99,18 +103,15 @@ export function schnorrSign(out: usize, priv: usize, aux: usize, msg: usize, msg
     memory.copy(out, RX, 32);
     scToBytes(out + 32, E);
   }
-  memory.fill(D, 0, 32); memory.fill(K, 0, 32); memory.fill(E, 0, 32); memory.fill(T, 0, 32);
-  memory.fill(TH, 0, 64); memory.fill(CTX, 0, CTX256_SIZE); memory.fill(P, 0, TE_SIZE); memory.fill(RP, 0, TE_SIZE);
-  wipe256();
-  scWipe();
   return rc;
 }
 
-const XF: usize = memory.data(40, 16);
-const PG: usize = memory.data(<i32>GE_SIZE, 16);
-const QJ: usize = memory.data(<i32>GEJ_SIZE, 16);
-const QA: usize = memory.data(<i32>GE_SIZE, 16);
-const S: usize = memory.data(32, 16);
+// Verification (public inputs), in the region too.
+const XF: usize = SCRATCH + SCHNORR_SLOT + 544; // 48: a field element (40 bytes)
+const PG: usize = SCRATCH + SCHNORR_SLOT + 592; // 96: GE_SIZE
+const QJ: usize = SCRATCH + SCHNORR_SLOT + 688; // 128: GEJ_SIZE
+const QA: usize = SCRATCH + SCHNORR_SLOT + 816; // 96: GE_SIZE
+const S: usize = SCRATCH + SCHNORR_SLOT + 912; // 32
 
 /** Parses a 32-byte x-only key into PG (even y). 1 on success. */
 export function xonlyParse(r: usize, pub: usize): u32 {

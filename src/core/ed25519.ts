@@ -17,8 +17,12 @@
 // (INVALID_ARGUMENT / INVALID_LENGTH). In verify, a signature or key of the
 // right length but malformed content (S >= L, not a point, small order, ...)
 // gives false.
+//
+// getPublicKey and sign run in withSecrets() (./wasm.ts): the secret, its
+// expansion and the nonce are zeroed in WASM memory before they return. The
+// message is public and stays in BUF.
 import { assertBytes } from '../errors.js';
-import { ioAddr, putBuf, read, wasm, zero, mem, type WasmExports } from './wasm.js';
+import { ioAddr, putPublic, read, wasm, zero, mem, withSecrets, type WasmExports } from './wasm.js';
 
 interface Ed25519Exports {
   ed25519PublicKey(): void;
@@ -27,38 +31,32 @@ interface Ed25519Exports {
   ed25519Precompute(): void;
 }
 
-function ex(): WasmExports & Ed25519Exports {
-  return wasm() as WasmExports & Ed25519Exports;
+type Ex = WasmExports & Ed25519Exports;
+
+function ex(): Ex {
+  return wasm() as Ex;
 }
 
 /** RFC 8032 §5.1.5: the 32-byte public key of a 32-byte secret. Also the SLIP-0010 ed25519 public key step. */
 function getPublicKey(secret: Uint8Array): Uint8Array {
   assertBytes(secret, 'secret', 32);
-  const e = ex();
-  const io = ioAddr();
-  mem().set(secret, io);
-  try {
+  return withSecrets((e: Ex, io) => {
+    mem().set(secret, io);
     e.ed25519PublicKey();
     return read(io + 32, 32);
-  } finally {
-    zero(io, 64);
-  }
+  });
 }
 
 /** RFC 8032 §5.1.6: the 64-byte signature R || S of `message` under the 32-byte `secret`. */
 function sign(message: Uint8Array, secret: Uint8Array): Uint8Array {
   assertBytes(message, 'message');
   assertBytes(secret, 'secret', 32);
-  const e = ex();
-  putBuf(message); // may grow memory: write IO afterwards
-  const io = ioAddr();
-  mem().set(secret, io);
-  try {
+  return withSecrets((e: Ex, io) => {
+    putPublic(message); // may grow memory: write IO afterwards
+    mem().set(secret, io);
     e.ed25519Sign(message.length);
     return read(io + 64, 64);
-  } finally {
-    zero(io, 128);
-  }
+  });
 }
 
 /** RFC 8032 §5.1.7 with the rules above: true only for a valid signature. */
@@ -67,7 +65,7 @@ function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Arra
   assertBytes(message, 'message');
   assertBytes(publicKey, 'publicKey', 32);
   const e = ex();
-  putBuf(message);
+  putPublic(message);
   const io = ioAddr();
   const m = mem();
   m.set(signature, io);

@@ -1,55 +1,57 @@
 // Hashes, HMAC and PBKDF2 from the WASM core (FIPS 180-4, RFC 2104, RFC 8018,
 // RIPEMD-160). Synchronous after `init()`; identical in Node and browsers.
+// Any input may be a secret (a seed, a key, a password): every call runs in
+// withSecrets(), so the input, the output and the module's working buffers
+// are zeroed in WASM memory before it returns or throws.
 import { assertBytes, assertInt, VaultkeyError } from '../errors.js';
-import { ioAddr, putBuf, read, wasm, zero } from './wasm.js';
+import { putBuf, read, withSecrets } from './wasm.js';
 
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  const ex = wasm();
-  putBuf(data);
-  ex.sha256(data.length);
-  return read(ioAddr(), 32);
+  return withSecrets((e, io) => {
+    putBuf(data);
+    e.sha256(data.length);
+    return read(io, 32);
+  });
 }
 
 export function sha512(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  const ex = wasm();
-  putBuf(data);
-  ex.sha512(data.length);
-  return read(ioAddr(), 64);
+  return withSecrets((e, io) => {
+    putBuf(data);
+    e.sha512(data.length);
+    return read(io, 64);
+  });
 }
 
 export function ripemd160(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  const ex = wasm();
-  putBuf(data);
-  ex.ripemd160(data.length);
-  return read(ioAddr(), 20);
+  return withSecrets((e, io) => {
+    putBuf(data);
+    e.ripemd160(data.length);
+    return read(io, 20);
+  });
 }
 
 /** RIPEMD160(SHA256(data)): BIP-32 key identifiers and P2PKH/P2WPKH programs. */
 export function hash160(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
-  const ex = wasm();
-  putBuf(data);
-  ex.hash160(data.length);
-  return read(ioAddr(), 20);
+  return withSecrets((e, io) => {
+    putBuf(data);
+    e.hash160(data.length);
+    return read(io, 20);
+  });
 }
 
-/** HMAC-SHA512 (RFC 2104). The key is treated as secret and wiped from WASM memory. */
+/** HMAC-SHA512 (RFC 2104). */
 export function hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
   assertBytes(key, 'key');
   assertBytes(data, 'data');
-  const ex = wasm();
-  const p = putBuf(key, data);
-  const io = ioAddr();
-  try {
-    ex.hmacSha512(key.length, data.length);
+  return withSecrets((e, io) => {
+    putBuf(key, data);
+    e.hmacSha512(key.length, data.length);
     return read(io, 64);
-  } finally {
-    zero(p, key.length + data.length);
-    zero(io, 64);
-  }
+  });
 }
 
 /** Largest dkLen RFC 8018 §5.2 allows is (2^32 - 1) * hLen; we cap far lower to bound memory. */
@@ -64,15 +66,12 @@ export function pbkdf2Sha512(password: Uint8Array, salt: Uint8Array, iterations:
   assertBytes(salt, 'salt');
   assertInt(iterations, 'iterations', 1, 0xffffffff);
   assertInt(dkLen, 'dkLen', 1, MAX_DKLEN);
-  const ex = wasm();
-  const p = putBuf(password, salt, new Uint8Array(dkLen));
-  const out = p + password.length + salt.length;
-  try {
-    if (ex.pbkdf2Sha512(password.length, salt.length, iterations, dkLen) !== 0) {
+  return withSecrets((e) => {
+    // The output area after the salt is reserved (and zeroed afterwards) with the inputs.
+    const out = putBuf(password, salt, new Uint8Array(dkLen)) + password.length + salt.length;
+    if (e.pbkdf2Sha512(password.length, salt.length, iterations, dkLen) !== 0) {
       throw new VaultkeyError('INVALID_ARGUMENT', 'pbkdf2Sha512 rejected its parameters');
     }
     return read(out, dkLen);
-  } finally {
-    zero(p, password.length + salt.length + dkLen);
-  }
+  });
 }

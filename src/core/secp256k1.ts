@@ -17,9 +17,11 @@
 //   - Schnorr messages may have any length (BIP-340 allows it; 32 bytes is
 //     the usual case). auxRand defaults to 32 fresh random bytes
 //     (BIP-340 "Default Signing" recommends fresh randomness).
-// Secrets copied into WASM memory are zeroed again before returning.
+// Every function given a private key or a tweak runs in withSecrets()
+// (./wasm.ts): the key, nonce and tweak are zeroed in WASM memory before it
+// returns or throws. Verification and recovery take public data only.
 import { assertBytes, assertInt, VaultkeyError } from '../errors.js';
-import { ioAddr, putBuf, read, reserve, wasm, zero, mem, type WasmExports } from './wasm.js';
+import { ioAddr, putBuf, putPublic, read, reserveSecret, wasm, mem, withSecrets, type WasmExports } from './wasm.js';
 
 interface Secp256k1Exports {
   secp256k1Precompute(): void;
@@ -38,8 +40,10 @@ interface Secp256k1Exports {
   secp256k1PublicAddBatchSize(n: number): number;
 }
 
-function ex(): WasmExports & Secp256k1Exports {
-  return wasm() as WasmExports & Secp256k1Exports;
+type Ex = WasmExports & Secp256k1Exports;
+
+function ex(): Ex {
+  return wasm() as Ex;
 }
 
 function flag(value: unknown, name: string, dflt: boolean): boolean {
@@ -59,35 +63,26 @@ function assertPub(pub: unknown, name = 'publicKey'): asserts pub is Uint8Array 
 function getPublicKey(priv: Uint8Array, compressed?: boolean): Uint8Array {
   assertBytes(priv, 'privateKey', 32);
   const c = flag(compressed, 'compressed', true);
-  const e = ex();
-  const io = ioAddr();
-  mem().set(priv, io);
-  try {
+  return withSecrets((e: Ex, io) => {
+    mem().set(priv, io);
     const n = e.secp256k1GetPublicKey(c ? 1 : 0);
     if (n === 0) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
     return read(io + 64, n);
-  } finally {
-    zero(io, 32);
-    zero(io + 64, 65);
-  }
+  });
 }
 
 /** ECDSA (SEC 1 §4.1.3) over a 32-byte digest: r || s (64 bytes, low-S) and the recovery id (0..3). */
 function sign(digest: Uint8Array, priv: Uint8Array): { signature: Uint8Array; recovery: number } {
   assertBytes(digest, 'digest', 32);
   assertBytes(priv, 'privateKey', 32);
-  const e = ex();
-  const io = ioAddr();
-  const m = mem();
-  m.set(digest, io);
-  m.set(priv, io + 32);
-  try {
+  return withSecrets((e: Ex, io) => {
+    const m = mem();
+    m.set(digest, io);
+    m.set(priv, io + 32);
     const recovery = e.secp256k1Sign();
     if (recovery < 0) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
     return { signature: read(io + 64, 64), recovery };
-  } finally {
-    zero(io, 128);
-  }
+  });
 }
 
 /**
@@ -131,19 +126,15 @@ function recoverPublicKey(signature: Uint8Array, recovery: number, digest: Uint8
 function privateAdd(priv: Uint8Array, tweak: Uint8Array): Uint8Array {
   assertBytes(priv, 'privateKey', 32);
   assertBytes(tweak, 'tweak', 32);
-  const e = ex();
-  const io = ioAddr();
-  const m = mem();
-  m.set(priv, io);
-  m.set(tweak, io + 32);
-  try {
+  return withSecrets((e: Ex, io) => {
+    const m = mem();
+    m.set(priv, io);
+    m.set(tweak, io + 32);
     const rc = e.secp256k1PrivateAdd();
     if (rc === 1) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
     if (rc !== 0) throw new VaultkeyError('INVALID_KEY', 'tweak is >= n or the resulting key is zero');
     return read(io + 64, 32);
-  } finally {
-    zero(io, 96);
-  }
+  });
 }
 
 /** BIP-32 public child step: pub + tweak*G; INVALID_KEY for a bad key, tweak >= n or the point at infinity. */
@@ -151,19 +142,16 @@ function publicAdd(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Ui
   assertPub(pub);
   assertBytes(tweak, 'tweak', 32);
   const c = flag(compressed, 'compressed', true);
-  const e = ex();
-  const io = ioAddr();
-  const m = mem();
-  m.set(pub, io);
-  m.set(tweak, io + 96);
-  try {
+  // The tweak is treated as a secret: a BIP-32 IL and one private child give the parent's private key.
+  return withSecrets((e: Ex, io) => {
+    const m = mem();
+    m.set(pub, io);
+    m.set(tweak, io + 96);
     const n = e.secp256k1PublicAdd(pub.length, c ? 1 : 0);
     if (n === -1) throw new VaultkeyError('INVALID_KEY', 'public key is not a valid curve point encoding');
     if (n < 0) throw new VaultkeyError('INVALID_KEY', 'tweak is >= n or the resulting point is at infinity');
     return read(io + 128, n);
-  } finally {
-    zero(io + 96, 32);
-  }
+  });
 }
 
 /** Most tweaks one publicAddBatch call handles (bounds the WASM scratch to about 25 MB). */
@@ -177,24 +165,25 @@ const MAX_BATCH = 1 << 16;
 function publicAddBatch(pub: Uint8Array, tweaks: Uint8Array[], compressed?: boolean): Uint8Array[] {
   assertPub(pub);
   if (!Array.isArray(tweaks)) throw new VaultkeyError('INVALID_ARGUMENT', 'tweaks must be an array of 32-byte Uint8Arrays');
-  tweaks.forEach((t, i) => assertBytes(t, `tweaks[${i}]`, 32));
+  for (let i = 0; i < tweaks.length; i++) assertBytes(tweaks[i], `tweaks[${i}]`, 32);
   const c = flag(compressed, 'compressed', true);
+  // The parent key is checked even when there is nothing to add, as publicAdd checks it.
+  if (!isValidPublicKey(pub)) throw new VaultkeyError('INVALID_KEY', 'public key is not a valid curve point encoding');
   const out: Uint8Array[] = [];
-  const e = ex();
   for (let start = 0; start < tweaks.length; start += MAX_BATCH) {
     const part = tweaks.slice(start, start + MAX_BATCH);
     const n = part.length;
-    const base = reserve(e.secp256k1PublicAddBatchSize(n));
-    const m = mem();
-    part.forEach((t, i) => m.set(t, base + 32 * i));
-    const io = ioAddr();
-    m.set(pub, io);
-    const rc = e.secp256k1PublicAddBatch(pub.length, n, c ? 1 : 0);
-    if (rc === -1) throw new VaultkeyError('INVALID_KEY', 'public key is not a valid curve point encoding');
-    if (rc > 0) throw new VaultkeyError('INVALID_KEY', `tweaks[${start + rc - 1}] is >= n or gives the point at infinity`);
-    const len = c ? 33 : 65;
-    for (let i = 0; i < n; i++) out.push(read(base + 32 * n + len * i, len));
-    zero(base, 32 * n);
+    withSecrets((e: Ex, io) => {
+      const base = reserveSecret(e.secp256k1PublicAddBatchSize(n));
+      const m = mem();
+      for (let i = 0; i < n; i++) m.set(part[i]!, base + 32 * i);
+      m.set(pub, io);
+      const rc = e.secp256k1PublicAddBatch(pub.length, n, c ? 1 : 0);
+      if (rc === -1) throw new VaultkeyError('INVALID_KEY', 'public key is not a valid curve point encoding');
+      if (rc > 0) throw new VaultkeyError('INVALID_KEY', `tweaks[${start + rc - 1}] is >= n or gives the point at infinity`);
+      const len = c ? 33 : 65;
+      for (let i = 0; i < n; i++) out.push(read(base + 32 * n + len * i, len));
+    });
   }
   return out;
 }
@@ -214,13 +203,10 @@ function publicKeyConvert(pub: Uint8Array, compressed?: boolean): Uint8Array {
 function isValidPrivateKey(priv: Uint8Array): boolean {
   assertBytes(priv, 'privateKey');
   if (priv.length !== 32) return false;
-  const io = ioAddr();
-  mem().set(priv, io);
-  try {
-    return ex().secp256k1IsPrivateKey() === 1;
-  } finally {
-    zero(io, 32);
-  }
+  return withSecrets((e: Ex, io) => {
+    mem().set(priv, io);
+    return e.secp256k1IsPrivateKey() === 1;
+  });
 }
 
 /** True iff `pub` is a 33- or 65-byte SEC 1 encoding of a curve point. */
@@ -287,15 +273,11 @@ function signatureToDER(signature: Uint8Array): Uint8Array {
 /** BIP-340 x-only public key (32 bytes). */
 function schnorrGetPublicKey(priv: Uint8Array): Uint8Array {
   assertBytes(priv, 'privateKey', 32);
-  const io = ioAddr();
-  mem().set(priv, io);
-  try {
-    if (ex().secp256k1SchnorrGetPublicKey() !== 0) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
+  return withSecrets((e: Ex, io) => {
+    mem().set(priv, io);
+    if (e.secp256k1SchnorrGetPublicKey() !== 0) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
     return read(io + 64, 32);
-  } finally {
-    zero(io, 32);
-    zero(io + 64, 32);
-  }
+  });
 }
 
 /** BIP-340 Sign: 64-byte signature; `auxRand` (32 bytes) defaults to fresh random bytes. */
@@ -308,21 +290,16 @@ function schnorrSign(message: Uint8Array, priv: Uint8Array, auxRand?: Uint8Array
     assertBytes(auxRand, 'auxRand', 32);
     aux = auxRand;
   }
-  const e = ex();
-  const buf = putBuf(message); // may grow memory: write IO afterwards
-  const io = ioAddr();
-  const m = mem();
-  m.set(priv, io);
-  m.set(aux, io + 32);
-  try {
+  return withSecrets((e: Ex, io) => {
+    putBuf(message); // may grow memory: write IO afterwards
+    const m = mem();
+    m.set(priv, io);
+    m.set(aux, io + 32);
     const rc = e.secp256k1SchnorrSign(message.length);
     if (rc === 1) throw new VaultkeyError('INVALID_KEY', 'private key must be in [1, n-1]');
     if (rc !== 0) throw new VaultkeyError('INVALID_KEY', 'nonce is zero; this happens with probability 2^-256');
     return read(io + 64, 64);
-  } finally {
-    zero(io, 128);
-    zero(buf, message.length);
-  }
+  });
 }
 
 /** BIP-340 Verify against a 32-byte x-only key; false for any malformed signature or key. */
@@ -331,7 +308,7 @@ function schnorrVerify(signature: Uint8Array, message: Uint8Array, pub: Uint8Arr
   assertBytes(message, 'message');
   assertBytes(pub, 'publicKey', 32);
   const e = ex();
-  putBuf(message);
+  putPublic(message);
   const io = ioAddr();
   const m = mem();
   m.set(signature, io);

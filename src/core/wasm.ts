@@ -1,5 +1,12 @@
 // Owns the WASM instance of this realm (page, worker or Node process) and the
 // marshalling of the calling convention in assembly/mem.ts.
+//
+// Zeroing: a wrapper that hands the module a secret runs inside withSecrets(),
+// which on every exit (a result, a thrown error, a trap inside WASM) zeroes
+// the IO area and the BUF bytes putBuf() wrote, and after a throw also calls
+// the module's wipeScratch() (each secret-taking export ends with it, but a
+// trap can stop an export before its end). Public inputs (a message to sign
+// or verify) go through putPublic() and are left in place.
 import wasmBase64 from '../../build/wasm-inline.js';
 import { VaultkeyError } from '../errors.js';
 import { inlineWasmBytes } from './inline-wasm.js';
@@ -10,6 +17,7 @@ export interface WasmExports {
   ioPtr(): number;
   bufPtr(len: number): number;
   wipe(ptr: number, len: number): void;
+  wipeScratch(): void;
   sha256(len: number): void;
   sha512(len: number): void;
   ripemd160(len: number): void;
@@ -22,6 +30,21 @@ let ex: WasmExports | undefined;
 let loading: Promise<void> | undefined;
 let io = 0;
 let view = new Uint8Array(0);
+/** Start and end of the BUF bytes putBuf() wrote that withSecrets() has yet to zero (end 0: none). */
+let dirtyStart = 0;
+let dirtyEnd = 0;
+
+/** Size of the IO area (assembly/mem.ts IO_SIZE). */
+const IO_SIZE = 1024;
+
+/**
+ * Most bytes one call can pass through BUF: 4 GiB (the 32-bit address space)
+ * less 16 MiB for everything below BUF (static data and tables, under 1 MiB
+ * today). Lengths are checked against it before anything is copied, so no
+ * length reaches the module's 32-bit arithmetic (or ToInt32 of its
+ * parameters) wrapped; bufPtr refuses what would pass 4 GiB as well.
+ */
+export const MAX_INPUT = 2 ** 32 - 2 ** 24;
 
 /**
  * Instantiates the WASM module once per realm. Asynchronous compilation keeps
@@ -68,26 +91,75 @@ export function ioAddr(): number {
   return io;
 }
 
-/** Reserves `len` bytes in BUF and returns its address (after any growth). */
+/**
+ * Reserves `len` bytes in BUF and returns its address (after any growth).
+ * OUT_OF_MEMORY, before anything is written, when they cannot fit.
+ */
 export function reserve(len: number): number {
-  const p = wasm().bufPtr(len);
+  const e = wasm();
+  if (!(len >= 0 && len <= MAX_INPUT)) {
+    throw new VaultkeyError('OUT_OF_MEMORY', `an input of ${len} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
+  }
+  const p = e.bufPtr(len);
   if (p === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${len} bytes of WASM memory`);
-  if (view.byteLength === 0 || view.buffer !== ex!.memory.buffer) view = new Uint8Array(ex!.memory.buffer);
+  if (view.byteLength === 0 || view.buffer !== e.memory.buffer) view = new Uint8Array(e.memory.buffer);
   return p;
 }
 
-/** Copies `parts` one after another into BUF and returns the address of the first. */
-export function putBuf(...parts: Uint8Array[]): number {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const base = reserve(len);
-  const m = view;
+/** reserve(), and marks the `len` bytes for withSecrets() to zero. */
+export function reserveSecret(len: number): number {
+  const p = reserve(len);
+  if (dirtyEnd === 0) dirtyStart = p;
+  dirtyEnd = Math.max(dirtyEnd, p + len);
+  return p;
+}
+
+function copyIn(base: number, parts: Uint8Array[]): void {
   let off = base;
   for (const p of parts) {
-    m.set(p, off);
+    view.set(p, off);
     off += p.length;
   }
+}
+
+function total(parts: Uint8Array[]): number {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  return len;
+}
+
+/** Copies `parts` one after another into BUF, to be zeroed by withSecrets(); returns the address of the first. */
+export function putBuf(...parts: Uint8Array[]): number {
+  const base = reserveSecret(total(parts));
+  copyIn(base, parts);
   return base;
+}
+
+/** putBuf() for public data (a message to sign or verify): left in BUF after the call. */
+export function putPublic(...parts: Uint8Array[]): number {
+  const base = reserve(total(parts));
+  copyIn(base, parts);
+  return base;
+}
+
+/**
+ * Runs `body`, which passes secrets to the module, and then on every exit
+ * zeroes IO and the BUF bytes putBuf() wrote; after a throw, also the
+ * module's scratch (a trap may have stopped an export before its wipe).
+ */
+export function withSecrets<T, E extends WasmExports = WasmExports>(body: (e: E, io: number) => T): T {
+  const e = wasm() as E;
+  try {
+    return body(e, io);
+  } catch (err) {
+    e.wipeScratch();
+    throw err;
+  } finally {
+    const m = mem();
+    m.fill(0, io, io + IO_SIZE);
+    if (dirtyEnd !== 0) m.fill(0, dirtyStart, dirtyEnd);
+    dirtyStart = dirtyEnd = 0;
+  }
 }
 
 /** Copies `len` bytes out of linear memory at `ptr`. */

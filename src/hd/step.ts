@@ -1,6 +1,6 @@
 // The secp256k1 BIP-32 child step as one WASM call (assembly/hd/bip32.ts).
 import { VaultkeyError } from '../errors.js';
-import { ioAddr, mem, wasm, zero, type WasmExports } from '../core/wasm.js';
+import { mem, withSecrets, type WasmExports } from '../core/wasm.js';
 import type { Node } from './curves.js';
 
 interface Bip32Exports {
@@ -18,13 +18,13 @@ export interface StepResult extends Node {
 }
 
 export function bip32Step(parent: Node, index: number, isPrivate: boolean): StepResult | null {
-  const ex = wasm() as WasmExports & Bip32Exports;
-  const io = ioAddr();
-  const m = mem();
-  if (isPrivate) m.set(parent.privateKey!, io);
-  m.set(parent.chainCode, io + 32);
-  m.set(parent.publicKey, io + 64);
-  try {
+  // withSecrets zeroes IO (parent and child keys, chain codes) on every exit;
+  // the export wipes its HMAC, tweak and point scratch (wipeScratch).
+  return withSecrets((ex: WasmExports & Bip32Exports, io) => {
+    const m = mem();
+    if (isPrivate) m.set(parent.privateKey!, io);
+    m.set(parent.chainCode, io + 32);
+    m.set(parent.publicKey, io + 64);
     const status = ex.bip32Ckd(index >>> 0, isPrivate ? 1 : 0);
     if (status === 1) return null;
     if (status !== 0) throw new VaultkeyError('INVALID_KEY', 'parent key is not a valid secp256k1 key');
@@ -37,7 +37,5 @@ export function bip32Step(parent: Node, index: number, isPrivate: boolean): Step
       fingerprint: fp,
       publicKey65: out.slice(io + 240, io + 305),
     };
-  } finally {
-    zero(io, 305);
-  }
+  });
 }
