@@ -1,11 +1,12 @@
 // Bytes helpers, one home for the whole code base: hex, base64url, UTF-8 and
 // constant-time equality. Decoders take the error code their caller reports,
 // so bad input from anywhere becomes a VaultkeyError with a stable code.
-import { VaultkeyError, type VaultkeyErrorCode } from './errors.js';
+import { VaultkeyError, assertBytes, type VaultkeyErrorCode } from './errors.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function toHex(b: Uint8Array): string {
+  assertBytes(b, 'bytes');
   let s = '';
   for (const x of b) s += HEX[x];
   return s;
@@ -29,6 +30,7 @@ export function fromHex(s: unknown, name: string, code: VaultkeyErrorCode = 'INV
 
 /** base64url without padding (RFC 4648 §5). */
 export function b64url(bytes: Uint8Array): string {
+  assertBytes(bytes, 'bytes');
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -45,11 +47,14 @@ export function fromB64url(s: unknown, name = 'value', code: VaultkeyErrorCode =
 }
 
 export function utf8(s: string): Uint8Array<ArrayBuffer> {
+  if (typeof s !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'utf8 takes a string');
   return new TextEncoder().encode(s) as Uint8Array<ArrayBuffer>;
 }
 
 /** Constant-time equality of two byte strings (the length is not secret). */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  assertBytes(a, 'a');
+  assertBytes(b, 'b');
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;

@@ -384,3 +384,25 @@ test('a vault written by the previous release (IndexedDB fixture) migrates in pl
   void crypto;
   await page.close();
 });
+
+test('a passkey method record with credentialId or prfSalt removed reads as CORRUPTED at a passkey unlock (was INVALID_ARGUMENT)', async () => {
+  const { addAuthenticator } = await import('./helpers/keystore-page.ts');
+  const page = await tab();
+  await addAuthenticator(page, true);
+  const name = uniq();
+  const { db } = await vault(page, name);
+  const m = await ok(page, 'addPasskey', { userName: 'alice' });
+  await ok(page, 'lock');
+  const original = (await vt<any[]>(page, 'rawGetHex', db, 'methods')).find((x) => x.id === m.id);
+  assert.ok(original, 'the passkey method record exists');
+  for (const field of ['credentialId', 'prfSalt']) {
+    await edit(page, db, 'methods', m.id, (r) => delete r[field]);
+    await reopen(page, name);
+    await fails(page, 'CORRUPTED', 'unlock', { passkey: true });
+    await vt(page, 'rawPutHex', db, 'methods', original);
+  }
+  // Put back, the record opens the vault again: nothing was lost.
+  await reopen(page, name);
+  assert.equal((await ok(page, 'unlock', { passkey: true })).state, 'unlocked');
+  await page.close();
+});

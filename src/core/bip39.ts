@@ -10,15 +10,52 @@ export type Pbkdf2Backend = 'webcrypto' | 'wasm';
 
 const STRENGTHS = [128, 160, 192, 224, 256];
 
+// Frozen lists already checked (the bundled ones, or a caller's frozen list):
+// a frozen array cannot change after its check.
+const checkedLists = new WeakSet<readonly string[]>([english]);
+
+/**
+ * A BIP-39 word list (BIP-39 §Wordlist): exactly 2048 distinct words, each a
+ * non-empty NFKD string without spaces. Fewer words, or a repeated word, give
+ * phrases that do not round-trip (two indexes, one word); a word not in NFKD
+ * never matches the NFKD-normalized phrase that validation reads.
+ */
+function checkWordlist(wordlist: unknown): asserts wordlist is string[] {
+  if (Array.isArray(wordlist) && checkedLists.has(wordlist)) return;
+  if (!Array.isArray(wordlist) || wordlist.length !== 2048) {
+    throw new VaultkeyError('INVALID_ARGUMENT', 'wordlist must be an array of exactly 2048 words (BIP-39)');
+  }
+  const seen = new Set<string>();
+  for (const w of wordlist as unknown[]) {
+    if (typeof w !== 'string' || w.length === 0 || /\s/u.test(w) || lone(w) || w.normalize('NFKD') !== w) {
+      throw new VaultkeyError('INVALID_ARGUMENT', 'wordlist words must be non-empty NFKD strings without spaces (BIP-39)');
+    }
+    seen.add(w);
+  }
+  if (seen.size !== 2048) throw new VaultkeyError('INVALID_ARGUMENT', 'wordlist words must be distinct (BIP-39)');
+  if (Object.isFrozen(wordlist)) checkedLists.add(wordlist);
+}
+
+/** True if `s` holds an unpaired UTF-16 surrogate, which has no UTF-8 encoding (TextEncoder would swap in U+FFFD). */
+function lone(s: string): boolean {
+  return /\p{Cs}/u.test(s);
+}
+
 export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256 = 128, wordlist: string[] = english): string {
   if (!STRENGTHS.includes(strength)) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'strength must be one of 128, 160, 192, 224, 256');
   }
+  checkWordlist(wordlist);
   return scureGenerate(wordlist, strength);
 }
 
+/**
+ * True if `mnemonic` is a BIP-39 phrase of `wordlist` (words and checksum).
+ * A phrase that is not a string is false; a word list that is not one is INVALID_ARGUMENT.
+ */
 export function validateMnemonic(mnemonic: string, wordlist: string[] = english): boolean {
-  if (typeof mnemonic !== 'string') return false;
+  checkWordlist(wordlist);
+  if (typeof mnemonic !== 'string' || lone(mnemonic)) return false;
   return scureValidate(mnemonic, wordlist);
 }
 
@@ -103,6 +140,10 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 export async function mnemonicToSeed(mnemonic: string, passphrase = ''): Promise<Uint8Array> {
   if (typeof mnemonic !== 'string') throw new VaultkeyError('INVALID_MNEMONIC', 'mnemonic must be a string');
   if (typeof passphrase !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'passphrase must be a string');
+  // BIP-39 hashes UTF-8 NFKD text; an unpaired surrogate has no UTF-8 form and
+  // TextEncoder would make it U+FFFD, so two different strings would share a seed.
+  if (lone(mnemonic)) throw new VaultkeyError('INVALID_MNEMONIC', 'mnemonic is not well-formed Unicode (unpaired surrogate)');
+  if (lone(passphrase)) throw new VaultkeyError('INVALID_ARGUMENT', 'passphrase is not well-formed Unicode (unpaired surrogate)');
   const password = encoder.encode(mnemonic.normalize('NFKD'));
   const salt = encoder.encode('mnemonic' + passphrase.normalize('NFKD'));
   try {

@@ -5,6 +5,7 @@
 // discovery with a gap limit (default 20).
 import { VaultkeyError } from '../errors.js';
 import { HDKey } from './hdkey.js';
+import { HARDENED } from './path.js';
 import { addressOf, type AddressFormat } from './addresses.js';
 import type { Network, ScriptType } from './serialize.js';
 
@@ -47,7 +48,17 @@ function formatFor(purpose: Purpose, coinType: number): AddressFormat {
   return ({ 44: 'p2pkh', 49: 'p2sh-p2wpkh', 84: 'p2wpkh', 86: 'p2tr' } as const)[purpose];
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A BIP-32 non-hardened index: an integer in [0, 2^31). */
+const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < HARDENED;
+
+function checkChain(chain: unknown): asserts chain is Chain {
+  if (chain !== 0 && chain !== 1) throw new VaultkeyError('INVALID_ARGUMENT', 'chain must be 0 (receive) or 1 (change)');
+}
+
 function checkOptions(o: AccountOptions): Required<AccountOptions> {
+  if (!isObject(o)) throw new VaultkeyError('INVALID_ARGUMENT', 'account options must be an object');
   if (![44, 49, 84, 86].includes(o.purpose)) throw new VaultkeyError('INVALID_ARGUMENT', 'purpose must be 44, 49, 84 or 86');
   const account = o.account ?? 0;
   const gapLimit = o.gapLimit ?? 20;
@@ -56,7 +67,9 @@ function checkOptions(o: AccountOptions): Required<AccountOptions> {
     ['account', account, 0x7fffffff],
     ['gapLimit', gapLimit, 10000],
   ] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > max) throw new VaultkeyError('INVALID_ARGUMENT', `${name} is out of range`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
+      throw new VaultkeyError('INVALID_ARGUMENT', `${name} is out of range`);
+    }
   }
   if (gapLimit < 1) throw new VaultkeyError('INVALID_ARGUMENT', 'gapLimit must be at least 1');
   return { purpose: o.purpose, coinType: o.coinType, account, gapLimit };
@@ -87,6 +100,7 @@ export class Account {
   /** Derives m/purpose'/coin'/account' from a master key and keeps only its public half. */
   static fromRoot(root: HDKey, options: AccountOptions): Account {
     const o = checkOptions(options);
+    if (!(root instanceof HDKey)) throw new VaultkeyError('INVALID_ARGUMENT', 'root must be an HDKey');
     if (root.depth !== 0) throw new VaultkeyError('INVALID_KEY', 'accounts derive from a master (depth 0) key');
     if (root.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'BIP-44 accounts here are secp256k1');
     const acct = root.derive(`m/${o.purpose}'/${o.coinType}'/${o.account}'`);
@@ -104,10 +118,50 @@ export class Account {
     return new Account(key, o);
   }
 
+  /**
+   * An account from what `toJSON` wrote. The whole state is checked, and
+   * INVALID_ARGUMENT names the first thing wrong: every field present and of
+   * its type; the xpub is this account's (depth 3, index account', the
+   * SLIP-0132 version `toJSON` writes for this purpose and coin); used indexes
+   * are BIP-32 non-hardened (< 2^31), strictly ascending and below `next`;
+   * and `next` is at most `gapLimit` past the last used index, as `next()`
+   * and `markUsed()` keep it. A state that would hand out more unused
+   * addresses than the gap limit (BIP-44 §Address gap limit) never loads.
+   */
   static fromState(state: AccountState): Account {
+    const bad = (what: string): never => {
+      throw new VaultkeyError('INVALID_ARGUMENT', `account state: ${what}`);
+    };
+    if (!isObject(state)) bad('must be an object');
+    for (const f of ['purpose', 'coinType', 'account', 'gapLimit', 'xpub', 'next', 'used'] as const) {
+      if (state[f] === undefined) bad(`${f} is missing`);
+    }
+    if (typeof state.xpub !== 'string') bad('xpub must be a string');
+    const { next, used } = state as { next: unknown; used: unknown };
+    if (!Array.isArray(next) || next.length !== 2) bad('next must be [receive, change]');
+    if (!Array.isArray(used) || used.length !== 2) bad('used must be [receive indexes, change indexes]');
     const a = Account.fromExtendedPublicKey(state.xpub, state);
-    a.#next = [state.next[0], state.next[1]];
-    a.#used = [new Set(state.used[0]), new Set(state.used[1])];
+    if (a.#key.index !== HARDENED + a.account) bad("xpub is not the key of m/purpose'/coin'/account'");
+    if (a.xpub !== state.xpub) bad('xpub version does not match the purpose and coin type');
+    for (const chain of [0, 1] as const) {
+      const n: unknown = (next as unknown[])[chain];
+      const u: unknown = (used as unknown[])[chain];
+      // next can be 2^31 (after index 2^31 - 1 was used): then the chain is exhausted.
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > HARDENED) bad(`next[${chain}] must be an integer in [0, 2^31]`);
+      if (!Array.isArray(u)) bad(`used[${chain}] must be an array`);
+      const list = u as unknown[];
+      let last = -1;
+      for (let i = 0; i < list.length; i++) {
+        const x = list[i];
+        if (!isIndex(x)) bad(`used[${chain}] holds something that is not an index in [0, 2^31)`);
+        if ((x as number) <= last) bad(`used[${chain}] must be strictly ascending`);
+        last = x as number;
+      }
+      if (last >= (n as number)) bad(`used[${chain}] holds an index at or past next[${chain}]`);
+      if ((n as number) > last + 1 + a.gapLimit) bad(`next[${chain}] is more than gapLimit past the last used index`);
+      a.#next[chain] = n as number;
+      a.#used[chain] = new Set(list as number[]);
+    }
     return a;
   }
 
@@ -117,15 +171,18 @@ export class Account {
   }
 
   path(chain: Chain, index: number): string {
+    checkChain(chain);
+    if (!isIndex(index)) throw new VaultkeyError('INVALID_PATH', 'address index must be in [0, 2^31)');
     return `m/${this.purpose}'/${this.coinType}'/${this.account}'/${chain}/${index}`;
   }
 
   #chain(chain: Chain): HDKey {
-    if (chain !== 0 && chain !== 1) throw new VaultkeyError('INVALID_ARGUMENT', 'chain must be 0 (receive) or 1 (change)');
+    checkChain(chain);
     return (this.#chains[chain] ??= this.#key.deriveChild(chain));
   }
 
   address(chain: Chain, index: number): AccountAddress {
+    checkChain(chain);
     if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) {
       throw new VaultkeyError('INVALID_PATH', 'address index must be in [0, 2^31)');
     }
@@ -141,6 +198,7 @@ export class Account {
 
   /** Highest used index on a chain, or -1. */
   lastUsed(chain: Chain): number {
+    checkChain(chain);
     let m = -1;
     for (const i of this.#used[chain]) if (i > m) m = i;
     return m;
@@ -152,6 +210,7 @@ export class Account {
    * wallet restoring from the seed would stop scanning before reaching them.
    */
   next(chain: Chain): AccountAddress {
+    checkChain(chain);
     const index = this.#next[chain];
     if (index - (this.lastUsed(chain) + 1) >= this.gapLimit) {
       throw new VaultkeyError('GAP_LIMIT', `more than ${this.gapLimit} unused addresses in a row (BIP-44 gap limit)`);
@@ -170,13 +229,14 @@ export class Account {
   }
 
   markUsed(chain: Chain, index: number): void {
-    this.#chain(chain);
-    if (!Number.isInteger(index) || index < 0 || index >= 0x80000000) throw new VaultkeyError('INVALID_PATH', 'bad address index');
+    checkChain(chain);
+    if (!isIndex(index)) throw new VaultkeyError('INVALID_PATH', 'address index must be in [0, 2^31)');
     this.#used[chain].add(index);
     if (this.#next[chain] <= index) this.#next[chain] = index + 1;
   }
 
   isUsed(chain: Chain, index: number): boolean {
+    checkChain(chain);
     return this.#used[chain].has(index);
   }
 
@@ -186,6 +246,7 @@ export class Account {
    * Returns the used addresses found.
    */
   async scan(hasHistory: (address: string, chain: Chain, index: number) => boolean | Promise<boolean>): Promise<AccountAddress[]> {
+    if (typeof hasHistory !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'hasHistory must be a function');
     const found: AccountAddress[] = [];
     for (const chain of [0, 1] as const) {
       let gap = 0;

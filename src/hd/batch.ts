@@ -2,7 +2,7 @@
 // from the chain key (m/.../change), which is derived once.
 import { VaultkeyError } from '../errors.js';
 import { HDKey } from './hdkey.js';
-import { addressOf, ethereumAddress, type AddressFormat, ADDRESS_FORMATS } from './addresses.js';
+import { addressOfDerived, networkParams, type AddressFormat, type AddressNetwork, ADDRESS_FORMATS } from './addresses.js';
 import { bip32Step } from './step.js';
 import { hmacSha512 } from '../core/hash.js';
 import { secp256k1 } from '../core/secp256k1.js';
@@ -33,17 +33,22 @@ export function deriveAddresses(
   start: number,
   count: number,
   format: AddressFormat,
-  network: 'mainnet' | 'testnet' = 'mainnet',
+  network: AddressNetwork = 'mainnet',
 ): string[] {
+  if (typeof xpub !== 'string' && !(xpub instanceof HDKey)) {
+    throw new VaultkeyError('INVALID_ARGUMENT', 'xpub must be an extended key string or an HDKey');
+  }
   checkRange(start, count);
-  if (!ADDRESS_FORMATS.includes(format) || format === 'solana') {
+  if (typeof format !== 'string' || !ADDRESS_FORMATS.includes(format) || format === 'solana') {
     throw new VaultkeyError('INVALID_ARGUMENT', 'format must be a secp256k1 address format');
   }
+  const net = networkParams(network);
   const key = typeof xpub === 'string' ? HDKey.fromExtendedKey(xpub) : xpub;
   if (key.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'batch derivation is for secp256k1 keys');
   const parent = { privateKey: null, publicKey: key.publicKey, chainCode: key.chainCode };
   const eth = format === 'ethereum';
-  const toAddress = (pub: Uint8Array) => (eth ? ethereumAddress(pub) : addressOf(pub, format, network));
+  // Children come from publicAddBatch or bip32Step, so they are valid points: no per-key check.
+  const toAddress = (pub: Uint8Array) => addressOfDerived(pub, format, net);
   const out: string[] = [];
   const data = new Uint8Array(37);
   data.set(key.publicKey);

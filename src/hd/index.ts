@@ -16,7 +16,8 @@ export {
   toChecksumAddress,
   taggedHash,
   ADDRESS_FORMATS,
+  ADDRESS_NETWORKS,
 } from './addresses.js';
-export type { AddressFormat } from './addresses.js';
+export type { AddressFormat, AddressNetwork } from './addresses.js';
 export { deriveAddresses } from './batch.js';
 export type { Network, ScriptType } from './serialize.js';

@@ -25,7 +25,11 @@ export function parsePath(path: string): number[] {
   });
 }
 
+/** The path string of child indexes (hardened ones >= 2^31, written with '), as parsePath reads it back. */
 export function formatPath(indexes: readonly number[]): string {
+  if (!Array.isArray(indexes)) throw new VaultkeyError('INVALID_PATH', 'indexes must be an array');
+  if (indexes.length > 255) throw new VaultkeyError('INVALID_PATH', 'path is deeper than 255 levels');
+  for (const i of indexes) assertIndex(i);
   return ['m', ...indexes.map((i) => (i >= HARDENED ? `${i - HARDENED}'` : String(i)))].join('/');
 }
 

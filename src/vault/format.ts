@@ -121,9 +121,9 @@ export const PASSKEY_HKDF_INFO = enc.encode('vaultkey/v1 passkey PRF -> DEK wrap
 
 export { b64url };
 
-/** base64url from a stored method record or a WebAuthn response; a malformed one is INVALID_ARGUMENT. */
+/** base64url of a stored passkey method field (status().methods); a missing or malformed one is CORRUPTED. */
 export function fromB64url(s: string): Uint8Array {
-  return b64urlToBytes(s);
+  return b64urlToBytes(s, 'a stored passkey field', 'CORRUPTED');
 }
 
 export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
