@@ -9,6 +9,7 @@
 export type VaultkeyErrorCode =
   /** The bridge answered an HTTP error without a JSON body (docs/bridge.md). */
   | `BRIDGE_HTTP_${number}`
+  | 'ABORTED'
   | 'ALREADY_EXISTS'
   | 'AUDIT_TAMPERED'
   | 'BRIDGE_BAD_CONTENT_TYPE'
@@ -72,10 +73,12 @@ export type VaultkeyErrorCode =
   | 'INVALID_TRANSACTION'
   | 'INVALID_TRANSITION'
   | 'INVALID_VERSION'
+  | 'KDF_LIMIT'
   | 'KEY_COMPROMISED'
   | 'KEY_DEACTIVATED'
   | 'KEY_DESTROYED'
   | 'KEY_EXPIRED'
+  | 'KEY_IN_GRACE'
   | 'KEY_NOT_ACTIVE'
   | 'KEY_ROTATED'
   | 'KEY_SUSPENDED'

@@ -220,7 +220,7 @@ test('Ethereum keystore v3: import a file made by ethers; export one that ethers
     proof: { passphrase: PASS },
   });
   assert.equal((await decryptKeystoreJson(hdOut, 'export password')).address, (await ok(a.page, 'getAddress', hd, 'ethereum')).address);
-  // A rotated HD key (<id>-v2) exports its own key (account 1), not its predecessor's.
+  // A rotated HD key (<id>-v2) exports its own key (account 0 of its fresh seed, read from its record), not its predecessor's.
   const { newKeyId } = await ok(a.page, 'rotateKey', hd);
   const v2Out: string = await ok(a.page, 'exportKeystoreV3', newKeyId, 'export password', {
     kdf: 'pbkdf2',
@@ -236,5 +236,45 @@ test('Ethereum keystore v3: import a file made by ethers; export one that ethers
     .split('\n')
     .map((l: string) => JSON.parse(l));
   assert.ok(lines.some((e: any) => e.operation === 'key:export-keystore-v3' && e.success));
+  await a.ctx.close();
+});
+
+test('KDF bounds in the vault worker: a SLIP-0039 share with e = 15 or 10,022 words, a 1 GiB scrypt keystore and a t = 10, 1 GiB backup header are refused before any work', async () => {
+  // docs/backup.md §Bounds, caps, abort and progress. Without the bounds each call held the worker for seconds to minutes.
+  const { encodeSlip39Share, encryptBackup, encryptKeystoreV3 } = await import('../src/backup/index.ts');
+  const share = (e: number, value: Uint8Array) =>
+    encodeSlip39Share({
+      id: 99,
+      extendable: true,
+      iterationExponent: e,
+      groupIndex: 0,
+      groupThreshold: 1,
+      groupCount: 1,
+      memberIndex: 0,
+      memberThreshold: 1,
+      value,
+    });
+  const hex = (b: Uint8Array) => 'hex:' + Buffer.from(b).toString('hex');
+  const a = await freshProfile();
+  await fails(a.page, 'KDF_LIMIT', 'importSlip39', [share(15, new Uint8Array(32).fill(5))]);
+  await fails(a.page, 'INVALID_SHARE', 'importSlip39', [share(0, new Uint8Array(12518).fill(1))]);
+  const ks = JSON.parse(await encryptKeystoreV3(new Uint8Array(32).fill(0x11), 'a keystore password', { scrypt: { n: 1024, r: 8, p: 1 } }));
+  Object.assign(ks.crypto.kdfparams, { n: 2 ** 20, r: 8, p: 2 });
+  await fails(a.page, 'KDF_LIMIT', 'importKeystoreV3', JSON.stringify(ks), 'a keystore password');
+  const file = Buffer.from(await encryptBackup({ version: 1, createdAt: 1, keys: [] }, BPASS, { kdf: FAST_KDF }));
+  file.writeUInt32BE(10, 6);
+  file.writeUInt32BE(1024 * 1024, 10);
+  const { createHash } = await import('node:crypto');
+  file.set(
+    createHash('sha256')
+      .update(file.subarray(0, file.length - 32))
+      .digest(),
+    file.length - 32,
+  );
+  await fails(a.page, 'KDF_LIMIT', 'restoreBackup', hex(file), { passphrase: BPASS });
+  // A share within the caps still imports, and the vault answers as before.
+  const k = await ok(a.page, 'importSlip39', [share(1, new Uint8Array(32).fill(5))], { label: 'e = 1' });
+  assert.equal((await ok(a.page, 'keys')).filter((x: any) => x.id === k.id).length, 1);
+  assert.deepEqual(a.errors, []);
   await a.ctx.close();
 });

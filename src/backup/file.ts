@@ -9,6 +9,7 @@
 import { VaultkeyError } from '../errors.js';
 import { argon2id } from '../core/argon2.js';
 import { subtle } from '../security/canonical.js';
+import { type KdfControl, type KdfLimits, aborted, kdfWork, overLimit, readControl, throwIfAborted } from './kdf-limits.js';
 import {
   DEFAULT_KDF,
   NONCE_LEN,
@@ -33,17 +34,16 @@ export { wipePayload };
 export const MIN_PASSPHRASE_CHARS = 8;
 const MAX_PASSPHRASE_BYTES = 4096;
 
-export interface EncryptBackupOptions {
-  /** Argon2id parameters; default { t: 3, m: 65536, p: 1 }. Bounded: t 1..10, p 1..16, m 8p..1048576 KiB. */
+export interface EncryptBackupOptions extends KdfControl {
+  /**
+   * Argon2id parameters; default { t: 3, m: 65536, p: 1 }. Bounded: t 1..10, p 1..16, m 8p..1048576 KiB,
+   * and by `limits` (default m <= 256 MiB, t·m <= 1048576): a file we write opens with the default caps.
+   */
   kdf?: KdfParams;
-  /** Called with non-decreasing fractions from 0 to 1. */
-  onProgress?: (fraction: number) => void;
 }
 
-export interface DecryptBackupOptions {
-  /** Called with non-decreasing fractions from 0 to 1. */
-  onProgress?: (fraction: number) => void;
-}
+/** `limits` caps what the file's header may make us spend (docs/backup.md §Bounds, caps, abort and progress). */
+export interface DecryptBackupOptions extends KdfControl {}
 
 /** The public part of a backed-up key: everything but the secret and mnemonic. */
 export type BackupKeySummary = Omit<BackupKey, 'secret' | 'mnemonic'> & { hasMnemonic: boolean };
@@ -80,19 +80,18 @@ function passphraseBytes(passphrase: unknown, enforceMinimum: boolean): Uint8Arr
   return bytes;
 }
 
-/** Wraps a progress callback so the caller sees values in [0, 1] that never go back. */
-function progress(cb: unknown): (f: number) => void {
-  if (cb === undefined) return () => {};
-  if (typeof cb !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'onProgress must be a function');
-  let last = 0;
-  let started = false;
-  return (f: number) => {
-    const v = Math.min(1, Math.max(last, Number.isFinite(f) ? f : last));
-    if (started && v === last) return;
-    started = true;
-    last = v;
-    cb(v);
-  };
+/**
+ * The caller's caps on Argon2id, checked before it runs: memory m KiB, and
+ * work t·m (the 1 KiB blocks computed; lanes run one after another here, so
+ * p does not change it). KDF_LIMIT names the cap.
+ */
+function checkArgon2Limits(kdf: KdfParams, limits: Required<KdfLimits>): void {
+  if (kdf.m * 1024 > limits.maxMemoryBytes) {
+    throw overLimit(`Argon2id memory m = ${kdf.m} KiB (${kdf.m * 1024} bytes)`, 'maxMemoryBytes', limits.maxMemoryBytes);
+  }
+  if (kdf.t * kdf.m > limits.maxArgon2Blocks) {
+    throw overLimit(`Argon2id work t·m = ${kdf.t * kdf.m} blocks`, 'maxArgon2Blocks', limits.maxArgon2Blocks);
+  }
 }
 
 /**
@@ -106,10 +105,20 @@ async function deriveKey(
   kdf: KdfParams,
   report: (f: number) => void,
   usage: KeyUsage,
+  signal: AbortSignal | undefined,
 ): Promise<CryptoKey> {
   let raw: Uint8Array | undefined;
   try {
-    raw = await argon2id(pass, salt, { t: kdf.t, m: kdf.m, p: kdf.p, dkLen: 32, onProgress: (f) => report(0.95 * f) });
+    throwIfAborted(signal);
+    kdfWork.argon2id++;
+    raw = await argon2id(pass, salt, {
+      t: kdf.t,
+      m: kdf.m,
+      p: kdf.p,
+      dkLen: 32,
+      onProgress: (f) => report(0.95 * f),
+      ...(signal ? { signal } : {}),
+    });
     return await subtle().importKey('raw', buf(raw), { name: 'AES-GCM', length: 256 }, false, [usage]);
   } finally {
     raw?.fill(0);
@@ -120,10 +129,12 @@ async function deriveKey(
 function checkKdfOption(kdf: unknown): KdfParams {
   if (kdf === undefined) return { ...DEFAULT_KDF };
   const k = kdf as KdfParams;
-  if (typeof k !== 'object' || k === null || !kdfInBounds(k)) {
+  // Copied once, then checked: what is checked is what runs.
+  const c = typeof k === 'object' && k !== null ? { t: k.t, m: k.m, p: k.p } : undefined;
+  if (!c || !kdfInBounds(c)) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'kdf must be { t: 1..10, m: 8p..1048576 (KiB), p: 1..16 }');
   }
-  return { t: k.t, m: k.m, p: k.p };
+  return c;
 }
 
 /**
@@ -132,9 +143,10 @@ function checkKdfOption(kdf: unknown): KdfParams {
  * The payload is not modified; its secrets stay the caller's to wipe.
  */
 export async function encryptBackup(payload: BackupPayload, passphrase: string, opts: EncryptBackupOptions = {}): Promise<Uint8Array> {
-  if (typeof opts !== 'object' || opts === null) throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
-  const kdf = checkKdfOption(opts.kdf);
-  const report = progress(opts.onProgress);
+  const { signal, report, limits } = readControl(opts);
+  const kdf = checkKdfOption((opts as EncryptBackupOptions).kdf);
+  checkArgon2Limits(kdf, limits);
+  throwIfAborted(signal);
   // Validate everything before spending a second on the KDF.
   const pass = passphraseBytes(passphrase, true);
   let plaintext: Uint8Array;
@@ -149,10 +161,11 @@ export async function encryptBackup(payload: BackupPayload, passphrase: string, 
     const salt = globalThis.crypto.getRandomValues(new Uint8Array(SALT_LEN));
     const nonce = globalThis.crypto.getRandomValues(new Uint8Array(NONCE_LEN));
     const header = encodeHeader(kdf, salt, nonce, plaintext.length);
-    const key = await deriveKey(pass, salt, kdf, report, 'encrypt');
+    const key = await deriveKey(pass, salt, kdf, report, 'encrypt', signal);
     const ct = new Uint8Array(
       await subtle().encrypt({ name: 'AES-GCM', iv: nonce, additionalData: buf(header), tagLength: TAG_LEN * 8 }, key, buf(plaintext)),
     );
+    throwIfAborted(signal);
     const file = assembleFile(header, ct);
     report(1);
     return file;
@@ -173,13 +186,15 @@ export function inspectBackup(file: Uint8Array): BackupHeader {
 /**
  * Decrypts and validates a backup file. The returned payload's secrets are
  * fresh arrays owned by the caller: wipe them with `wipePayload` when done.
- * Errors: CORRUPTED, UNSUPPORTED_VERSION (before any KDF), WRONG_PASSPHRASE,
- * INVALID_BACKUP (docs/backup.md §Errors).
+ * Errors: CORRUPTED, UNSUPPORTED_VERSION, KDF_LIMIT (all before any KDF),
+ * WRONG_PASSPHRASE, INVALID_BACKUP, ABORTED (docs/backup.md §Errors).
  */
 export async function decryptBackup(file: Uint8Array, passphrase: string, opts: DecryptBackupOptions = {}): Promise<BackupPayload> {
-  if (typeof opts !== 'object' || opts === null) throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
-  const report = progress(opts.onProgress);
+  const { signal, report, limits } = readControl(opts);
+  throwIfAborted(signal);
   const { header, aad, ciphertext } = parseBackupFile(file);
+  // The format bounds (t <= 10, m <= 1 GiB) held; now what this caller agrees to spend.
+  checkArgon2Limits(header.kdf, limits);
   // encryptBackup never accepts a passphrase under the minimum, so a short
   // one cannot be right: say so without spending a KDF run on it.
   const pass = passphraseBytes(passphrase, false);
@@ -188,7 +203,7 @@ export async function decryptBackup(file: Uint8Array, passphrase: string, opts: 
     throw new VaultkeyError('WRONG_PASSPHRASE', 'wrong passphrase for this backup');
   }
   report(0);
-  const key = await deriveKey(pass, header.salt, header.kdf, report, 'decrypt');
+  const key = await deriveKey(pass, header.salt, header.kdf, report, 'decrypt', signal);
   let plaintext: Uint8Array;
   try {
     plaintext = new Uint8Array(
@@ -207,6 +222,11 @@ export async function decryptBackup(file: Uint8Array, passphrase: string, opts: 
   }
   try {
     const payload = decodePayload(plaintext);
+    if (signal?.aborted) {
+      // Aborted while AES-GCM ran: nothing is handed out.
+      wipePayload(payload);
+      throw aborted(signal);
+    }
     report(1);
     return payload;
   } finally {

@@ -47,6 +47,9 @@ const headerLen = (s: number) => OFF_SALT + s + NONCE_LEN + 4;
  * Bounds on the Argon2id parameters a file may ask for, checked before the
  * KDF runs (a hostile file must not make us allocate gigabytes or spin for
  * hours). The writer uses the same bounds, so every file we write opens.
+ * These are what the format allows (beyond them: CORRUPTED); what one call
+ * agrees to spend is lower by default, the caller's caps in kdf-limits.ts
+ * (m <= 256 MiB, t·m <= 2^20 blocks; beyond them: KDF_LIMIT).
  */
 export const KDF_BOUNDS = { tMin: 1, tMax: 10, pMin: 1, pMax: 16, mMax: 1024 * 1024 /* KiB = 1 GiB */ } as const;
 /** RFC 9106 §4 second recommended option: t=3, 64 MiB, one lane. */
@@ -193,7 +196,7 @@ export const MAX_LABEL = 100; // code points
 export const MAX_MNEMONIC = 1024; // UTF-8 bytes; 24 words of any BIP-39 list fit easily
 export const MAX_PATHS = 1000; // per key
 const ID_RE = /^[A-Za-z0-9_.:-]{1,128}$/;
-const PATH_RE = /^m(\/[0-9]{1,10}['hH]?){0,255}$/;
+const PATH_RE = /^m(\/(0|[1-9][0-9]{0,9})['hH]?){0,255}$/;
 const JSON_DEPTH = 64;
 
 export type BackupKeyKind = 'seed' | 'privateKey';

@@ -41,16 +41,25 @@ export {
   KEYSTORE_BOUNDS,
   KEYSTORE_SCRYPT_DEFAULT,
   type KeystoreV3EncryptOptions,
+  type KeystoreV3DecryptOptions,
+  type KeystorePasswordNormalization,
   type KeystoreV3Account,
 } from './keystore-v3.js';
-// SLIP-0039 (unchanged); its single-share codec is renamed here so it is not
-// mistaken for the binary shares above.
+// SLIP-0039; its single-share codec is renamed here so it is not mistaken
+// for the binary shares above.
 export {
   splitMasterSecret,
+  splitMasterSecretAsync,
   combineMnemonics,
+  combineMnemonicsAsync,
   encodeShare as encodeSlip39Share,
   decodeShare as decodeSlip39Share,
   type SplitOptions as Slip39SplitOptions,
+  type SplitAsyncOptions as Slip39SplitAsyncOptions,
+  type CombineOptions as Slip39CombineOptions,
+  type CombineAsyncOptions as Slip39CombineAsyncOptions,
   type Slip39Group,
   type Share as Slip39Share,
 } from './slip39.js';
+// Caps, abort and progress of the long KDFs above (docs/backup.md §Bounds, caps, abort and progress).
+export { KDF_LIMITS, type KdfLimits, type KdfControl } from './kdf-limits.js';

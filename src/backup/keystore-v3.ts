@@ -8,14 +8,25 @@
 //
 // scrypt comes from @noble/hashes, PBKDF2 and AES-CTR from WebCrypto.
 // KDF parameters are bounded before the KDF runs, so a hostile file cannot
-// make us allocate gigabytes or spin for minutes. The address is derived
-// with vaultkey's own secp256k1 and compared with the file's, if present.
+// make us allocate gigabytes or spin for minutes: KEYSTORE_BOUNDS is what a
+// file may ask at all (UNSUPPORTED), the caller's caps (kdf-limits.ts,
+// default 256 MiB, n·r·p <= 2^22, c <= 10^6) what one call agrees to spend
+// (KDF_LIMIT). The address is derived with vaultkey's own secp256k1 and
+// compared with the file's, if present.
 //
-// Passwords: geth (go-ethereum, where the Web3 Secret Storage format comes
-// from) feeds the password's UTF-8 bytes as typed; ethers v6 normalises to
-// NFKC first. We encrypt like geth and, when the two
-// spellings differ, decrypt by trying the bytes as typed and then NFKC, so
-// files from either open.
+// Input is read once into plain data (own data properties only: a getter or
+// a Proxy trap cannot answer one value to the check and another to the KDF),
+// then checked field by field against the definition: a missing or unknown
+// field is refused rather than skipped, so a misspelt "address" or
+// "cipherparams" cannot silently drop a check.
+//
+// Passwords: the definition does not say how a password becomes bytes. geth
+// (go-ethereum, where the format comes from) feeds the UTF-8 bytes as typed;
+// ethers v5 and v6 normalise to NFKC first (wallet/utils.ts getPassword), as
+// vaultkey's backup files and unlock passphrases do. The two agree on every
+// NFKC-stable password (all of ASCII among them). We use NFKC for reading and
+// writing by default and `normalization: 'none'` for geth's bytes: one KDF
+// run per call, never one per spelling.
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
@@ -23,6 +34,7 @@ import { init } from '../core/wasm.js';
 import { secp256k1 } from '../core/secp256k1.js';
 import { toChecksumAddress } from '../hd/addresses.js';
 import { bytesEqual, subtle, toHex } from '../security/canonical.js';
+import { type KdfControl, type KdfLimits, aborted, kdfWork, overLimit, readControl, throwIfAborted, untilAborted } from './kdf-limits.js';
 
 /** geth's "standard" scrypt parameters (accounts/keystore: StandardScryptN/P). */
 export const KEYSTORE_SCRYPT_DEFAULT = Object.freeze({ n: 262144, r: 8, p: 1 });
@@ -30,9 +42,11 @@ export const KEYSTORE_SCRYPT_DEFAULT = Object.freeze({ n: 262144, r: 8, p: 1 });
 export const KEYSTORE_PBKDF2_DEFAULT = Object.freeze({ c: 262144 });
 
 /**
- * Upper bounds on what a keystore may ask of us. scrypt needs 128·n·r bytes
- * and n·r·p units of work: the memory cap is noble's own 1 GiB limit, the
- * work cap is 8× geth's standard (2^18·8·1), a few seconds.
+ * Upper bounds on what a keystore may ask of us at all (beyond them:
+ * UNSUPPORTED). scrypt needs 128·n·r bytes and n·r·p units of work: the
+ * memory bound is noble's own 1 GiB limit, the work bound 8× geth's standard
+ * (2^18·8·1). A call spends less unless its `limits` allow more (KDF_LIMITS:
+ * 256 MiB, n·r·p <= 2^22, c <= 10^6).
  */
 export const KEYSTORE_BOUNDS = Object.freeze({
   scryptNMax: 2 ** 20,
@@ -48,7 +62,17 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 type Kdf = { kdf: 'scrypt'; n: number; r: number; p: number; salt: Uint8Array } | { kdf: 'pbkdf2'; c: number; salt: Uint8Array };
 
-export interface KeystoreV3EncryptOptions {
+/** How a password becomes bytes: 'NFKC' (ethers v5/v6, vaultkey) or 'none' (UTF-8 as typed, geth). */
+export type KeystorePasswordNormalization = 'NFKC' | 'none';
+
+export interface KeystoreV3DecryptOptions extends KdfControl {
+  /** Default 'NFKC' (ethers); 'none' opens a geth file whose password changes under NFKC. One KDF run either way. */
+  normalization?: KeystorePasswordNormalization;
+}
+
+export interface KeystoreV3EncryptOptions extends KdfControl {
+  /** Default 'NFKC', which ethers reads; 'none' writes geth's bytes. */
+  normalization?: KeystorePasswordNormalization;
   /** Default 'scrypt'. */
   kdf?: 'scrypt' | 'pbkdf2';
   /** Default { n: 262144, r: 8, p: 1 } (geth standard). n a power of two in [2, 2^20]. */
@@ -72,14 +96,14 @@ export interface KeystoreV3Account {
 const bad = (message: string) => new VaultkeyError('INVALID_KEYSTORE', message);
 const unsupported = (message: string) => new VaultkeyError('UNSUPPORTED', message);
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const buf = (b: Uint8Array) => b as Uint8Array<ArrayBuffer>;
 
 /** Hex field of `len` bytes (or `min..max`); either case, optional 0x, as writers differ. */
 function hexField(v: unknown, name: string, min: number, max = min): Uint8Array {
   if (typeof v !== 'string') throw bad(`${name} must be a hex string`);
   const s = v.startsWith('0x') || v.startsWith('0X') ? v.slice(2) : v;
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s) || s.length / 2 < min || s.length / 2 > max) {
+  // Lengths before the pattern: a hostile multi-megabyte string is refused without being scanned.
+  if (s.length % 2 !== 0 || s.length / 2 < min || s.length / 2 > max || !/^[0-9a-fA-F]*$/.test(s)) {
     throw bad(min === max ? `${name} must be ${min} bytes of hex` : `${name} must be ${min} to ${max} bytes of hex`);
   }
   const out = new Uint8Array(s.length / 2);
@@ -109,68 +133,209 @@ function checkPbkdf2(c: unknown, malformed: VaultkeyErrorCode, beyond: VaultkeyE
   if (c > KEYSTORE_BOUNDS.pbkdf2CMax) throw new VaultkeyError(beyond, 'pbkdf2 iteration count beyond 10,000,000');
 }
 
-/** Strictly reads a keystore object into its parts; no KDF runs here. */
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+const MAX_NODES = 2000;
+const MAX_DEPTH = 16;
+/** A field name fit for an error message: attacker-chosen, so shortened and restricted to a safe alphabet. */
+const fieldName = (k: string) => k.slice(0, 32).replace(/[^A-Za-z0-9_.-]/g, '?');
+
+/**
+ * One read of the input into plain data: own enumerable data properties only
+ * (a getter is refused, not run; symbols and inherited properties are not
+ * data), bounded in size and depth. Whatever a Proxy trap throws becomes
+ * INVALID_KEYSTORE. Objects come out with a null prototype, so a "__proto__"
+ * key is just a (refused) field.
+ */
+function snapshot(input: unknown): Json {
+  let nodes = 0;
+  const walk = (x: unknown, depth: number, path: string): Json => {
+    if (++nodes > MAX_NODES) throw bad('keystore has too many fields');
+    if (x === null || typeof x === 'string' || typeof x === 'boolean') return x;
+    if (typeof x === 'number') {
+      if (!Number.isFinite(x)) throw bad(`${path} must be a finite number`);
+      return x;
+    }
+    if (typeof x !== 'object') throw bad(`${path} must be JSON data`);
+    if (depth >= MAX_DEPTH) throw bad('keystore is nested too deeply');
+    const array = Array.isArray(x);
+    const out: Json[] | Obj = array ? [] : (Object.create(null) as Obj);
+    for (const k of Reflect.ownKeys(x)) {
+      if (typeof k !== 'string') continue;
+      const d = Reflect.getOwnPropertyDescriptor(x, k);
+      if (!d?.enumerable) continue;
+      if (!('value' in d)) throw bad(`${path}.${fieldName(k)} is a getter, not data`);
+      (out as Obj)[k] = walk(d.value, depth + 1, `${path}.${fieldName(k)}`);
+    }
+    return out;
+  };
+  try {
+    return walk(input, 0, 'keystore');
+  } catch (e) {
+    if (e instanceof VaultkeyError) throw e;
+    throw bad('keystore could not be read as plain data');
+  }
+}
+
+const isObj = (v: Json | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: Obj, k: string) => Object.hasOwn(o, k);
+
+/**
+ * The fields of `o` are exactly `required` plus any of `optional` (and, at
+ * the top level, vendor extensions: "x-…", Parity's "name" and "meta").
+ * Missing or unknown → INVALID_KEYSTORE, naming the field.
+ */
+function exactFields(o: Obj, where: string, required: readonly string[], optional: readonly string[] = [], extensions = false): void {
+  for (const k of Object.keys(o)) {
+    if (required.includes(k) || optional.includes(k)) continue;
+    if (extensions && (k.startsWith('x-') || k === 'name' || k === 'meta')) continue;
+    throw bad(`${where} has an unknown field "${fieldName(k)}"`);
+  }
+  for (const k of required) if (!has(o, k)) throw bad(`${where}.${k} is missing`);
+}
+
+/**
+ * Strictly reads a keystore into its parts (Web3 Secret Storage Definition:
+ * version, id, crypto { cipher, cipherparams { iv }, ciphertext, kdf,
+ * kdfparams, mac }; geth's optional address); no KDF runs here. Version,
+ * cipher and kdf are judged before the field sets, so a future version or an
+ * unknown algorithm reads as UNSUPPORTED rather than malformed.
+ */
 function parse(json: unknown) {
-  let obj: unknown = json;
+  let data: Json;
   if (typeof json === 'string') {
     if (json.length > MAX_JSON_CHARS) throw bad('keystore JSON is too large');
+    let raw: unknown;
     try {
-      obj = JSON.parse(json);
+      raw = JSON.parse(json);
     } catch {
       throw bad('keystore is not valid JSON');
     }
+    data = snapshot(raw);
+  } else {
+    data = snapshot(json);
   }
-  if (!isObject(obj)) throw bad('keystore must be a JSON object');
+  if (!isObj(data)) throw bad('keystore must be a JSON object');
+  const obj = data;
   if (obj.version !== 3) {
     if (typeof obj.version === 'number') throw unsupported(`keystore version ${obj.version} is not supported (only 3)`);
     throw bad('keystore version must be the number 3');
   }
-  // geth writes "crypto"; some older wallets wrote "Crypto". Accept one, not both.
-  if ('crypto' in obj && 'Crypto' in obj) throw bad('keystore has both crypto and Crypto');
-  const c = obj.crypto ?? obj.Crypto;
-  if (!isObject(c)) throw bad('keystore crypto section is missing');
+  // geth writes "crypto"; ethers and some older wallets write "Crypto". Accept one, not both.
+  if (has(obj, 'crypto') && has(obj, 'Crypto')) throw bad('keystore has both crypto and Crypto');
+  const section = has(obj, 'Crypto') ? 'Crypto' : 'crypto';
+  const c = obj[section];
+  if (!isObj(c)) throw bad('keystore crypto section is missing');
+  exactFields(obj, 'keystore', ['version', section, 'id'], ['address'], true);
+  if (typeof obj.id !== 'string' || obj.id.length === 0 || obj.id.length > 64) throw bad('keystore id must be a string (a UUID)');
   if (typeof c.cipher !== 'string') throw bad('crypto.cipher is missing');
   if (c.cipher !== 'aes-128-ctr') throw unsupported(`cipher ${c.cipher.slice(0, 32)} is not supported (only aes-128-ctr)`);
-  if (!isObject(c.cipherparams)) throw bad('crypto.cipherparams is missing');
-  const iv = hexField(c.cipherparams.iv, 'cipherparams.iv', 16);
+  if (typeof c.kdf !== 'string') throw bad('crypto.kdf is missing');
+  if (c.kdf !== 'scrypt' && c.kdf !== 'pbkdf2') throw unsupported(`kdf ${c.kdf.slice(0, 32)} is not supported (scrypt or pbkdf2)`);
+  exactFields(c, 'crypto', ['cipher', 'cipherparams', 'ciphertext', 'kdf', 'kdfparams', 'mac']);
+  const cp = c.cipherparams;
+  if (!isObj(cp)) throw bad('crypto.cipherparams is missing');
+  exactFields(cp, 'crypto.cipherparams', ['iv']);
+  const iv = hexField(cp.iv, 'cipherparams.iv', 16);
   const ciphertext = hexField(c.ciphertext, 'ciphertext', 32);
   const mac = hexField(c.mac, 'mac', 32);
-  if (typeof c.kdf !== 'string') throw bad('crypto.kdf is missing');
   const kp = c.kdfparams;
-  if (!isObject(kp)) throw bad('crypto.kdfparams is missing');
+  if (!isObj(kp)) throw bad('crypto.kdfparams is missing');
+  const scrypt = c.kdf === 'scrypt';
+  if (!scrypt && typeof kp.prf === 'string' && kp.prf !== 'hmac-sha256') throw unsupported('pbkdf2 prf must be hmac-sha256');
+  exactFields(kp, 'crypto.kdfparams', scrypt ? ['dklen', 'n', 'p', 'r', 'salt'] : ['c', 'dklen', 'prf', 'salt']);
   // The Web3 Secret Storage Definition allows dklen >= 32; every writer uses 32, and so do we.
   if (!isInt(kp.dklen, 32, 1024)) throw bad('kdfparams.dklen must be an integer >= 32');
   if (kp.dklen !== 32) throw unsupported('only dklen 32 is supported');
   const salt = hexField(kp.salt, 'kdfparams.salt', 1, 1024);
   let kdf: Kdf;
-  if (c.kdf === 'scrypt') {
+  if (scrypt) {
     checkScrypt(kp.n, kp.r, kp.p, 'INVALID_KEYSTORE', 'UNSUPPORTED');
     kdf = { kdf: 'scrypt', n: kp.n as number, r: kp.r as number, p: kp.p as number, salt };
-  } else if (c.kdf === 'pbkdf2') {
-    if (kp.prf !== 'hmac-sha256') throw unsupported('pbkdf2 prf must be hmac-sha256');
+  } else {
+    if (kp.prf !== 'hmac-sha256') throw bad('kdfparams.prf must be the string hmac-sha256');
     checkPbkdf2(kp.c, 'INVALID_KEYSTORE', 'UNSUPPORTED');
     kdf = { kdf: 'pbkdf2', c: kp.c as number, salt };
-  } else {
-    throw unsupported(`kdf ${c.kdf.slice(0, 32)} is not supported (scrypt or pbkdf2)`);
   }
   let address: Uint8Array | undefined;
-  if (obj.address !== undefined) address = hexField(obj.address, 'address', 20);
+  if (has(obj, 'address')) address = hexField(obj.address, 'address', 20);
   return { iv, ciphertext, mac, kdf, address };
 }
 
 /**
- * The 32-byte derived key. scrypt is @noble/hashes' (WebCrypto has none);
- * PBKDF2-HMAC-SHA256 is WebCrypto's, an order of magnitude faster than JS
- * and off the main thread, which matters at up to 10^7 iterations.
+ * The caller's caps (kdf-limits.ts), checked before the KDF runs; KDF_LIMIT
+ * names the cap. scrypt memory is RFC 7914's V array, 128·n·r bytes.
  */
-async function derive(password: Uint8Array, k: Kdf): Promise<Uint8Array> {
+function checkLimits(k: Kdf, limits: Required<KdfLimits>): void {
+  if (k.kdf === 'scrypt') {
+    const mem = 128 * k.n * k.r;
+    if (mem > limits.maxMemoryBytes) throw overLimit(`scrypt memory 128·n·r = ${mem} bytes`, 'maxMemoryBytes', limits.maxMemoryBytes);
+    const work = k.n * k.r * k.p;
+    if (work > limits.maxScryptWork) throw overLimit(`scrypt work n·r·p = ${work}`, 'maxScryptWork', limits.maxScryptWork);
+  } else if (k.c > limits.maxPbkdf2Iterations) {
+    throw overLimit(`PBKDF2 iteration count c = ${k.c}`, 'maxPbkdf2Iterations', limits.maxPbkdf2Iterations);
+  }
+}
+
+function readNormalization(opts: unknown): KeystorePasswordNormalization {
+  let v: unknown;
+  try {
+    v = (opts as { normalization?: unknown } | undefined)?.normalization;
+  } catch {
+    throw new VaultkeyError('INVALID_ARGUMENT', 'options could not be read');
+  }
+  if (v === undefined) return 'NFKC';
+  if (v !== 'NFKC' && v !== 'none') throw new VaultkeyError('INVALID_ARGUMENT', "normalization must be 'NFKC' or 'none'");
+  return v;
+}
+
+/** The password's bytes, once: NFKC (default) or as typed. The caller zeroes them. */
+const passwordBytes = (password: string, n: KeystorePasswordNormalization) =>
+  new TextEncoder().encode(n === 'NFKC' ? password.normalize('NFKC') : password);
+
+/**
+ * The 32-byte derived key. scrypt is @noble/hashes' (WebCrypto has none): it
+ * yields to the event loop, reports about 10^4 progress steps and stops at
+ * the next one after an abort (noble zeroes its arrays when it stops).
+ * PBKDF2-HMAC-SHA256 is WebCrypto's, an order of magnitude faster than JS and
+ * off the main thread, but it cannot be interrupted or report progress: an
+ * abort stops the wait at once, and the late result is zeroed and dropped.
+ * The KDF takes 95% of the reported progress; the caller reports 1.
+ */
+async function derive(password: Uint8Array, k: Kdf, signal: AbortSignal | undefined, report: (f: number) => void): Promise<Uint8Array> {
+  throwIfAborted(signal);
+  // The caller's own onProgress may throw: that error is theirs and passes through as it is.
+  let callerError: { e: unknown } | undefined;
   try {
     if (k.kdf === 'scrypt') {
-      return await scryptAsync(password, k.salt, { N: k.n, r: k.r, p: k.p, dkLen: 32, maxmem: KEYSTORE_BOUNDS.scryptMemMax + 4096 });
+      kdfWork.scrypt++;
+      return await scryptAsync(password, k.salt, {
+        N: k.n,
+        r: k.r,
+        p: k.p,
+        dkLen: 32,
+        // noble counts V, B and one scratch block: 128·r·(n + p + 1) bytes, the limits allowed 128·n·r.
+        maxmem: 128 * k.r * (k.n + k.p + 1),
+        onProgress: (f) => {
+          if (signal?.aborted) throw aborted(signal);
+          try {
+            report(0.95 * f);
+          } catch (e) {
+            callerError = { e };
+            throw e;
+          }
+        },
+      });
     }
+    kdfWork.pbkdf2++;
     const base = await subtle().importKey('raw', buf(password), 'PBKDF2', false, ['deriveBits']);
-    return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: buf(k.salt), iterations: k.c }, base, 256));
+    const bits = subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: buf(k.salt), iterations: k.c }, base, 256);
+    const dk = new Uint8Array(await untilAborted(bits, signal, (late) => new Uint8Array(late).fill(0)));
+    report(0.95);
+    return dk;
   } catch (e) {
+    if (callerError && e === callerError.e) throw e;
     if (e instanceof VaultkeyError) throw e;
     if (e instanceof RangeError) throw new VaultkeyError('OUT_OF_MEMORY', 'the keystore KDF could not allocate its memory');
     throw new VaultkeyError('UNSUPPORTED', 'the keystore KDF failed', { cause: e });
@@ -205,37 +370,40 @@ function addressOf(privateKey: Uint8Array): Uint8Array {
 }
 
 /**
- * Decrypts a keystore v3 file. Errors: INVALID_KEYSTORE (malformed),
- * UNSUPPORTED (other version, cipher, KDF, prf, dklen, or parameters beyond
- * KEYSTORE_BOUNDS), WRONG_PASSPHRASE (MAC mismatch), CORRUPTED (the key is
- * not a valid secp256k1 key, or does not match the file's address).
+ * Decrypts a keystore v3 file. Errors: INVALID_KEYSTORE (malformed, a
+ * missing or unknown field, a getter), UNSUPPORTED (other version, cipher,
+ * KDF, prf, dklen, or parameters beyond KEYSTORE_BOUNDS), KDF_LIMIT (beyond
+ * the caller's `limits`; all of these before any KDF work), WRONG_PASSPHRASE
+ * (MAC mismatch), CORRUPTED (the key is not a valid secp256k1 key, or does
+ * not match the file's address), ABORTED. The password is NFKC-normalised
+ * unless `normalization: 'none'`; the KDF runs once.
  * The caller owns (and should zero) the returned private key.
  */
-export async function decryptKeystoreV3(json: string | object, password: string): Promise<KeystoreV3Account> {
+export async function decryptKeystoreV3(
+  json: string | object,
+  password: string,
+  opts: KeystoreV3DecryptOptions = {},
+): Promise<KeystoreV3Account> {
   if (typeof password !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'password must be a string');
+  const { signal, report, limits } = readControl(opts);
+  const normalization = readNormalization(opts);
+  throwIfAborted(signal);
   const ks = parse(json);
+  checkLimits(ks.kdf, limits);
   await init();
-  const asTyped = new TextEncoder().encode(password);
-  const nfkc = password.normalize('NFKC');
-  const candidates = nfkc === password ? [asTyped] : [asTyped, new TextEncoder().encode(nfkc)];
-  let dk: Uint8Array | undefined;
+  report(0);
+  const pw = passwordBytes(password, normalization);
+  let dk: Uint8Array;
   try {
-    for (const pw of candidates) {
-      const d = await derive(pw, ks.kdf);
-      const m = macOf(d, ks.ciphertext);
-      // Constant-time comparison: the MAC is a password oracle.
-      if (bytesEqual(m, ks.mac)) {
-        dk = d;
-        break;
-      }
-      d.fill(0);
-    }
+    dk = await derive(pw, ks.kdf, signal, report);
   } finally {
-    for (const pw of candidates) pw.fill(0);
+    pw.fill(0);
   }
-  if (!dk) throw new VaultkeyError('WRONG_PASSPHRASE', 'wrong password for this keystore (MAC mismatch)');
   let privateKey: Uint8Array;
   try {
+    // Constant-time comparison: the MAC is a password oracle.
+    if (!bytesEqual(macOf(dk, ks.ciphertext), ks.mac))
+      throw new VaultkeyError('WRONG_PASSPHRASE', 'wrong password for this keystore (MAC mismatch)');
     privateKey = await aesCtr(dk, ks.iv, ks.ciphertext);
   } finally {
     dk.fill(0);
@@ -251,6 +419,11 @@ export async function decryptKeystoreV3(json: string | object, password: string)
     privateKey.fill(0);
     throw new VaultkeyError('CORRUPTED', 'the keystore address does not match its key');
   }
+  if (signal?.aborted) {
+    privateKey.fill(0);
+    throw aborted(signal);
+  }
+  report(1);
   return { privateKey, address: toChecksumAddress(address) };
 }
 
@@ -271,7 +444,8 @@ export async function encryptKeystoreV3(privateKey: Uint8Array, password: string
   if (!(privateKey instanceof Uint8Array) || privateKey.length !== 32)
     throw new VaultkeyError('INVALID_KEY', 'privateKey must be 32 bytes');
   if (typeof password !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'password must be a string');
-  if (typeof opts !== 'object' || opts === null) throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+  const { signal, report, limits } = readControl(opts);
+  const normalization = readNormalization(opts);
   const kind = opts.kdf ?? 'scrypt';
   if (kind !== 'scrypt' && kind !== 'pbkdf2') throw new VaultkeyError('INVALID_ARGUMENT', "kdf must be 'scrypt' or 'pbkdf2'");
   const salt = opts.salt ?? globalThis.crypto.getRandomValues(new Uint8Array(32));
@@ -291,12 +465,16 @@ export async function encryptKeystoreV3(privateKey: Uint8Array, password: string
     checkPbkdf2(c, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT');
     kdf = { kdf: 'pbkdf2', c, salt };
   }
+  // What we write opens within the reader's caps: the same limits apply.
+  checkLimits(kdf, limits);
+  throwIfAborted(signal);
   await init();
   const address = addressOf(privateKey); // INVALID_KEY before any KDF work
-  const pw = new TextEncoder().encode(password);
+  report(0);
+  const pw = passwordBytes(password, normalization);
   let dk: Uint8Array;
   try {
-    dk = await derive(pw, kdf);
+    dk = await derive(pw, kdf, signal, report);
   } finally {
     pw.fill(0);
   }
@@ -312,7 +490,7 @@ export async function encryptKeystoreV3(privateKey: Uint8Array, password: string
     kdf.kdf === 'scrypt'
       ? { dklen: 32, n: kdf.n, p: kdf.p, r: kdf.r, salt: toHex(salt) }
       : { c: kdf.c, dklen: 32, prf: 'hmac-sha256', salt: toHex(salt) };
-  return JSON.stringify({
+  const out = JSON.stringify({
     address: toHex(address),
     crypto: {
       cipher: 'aes-128-ctr',
@@ -325,4 +503,7 @@ export async function encryptKeystoreV3(privateKey: Uint8Array, password: string
     id: uuid.toLowerCase(),
     version: 3,
   });
+  throwIfAborted(signal);
+  report(1);
+  return out;
 }

@@ -1,13 +1,33 @@
 // SLIP-0039 Shamir mnemonic shares: a master secret split into groups of
-// member shares (two-level M-of-N), each share a mnemonic of 20 (128-bit) or
-// 33 (256-bit) words with an RS1024 checksum. Compatible with Trezor's
+// member shares (two-level M-of-N), each share a mnemonic of 20 (128-bit) to
+// 59 (512-bit) words with an RS1024 checksum. Compatible with Trezor's
 // reference implementation and vectors.
+//
+// Bounded work (docs/backup.md §Bounds, caps, abort and progress): a share
+// comes from outside, and it chooses both the secret length (its word count)
+// and the PBKDF2 work (10000·2^e iterations, e up to 15: 3.3·10^8). Both are
+// checked before any PBKDF2 runs: 20..59 words (16..64-byte secrets, the
+// BIP-32 seed range of SLIP-0039 §BIP-32 wallets), and e <= the caller's
+// maxIterationExponent (default 5; the reference implementation writes 1).
+// combineMnemonicsAsync / splitMasterSecretAsync run the same rounds in
+// steps, yielding to the event loop, reporting progress and honouring an
+// AbortSignal between steps.
 import { hmac } from '@noble/hashes/hmac.js';
-import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { interpolate } from './gf256.js';
 import { SLIP39_WORDS } from './slip39-wordlist.js';
+import {
+  type KdfControl,
+  type KdfLimits,
+  aborted,
+  kdfWork,
+  nextTask,
+  overLimit,
+  readControl,
+  resolveLimits,
+  throwIfAborted,
+} from './kdf-limits.js';
 
 export interface Slip39Group {
   /** Member shares needed to rebuild this group's share (T). */
@@ -23,13 +43,28 @@ export interface SplitOptions {
   groups?: Slip39Group[];
   /** Printable ASCII only (SLIP-0039 §Passphrase); default empty. */
   passphrase?: string;
-  /** PBKDF2 runs 10000 * 2^e iterations in total (§Format); default 1. */
+  /** PBKDF2 runs 10000 * 2^e iterations in total (§Format); default 1. At most `limits.maxIterationExponent` (default 5). */
   iterationExponent?: number;
   /** Extendable backup flag (§Format, ext); default true, as in SLIP-0039's reference implementation (python-shamir-mnemonic). */
   extendable?: boolean;
   /** Randomness source (tests only); default crypto.getRandomValues. */
   random?: (n: number) => Uint8Array;
+  /** Caps; SLIP-0039 reads maxIterationExponent (default 5): shares we write open with the default caps. */
+  limits?: KdfLimits;
 }
+
+/** splitMasterSecretAsync: SplitOptions plus an AbortSignal and progress. */
+export interface SplitAsyncOptions extends SplitOptions, KdfControl {}
+
+export interface CombineOptions {
+  /** Printable ASCII only (SLIP-0039 §Passphrase); default empty. */
+  passphrase?: string;
+  /** Caps; SLIP-0039 reads maxIterationExponent (default 5). */
+  limits?: KdfLimits;
+}
+
+/** combineMnemonicsAsync: CombineOptions plus an AbortSignal and progress. */
+export interface CombineAsyncOptions extends CombineOptions, KdfControl {}
 
 export interface Share {
   id: number;
@@ -52,6 +87,16 @@ const DIGEST_INDEX = 254;
 // id + ext + e + GI + Gt + g + I + t = 15+1+4+4+4+4+4+4 = 40 bits = 4 words.
 const METADATA_WORDS = 4;
 const MIN_WORDS = METADATA_WORDS + 13 + CHECKSUM_WORDS; // 128-bit secret: 130 bits of value
+// SLIP-0039 §BIP-32 wallets: the master secret of an HD wallet is its BIP-32
+// seed, 128 to 512 bits; 512 bits pad to 520 = 52 words (§Format, ps).
+const MAX_SECRET_BYTES = 64;
+const MAX_WORDS = METADATA_WORDS + 52 + CHECKSUM_WORDS; // 59
+// 59 words of at most 8 letters and room for generous whitespace; read before splitting.
+const MAX_SHARE_CHARS = 2048;
+// 16 groups of at most 16 members (§Format: 4-bit indices) is the most a recovery can use.
+const MAX_SHARES = 256;
+// PBKDF2 iterations between two steps of the async drivers (a few ms of work).
+const STEP = 8192;
 
 const WORD_INDEX = new Map(SLIP39_WORDS.map((w, i) => [w, i]));
 
@@ -91,37 +136,138 @@ function bytesToWords(value: Uint8Array, words: number): number[] {
 
 // ---- encryption of the master secret (§Encryption, §Decryption) ----
 
-function roundKey(i: number, passphrase: Uint8Array, e: number, salt: Uint8Array, r: Uint8Array): Uint8Array {
-  const pw = new Uint8Array(1 + passphrase.length);
-  pw[0] = i;
-  pw.set(passphrase, 1);
-  const s = new Uint8Array(salt.length + r.length);
-  s.set(salt);
-  s.set(r, salt.length);
-  return pbkdf2(sha256, pw, s, { c: 2500 << e, dkLen: r.length });
+/**
+ * PBKDF2-HMAC-SHA256 (RFC 8018 §5.2) into `out`, in steps: after every STEP
+ * iterations it yields how many it did, so the async driver can report
+ * progress and see an abort; the sync driver runs it through. Stopping it
+ * early (return()) zeroes its state.
+ */
+function* pbkdf2Steps(password: Uint8Array, salt: Uint8Array, c: number, out: Uint8Array): Generator<number, void, void> {
+  const prf = hmac.create(sha256, password);
+  const work = prf._cloneInto();
+  const u = new Uint8Array(32);
+  const ctr = new Uint8Array(4);
+  try {
+    for (let block = 1, pos = 0; pos < out.length; block++, pos += 32) {
+      ctr[0] = block >>> 24;
+      ctr[1] = (block >>> 16) & 0xff;
+      ctr[2] = (block >>> 8) & 0xff;
+      ctr[3] = block & 0xff;
+      // U1 = PRF(P, S || INT(block)); T = U1 ^ U2 ^ ... ^ Uc, Ui = PRF(P, Ui-1).
+      prf._cloneInto(work).update(salt).update(ctr).digestInto(u);
+      const t = out.subarray(pos, pos + 32);
+      t.set(u.subarray(0, t.length));
+      let done = 1;
+      while (done < c) {
+        const n = Math.min(STEP, c - done);
+        for (let i = 0; i < n; i++) {
+          prf._cloneInto(work).update(u).digestInto(u);
+          for (let k = 0; k < t.length; k++) t[k]! ^= u[k]!;
+        }
+        done += n;
+        kdfWork.slip39Iterations += n;
+        yield n;
+      }
+      kdfWork.slip39Iterations += 1;
+    }
+  } finally {
+    u.fill(0);
+    prf.destroy();
+    work.destroy();
+  }
 }
 
-function feistel(input: Uint8Array, passphrase: string, e: number, id: number, ext: boolean, rounds: number[]): Uint8Array {
+/**
+ * The 4-round Feistel network of §Encryption (rounds 0..3) or §Decryption
+ * (3..0): round i XORs PBKDF2(i || P, salt || R, 2500·2^e, n/2) into L.
+ * In steps (see pbkdf2Steps); every intermediate is zeroed on any exit.
+ */
+function* feistelSteps(
+  input: Uint8Array,
+  passphrase: string,
+  e: number,
+  id: number,
+  ext: boolean,
+  rounds: number[],
+): Generator<number, Uint8Array, void> {
   const pass = new TextEncoder().encode(passphrase);
   const salt = ext ? new Uint8Array(0) : Uint8Array.from([...'shamir'].map((c) => c.charCodeAt(0)).concat([id >> 8, id & 0xff]));
   const half = input.length / 2;
   // Copies, not views: the caller's array may be a Node Buffer, whose slice() aliases.
   let l = Uint8Array.prototype.slice.call(input, 0, half);
   let r = Uint8Array.prototype.slice.call(input, half);
-  for (const i of rounds) {
-    const f = roundKey(i, pass, e, salt, r);
-    const next = l.map((b, k) => b ^ f[k]!);
-    l.fill(0);
-    f.fill(0);
-    l = r;
-    r = next;
+  const pw = new Uint8Array(1 + pass.length);
+  pw.set(pass, 1);
+  const s = new Uint8Array(salt.length + half);
+  s.set(salt);
+  const f = new Uint8Array(half);
+  try {
+    for (const i of rounds) {
+      pw[0] = i;
+      s.set(r, salt.length);
+      yield* pbkdf2Steps(pw, s, 2500 << e, f);
+      const next = l.map((b, k) => b ^ f[k]!);
+      l.fill(0);
+      l = r;
+      r = next;
+    }
+    const out = new Uint8Array(input.length);
+    out.set(r);
+    out.set(l, half);
+    return out;
+  } finally {
+    for (const b of [l, r, f, pw, s, pass]) b.fill(0);
   }
-  const out = new Uint8Array(input.length);
-  out.set(r);
-  out.set(l, half);
-  l.fill(0);
-  r.fill(0);
-  return out;
+}
+
+/** PBKDF2 iterations of one encryption or decryption: 4 rounds of 2500·2^e (§Format, e). */
+const feistelWork = (e: number) => 4 * (2500 << e);
+
+function checkExponent(e: number, limits: Required<KdfLimits>): void {
+  if (e > limits.maxIterationExponent) {
+    throw overLimit(
+      `SLIP-0039 iteration exponent e = ${e} (${feistelWork(e)} PBKDF2 iterations)`,
+      'maxIterationExponent',
+      limits.maxIterationExponent,
+    );
+  }
+}
+
+function runSync<T>(steps: Generator<number, T, void>): T {
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * Runs the steps with a macrotask between them: progress after each, the
+ * signal checked before each. On abort (or a throwing onProgress) the
+ * generator is stopped, which zeroes its state, and nothing is returned.
+ */
+async function runAsync<T>(
+  steps: Generator<number, T, void>,
+  total: number,
+  signal: AbortSignal | undefined,
+  report: (f: number) => void,
+): Promise<T> {
+  let done = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      throwIfAborted(signal);
+      const s = steps.next();
+      if (s.done) {
+        finished = true;
+        return s.value;
+      }
+      done += s.value;
+      report((0.99 * done) / total);
+      await nextTask();
+    }
+  } finally {
+    if (!finished) steps.return(undefined as never);
+  }
 }
 
 // ---- SplitSecret / RecoverSecret (§Sharing a secret) ----
@@ -178,13 +324,16 @@ export function encodeShare(s: Share): string {
 
 export function decodeShare(mnemonic: string): Share {
   if (typeof mnemonic !== 'string') throw err('INVALID_SHARE', 'a share must be a string of words');
+  // Lengths first, before any per-word work: 20..59 words (16..64-byte secrets).
+  if (mnemonic.length > MAX_SHARE_CHARS) throw err('INVALID_SHARE', `a share has at most ${MAX_WORDS} words`);
   const words = mnemonic.trim().toLowerCase().split(/\s+/);
+  if (words.length < MIN_WORDS) throw err('INVALID_SHARE', `a share has at least ${MIN_WORDS} words`);
+  if (words.length > MAX_WORDS) throw err('INVALID_SHARE', `a share has at most ${MAX_WORDS} words`);
   const idx = words.map((w, i) => {
     const v = WORD_INDEX.get(w);
     if (v === undefined) throw err('INVALID_SHARE', `word ${i + 1} is not in the SLIP-0039 word list`);
     return v;
   });
-  if (idx.length < MIN_WORDS) throw err('INVALID_SHARE', `a share has at least ${MIN_WORDS} words`);
   const ext = ((idx[1]! >> 4) & 1) === 1;
   if (polymod([...customization(ext), ...idx]) !== 1) throw err('INVALID_SHARE', 'share checksum is wrong (a word is mistyped)');
   let meta = 0n;
@@ -197,6 +346,8 @@ export function decodeShare(mnemonic: string): Share {
   let acc = 0n;
   for (const w of valueWords) acc = (acc << 10n) | BigInt(w);
   const nBytes = (valueBits - padding) / 8;
+  // §Format: a multiple of 16 bits (the padding rule above), at least 128; at most 512 (MAX_WORDS).
+  if (nBytes < 16 || nBytes > MAX_SECRET_BYTES || nBytes % 2 !== 0) throw err('INVALID_SHARE', 'share value has an invalid length');
   if (acc >> BigInt(nBytes * 8) !== 0n) throw err('INVALID_SHARE', 'share padding bits are not zero');
   const value = new Uint8Array(nBytes);
   for (let i = nBytes - 1; i >= 0; i--) {
@@ -228,15 +379,23 @@ function checkPassphrase(p: unknown): string {
   return p;
 }
 
-/**
- * GenerateShares (§Generating the shares): returns the member mnemonics, one
- * array per group.
- */
-export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOptions = {}): string[][] {
+interface SplitPlan {
+  masterSecret: Uint8Array;
+  groups: Slip39Group[];
+  gt: number;
+  e: number;
+  ext: boolean;
+  random: (n: number) => Uint8Array;
+  passphrase: string;
+  id: number;
+}
+
+/** Every check of GenerateShares before the KDF: lengths, groups, thresholds, the exponent and its cap. */
+function planSplit(masterSecret: Uint8Array, options: SplitOptions, limits: Required<KdfLimits>): SplitPlan {
   if (!(masterSecret instanceof Uint8Array)) throw new VaultkeyError('INVALID_ARGUMENT', 'master secret must be a Uint8Array');
   // §Master secret: at least 128 bits, a multiple of 16 bits. Capped at 512 bits, a BIP-39 seed
   // (Trezor devices take 128 or 256 bits only; longer secrets recover with software such as this one).
-  if (masterSecret.length < 16 || masterSecret.length % 2 !== 0 || masterSecret.length > 64) {
+  if (masterSecret.length < 16 || masterSecret.length % 2 !== 0 || masterSecret.length > MAX_SECRET_BYTES) {
     throw new VaultkeyError('INVALID_LENGTH', 'master secret must be 16 to 64 bytes, an even number');
   }
   const groups = options.groups ?? [{ threshold: 1, count: 1 }];
@@ -257,10 +416,17 @@ export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOption
     if (g.threshold === 1 && g.count > 1)
       throw new VaultkeyError('INVALID_ARGUMENT', 'a group with threshold 1 must have exactly 1 member');
   }
+  // Shares we write must open within the reader's default caps, unless the caller raised them knowingly.
+  checkExponent(e, limits);
+  if (typeof random !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'random must be a function');
   const id = ((random(2)[0]! << 8) | random(1)[0]!) & 0x7fff;
-  const ems = feistel(masterSecret, passphrase, e, id, ext, [0, 1, 2, 3]);
+  return { masterSecret, groups, gt, e, ext, random, passphrase, id };
+}
+
+/** GenerateShares after the encryption: the encrypted master secret split into groups of member mnemonics. */
+function sharesOf(ems: Uint8Array, plan: SplitPlan): string[][] {
+  const { groups, gt, e, ext, random, id } = plan;
   const groupShares = splitSecret(gt, groups.length, ems, random);
-  ems.fill(0);
   const out = groups.map((g, gi) => {
     const members = splitSecret(g.threshold, g.count, groupShares[gi]!, random);
     const words = members.map((value, mi) =>
@@ -283,11 +449,59 @@ export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOption
   return out;
 }
 
-/** Combining the shares (§Combining the shares): the master secret, or a coded error. */
-export function combineMnemonics(mnemonics: string[], passphrase = ''): Uint8Array {
+const encryptionOf = (p: SplitPlan) => feistelSteps(p.masterSecret, p.passphrase, p.e, p.id, p.ext, [0, 1, 2, 3]);
+
+/**
+ * GenerateShares (§Generating the shares): returns the member mnemonics, one
+ * array per group. Synchronous: the PBKDF2 work (10000·2^e iterations) runs
+ * at once; splitMasterSecretAsync runs it in steps.
+ */
+export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOptions = {}): string[][] {
+  const plan = planSplit(masterSecret, options ?? {}, resolveLimits(options?.limits));
+  const ems = runSync(encryptionOf(plan));
+  try {
+    return sharesOf(ems, plan);
+  } finally {
+    ems.fill(0);
+  }
+}
+
+/**
+ * splitMasterSecret in steps: yields to the event loop, reports progress
+ * (`onProgress`, 0 to 1) and stops with ABORTED when `signal` fires, before
+ * any share exists.
+ */
+export async function splitMasterSecretAsync(masterSecret: Uint8Array, options: SplitAsyncOptions = {}): Promise<string[][]> {
+  const { signal, report, limits } = readControl(options);
+  throwIfAborted(signal);
+  const plan = planSplit(masterSecret, options, limits);
+  report(0);
+  const ems = await runAsync(encryptionOf(plan), feistelWork(plan.e), signal, report);
+  try {
+    throwIfAborted(signal);
+    const out = sharesOf(ems, plan);
+    report(1);
+    return out;
+  } finally {
+    ems.fill(0);
+  }
+}
+
+interface CombinePlan {
+  /** The encrypted master secret, recovered from the shares: the caller zeroes it. */
+  ems: Uint8Array;
+  first: Share;
+}
+
+/**
+ * Combining the shares (§Combining the shares) up to the encrypted master
+ * secret: every check, the interpolations and the digests, then the cap on
+ * the exponent. No PBKDF2 has run when this returns or throws.
+ */
+function planCombine(mnemonics: unknown, limits: Required<KdfLimits>): CombinePlan {
   if (!Array.isArray(mnemonics) || mnemonics.length === 0) throw err('INSUFFICIENT_SHARES', 'no shares given');
-  const pass = checkPassphrase(passphrase);
-  const shares = mnemonics.map(decodeShare);
+  if (mnemonics.length > MAX_SHARES) throw new VaultkeyError('INVALID_ARGUMENT', `at most ${MAX_SHARES} shares (16 groups of 16)`);
+  const shares = Array.from(mnemonics as unknown[], (m) => decodeShare(m as string));
   const first = shares[0]!;
   for (const s of shares) {
     if (s.id !== first.id || s.extendable !== first.extendable || s.iterationExponent !== first.iterationExponent) {
@@ -306,24 +520,85 @@ export function combineMnemonics(mnemonics: string[], passphrase = ''): Uint8Arr
   if (groups.size > first.groupThreshold) throw err('SHARE_MISMATCH', 'shares from more groups than the group threshold');
   const gx: number[] = [];
   const gy: Uint8Array[] = [];
-  for (const [gi, members] of groups) {
-    const t = members[0]!.memberThreshold;
-    if (members.some((m) => m.memberThreshold !== t)) throw err('SHARE_MISMATCH', 'member thresholds differ within a group');
-    if (new Set(members.map((m) => m.memberIndex)).size !== members.length) throw err('DUPLICATE_SHARE', 'the same share was given twice');
-    if (members.length < t) throw err('INSUFFICIENT_SHARES', `group ${gi + 1} needs ${t} shares, got ${members.length}`);
-    if (members.length > t) throw err('SHARE_MISMATCH', `group ${gi + 1} has more shares than its threshold`);
-    gx.push(gi);
-    gy.push(
-      recoverSecret(
-        t,
-        members.map((m) => m.memberIndex),
-        members.map((m) => m.value),
-      ),
-    );
+  try {
+    for (const [gi, members] of groups) {
+      const t = members[0]!.memberThreshold;
+      if (members.some((m) => m.memberThreshold !== t)) throw err('SHARE_MISMATCH', 'member thresholds differ within a group');
+      if (new Set(members.map((m) => m.memberIndex)).size !== members.length)
+        throw err('DUPLICATE_SHARE', 'the same share was given twice');
+      if (members.length < t) throw err('INSUFFICIENT_SHARES', `group ${gi + 1} needs ${t} shares, got ${members.length}`);
+      if (members.length > t) throw err('SHARE_MISMATCH', `group ${gi + 1} has more shares than its threshold`);
+      gx.push(gi);
+      gy.push(
+        recoverSecret(
+          t,
+          members.map((m) => m.memberIndex),
+          members.map((m) => m.value),
+        ),
+      );
+    }
+    const ems = recoverSecret(first.groupThreshold, gx, gy);
+    try {
+      checkExponent(first.iterationExponent, limits);
+    } catch (e) {
+      ems.fill(0);
+      throw e;
+    }
+    return { ems, first };
+  } finally {
+    for (const y of gy) y.fill(0);
+    for (const s of shares) s.value.fill(0);
   }
-  const ems = recoverSecret(first.groupThreshold, gx, gy);
-  for (const y of gy) y.fill(0);
-  const ms = feistel(ems, pass, first.iterationExponent, first.id, first.extendable, [3, 2, 1, 0]);
-  ems.fill(0);
+}
+
+const decryptionOf = ({ ems, first }: CombinePlan, pass: string) =>
+  feistelSteps(ems, pass, first.iterationExponent, first.id, first.extendable, [3, 2, 1, 0]);
+
+/** The passphrase and caps of a combine call: a passphrase string (as before) or { passphrase, limits }. */
+function combineOptions(o: unknown): { pass: string; limits: Required<KdfLimits> } {
+  if (typeof o === 'string' || o === undefined) return { pass: checkPassphrase(o), limits: resolveLimits(undefined) };
+  if (typeof o !== 'object' || o === null) throw new VaultkeyError('INVALID_ARGUMENT', 'expected a passphrase or { passphrase, limits }');
+  const { passphrase, limits } = o as CombineOptions;
+  return { pass: checkPassphrase(passphrase), limits: resolveLimits(limits) };
+}
+
+/**
+ * Combining the shares (§Combining the shares): the master secret, or a coded
+ * error. Every share is checked, and the exponent against
+ * `limits.maxIterationExponent` (default 5: KDF_LIMIT beyond), before any
+ * PBKDF2 runs; the rest runs at once (combineMnemonicsAsync runs it in steps).
+ */
+export function combineMnemonics(mnemonics: string[], passphrase: string | CombineOptions = ''): Uint8Array {
+  const { pass, limits } = combineOptions(passphrase);
+  const plan = planCombine(mnemonics, limits);
+  try {
+    return runSync(decryptionOf(plan, pass));
+  } finally {
+    plan.ems.fill(0);
+  }
+}
+
+/**
+ * combineMnemonics in steps: yields to the event loop between PBKDF2 steps,
+ * reports progress (`onProgress`, 0 to 1) and stops with ABORTED when
+ * `signal` fires, returning nothing and zeroing what it had derived.
+ */
+export async function combineMnemonicsAsync(mnemonics: string[], options: CombineAsyncOptions = {}): Promise<Uint8Array> {
+  const { signal, report, limits } = readControl(options);
+  const { pass } = combineOptions({ passphrase: (options as CombineOptions).passphrase });
+  throwIfAborted(signal);
+  const plan = planCombine(mnemonics, limits);
+  let ms: Uint8Array;
+  try {
+    report(0);
+    ms = await runAsync(decryptionOf(plan, pass), feistelWork(plan.first.iterationExponent), signal, report);
+  } finally {
+    plan.ems.fill(0);
+  }
+  if (signal?.aborted) {
+    ms.fill(0);
+    throw aborted(signal);
+  }
+  report(1);
   return ms;
 }

@@ -13,7 +13,8 @@ import { bytesEqual } from '../../src/security/canonical.js';
 import { encryptBackup, decryptBackup, verifyBackup as openSummary, wipePayload, type BackupSummary } from '../../src/backup/file.js';
 import { PAYLOAD_VERSION, type BackupKey, type BackupPayload, type KdfParams } from '../../src/backup/format.js';
 import { splitSecret, combineShares, encodeShareText } from '../../src/backup/shares.js';
-import { splitMasterSecret, combineMnemonics, type SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
+import { splitMasterSecretAsync, combineMnemonicsAsync, type SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
+import type { KdfLimits } from '../../src/backup/kdf-limits.js';
 import { decryptKeystoreV3, encryptKeystoreV3, type KeystoreV3EncryptOptions } from '../../src/backup/keystore-v3.js';
 import { STORES, b64url, randomBytes, randomId, type AccountRecord, type SecretRecord } from '../../src/vault/format.js';
 import { decryptSecret } from '../../src/vault/crypto.js';
@@ -33,6 +34,8 @@ export interface RestoreOptions {
   keyIds?: string[];
   /** Write the keys that pass even if others fail (default false: all or nothing). */
   partial?: boolean;
+  /** Caps on the file's Argon2id (default KDF_LIMITS: 256 MiB, t·m <= 2^20); beyond them KDF_LIMIT, before any work. */
+  limits?: KdfLimits;
 }
 
 export interface RestoreResult {
@@ -162,14 +165,18 @@ function accountOk(a: unknown, keyId: string): a is AccountRecord {
 /** An encrypted backup file of the chosen keys (default all). The file passphrase follows the unlock passphrase rule. */
 export async function backup(
   secret: BackupSecret,
-  o: { keyIds?: string[]; kdf?: KdfParams } = {},
+  o: { keyIds?: string[]; kdf?: KdfParams; limits?: KdfLimits } = {},
   onProgress?: (f: number) => void,
 ): Promise<Uint8Array> {
   const passphrase = passphraseOf(secret);
   checkStrength(passphrase);
   const payload = await buildPayload(o ?? {});
   try {
-    return await encryptBackup(payload, passphrase, { ...(o?.kdf ? { kdf: checkKdf(o.kdf) } : {}), ...(onProgress ? { onProgress } : {}) });
+    return await encryptBackup(payload, passphrase, {
+      ...(o?.kdf ? { kdf: checkKdf(o.kdf) } : {}),
+      ...(o?.limits !== undefined ? { limits: o.limits } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   } finally {
     wipePayload(payload);
   }
@@ -226,7 +233,10 @@ export async function restore(
   if (!['fail', 'skip', 'overwrite'].includes(conflict))
     throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
   const want = checkIds(o?.keyIds);
-  const payload = await decryptBackup(file, passphraseOf(secret), onProgress ? { onProgress } : {});
+  const payload = await decryptBackup(file, passphraseOf(secret), {
+    ...(onProgress ? { onProgress } : {}),
+    ...(o?.limits !== undefined ? { limits: o.limits } : {}),
+  });
   await init();
   const result: RestoreResult = { committed: false, restored: [], skipped: [], failed: [] };
   try {
@@ -322,16 +332,27 @@ export async function exportSlip39(keyId: string, options: Slip39Options = {}): 
   if (rec.kind !== 'seed') throw new VaultkeyError('INVALID_ARGUMENT', "SLIP-0039 shares are made of an HD key's seed");
   const seed = (await K.seedOf(keyId)).slice();
   try {
+    // Async: the PBKDF2 rounds yield between steps, so the worker keeps answering.
     const { random: _ignored, ...opts } = options ?? {};
-    return splitMasterSecret(seed, opts);
+    return await splitMasterSecretAsync(seed, opts);
   } finally {
     seed.fill(0);
   }
 }
 
 /** The records of a seed recovered from SLIP-0039 shares (no BIP-39 mnemonic). */
-export async function slip39Records(mnemonics: string[], o: { passphrase?: string; label?: string } = {}): Promise<SecretRecord[]> {
-  const seed = combineMnemonics(mnemonics, o?.passphrase ?? '');
+export async function slip39Records(
+  mnemonics: string[],
+  o: { passphrase?: string; label?: string; limits?: KdfLimits } = {},
+  onProgress?: (f: number) => void,
+): Promise<SecretRecord[]> {
+  // Share lengths and the iteration exponent are checked against the caps (default e <= 5) before any
+  // PBKDF2 work, which then runs in steps: a hostile share cannot hold the worker for minutes.
+  const seed = await combineMnemonicsAsync(mnemonics, {
+    passphrase: o?.passphrase ?? '',
+    ...(o?.limits !== undefined ? { limits: o.limits } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
   try {
     await init();
     HDKey.fromMasterSeed(seed).wipe(); // refuses a seed whose master key is invalid (BIP-32: IL = 0 or >= n)
@@ -346,9 +367,14 @@ export async function slip39Records(mnemonics: string[], o: { passphrase?: strin
 export async function keystoreV3Records(
   json: string | object,
   password: string,
-  o: { label?: string } = {},
+  o: { label?: string; limits?: KdfLimits; normalization?: 'NFKC' | 'none' } = {},
+  onProgress?: (f: number) => void,
 ): Promise<{ recs: SecretRecord[]; address: string }> {
-  const { privateKey, address } = await decryptKeystoreV3(json, password);
+  const { privateKey, address } = await decryptKeystoreV3(json, password, {
+    ...(o?.limits !== undefined ? { limits: o.limits } : {}),
+    ...(o?.normalization !== undefined ? { normalization: o.normalization } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
   try {
     await init();
     const keyId = randomId('k_');
