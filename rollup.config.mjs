@@ -1,8 +1,10 @@
 // Two self-contained ESM builds of the same sources (dependencies bundled, so
 // a page can load them with no bundler):
 //   dist/        browsers: index.js, core.js, worker.js (module Web Worker),
-//                ledger.js, bridge-client.js, viem.js, ethers.js
-//   dist/node/   Node:     same names, worker.js for worker_threads
+//                ledger.js, bridge-client.js, viem.js, ethers.js, backup.js
+//                (built on its own, see sharedErrors), errors.js (shared)
+//   dist/node/   Node:     same names, worker.js for worker_threads, and cli.js
+//                (the `vaultkey` command, package.json "bin")
 // (The bridge process is its own package, bridge/, built by bridge/build.mjs.)
 // package.json picks one with the "node" export condition. The WASM is inlined
 // by build/wasm-inline.js (scripts/build-wasm.mjs). viem and ethers are peer
@@ -10,7 +12,7 @@
 // measures and limits what the browser build costs a page.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { build, transform } from 'esbuild';
 
 /** The node build swaps the browser worker spawner for the worker_threads one. */
@@ -98,12 +100,45 @@ const ts = () => ({
   },
 });
 
+/**
+ * The `vaultkey` command (src/cli/): its entry chunk starts with the shebang
+ * npm's bin link needs, and is executable so `./dist/node/cli.js` runs from a
+ * checkout too (npm sets the mode itself when it installs the package).
+ */
+const CLI_SHEBANG = '#!/usr/bin/env node';
+const cliExecutable = () => ({
+  name: 'vaultkey-cli-executable',
+  writeBundle(opts, bundle) {
+    for (const chunk of Object.values(bundle))
+      if (chunk.type === 'chunk' && chunk.isEntry && chunk.name === 'cli') chmodSync(resolve(opts.dir, chunk.fileName), 0o755);
+  },
+});
+
 const output = (dir) => ({
   dir,
   format: 'es',
   entryFileNames: '[name].js',
   chunkFileNames: '[name]-[hash].js',
   sourcemap: true,
+});
+
+/**
+ * vaultkey/backup in the browser build is built on its own (the second config
+ * below), so the main entry's chunks stay as they are: sharing its modules
+ * with the worker would cut those into more chunks, and the main entry would
+ * pay gzip's per-file cost for each (about 1.8 KB gzipped, past the budget of
+ * scripts/bundle-size.mjs). It shares one module with the rest of dist/:
+ * src/errors.ts, which the main build writes as its own entry (errors.js, its
+ * export names kept), so a VaultkeyError thrown by it is the same class as
+ * everywhere else and `instanceof` works.
+ */
+const SHARED_ERRORS = '\0vaultkey-errors';
+const sharedErrors = () => ({
+  name: 'vaultkey-shared-errors',
+  resolveId(source, importer) {
+    if (!importer || !source.startsWith('.') || !source.endsWith('/errors.js')) return null;
+    return resolve(dirname(importer), source) === resolve('src/errors.js') ? { id: SHARED_ERRORS, external: true } : null;
+  },
 });
 
 const entries = {
@@ -113,19 +148,28 @@ const entries = {
   ledger: 'src/ledger/index.ts',
   viem: 'src/viem/index.ts',
   ethers: 'src/ethers/index.ts',
+  backup: 'src/backup/index.ts',
 };
+
+const { backup: _ownBuild, ...withoutBackup } = entries;
 
 export default [
   {
-    input: { ...entries, worker: 'worker/browser.ts' },
+    input: { ...withoutBackup, worker: 'worker/browser.ts', errors: 'src/errors.ts' },
     output: output('dist'),
     external: peers,
     plugins: [cleanDist(), ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
   },
   {
-    input: { ...entries, worker: 'worker/node.ts' },
-    output: output('dist/node'),
+    input: { backup: entries.backup },
+    output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
+    external: peers,
+    plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
+  },
+  {
+    input: { ...entries, worker: 'worker/node.ts', cli: 'src/cli/index.ts' },
+    output: { ...output('dist/node'), banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : '') },
     external: [/^node:/, ...peers],
-    plugins: [nodeSpawn, ledgerTransport(), nodeResolve(), ts()],
+    plugins: [nodeSpawn, ledgerTransport(), nodeResolve(), ts(), cliExecutable()],
   },
 ];

@@ -5,6 +5,8 @@
 //   `import` and with `require` (require(esm)), exporting the same names.
 // - Each tarball holds the types for every entry and every file its README
 //   links to.
+// - The library's command (`vaultkey`, package.json "bin") is on the app's
+//   PATH and recovers a backup file made with the installed vaultkey/backup.
 // - The bridge installs on its own (optional native bindings left out, as on a
 //   machine without a compiler), its command prints its usage, and
 //   `startBridge` serves on loopback.
@@ -12,13 +14,15 @@
 // Chromium in test/consumers.browser.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installInto, installedVersion, pack, repo, tarballFiles } from './helpers/packed.ts';
 
 let tmp: string;
+/** The scratch app the library test installs the library tarball into. */
+let libApp: string | undefined;
 let libTgz: string;
 let bridgeTgz: string;
 
@@ -77,6 +81,7 @@ test('each tarball holds every entry with its types, its bin, LICENSE and what i
 test('the library installs with no native add-on, and every entry loads with import and require', () => {
   const app = join(tmp, 'app');
   installInto(app, [libTgz, `viem@${installedVersion('viem')}`, `ethers@${installedVersion('ethers')}`]);
+  libApp = app;
   const installed = walk(join(app, 'node_modules'));
   const native = installed.filter((f) => f.endsWith('.node') || f.endsWith('binding.gyp'));
   assert.deepEqual(native, [], 'no native add-on or node-gyp build in a browser app');
@@ -89,6 +94,7 @@ test('the library installs with no native add-on, and every entry loads with imp
     .map((k) => (k === '.' ? 'vaultkey' : `vaultkey/${k.slice(2)}`));
   assert.deepEqual(entries.sort(), [
     'vaultkey',
+    'vaultkey/backup',
     'vaultkey/bridge-client',
     'vaultkey/core',
     'vaultkey/ethers',
@@ -153,4 +159,41 @@ test('the bridge installs on its own, prints its usage and serves on loopback', 
   assert.equal(r.body.result.name, 'vaultkey-bridge');
   assert.equal(r.body.result.version, readJson(join(repo, 'bridge/package.json')).version);
   assert.equal(r.body.result.paired, false);
+});
+
+test('the installed library has its command: vaultkey --help, and recover opens a backup file made with vaultkey/backup', () => {
+  const app = libApp ?? join(tmp, 'app-bin');
+  if (!libApp) installInto(app, [libTgz]);
+  const bin = join(app, 'node_modules/.bin/vaultkey');
+  assert.match(execFileSync(bin, ['--help'], { encoding: 'utf8' }), /^Usage: vaultkey <command>/);
+  assert.match(execFileSync(bin, ['recover', '--help'], { encoding: 'utf8' }), /^Usage: vaultkey recover \[options\] FILE\.\.\./);
+  // The form the docs give: `npx --no` runs the installed command and never fetches a registry package of that name.
+  const viaNpx = execFileSync('npx', ['--no', 'vaultkey', 'recover', '--help'], {
+    cwd: app,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' },
+  });
+  assert.match(viaNpx, /^Usage: vaultkey recover /);
+  const usage = spawnSync(bin, ['recover'], { encoding: 'utf8' });
+  assert.equal(usage.status, 2, 'no FILE: usage error');
+
+  const phrase = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  writeFileSync(
+    join(app, 'make-backup.mjs'),
+    [
+      "import { writeFileSync } from 'node:fs';",
+      "import { init, mnemonicToSeed } from 'vaultkey/core';",
+      "import { encryptBackup } from 'vaultkey/backup';",
+      'await init();',
+      `const phrase = ${JSON.stringify(phrase)};`,
+      "const key = { id: 'k_000000000000000000000001', kind: 'seed', label: 'main', createdAt: 1, secret: await mnemonicToSeed(phrase), mnemonic: new TextEncoder().encode(phrase) };",
+      "const file = await encryptBackup({ version: 1, createdAt: Date.now(), keys: [key] }, 'installed backup passphrase', { kdf: { t: 1, m: 256, p: 1 } });",
+      "writeFileSync('installed.vkbk', file);",
+    ].join('\n'),
+  );
+  execFileSync(process.execPath, ['make-backup.mjs'], { cwd: app });
+  const r = spawnSync(bin, ['recover', 'installed.vkbk'], { cwd: app, input: 'installed backup passphrase\n', encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, phrase + '\n');
+  assert.ok(!r.stderr.includes('installed backup passphrase') && !r.stderr.includes('abandon'), 'no secret on stderr');
 });

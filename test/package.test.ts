@@ -17,6 +17,7 @@ const entries = Object.keys(pkg.exports)
 test('every export-map entry loads with import and with require, to the same module', async () => {
   assert.deepEqual(entries.sort(), [
     'vaultkey',
+    'vaultkey/backup',
     'vaultkey/bridge-client',
     'vaultkey/core',
     'vaultkey/ethers',
