@@ -345,7 +345,7 @@ $('v3-import').onclick = show('v3-out', async () => {
 $('v3-export').onclick = show('v3-out', async () => {
   const id = currentKey();
   const [info] = (await ks.keys()).filter((k) => k.id === id);
-  // An HD key is exported at its own default Ethereum address (a rotated version works at the next account).
+  // An HD key is exported at its own default Ethereum address (a rotated version has its own seed, or its own account).
   const eth = info.type === 'hd' ? await ks.getAddress(id, 'ethereum', 0) : null;
   const json = await ks.exportKeystoreV3(id, $('v3-pass').value, { ...(eth ? { path: eth.path } : {}), proof: vaultProof() });
   $('v3-pass').value = '';

@@ -28,6 +28,8 @@ export type {
   LifecycleOptions,
   UnlockOptions,
   ChangeOptions,
+  RetireOptions,
+  RotateOptions,
   FreshProof,
   BackupSecret,
   RestoreOptions,
@@ -71,6 +73,8 @@ export type {
   Indicator,
   LifecycleCreateOptions,
   LifecycleChangeOptions,
+  DetectorStore,
+  SuccessorMode,
 } from './lifecycle/index.js';
 // Types that the API above names in its signatures (so the API reference can link them).
 export type { Facet, RestoreReport } from './vault/keystore.js';

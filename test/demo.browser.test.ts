@@ -84,7 +84,7 @@ test('demo dApp: lifecycle, audit, backup/restore and the recovery phrase with i
   assert.match(created, /Ethereum address 0x[0-9a-fA-F]{40} \(m\/44'\/60'\/0'\/0\/0\)/);
   assert.match((await page.textContent('#vault-state')) ?? '', /unlocked, session as owner/);
 
-  // Lifecycle record, then a manual rotation to <id>-v2 at the next account.
+  // Lifecycle record, then a manual rotation to <id>-v2, made from a fresh seed (its own account 0).
   const record = await run(page, 'lc-record', 'lc-out');
   assert.match(record, new RegExp(`^${keyId}  version 1, hd bip32`));
   assert.match(record, /state +active/);
@@ -95,7 +95,7 @@ test('demo dApp: lifecycle, audit, backup/restore and the recovery phrase with i
   assert.match(record, /new -> created|new -> active/);
   const rotated = await run(page, 'lc-rotate', 'lc-out');
   assert.match(rotated, new RegExp(`^${keyId} -> ${keyId}-v2`));
-  const newAddress = /new Ethereum address (0x[0-9a-fA-F]{40}) \(m\/44'\/60'\/1'\/0\/0\)/.exec(rotated)?.[1];
+  const newAddress = /new Ethereum address (0x[0-9a-fA-F]{40}) \(m\/44'\/60'\/0'\/0\/0\)/.exec(rotated)?.[1];
   assert.ok(newAddress, rotated);
   assert.match(rotated, new RegExp(`predecessor +${keyId}`));
   assert.equal(await page.inputValue('#key'), `${keyId}-v2`, 'the successor becomes the current key');
@@ -132,9 +132,9 @@ test('demo dApp: lifecycle, audit, backup/restore and the recovery phrase with i
   assert.equal(phrase.split(' ').length, 12);
   assert.ok(validateMnemonic(phrase, wordlist), 'a valid BIP-39 phrase');
   assert.equal(
-    HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/1'/0/0").address,
+    HDNodeWallet.fromPhrase(phrase, undefined, "m/44'/60'/0'/0/0").address,
     newAddress,
-    'the phrase of the rotated key (account 1)',
+    'the phrase of the rotated key (its own seed, account 0)',
   );
   assert.equal(await page.inputValue('#rp-pass'), '', 'the passphrase field is cleared');
   const pixels = await page.evaluate(() => {

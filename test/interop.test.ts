@@ -382,6 +382,119 @@ describe('Keystore-shaped signer (keystoreSigner over the Keystore API)', () => 
   });
 });
 
+describe('Keystore signers across rotations (docs/lifecycle.md "Following rotations")', () => {
+  const OLD = 'test test test test test test test test test test test junk';
+  const NEW = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
+  const THIRD = 'zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo zoo wrong';
+  let roots: Record<string, HDKey>;
+
+  /**
+   * Behaves like the vault for one lineage: `k1` (its own seed), `k1-v2` made
+   * either from a fresh seed (account 0 by default) or as the next account of
+   * k1's seed (account 1 by default, account 0 refused). `rotate()` moves the
+   * current version on; a rotated version refuses to sign with KEY_ROTATED.
+   */
+  function lineage(mode: 'fresh' | 'next-account') {
+    const versions = ['k1'];
+    const calls: string[] = [];
+    const seedOf = (id: string) => (id === 'k1' || mode === 'next-account' ? roots.old! : id === 'k1-v2' ? roots.new! : roots.third!);
+    const defaultAccount = (id: string) => (id === 'k1' || mode === 'fresh' ? 0 : 1);
+    const at = (id: string, path: string) => {
+      const account = Number(/^m\/44'\/60'\/(\d+)'/.exec(path)![1]);
+      if (id !== 'k1' && mode === 'next-account' && account === 0) throw new VaultkeyError('KEY_ROTATED', 'account 0 is retired');
+      return seedOf(id).derive(path);
+    };
+    const ks: KeystoreLike = {
+      async activeKey(id) {
+        calls.push(`activeKey ${id}`);
+        return versions.at(-1)!;
+      },
+      async getAddress(keyId, chain, index = 0, o = {}) {
+        calls.push(`getAddress ${keyId}`);
+        const path = `m/44'/60'/${o.account ?? defaultAccount(keyId)}'/${o.change ?? 0}/${index}`;
+        const k = at(keyId, path);
+        return { chain, address: ethereumAddress(k.publicKey), path, publicKey: k.publicKey };
+      },
+      async sign(keyId, digest, o = {}) {
+        calls.push(`sign ${keyId}`);
+        if (keyId !== versions.at(-1)) throw new VaultkeyError('KEY_ROTATED', `key ${keyId} was rotated`);
+        const path = o.path ?? `m/44'/60'/${defaultAccount(keyId)}'/0/0`;
+        const k = at(keyId, path);
+        const { signature, recovery } = secp256k1.sign(digest, k.privateKey!);
+        return { signature, recovery, publicKey: k.publicKey, path };
+      },
+    };
+    return { ks, calls, rotate: () => versions.push(`k1-v${versions.length + 1}`) };
+  }
+
+  before(async () => {
+    roots = {
+      old: HDKey.fromMasterSeed(await mnemonicToSeed(OLD)),
+      new: HDKey.fromMasterSeed(await mnemonicToSeed(NEW)),
+      third: HDKey.fromMasterSeed(await mnemonicToSeed(THIRD)),
+    };
+  });
+
+  test("a signer over <id>-v2 signs with v2's own default account, not v1's account 0", async () => {
+    for (const [mode, path, phrase] of [
+      ['fresh', "m/44'/60'/0'/0/0", NEW],
+      ['next-account', "m/44'/60'/1'/0/0", OLD],
+    ] as const) {
+      const { ks, rotate } = lineage(mode);
+      rotate();
+      const account = await toVaultkeyAccount({ keystore: ks, keyId: 'k1-v2' });
+      const ref = mnemonicToAccount(phrase, { path: path as `m/44'/60'/${string}` });
+      assert.equal(account.address, ref.address, mode);
+      assert.equal(await account.signMessage({ message: 'hi' }), await ref.signMessage({ message: 'hi' }), mode);
+      const e = await VaultkeySigner.create({ keystore: ks, keyId: 'k1-v2' });
+      assert.equal(await e.getAddress(), ref.address, mode);
+    }
+  });
+
+  test('a signer made from a Keystore key follows rotations: the next signature comes from the current version and the address changes', async () => {
+    const { ks, calls, rotate } = lineage('fresh');
+    const account = await toVaultkeyAccount({ keystore: ks, keyId: 'k1' });
+    const a1 = account.address;
+    assert.equal(a1, mnemonicToAccount(OLD).address);
+    const s1 = await account.signMessage({ message: 'before' });
+    assert.ok(await verifyMessage({ address: a1, message: 'before', signature: s1 }));
+    assert.ok(!calls.some((c) => c.startsWith('activeKey')), 'no extra call while the key is current');
+
+    rotate();
+    const s2 = await account.signMessage({ message: 'after' });
+    const a2 = mnemonicToAccount(NEW).address;
+    assert.equal(account.address, a2, 'the account now names the current version');
+    assert.ok(await verifyMessage({ address: a2, message: 'after', signature: s2 }));
+    assert.ok(calls.includes('sign k1-v2'));
+
+    // A transaction was prepared (nonce, from) for an address: it is never re-signed by another key.
+    rotate();
+    const tx = viemTransactions()[4]!;
+    await rejectsCode(account.signTransaction(tx), 'KEY_ROTATED');
+    const a3 = account.address;
+    assert.equal(a3, mnemonicToAccount(THIRD).address, 'the refusal moved the account on');
+    const signed = await account.signTransaction(tx);
+    assert.equal(await recoverTransactionAddress({ serializedTransaction: signed as never }), a3);
+
+    // ethers: getAddress() resolves the current version (populateTransaction asks it for `from` and the nonce).
+    const f = lineage('fresh');
+    const signer = await VaultkeySigner.create({ keystore: f.ks, keyId: 'k1' });
+    assert.equal(await signer.getAddress(), a1);
+    f.rotate();
+    assert.equal(await signer.getAddress(), a2);
+    assert.equal(ethersVerifyMessage('x', await signer.signMessage('x')), a2);
+    f.rotate();
+    await rejectsCode(signer.signTransaction({ ...ethersTransactions()[4]!, from: a2 }), 'KEY_ROTATED');
+
+    // Pinned: follow: false keeps the old behaviour (KEY_ROTATED, same address).
+    const p = lineage('fresh');
+    const pinned = await toVaultkeyAccount({ keystore: p.ks, keyId: 'k1', follow: false });
+    p.rotate();
+    await rejectsCode(pinned.signMessage({ message: 'x' }), 'KEY_ROTATED');
+    assert.equal(pinned.address, a1);
+  });
+});
+
 describe('bridge (HSM) signer', () => {
   test('signs prehashed digests with the bridge key; address from its uncompressed public key', async () => {
     const priv = new Uint8Array(crypto.randomBytes(32));

@@ -5,7 +5,13 @@ import { VaultkeyError } from '../src/errors.ts';
 import { PolicyRegistry } from '../src/lifecycle/policy.ts';
 import { MemoryLifecycleStore } from '../src/lifecycle/store.ts';
 import { LifecycleManager } from '../src/lifecycle/manager.ts';
-import { CompromiseDetector, DEFAULT_SEVERITIES, type DetectorConfig, type DetectorEvent } from '../src/lifecycle/detector.ts';
+import {
+  CompromiseDetector,
+  DEFAULT_SEVERITIES,
+  type CompromiseEvent,
+  type DetectorConfig,
+  type DetectorEvent,
+} from '../src/lifecycle/detector.ts';
 
 const NOON = Date.UTC(2026, 0, 1, 12);
 
@@ -51,6 +57,8 @@ test('defaults are the documented configuration and indicator table (docs/lifecy
       allowedHours: { start: 6, end: 22 },
       failedVerificationThreshold: 5,
       failedVerificationWindowMs: 3_600_000,
+      failedUnlockThreshold: 5,
+      failedUnlockWindowMs: 3_600_000,
       onCritical: 'suspend',
     },
   );
@@ -226,4 +234,50 @@ test('auto-revoke policy marks the key Compromised; severities can be raised; a 
   const g = await grace.detector.report('k', { severity: 'critical', details: 'old key leaked', reportedBy: 'z' });
   assert.equal(g.action, 'compromised');
   await assert.rejects(grace.manager.assertUsable('k', 'verify'), code('KEY_COMPROMISED'));
+});
+
+test('isCompromised also holds for keys the manager marked (markCompromised, emergencyRotate), and after a reload through load()', async () => {
+  const { manager, detector } = await setup();
+  await manager.create('j', { kind: 'imported', policy: 'open', activate: true });
+  await manager.create('x', { kind: 'imported', policy: 'open', activate: true });
+  await manager.markCompromised('k', { reason: 'leaked' });
+  // Marked Compromised first; this manager has no hook to make the successor.
+  await assert.rejects(manager.emergencyRotate('j'), code('UNSUPPORTED'));
+  assert.equal(detector.isCompromised('k'), true);
+  assert.equal(detector.isCompromised('j'), true);
+  assert.equal(detector.isCompromised('x'), false);
+
+  // A new detector over the same records (a reload): load() reads the lifecycle states and the stored events.
+  const saved: CompromiseEvent[] = [];
+  const store = { load: async () => saved.map((e) => structuredClone(e)), save: async (e: CompromiseEvent) => void saved.push(e) };
+  const first = new CompromiseDetector({ manager, store });
+  await first.report('x', { severity: 'critical', details: 'seen', reportedBy: 'me' });
+  await first.report('x', { severity: 'low', details: 'minor', reportedBy: 'me' });
+  assert.deepEqual(
+    saved.map((e) => e.severity),
+    ['critical'],
+    'events of severity high and critical are kept',
+  );
+  const fresh = new CompromiseDetector({ manager, store });
+  assert.equal(fresh.isCompromised('k'), false, 'nothing known before load()');
+  await fresh.load();
+  for (const k of ['k', 'j', 'x']) assert.equal(fresh.isCompromised(k), true, k);
+  assert.equal(fresh.eventsFor('x').length, 1);
+});
+
+test('failed unlocks: a vault-wide indicator (key id *) once the threshold is reached within the window', async () => {
+  const { detector, t, seen } = await setup({ failedUnlockThreshold: 3, failedUnlockWindowMs: 60_000 });
+  assert.deepEqual(await detector.recordFailedUnlock({ at: t.now - 120_000 }), [], 'outside the window');
+  assert.deepEqual(await detector.recordFailedUnlock({ at: t.now - 30_000 }), []);
+  assert.deepEqual(await detector.recordFailedUnlock(), []);
+  const [ev] = await detector.recordFailedUnlock();
+  assert.deepEqual([ev!.keyId, ev!.indicator, ev!.severity, ev!.action], ['*', 'failed-unlocks', 'high', null]);
+  assert.deepEqual(await detector.recordFailedUnlock(), [], 'once per excursion');
+  assert.equal(seen.at(-1)!.detail.indicator, 'failed-unlocks');
+  assert.equal(DEFAULT_SEVERITIES['failed-unlocks'], 'high');
+  // Made critical, it still acts on no key (there is none to suspend); the vault locks on any critical event.
+  const c = await setup({ failedUnlockThreshold: 1, severities: { 'failed-unlocks': 'critical' } });
+  const [crit] = await c.detector.recordFailedUnlock();
+  assert.deepEqual([crit!.severity, crit!.action], ['critical', null]);
+  assert.equal((await c.manager.get('k')).state, 'active');
 });

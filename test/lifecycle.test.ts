@@ -767,3 +767,60 @@ describe('rotation', () => {
     );
   });
 });
+
+describe('successor options and moving a key between policies', () => {
+  test('rotate passes the successor option to the vault hook (manual only; automatic rotations pass none)', async () => {
+    const e = env();
+    const seen: unknown[] = [];
+    const m = new LifecycleManager({
+      store: e.store,
+      policies: e.manager.policies,
+      clock: e.clock,
+      hooks: {
+        async rotateKey(_old, _newId, trigger, options) {
+          seen.push([trigger, options]);
+          return {};
+        },
+      },
+    });
+    await m.create('k', { kind: 'hd', policy: 'open', activate: true });
+    await m.rotate('k', { successor: 'next-account' });
+    await m.create('j', { kind: 'hd', policy: 'open', activate: true });
+    await m.rotate('j');
+    assert.deepEqual(seen, [
+      ['manual', { successor: 'next-account' }],
+      ['manual', {}],
+    ]);
+    await m.create('i', { kind: 'hd', policy: 'open', activate: true });
+    await assert.rejects(m.rotate('i', { successor: 'sideways' as never }), code('INVALID_ARGUMENT'));
+  });
+
+  test('setPolicy: dates recomputed from activation, notices reset, MFA when either policy needs it, unknown policy and retired keys refused', async () => {
+    const e = env({ policies: [OPEN_POLICY, { ...OPEN_POLICY, name: 'long', maxActiveAgeDays: 100, expirationDays: 200 }] });
+    await newKey(e, 'k');
+    e.now = days(9);
+    await e.manager.runDue(); // rotation warning (2 days before day 10)
+    assert.ok((await e.manager.get('k')).notices.includes('warn:rotation'));
+    const r = await e.manager.setPolicy('k', 'long', { actor: 'alice', reason: 'longer life' });
+    assert.equal(r.policy, 'long');
+    assert.equal(r.rotationDueAt, days(100));
+    assert.equal(r.expiresAt, days(200));
+    assert.deepEqual(r.notices, [], 'warnings fire again for the new dates');
+    assert.deepEqual(e.mfaCalls, [], 'neither policy requires MFA');
+    await assert.rejects(e.manager.setPolicy('k', 'nope'), code('UNKNOWN_POLICY'));
+    assert.equal((await e.manager.setPolicy('k', 'long')).revision, r.revision, 'already under it: nothing written');
+
+    const d = env({ policies: [OPEN_POLICY] });
+    await newKey(d, 'k');
+    d.mfaAnswer = false;
+    await assert.rejects(d.manager.setPolicy('k', 'default'), code('MFA_REQUIRED'), 'the new policy requires MFA');
+    d.mfaAnswer = true;
+    assert.equal((await d.manager.setPolicy('k', 'default')).policy, 'default');
+    d.mfaAnswer = false;
+    await assert.rejects(d.manager.setPolicy('k', 'open'), code('MFA_REQUIRED'), 'leaving a policy that requires MFA');
+    d.mfaAnswer = true;
+    await d.manager.deactivate('k');
+    await d.manager.archive('k');
+    await assert.rejects(d.manager.setPolicy('k', 'open'), code('INVALID_STATE'));
+  });
+});

@@ -29,15 +29,24 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from 'ethers';
-import { isDigestSigner, resolveSigner, wrongSigner, type EvmSignature, type EvmSigner, type SignerSource } from '../interop/signer.js';
+import {
+  isDigestSigner,
+  isFollowing,
+  resolveSigner,
+  wrongSigner,
+  type EvmSignature,
+  type EvmSigner,
+  type SignerSource,
+} from '../interop/signer.js';
 
-export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner } from '../interop/signer.js';
+export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner, isFollowing } from '../interop/signer.js';
 export type {
   EvmSigner,
   EvmDigestSigner,
   EvmDeviceSigner,
   EvmSignature,
   KeystoreSignerOptions,
+  KeystoreDigestSigner,
   KeystoreSource,
   SignerSource,
   KeystoreLike,
@@ -48,14 +57,20 @@ export type {
 export { VaultkeyError } from '../errors.js';
 
 export class VaultkeySigner extends AbstractSigner {
-  /** EIP-55 address of the signing key. */
-  readonly address: string;
   readonly #signer: EvmSigner;
 
   constructor(signer: EvmSigner, provider?: Provider | null) {
     super(provider);
     this.#signer = signer;
-    this.address = getAddress(signer.address);
+    getAddress(signer.address);
+  }
+
+  /**
+   * EIP-55 address of the signing key. A Keystore key follows its rotations
+   * (docs/lifecycle.md "Following rotations"): this changes when it does.
+   */
+  get address(): string {
+    return getAddress(this.#signer.address);
   }
 
   /** A signer for `source`: an EvmSigner, or `{ keystore, keyId, index?, account?, change?, path? }` for a Keystore key. */
@@ -63,7 +78,9 @@ export class VaultkeySigner extends AbstractSigner {
     return new VaultkeySigner(await resolveSigner(source), provider);
   }
 
+  /** For a Keystore key, resolves its current version first (ethers asks this for `from` and the nonce). */
   override async getAddress(): Promise<string> {
+    if (isFollowing(this.#signer)) await this.#signer.refresh();
     return this.address;
   }
 
@@ -87,8 +104,9 @@ export class VaultkeySigner extends AbstractSigner {
     const btx = Transaction.from(tx as TransactionLike<string>);
     const s = this.#signer;
     // unsignedSerialized carries the EIP-155 fields for legacy transactions with a chain id, as devices expect.
+    // sameKey: prepared for this.address, never signed by a rotated key's successor.
     const sig = isDigestSigner(s)
-      ? await s.signDigest(getBytes(btx.unsignedHash))
+      ? await s.signDigest(getBytes(btx.unsignedHash), { sameKey: true })
       : await s.signTransaction(getBytes(btx.unsignedSerialized));
     // ethers derives the EIP-155 v (legacy) or y parity (typed) from this when it serializes.
     btx.signature = this.#checked(btx.unsignedHash, sig);
@@ -136,7 +154,7 @@ export class VaultkeySigner extends AbstractSigner {
     assert(isDigestSigner(s), 'this signer cannot sign EIP-7702 authorizations', 'UNSUPPORTED_OPERATION', { operation: 'authorize' });
     const populated = await this.populateAuthorization({ ...auth, address: await resolveAddress(auth.address, this) });
     const digest = hashAuthorization(populated);
-    const signature = this.#checked(digest, await s.signDigest(getBytes(digest)));
+    const signature = this.#checked(digest, await s.signDigest(getBytes(digest), { sameKey: true }));
     return {
       address: getAddress(populated.address as string),
       nonce: getBigInt(populated.nonce ?? 0),

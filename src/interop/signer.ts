@@ -32,8 +32,13 @@ export interface EvmSignature {
 export interface EvmDigestSigner {
   /** The signing key's Ethereum address. */
   readonly address: Hex;
-  /** Signs a 32-byte digest (keccak256 of whatever the adapter encoded). */
-  signDigest(digest: Uint8Array): Promise<EvmSignature>;
+  /**
+   * Signs a 32-byte digest (keccak256 of whatever the adapter encoded).
+   * `sameKey`: a signer that can move to another key (a Keystore key following
+   * its rotations) refuses rather than sign with a key other than the one
+   * whose `address` the caller prepared for (the adapters ask it for transactions).
+   */
+  signDigest(digest: Uint8Array, options?: { sameKey?: boolean }): Promise<EvmSignature>;
 }
 
 export interface EvmDeviceSigner {
@@ -61,19 +66,38 @@ function isDeviceSigner(s: EvmSigner): s is EvmDeviceSigner {
 
 // ---- Keystore ------------------------------------------------------------------------------
 
-/** What keystoreSigner uses of a Keystore (a structural type, so wrappers and test doubles fit). */
-export type KeystoreLike = Pick<Keystore, 'getAddress' | 'sign'>;
+/**
+ * What keystoreSigner uses of a Keystore (a structural type, so wrappers and
+ * test doubles fit). Without `activeKey` the signer cannot follow rotations.
+ */
+export type KeystoreLike = Pick<Keystore, 'getAddress' | 'sign'> & Partial<Pick<Keystore, 'activeKey'>>;
 
 /**
  * Which key of an HD key: a BIP-44 Ethereum path m/44'/60'/account'/change/index,
- * given as the numbers (default 0 each) or as the path string. Imported keys
- * take neither.
+ * given as the numbers (index and change default 0; account defaults to the
+ * key's own account, which a rotated version may have moved on) or as the path
+ * string. Imported keys take neither.
  */
 export interface KeystoreSignerOptions {
   index?: number;
   account?: number;
   change?: 0 | 1;
   path?: string;
+  /**
+   * Follow the key's rotations (default true): when the vault refuses the key
+   * as rotated, retired or replaced, the signer moves to its current version
+   * (`Keystore.activeKey`), whose address differs (docs/lifecycle.md
+   * "Following rotations"). false: stay on this version (KEY_ROTATED then).
+   */
+  follow?: boolean;
+}
+
+/** A signer over a Keystore key: its key (and address) can move to the current version of a rotated key. */
+export interface KeystoreDigestSigner extends EvmDigestSigner {
+  /** The key version this signer signs with now. */
+  readonly keyId: string;
+  /** Resolves the key's current version now (one vault call); returns the address it signs for. */
+  refresh(): Promise<Hex>;
 }
 
 export type KeystoreSource = { keystore: KeystoreLike; keyId: string } & KeystoreSignerOptions;
@@ -83,8 +107,8 @@ export type SignerSource = EvmSigner | KeystoreSource;
 
 const BIP44_ETH = /^m\/44['h]\/60['h]\/(\d{1,10})['h]\/([01])\/(\d{1,10})$/;
 
-function bip44(o: KeystoreSignerOptions): { index: number; account: number; change: 0 | 1 } {
-  if (o.path === undefined) return { index: o.index ?? 0, account: o.account ?? 0, change: o.change ?? 0 };
+function bip44(o: KeystoreSignerOptions): { index: number; account: number | undefined; change: 0 | 1 } {
+  if (o.path === undefined) return { index: o.index ?? 0, account: o.account, change: o.change ?? 0 };
   if (o.index !== undefined || o.account !== undefined || o.change !== undefined) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'give either path or index/account/change, not both');
   }
@@ -95,31 +119,86 @@ function bip44(o: KeystoreSignerOptions): { index: number; account: number; chan
   return { account: Number(m[1]), change: Number(m[2]) as 0 | 1, index: Number(m[3]) };
 }
 
+// The vault's refusals of a key that has (or may have) a later version.
+const REPLACED = new Set(['KEY_ROTATED', 'KEY_DEACTIVATED', 'KEY_COMPROMISED', 'KEY_EXPIRED', 'KEY_DESTROYED']);
+
 /**
  * A signer for a secp256k1 key of a Keystore. HD keys sign at the BIP-44
- * position given (default m/44'/60'/0'/0/0); imported keys sign as themselves.
- * The private key stays in the vault worker: each signature is one
- * `keystore.sign()` call, so the vault's locks and permission checks apply to
- * every one of them.
+ * position given (default: index 0 of the key's own account, m/44'/60'/0'/0/0
+ * for a first version); imported keys sign as themselves. The private key
+ * stays in the vault worker: each signature is one `keystore.sign()` call, so
+ * the vault's locks, permission checks and lifecycle gate apply to every one.
+ * After a rotation the signer follows the key to its current version (unless
+ * `follow: false`): the refused signature is asked again of the successor, and
+ * `address` changes.
  */
-export async function keystoreSigner(keystore: KeystoreLike, keyId: string, options: KeystoreSignerOptions = {}): Promise<EvmDigestSigner> {
-  const { index, account, change } = bip44(options ?? {});
-  const a = await keystore.getAddress(keyId, 'ethereum', index, { account, change });
-  if (a.path === null && (options?.path !== undefined || index !== 0 || account !== 0 || change !== 0)) {
-    throw new VaultkeyError('INVALID_ARGUMENT', 'this is an imported key: it has no derivation path');
-  }
-  const signOptions = a.path === null ? {} : { path: a.path };
-  const publicKey = a.publicKey;
+export async function keystoreSigner(
+  keystore: KeystoreLike,
+  keyId: string,
+  options: KeystoreSignerOptions = {},
+): Promise<KeystoreDigestSigner> {
+  const { follow, ...position } = options ?? {};
+  const { index, account, change } = bip44(position);
+  const at = async (id: string) => {
+    const a = await keystore.getAddress(id, 'ethereum', index, { ...(account !== undefined ? { account } : {}), change });
+    if (a.path === null && (position.path !== undefined || index !== 0 || (account ?? 0) !== 0 || change !== 0)) {
+      throw new VaultkeyError('INVALID_ARGUMENT', 'this is an imported key: it has no derivation path');
+    }
+    return { id, address: a.address as Hex, publicKey: a.publicKey, signOptions: a.path === null ? {} : { path: a.path } };
+  };
+  let cur = await at(keyId);
+  const following = follow !== false && typeof keystore.activeKey === 'function';
+  /** Moves to the key's current version; true if it changed. */
+  const move = async (): Promise<boolean> => {
+    if (!following) return false;
+    const id = await keystore.activeKey!(cur.id);
+    if (id === cur.id) return false;
+    cur = await at(id);
+    return true;
+  };
   return {
-    address: a.address as Hex,
-    async signDigest(digest) {
+    get address() {
+      return cur.address;
+    },
+    get keyId() {
+      return cur.id;
+    },
+    async refresh() {
+      await move();
+      return cur.address;
+    },
+    async signDigest(digest, o) {
       checkDigest(digest);
-      const r = await keystore.sign(keyId, digest, signOptions);
-      // The address was read once; a key replaced under the same id since then must not sign for it.
-      if (!equalBytes(r.publicKey, publicKey)) throw new VaultkeyError('INVALID_KEY', 'the key changed since this signer was created');
+      let k = cur;
+      let r: Awaited<ReturnType<KeystoreLike['sign']>>;
+      try {
+        r = await keystore.sign(k.id, digest, k.signOptions);
+      } catch (e) {
+        // Resolved at sign time: a rotated key's signature is asked of its current version.
+        if (!REPLACED.has((e as VaultkeyError)?.code) || !(await move())) throw e;
+        if (o?.sameKey) throw movedSigner(k.address, cur.address);
+        k = cur;
+        r = await keystore.sign(k.id, digest, k.signOptions);
+      }
+      // The address was read once per version; a key replaced under the same id since then must not sign for it.
+      if (!equalBytes(r.publicKey, k.publicKey)) throw new VaultkeyError('INVALID_KEY', 'the key changed since this signer was created');
       return split(r.signature, r.recovery);
     },
   };
+}
+
+/** A signer whose key can move (a Keystore key following its rotations). */
+export function isFollowing(s: EvmSigner): s is KeystoreDigestSigner {
+  return typeof (s as KeystoreDigestSigner).refresh === 'function';
+}
+
+/**
+ * The error for a transaction whose signer found its key rotated: its nonce
+ * and sender were prepared for the old address, so it is not signed by
+ * another key. The signer now names the new address; build it again.
+ */
+function movedSigner(from: string, to: string): VaultkeyError {
+  return new VaultkeyError('KEY_ROTATED', `the key rotated: this signer now signs for ${to}, not ${from}; prepare the transaction again`);
 }
 
 // ---- bridge (HSM keys over PKCS#11) ----------------------------------------------------------

@@ -3,13 +3,20 @@
 // manual compromise reports and an automatic response to critical events;
 // API recordUsage, report, isCompromised, eventsFor, acknowledge.
 //
+// What is compromised must not depend on which tab saw it: isCompromised also
+// holds for keys the manager marked (markCompromised, emergencyRotate, the
+// response to a critical event), and events of severity high and critical go
+// to an optional DetectorStore, which `load()` reads back (the vault keeps
+// them in an authenticated record, docs/lifecycle.md "Compromise detector").
+// Failed unlocks are a vault-wide indicator, with key id `*` (VAULT_SCOPE).
+//
 // In a browser there is no client IP, so an anomalous location has no
 // automatic check (report it manually with indicator 'anomalous-location');
 // ending the sessions that could use the key is left to the vault, which hears
 // the 'compromise-indicator' event and can lock.
 import { VaultkeyError } from '../errors.js';
 import type { LifecycleManager } from './manager.js';
-import { canTransition } from './states.js';
+import { canTransition, type LifecycleRecord } from './states.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type Indicator =
@@ -17,8 +24,12 @@ export type Indicator =
   | 'anomalous-time'
   | 'anomalous-location'
   | 'failed-verifications'
+  | 'failed-unlocks'
   | 'external-report'
   | 'key-leakage';
+
+/** The key id of vault-wide events (failed unlocks): no key is named `*`. */
+export const VAULT_SCOPE = '*';
 
 const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
 const INDICATORS: readonly Indicator[] = [
@@ -26,6 +37,7 @@ const INDICATORS: readonly Indicator[] = [
   'anomalous-time',
   'anomalous-location',
   'failed-verifications',
+  'failed-unlocks',
   'external-report',
   'key-leakage',
 ];
@@ -36,6 +48,8 @@ export const DEFAULT_SEVERITIES: Readonly<Record<Indicator, Severity>> = Object.
   'anomalous-time': 'low',
   'anomalous-location': 'high',
   'failed-verifications': 'high',
+  // Anyone with the page can type a wrong passphrase: reported and kept, no automatic action (the throttle slows guessing).
+  'failed-unlocks': 'high',
   'external-report': 'critical',
   'key-leakage': 'critical',
 });
@@ -51,6 +65,10 @@ export interface DetectorConfig {
   failedVerificationThreshold: number;
   /** Window for counting failed verifications. Default: 1 hour. */
   failedVerificationWindowMs: number;
+  /** This many failed unlocks (or failed proofs) within the window raises failed-unlocks. Default: 5. */
+  failedUnlockThreshold: number;
+  /** Window for counting failed unlocks. Default: 1 hour. */
+  failedUnlockWindowMs: number;
   /**
    * On a critical event: 'suspend' (the key is suspended immediately),
    * 'compromise' (auto-revoke: the key is marked Compromised),
@@ -67,6 +85,8 @@ export const DEFAULT_DETECTOR_CONFIG: Readonly<DetectorConfig> = Object.freeze({
   allowedHours: Object.freeze({ start: 6, end: 22 }),
   failedVerificationThreshold: 5,
   failedVerificationWindowMs: 3_600_000,
+  failedUnlockThreshold: 5,
+  failedUnlockWindowMs: 3_600_000,
   onCritical: 'suspend' as const,
 });
 
@@ -92,8 +112,19 @@ export class DetectorEvent extends Event {
   }
 }
 
+/**
+ * Where events of severity high and critical are kept beyond this object's
+ * life (the vault: an authenticated record). `save` gets a new event, or one
+ * acknowledged since; it should not throw (a failure loses only durability).
+ */
+export interface DetectorStore {
+  load(): Promise<CompromiseEvent[]>;
+  save(event: CompromiseEvent): Promise<void>;
+}
+
 export interface DetectorOptions {
   config?: Partial<DetectorConfig>;
+  store?: DetectorStore;
   /** For the automatic response and to refuse unknown key ids. */
   manager?: LifecycleManager;
   clock?: () => number;
@@ -117,6 +148,8 @@ export function validateDetectorConfig(input: Partial<DetectorConfig> = {}): Rea
   positiveInt(c.usagePerHour, 'usagePerHour');
   positiveInt(c.failedVerificationThreshold, 'failedVerificationThreshold');
   positiveInt(c.failedVerificationWindowMs, 'failedVerificationWindowMs');
+  positiveInt(c.failedUnlockThreshold, 'failedUnlockThreshold');
+  positiveInt(c.failedUnlockWindowMs, 'failedUnlockWindowMs');
   if (c.usagePerHour < c.usagePerMinute) bad('usagePerHour must be >= usagePerMinute');
   if (c.allowedHours !== null) {
     const h = c.allowedHours;
@@ -177,12 +210,18 @@ export class CompromiseDetector extends EventTarget {
   readonly #hourOf: (at: number) => number;
   readonly #windows = new Map<string, KeyWindow>();
   readonly #events: CompromiseEvent[] = [];
+  /** Keys the manager marked Compromised (seen as events, or read by load()). */
+  readonly #marked = new Set<string>();
+  readonly #store: DetectorStore | undefined;
+  #saving: Promise<unknown> = Promise.resolve();
   #seq = 0;
 
   constructor(options: DetectorOptions = {}) {
     super();
     this.config = validateDetectorConfig(options.config);
     this.#manager = options.manager;
+    this.#store = options.store;
+    this.#manager?.addEventListener('compromised', (e) => this.#marked.add((e as Event & { detail: { keyId: string } }).detail.keyId));
     this.#clock = options.clock ?? options.manager?.now.bind(options.manager) ?? (() => Date.now());
     this.#hourOf = options.hourOf ?? ((at) => new Date(at).getHours());
   }
@@ -263,6 +302,34 @@ export class CompromiseDetector extends EventTarget {
     return [];
   }
 
+  /**
+   * Records a failed unlock or failed proof of the vault (`at`: when it
+   * happened; failures judged while locked are reported at the next unlock).
+   * Raises failed-unlocks, for key id `*`, once per excursion over the threshold.
+   */
+  async recordFailedUnlock(o: { at?: number } = {}): Promise<CompromiseEvent[]> {
+    const at = typeof o?.at === 'number' && Number.isFinite(o.at) ? o.at : this.#clock();
+    const w = this.#window(VAULT_SCOPE);
+    const since = Math.max(at, ...w.failures) - this.config.failedUnlockWindowMs;
+    w.failures = [...w.failures, at].filter((t) => t > since);
+    if (w.failures.length < this.config.failedUnlockThreshold) {
+      w.overFailures = false;
+      return [];
+    }
+    if (w.overFailures) return [];
+    w.overFailures = true;
+    const n = w.failures.length;
+    return [
+      await this.#raise(
+        VAULT_SCOPE,
+        'failed-unlocks',
+        `${n} failed unlock attempts (threshold ${this.config.failedUnlockThreshold})`,
+        'detector',
+        at,
+      ),
+    ];
+  }
+
   /** A manual compromise report with its own severity. */
   async report(
     keyId: string,
@@ -279,9 +346,35 @@ export class CompromiseDetector extends EventTarget {
     return this.#raise(keyId, indicator, report.details, report.reportedBy, this.#clock(), report.severity);
   }
 
-  /** True once a critical event was raised for the key (acknowledging does not clear it). */
+  /**
+   * True once a critical event was raised for the key, or the manager marked
+   * it Compromised (acknowledging does not clear it). After a reload, call
+   * `load()` first: it reads the stored events and the records' states.
+   */
   isCompromised(keyId: string): boolean {
-    return this.#events.some((e) => e.keyId === keyId && e.severity === 'critical');
+    return this.#marked.has(keyId) || this.#events.some((e) => e.keyId === keyId && e.severity === 'critical');
+  }
+
+  /** Reads the kept events (DetectorStore) and the keys the manager's records say were ever compromised. */
+  async load(): Promise<void> {
+    if (this.#store) this.adopt(await this.#store.load());
+    for (const r of (await this.#manager?.list()) ?? []) if (wasCompromised(r)) this.#marked.add(r.keyId);
+  }
+
+  /** Merges events kept elsewhere (another tab's, read back from the store): new ones added, acknowledgements taken. */
+  adopt(events: readonly CompromiseEvent[]): void {
+    for (const x of events) {
+      if (!x || typeof x.id !== 'string' || typeof x.keyId !== 'string') continue;
+      const mine = this.#events.find((e) => e.id === x.id);
+      if (!mine) this.#events.push(structuredClone(x));
+      else if (!mine.acknowledged && x.acknowledged) mine.acknowledged = { ...x.acknowledged };
+    }
+    this.#events.sort((a, b) => a.at - b.at);
+  }
+
+  /** Waits for the store writes started so far (an acknowledgement's). */
+  async flush(): Promise<void> {
+    await this.#saving;
   }
 
   eventsFor(keyId: string): CompromiseEvent[] {
@@ -301,8 +394,17 @@ export class CompromiseDetector extends EventTarget {
     if (typeof by !== 'string' || by.length === 0 || by.length > 256) bad('by must be a non-empty string');
     const e = this.#events.find((x) => x.id === eventId);
     if (!e) throw new VaultkeyError('NOT_FOUND', `no compromise event ${String(eventId)}`);
-    e.acknowledged ??= { by, at: this.#clock() };
+    if (!e.acknowledged) {
+      e.acknowledged = { by, at: this.#clock() };
+      if (kept(e)) this.#saving = Promise.all([this.#saving, this.#save(e)]);
+    }
     return structuredClone(e);
+  }
+
+  async #save(e: CompromiseEvent): Promise<void> {
+    await this.#store?.save(structuredClone(e)).catch(() => {
+      // Only durability is lost: the event was raised, dispatched and (in the vault) audited.
+    });
   }
 
   async #checkKey(keyId: string): Promise<void> {
@@ -339,6 +441,7 @@ export class CompromiseDetector extends EventTarget {
     };
     this.#events.push(event);
     if (sev === 'critical') event.action = await this.#respond(event);
+    if (kept(event)) await this.#save(event);
     this.dispatchEvent(new DetectorEvent('compromise-indicator', structuredClone(event)));
     if (sev === 'critical') this.dispatchEvent(new DetectorEvent('critical', structuredClone(event)));
     return structuredClone(event);
@@ -351,7 +454,7 @@ export class CompromiseDetector extends EventTarget {
    * Compromised: a key that is not stopped would keep verifying.
    */
   async #respond(e: CompromiseEvent): Promise<CompromiseEvent['action']> {
-    if (!this.#manager || this.config.onCritical === 'none') return null;
+    if (!this.#manager || this.config.onCritical === 'none' || e.keyId === VAULT_SCOPE) return null;
     const r = await this.#manager.get(e.keyId);
     const options = { actor: 'detector', reason: `${e.indicator} (${e.severity}): ${e.details}`.slice(0, 1024) };
     if (this.config.onCritical === 'suspend' && r.state === 'active') {
@@ -365,4 +468,14 @@ export class CompromiseDetector extends EventTarget {
     }
     return null;
   }
+}
+
+/** Events that outlive the object that raised them (DetectorStore): high and critical. */
+function kept(e: CompromiseEvent): boolean {
+  return e.severity === 'high' || e.severity === 'critical';
+}
+
+/** A record in Compromised now, or that went through it (then archived or destroyed). */
+export function wasCompromised(r: LifecycleRecord): boolean {
+  return r.state === 'compromised' || r.history.some((h) => h.to === 'compromised');
 }

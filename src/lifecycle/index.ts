@@ -13,6 +13,8 @@ export type {
   RotatedKey,
   LifecycleHooks,
   MfaAction,
+  RotateHookOptions,
+  SuccessorMode,
   LifecycleChangeOptions,
   LifecycleCreateOptions,
   LifecycleEventType,
@@ -25,5 +27,13 @@ export type {
 } from './manager.js';
 export { LifecycleScheduler, SchedulerErrorEvent } from './scheduler.js';
 export type { SchedulerOptions, RunOnceResult, LockManagerLike, ChannelLike, TimerLike } from './scheduler.js';
-export { CompromiseDetector, DetectorEvent, DEFAULT_DETECTOR_CONFIG, DEFAULT_SEVERITIES, validateDetectorConfig } from './detector.js';
-export type { DetectorConfig, DetectorOptions, CompromiseEvent, Severity, Indicator } from './detector.js';
+export {
+  CompromiseDetector,
+  DetectorEvent,
+  DEFAULT_DETECTOR_CONFIG,
+  DEFAULT_SEVERITIES,
+  VAULT_SCOPE,
+  validateDetectorConfig,
+  wasCompromised,
+} from './detector.js';
+export type { DetectorConfig, DetectorOptions, DetectorStore, CompromiseEvent, Severity, Indicator } from './detector.js';

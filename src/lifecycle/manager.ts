@@ -35,11 +35,13 @@ export interface RotatedKey {
 
 export interface LifecycleHooks {
   /**
-   * Makes the successor of `old` under `newKeyId`: next HD account/index for
-   * an HD key, a newly generated key for an imported one. Must be idempotent
-   * for one `newKeyId` (a failed or aborted rotation may call it again).
+   * Makes the successor of `old` under `newKeyId` from new key material (or,
+   * when `options.successor` is 'next-account', the next account of an HD
+   * key's seed, retiring the old one: docs/lifecycle.md "Rotation, per kind").
+   * Must be idempotent for one `newKeyId` (a failed or aborted rotation may
+   * call it again).
    */
-  rotateKey?(old: Readonly<LifecycleRecord>, newKeyId: string, trigger: RotationTrigger): Promise<RotatedKey>;
+  rotateKey?(old: Readonly<LifecycleRecord>, newKeyId: string, trigger: RotationTrigger, options: RotateHookOptions): Promise<RotatedKey>;
   /** Deletes the wrapped secret of `keyId` from storage. Must be idempotent. */
   destroySecret?(keyId: string): Promise<void>;
   /**
@@ -53,7 +55,19 @@ export interface LifecycleHooks {
   mfa?(request: { keyId: string; action: MfaAction }): Promise<boolean>;
 }
 
-export type MfaAction = 'rotate' | 'resume' | 'destroy';
+export type MfaAction = 'rotate' | 'resume' | 'destroy' | 'policy';
+
+/**
+ * How an HD key's successor is made (docs/lifecycle.md "Rotation, per kind"):
+ * 'fresh' (default) from new key material, 'next-account' at the next BIP-44
+ * account of the same seed, the retired accounts then refused for signing.
+ */
+export type SuccessorMode = 'fresh' | 'next-account';
+
+/** What a manual rotation asks of the vault's rotateKey hook; automatic rotations pass none. */
+export interface RotateHookOptions {
+  successor?: SuccessorMode;
+}
 
 export interface LifecycleChangeOptions {
   /** Who asks (user id, 'detector', 'system:scheduler'...). Default 'app'. */
@@ -431,16 +445,57 @@ export class LifecycleManager extends EventTarget {
    */
   async rotate(
     keyId: string,
-    options: LifecycleChangeOptions & { trigger?: RotationTrigger } = {},
+    options: LifecycleChangeOptions & { trigger?: RotationTrigger; successor?: SuccessorMode } = {},
   ): Promise<{ oldKeyId: string; newKeyId: string }> {
     const trigger = options.trigger ?? 'manual';
     if (!['interval', 'usage', 'security-event', 'manual'].includes(trigger)) {
       throw new VaultkeyError('INVALID_ARGUMENT', 'trigger must be interval, usage, security-event or manual');
     }
+    const successor = options.successor;
+    if (successor !== undefined && successor !== 'fresh' && successor !== 'next-account') {
+      throw new VaultkeyError('INVALID_ARGUMENT', "successor must be 'fresh' or 'next-account'");
+    }
     const r = await this.get(keyId);
     if (r.state !== 'active' && r.state !== 'expired') throw this.#forbidden(r, 'rotating');
     if (trigger === 'manual') await this.#mfa(r, 'rotate');
-    return this.#rotate(keyId, trigger, this.#info(options, `${trigger} rotation`));
+    return this.#rotate(keyId, trigger, this.#info(options, `${trigger} rotation`), successor ? { successor } : {});
+  }
+
+  /**
+   * Moves a key in service (Created, Active, Suspended) to another policy: its
+   * rotation and expiry dates are recomputed from its activation under the new
+   * policy, and the warnings and rotation-due notices fire again for them.
+   * MFA when either policy requires it (a policy no longer known counts as
+   * requiring it). The same policy again changes nothing.
+   */
+  async setPolicy(keyId: string, policy: string, options: LifecycleChangeOptions = {}): Promise<LifecycleRecord> {
+    const next = this.policies.get(policy);
+    this.#info(options, `policy ${policy}`); // the actor and reason are checked like any change's (the vault audits them)
+    const r = await this.get(keyId);
+    if (r.policy === next.name) return r;
+    if (!['created', 'active', 'suspended'].includes(r.state)) {
+      throw new VaultkeyError('INVALID_STATE', `key ${keyId} is ${r.state}: only a key in service changes policy`);
+    }
+    const old = this.policies.has(r.policy) ? this.policies.get(r.policy) : null;
+    if (!old || old.requireMfa || next.requireMfa) {
+      const ok = this.#hooks.mfa ? await this.#hooks.mfa({ keyId, action: 'policy' }) : false;
+      if (ok !== true) throw new VaultkeyError('MFA_REQUIRED', `changing the policy of key ${keyId} requires MFA`);
+    }
+    const plan = await this.#update(keyId, (cur) => {
+      if (!['created', 'active', 'suspended'].includes(cur.state)) {
+        throw new VaultkeyError('INVALID_STATE', `key ${keyId} is ${cur.state}: only a key in service changes policy`);
+      }
+      const dates =
+        cur.activatedAt === null
+          ? {}
+          : {
+              rotationDueAt: cur.activatedAt + next.maxActiveAgeDays * DAY_MS,
+              expiresAt: cur.activatedAt + next.expirationDays * DAY_MS,
+            };
+      const notices = cur.notices.filter((x) => !x.startsWith('warn:') && !x.startsWith('rotation-due:'));
+      return { writes: [bump({ ...cur, ...dates, policy: next.name, notices })], events: [] };
+    });
+    return plan.writes[0]!;
   }
 
   /**
@@ -645,14 +700,19 @@ export class LifecycleManager extends EventTarget {
     });
   }
 
-  async #rotate(keyId: string, trigger: RotationTrigger, info: TransitionInfo): Promise<{ oldKeyId: string; newKeyId: string }> {
+  async #rotate(
+    keyId: string,
+    trigger: RotationTrigger,
+    info: TransitionInfo,
+    hook: RotateHookOptions = {},
+  ): Promise<{ oldKeyId: string; newKeyId: string }> {
     const current = await this.get(keyId);
     const newKeyId = `${current.baseId}-v${current.version + 1}`;
     if (await this.store.get(newKeyId)) throw new VaultkeyError('ALREADY_EXISTS', `key ${newKeyId} already exists`);
     if (current.state === 'expired') {
       // No claim state exists for Expired (Expired -> Rotating is not an
       // allowed transition); the successor's revision-1 commit still makes it exactly-once.
-      return { oldKeyId: keyId, newKeyId: await this.#makeSuccessor(current, trigger, info, 0, false) };
+      return { oldKeyId: keyId, newKeyId: await this.#makeSuccessor(current, trigger, info, 0, false, hook) };
     }
     // Claim: Active -> Rotating. Compare-and-set, so of two tabs only one gets here.
     const claim = await this.#update(keyId, (r) => {
@@ -662,7 +722,7 @@ export class LifecycleManager extends EventTarget {
     });
     const policy = this.policies.get(claim.writes[0]!.policy);
     try {
-      const made = await this.#makeSuccessor(claim.writes[0]!, trigger, info, policy.gracePeriodDays * DAY_MS, false);
+      const made = await this.#makeSuccessor(claim.writes[0]!, trigger, info, policy.gracePeriodDays * DAY_MS, false, hook);
       return { oldKeyId: keyId, newKeyId: made };
     } catch (e) {
       // The Rotating -> Active edge: the rotation did not complete.
@@ -689,10 +749,11 @@ export class LifecycleManager extends EventTarget {
     info: TransitionInfo,
     graceMs: number,
     emergency: boolean,
+    hook: RotateHookOptions = {},
   ): Promise<string> {
     if (!this.#hooks.rotateKey) throw new VaultkeyError('UNSUPPORTED', 'no rotateKey hook: a successor key cannot be made');
     const newKeyId = `${old.baseId}-v${old.version + 1}`;
-    const made = await this.#hooks.rotateKey(structuredClone(old), newKeyId, trigger);
+    const made = await this.#hooks.rotateKey(structuredClone(old), newKeyId, trigger, hook);
     const at = this.#clock();
     const policy = this.policies.get(old.policy);
     await this.#update(old.keyId, (r) => {

@@ -145,6 +145,17 @@ export interface ChangeOptions extends FreshProof {
   reason?: string;
 }
 
+/** removeKey / deactivateKey: a key in its grace period needs `force` and a `proof` on the call (audited as forced). */
+export interface RetireOptions extends ChangeOptions {
+  force?: boolean;
+}
+
+/** rotateKey: how an HD key's successor is made (docs/lifecycle.md "Rotation, per kind"). */
+export interface RotateOptions extends ChangeOptions {
+  /** 'fresh' (default): a new seed. 'next-account': the next BIP-44 account of the same seed; the old accounts are refused. */
+  successor?: 'fresh' | 'next-account';
+}
+
 export interface CreateOptions {
   passphrase?: string;
   kdf?: KdfChoice;
@@ -180,6 +191,9 @@ function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M):
     out[name] = (...a: unknown[]) => (k as Record<string, (...x: unknown[]) => unknown>)[method as string]!(...a);
   return Object.freeze(out) as Facet<K, M>;
 }
+
+/** What removeKey / deactivateKey send the worker (a `force` that is not a boolean is the worker's INVALID_ARGUMENT). */
+const retire = (o: RetireOptions | undefined) => ({ reason: o?.reason, ...(o?.force !== undefined ? { force: o.force } : {}) });
 
 const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({
   ...s,
@@ -455,6 +469,7 @@ export class Keystore extends EventTarget {
       fromMnemonic: 'createFromMnemonic',
       import: 'importKeys',
       remove: 'removeKey',
+      active: 'activeKey',
       sign: 'sign',
       signMessage: 'signMessage',
       verify: 'verify',
@@ -479,6 +494,9 @@ export class Keystore extends EventTarget {
     deactivate: 'deactivateKey',
     archive: 'archiveKey',
     markCompromised: 'markCompromised',
+    isCompromised: 'isCompromised',
+    active: 'activeKey',
+    setPolicy: 'setKeyPolicy',
     registerPolicy: 'registerPolicy',
     policies: 'policies',
     reportCompromise: 'reportCompromise',
@@ -577,9 +595,12 @@ export class Keystore extends EventTarget {
     }
   }
 
-  /** Removes a key for good (lifecycle to Destroyed; the data key is rotated so its records open nothing). */
-  async removeKey(keyId: string, o: ChangeOptions = {}): Promise<void> {
-    await this.#op('removeKey', [keyId, { reason: o?.reason }], o);
+  /**
+   * Removes a key for good (lifecycle to Destroyed; the data key is rotated so its records open nothing).
+   * A rotated key still in its grace period is refused (KEY_IN_GRACE) unless `{ force: true, proof }`.
+   */
+  async removeKey(keyId: string, o: RetireOptions = {}): Promise<void> {
+    await this.#op('removeKey', [keyId, retire(o)], o);
   }
 
   async sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Promise<SignResult> {
@@ -718,8 +739,24 @@ export class Keystore extends EventTarget {
 
   // ---- lifecycle (docs/lifecycle.md) ----
 
-  async rotateKey(keyId: string, o: ChangeOptions = {}): Promise<{ oldKeyId: string; newKeyId: string }> {
-    return this.#op('rotateKey', [keyId, { reason: o?.reason }], o);
+  /** Rotates to `<base>-v<N+1>`; an HD key's successor gets a fresh seed unless `successor: 'next-account'`. */
+  async rotateKey(keyId: string, o: RotateOptions = {}): Promise<{ oldKeyId: string; newKeyId: string }> {
+    return this.#op('rotateKey', [keyId, { reason: o?.reason, ...(o?.successor !== undefined ? { successor: o.successor } : {}) }], o);
+  }
+
+  /** The current version of a key: `baseId` (or any version's id) with its successors followed (docs/lifecycle.md "Following rotations"). */
+  async activeKey(baseId: string): Promise<string> {
+    return this.#op('activeKey', [baseId]);
+  }
+
+  /** Moves a key in service to another policy (policy:manage; MFA when either policy requires it); dates recomputed. */
+  async setKeyPolicy(keyId: string, policy: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
+    return this.#op('setKeyPolicy', [keyId, policy, { reason: o?.reason }], o);
+  }
+
+  /** Whether the key is or was Compromised, or a critical detector event names it, as the vault's records say (every tab, every reload). */
+  async isCompromised(keyId: string): Promise<boolean> {
+    return this.#op('isCompromised', [keyId]);
   }
 
   async emergencyRotate(keyId: string, o: ChangeOptions = {}): Promise<{ oldKeyId: string; newKeyId: string | null }> {
@@ -734,8 +771,9 @@ export class Keystore extends EventTarget {
     return this.#op('resumeKey', [keyId, { reason: o?.reason }], o);
   }
 
-  deactivateKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {
-    return this.#op('deactivateKey', [keyId, { reason: o?.reason }], o);
+  /** Retires a key; ending a rotated key's grace period early needs `{ force: true, proof }` (KEY_IN_GRACE otherwise). */
+  deactivateKey(keyId: string, o: RetireOptions = {}): Promise<LifecycleRecord> {
+    return this.#op('deactivateKey', [keyId, retire(o)], o);
   }
 
   archiveKey(keyId: string, o: ChangeOptions = {}): Promise<LifecycleRecord> {

@@ -32,13 +32,14 @@ import { hashAuthorization } from 'viem/utils';
 import { VaultkeyError } from '../errors.js';
 import { isDigestSigner, resolveSigner, wrongSigner, type EvmSignature, type SignerSource } from '../interop/signer.js';
 
-export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner } from '../interop/signer.js';
+export { keystoreSigner, bridgeSigner, ledgerSigner, hardwareKeySigner, isDigestSigner, isFollowing } from '../interop/signer.js';
 export type {
   EvmSigner,
   EvmDigestSigner,
   EvmDeviceSigner,
   EvmSignature,
   KeystoreSignerOptions,
+  KeystoreDigestSigner,
   KeystoreSource,
   SignerSource,
   KeystoreLike,
@@ -62,14 +63,22 @@ type Serializer = SerializeTransactionFn<TransactionSerializable>;
  *
  * Digest signers (keystore, bridge) also get `sign({ hash })` and EIP-7702
  * `signAuthorization`; a Ledger signs only messages, EIP-712 and transactions.
+ *
+ * A Keystore key follows its rotations (docs/lifecycle.md "Following
+ * rotations"): `account.address` is the version it signs with now, and changes
+ * after a rotation. Messages and hashes are signed by the current version; a
+ * transaction or authorization prepared for the old address is refused
+ * (KEY_ROTATED) and the account moves on, so preparing it again uses the new one.
  */
 export async function toVaultkeyAccount(source: SignerSource): Promise<LocalAccount> {
   const signer = await resolveSigner(source);
-  const address = getAddress(signer.address);
+  // Read at each use: a Keystore signer's address changes when its key rotates.
+  const current = () => getAddress(signer.address);
+  const address = current();
 
   const checked = async (hash: Hex, sig: EvmSignature): Promise<ViemSignature> => {
     const signature = { r: bytesToHex(sig.r), s: bytesToHex(sig.s), v: sig.recovery ? 28n : 27n, yParity: sig.recovery };
-    if (!isAddressEqual(await recoverAddress({ hash, signature }), address)) throw wrongSigner();
+    if (!isAddressEqual(await recoverAddress({ hash, signature }), current())) throw wrongSigner();
     return signature;
   };
 
@@ -77,23 +86,26 @@ export async function toVaultkeyAccount(source: SignerSource): Promise<LocalAcco
   const signable = (tx: TransactionSerializable) => (tx.type === 'eip4844' ? { ...tx, sidecars: false as const } : tx);
 
   if (isDigestSigner(signer)) {
-    const signHash = async (hash: Hex) => checked(hash, await signer.signDigest(hexToBytes(hash)));
-    return toAccount({
+    const signHash = async (hash: Hex, sameKey = false) =>
+      checked(hash, await signer.signDigest(hexToBytes(hash), sameKey ? { sameKey } : undefined));
+    const account = toAccount({
       address,
       sign: async ({ hash }) => serializeSignature(await signHash(hash)),
       signAuthorization: async (auth) => {
         const contract: Address = auth.contractAddress ?? auth.address;
-        const signature = await signHash(hashAuthorization({ address: contract, chainId: auth.chainId, nonce: auth.nonce }));
+        const signature = await signHash(hashAuthorization({ address: contract, chainId: auth.chainId, nonce: auth.nonce }), true);
         return { address: contract, chainId: auth.chainId, nonce: auth.nonce, ...signature };
       },
       signMessage: async ({ message }) => serializeSignature(await signHash(hashMessage(message))),
       signTypedData: async (typedData) => serializeSignature(await signHash(hashTypedData(typedData))),
       signTransaction: async (tx, options) => {
         const serializer: Serializer = options?.serializer ?? serializeTransaction;
-        const sig = await signHash(keccak256(await serializer(signable(tx))));
+        const sig = await signHash(keccak256(await serializer(signable(tx))), true);
         return serializer(tx, sig);
       },
     });
+    Object.defineProperty(account, 'address', { get: current, enumerable: true, configurable: true });
+    return account;
   }
 
   return toAccount({

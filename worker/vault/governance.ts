@@ -29,8 +29,14 @@ import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
 import { LifecycleManager, type LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
 import { checkRevision, type LifecycleStore } from '../../src/lifecycle/store.js';
 import { LifecycleScheduler, type SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
-import { CompromiseDetector, type DetectorEvent, type DetectorConfig } from '../../src/lifecycle/detector.js';
-import { PolicyRegistry, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
+import {
+  CompromiseDetector,
+  wasCompromised,
+  type CompromiseEvent,
+  type DetectorEvent,
+  type DetectorConfig,
+} from '../../src/lifecycle/detector.js';
+import { PolicyRegistry, validatePolicy, type LifecyclePolicy } from '../../src/lifecycle/policy.js';
 import type { KeyKind, LifecycleRecord } from '../../src/lifecycle/states.js';
 import { STORES } from '../../src/vault/format.js';
 import type { OpenOptions, Proof, SessionInfo } from '../../src/vault/contract.js';
@@ -189,9 +195,16 @@ interface Config {
 const lifecycleStore = new VaultLifecycleStore();
 const principalStore = new VaultPrincipalStore();
 // Another tab wrote: what this worker verified earlier may be stale.
-onForeignWrite(() => {
+onForeignWrite((m) => {
   lifecycleStore.cache.clear();
   principalStore.cache.clear();
+  // A policy registered or a compromise event kept by another tab: read it back (only when those records moved).
+  if (keptSignature(m) !== synced)
+    setTimeout(() => {
+      void sync().catch(() => {
+        // Reported as a tamper event; a key that needs the policy refuses with the error itself.
+      });
+    }, 0);
 });
 const auditStore = new VaultAuditStore();
 export const policies = new PolicyRegistry();
@@ -208,7 +221,9 @@ export const lifecycle = new LifecycleManager({
   policies,
   clock: S.now,
   hooks: {
-    rotateKey: (old, newKeyId, trigger) => hooks.rotateKey(old, newKeyId, trigger === 'security-event'),
+    // A successor is made from fresh key material unless a manual rotation asked for the next account (never after a security event).
+    rotateKey: (old, newKeyId, trigger, o) =>
+      hooks.rotateKey(old, newKeyId, trigger === 'security-event' || o?.successor !== 'next-account'),
     destroySecret: (keyId) => (keyId.startsWith('x_') ? Promise.resolve() : hooks.destroySecret(keyId)),
     canRotate: () => !!session && !!S.current(),
     mfa: async ({ action }) => {
@@ -267,12 +282,215 @@ for (const t of LIFECYCLE_EVENTS) {
   });
 }
 
+// ---- records of the meta store: stored policies and kept compromise events ----
+//
+// Both are MAC'd rows of the meta store listed in the manifest (records.ts), so
+// an edit, an older copy or a deletion is CORRUPTED like any record; keyring.ts
+// re-MACs them on a re-key. Policies: `policy:<name>`, `{ policy }` with the
+// policy as JSON text (days may be fractions, and the record MAC's canonical
+// JSON carries integers only). Events of severity high and critical:
+// `compromise-events`, `{ events }`.
+
+const POLICY_ID = 'policy:';
+const EVENTS_ID = 'compromise-events';
+/** Events kept in the record: every critical one, and the most recent high ones up to this total. */
+const MAX_KEPT_EVENTS = 500;
+const BUILT_IN = new Set(['default', 'high-security']);
+
+type PolicyRow = Row & { policy: string };
+type EventsRow = Row & { events: CompromiseEvent[] };
+
+/** Which versions of those records this worker last read (the manifest's entries). */
+let synced: string | null = null;
+/** Policies a restore registered (G.registerPolicy): stored by its transaction (adopt). */
+const unsaved = new Set<string>();
+/** Events raised while locked (there is no record key): kept at the next unlock. */
+let pendingEvents: CompromiseEvent[] = [];
+
+function keptSignature(m: Manifest): string {
+  return Object.keys(m.records)
+    .filter((k) => k.startsWith(`${STORES.meta}/${POLICY_ID}`) || k === `${STORES.meta}/${EVENTS_ID}`)
+    .sort()
+    .map((k) => `${k}=${m.records[k]}`)
+    .join(',');
+}
+
+/**
+ * Reads the stored policies into the registry and the kept events into the
+ * detector, if their records moved since the last read. A record that fails
+ * authentication is reported (tamper event) and left out; `strict` rethrows it.
+ */
+export async function sync(strict = false): Promise<void> {
+  if (!S.current()) return;
+  const errors: unknown[] = [];
+  await read([], async (t) => {
+    const sig = keptSignature(t.m);
+    if (sig === synced) return;
+    for (const k of Object.keys(t.m.records)) {
+      const id = k.slice(STORES.meta.length + 1);
+      if (!k.startsWith(`${STORES.meta}/`) || !(id.startsWith(POLICY_ID) || id === EVENTS_ID)) continue;
+      try {
+        if (id === EVENTS_ID) {
+          const row = await t.get<EventsRow>(STORES.meta, id);
+          if (row && Array.isArray(row.events)) detector?.adopt(row.events);
+          continue;
+        }
+        const row = await t.get<PolicyRow>(STORES.meta, id);
+        if (!row) continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(row.policy);
+        } catch {
+          throw new VaultkeyError('CORRUPTED', `the meta ${id} record holds no policy`);
+        }
+        const p = validatePolicy(parsed);
+        if (`${POLICY_ID}${p.name}` !== id) throw new VaultkeyError('CORRUPTED', `the meta ${id} record names another policy`);
+        policies.register(p, { replace: true });
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length === 0) synced = sig;
+  });
+  if (strict && errors.length > 0) throw errors[0];
+}
+
+/** Stores policy `name` (as registered now) in `t`, unless it is built in or stored already. */
+async function keepPolicy(t: Tx, name: string): Promise<void> {
+  if (BUILT_IN.has(name) || t.m.records[`${STORES.meta}/${POLICY_ID}${name}`] !== undefined || !policies.has(name)) return;
+  await t.put(STORES.meta, { id: `${POLICY_ID}${name}`, policy: JSON.stringify(policies.get(name)) });
+}
+
+/** registerPolicy: validated, stored as an authenticated record, then registered (`replace` to change a stored one). */
+export async function storePolicy(p: LifecyclePolicy, o: { replace?: boolean } = {}): Promise<Readonly<LifecyclePolicy>> {
+  const v = validatePolicy(p);
+  if (BUILT_IN.has(v.name)) throw new VaultkeyError('INVALID_POLICY', `the built-in policy ${v.name} cannot be replaced`);
+  await sync();
+  if (policies.has(v.name) && o?.replace !== true) throw new VaultkeyError('ALREADY_EXISTS', `policy ${v.name} is already registered`);
+  await mutate([], async (t) => {
+    await t.put(STORES.meta, { id: `${POLICY_ID}${v.name}`, policy: JSON.stringify(v) });
+  });
+  policies.register(v, { replace: true });
+  unsaved.delete(v.name);
+  S.emit({ type: 'change' });
+  return v;
+}
+
+/** The policy `name` stored (if it is only in the options so far), in its own transaction. */
+export async function ensurePolicyStored(name: string): Promise<void> {
+  if (!policies.has(name)) await sync(true);
+  policies.get(name);
+  if (BUILT_IN.has(name)) return;
+  const m = await read([], async (t) => t.m);
+  if (m.records[`${STORES.meta}/${POLICY_ID}${name}`] === undefined) await mutate([], (t) => keepPolicy(t, name));
+}
+
+/** A policy a new key names: known here, or stored by another tab since this one last read (UNKNOWN_POLICY otherwise). */
+export async function knownPolicy(name: unknown): Promise<void> {
+  if (typeof name !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'policy must be a policy name');
+  if (!policies.has(name)) await sync(true);
+  policies.get(name);
+}
+
+/** Policies that keys use but that only the options (or an earlier release's memory) held: stored now. */
+async function backfillPolicies(): Promise<void> {
+  const used = new Set((await lifecycle.list()).map((r) => r.policy));
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  const missing = [...used].filter(
+    (n) => !BUILT_IN.has(n) && policies.has(n) && m.records[`${STORES.meta}/${POLICY_ID}${n}`] === undefined,
+  );
+  if (missing.length > 0)
+    await mutate([], async (t) => {
+      for (const n of missing) await keepPolicy(t, n);
+    });
+}
+
+function cappedEvents(events: CompromiseEvent[]): CompromiseEvent[] {
+  if (events.length <= MAX_KEPT_EVENTS) return events;
+  const critical = events.filter((e) => e.severity === 'critical');
+  const rest = events.filter((e) => e.severity !== 'critical');
+  return [...critical, ...rest.slice(Math.max(0, rest.length - (MAX_KEPT_EVENTS - critical.length)))].sort((a, b) => a.at - b.at);
+}
+
+/** The detector's store: events merged into the record by id (a new one, or one acknowledged since). */
+async function keepEvents(list: CompromiseEvent[]): Promise<void> {
+  if (!S.current()) {
+    pendingEvents.push(...list);
+    return;
+  }
+  await mutate([], async (t) => {
+    const row = await t.get<EventsRow>(STORES.meta, EVENTS_ID);
+    const events = [...(row?.events ?? [])];
+    for (const e of list) {
+      const i = events.findIndex((x) => x.id === e.id);
+      if (i >= 0) events[i] = e;
+      else events.push(e);
+    }
+    await t.put(STORES.meta, { id: EVENTS_ID, events: cappedEvents(events) });
+  });
+  S.emit({ type: 'change' });
+}
+
+/**
+ * Compromised, as every tab and every reload sees it: the key's authenticated
+ * lifecycle record is or was Compromised, or a critical detector event for it
+ * is kept in the vault (docs/lifecycle.md "Compromise detector").
+ */
+export async function isCompromised(keyId: string): Promise<boolean> {
+  await sync();
+  const r = await lifecycle.get(keyId);
+  return wasCompromised(r) || (detector?.isCompromised(keyId) ?? false);
+}
+
+/** acknowledgeCompromise: the acknowledgement is kept with the event. */
+export async function acknowledge(eventId: string): Promise<CompromiseEvent> {
+  await sync();
+  const e = theDetector().acknowledge(eventId, principalId());
+  await theDetector().flush();
+  return e;
+}
+
+export async function compromiseEvents(keyId?: string): Promise<CompromiseEvent[]> {
+  await sync();
+  return keyId === undefined ? theDetector().events() : theDetector().eventsFor(keyId);
+}
+
+/** A failed unlock or failed proof, for the detector's failed-unlocks window (`at`: when it was judged). */
+export function failedUnlock(at: number = S.now()): Promise<unknown> {
+  return detector ? detector.recordFailedUnlock({ at }).catch(() => []) : Promise.resolve([]);
+}
+
+/** The current version of a key: its successors followed to the last one (docs/lifecycle.md "Following rotations"). */
+export async function activeKey(keyId: string): Promise<string> {
+  let r = await lifecycle.get(keyId);
+  for (let i = 0; r.successor && i < 100_000; i++) {
+    const next = await lifecycleStore.get(r.successor);
+    if (!next) break;
+    r = next;
+  }
+  return r.keyId;
+}
+
+/** A rotated key still in its grace period (it verifies; it is not deleted, nor its grace ended, without force). */
+export function inGrace(r: LifecycleRecord): boolean {
+  return r.state === 'rotating' && !!r.successor && r.graceEndsAt !== null && S.now() < r.graceEndsAt;
+}
+
 /**
  * The detector lives as long as the worker (its rate windows and events span
  * sessions); its actions need the vault unlocked, like any lifecycle change.
  */
 function startDetector(): void {
-  detector = config.detector === false ? null : new CompromiseDetector({ manager: lifecycle, config: config.detector, clock: S.now });
+  detector =
+    config.detector === false
+      ? null
+      : new CompromiseDetector({
+          manager: lifecycle,
+          config: config.detector,
+          clock: S.now,
+          // Read back by sync() (the vault's record is read with its manifest, not on its own).
+          store: { load: async () => [], save: (e) => keepEvents([e]) },
+        });
   for (const t of ['compromise-indicator', 'critical'] as const) {
     detector?.addEventListener(t, (e) => {
       const de = e as DetectorEvent;
@@ -282,7 +500,7 @@ function startDetector(): void {
           principalId: 'detector',
           operation: 'security:compromise-indicator',
           success: true,
-          keyId: de.detail.keyId,
+          ...(de.detail.keyId === '*' ? {} : { keyId: de.detail.keyId }),
           metadata: { indicator: de.detail.indicator, severity: de.detail.severity, action: de.detail.action, eventId: de.detail.id },
         }).catch(() => {
           // The chain is broken (audit-tampered was emitted) or storage failed; the event itself still reached the page.
@@ -386,6 +604,18 @@ export async function begin(pid: string): Promise<void> {
   // reanchor (nothing could be recorded). An entry edited further back is reported; appends
   // only extend the head, so work goes on and verify/export show where the chain breaks.
   auditBroken = null;
+  synced = null;
+  await sync().catch(() => {
+    // A stored policy or event record that fails authentication was reported (tamper event); the vault still opens.
+  });
+  const pend = pendingEvents;
+  pendingEvents = [];
+  await Promise.all([
+    pend.length > 0 ? keepEvents(pend).catch(() => {}) : undefined,
+    backfillPolicies().catch(() => {
+      // A record that fails authentication was reported; its key refuses signing with the error.
+    }),
+  ]);
   const v = await checkHead();
   if (!v.ok) {
     auditBroken = v;
@@ -467,6 +697,15 @@ export async function gate(keyId: string, op: KeyOperation): Promise<LifecycleRe
   if (!r) r = await lifecycle.get(keyId);
   const e = checkUsable(r, op, S.now());
   if (e) throw e;
+  if (op === 'sign' && !policies.has(r.policy)) {
+    // Before signing, not after: a use that cannot be counted under the key's policy is not made.
+    await sync(true);
+    if (!policies.has(r.policy))
+      throw new VaultkeyError(
+        'UNKNOWN_POLICY',
+        `key ${keyId} is under policy ${r.policy}, which this vault does not hold; move it with setKeyPolicy`,
+      );
+  }
   return r;
 }
 
@@ -477,6 +716,8 @@ export async function track(
   kind: KeyKind,
   o: { algorithm: string; fingerprint?: string | null; meta?: Record<string, unknown>; policy?: string; actor?: string },
 ): Promise<void> {
+  // The policy a key is created under is stored with it (every policy a key names is in the vault).
+  await keepPolicy(t, o.policy ?? config.defaultPolicy);
   await lifecycleStore.within(t, () =>
     lifecycle.create(keyId, {
       kind,
@@ -784,15 +1025,18 @@ export async function adopt(
   records: unknown[],
   info: (id: string) => { kind: KeyKind; algorithm: string },
 ): Promise<void> {
+  // The policies the backup brought (registered by the restore) are stored in its transaction.
+  for (const n of unsaved) await keepPolicy(t, n);
+  unsaved.clear();
   await lifecycleStore.within(t, async () => {
     for (const id of keyIds) {
       const r = records.find((x) => (x as LifecycleRecord)?.keyId === id) as LifecycleRecord | undefined;
       const existing = await lifecycleStore.get(id);
       const revision = (existing?.revision ?? 0) + 1;
       if (r && recordOk(r) && r.state !== 'destroyed') {
-        await lifecycleStore.commit([
-          { ...structuredClone(r), policy: policies.has(r.policy) ? r.policy : config.defaultPolicy, revision },
-        ]);
+        const policy = policies.has(r.policy) ? r.policy : config.defaultPolicy;
+        await keepPolicy(t, policy);
+        await lifecycleStore.commit([{ ...structuredClone(r), policy, revision }]);
       } else if (!existing) {
         const i = info(id);
         await track(t, id, i.kind, { algorithm: i.algorithm, meta: { restored: true } });
@@ -801,8 +1045,11 @@ export async function adopt(
   });
 }
 
+/** In memory only, for a restore (worker/vault/backup.ts): stored by the restore's transaction (adopt). */
 export function registerPolicy(p: LifecyclePolicy, o: { replace?: boolean } = {}): Readonly<LifecyclePolicy> {
-  return policies.register(p, o);
+  const v = policies.register(p, o);
+  unsaved.add(v.name);
+  return v;
 }
 
 export async function principals(): Promise<Principal[]> {

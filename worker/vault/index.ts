@@ -63,7 +63,20 @@ import { dispatch, proofs, type OpTable } from './operations.js';
 async function checkProof(proof: Proof, permission: string): Promise<void> {
   const s = S.need();
   await M.serialized(async () => {
-    const a = await M.attempt(proof);
+    let a: Awaited<ReturnType<typeof M.attempt>>;
+    try {
+      a = await M.attempt(proof);
+    } catch (e) {
+      // A wrong proof while unlocked counts toward the detector's failed-unlocks window, at once.
+      const code = (e as VaultkeyError)?.code;
+      if (code === 'WRONG_PASSPHRASE' || code === 'WRONG_PASSKEY')
+        await M.readThrottle()
+          .then((t) => feedFailures(t.recent))
+          .catch(() => {
+            // The proof's own error is what the caller must see.
+          });
+      throw e;
+    }
     a.rehash?.fill(0);
     const ring = await openKeyring(a.rk, await (await S.db()).get(STORES.meta, 'keyring'));
     const current = !!ring && bytesEqual(ring.macKey, s.macKey);
@@ -79,6 +92,21 @@ async function checkProof(proof: Proof, permission: string): Promise<void> {
   void permission;
 }
 proofs.check = checkProof;
+
+/** Failures the detector has counted (a failed proof is counted at once, and again found in the throttle at the next unlock). */
+const fed = new Set<string>();
+
+/** Failed unlocks and proofs (kept in the throttle record) to the compromise detector, each once. */
+async function feedFailures(recent: { at: number; method: string; code: string }[]): Promise<void> {
+  if (fed.size > 4096) fed.clear();
+  for (const f of recent) {
+    if (f.method.startsWith('locked:') || f.code === 'RATE_LIMITED') continue;
+    const k = `${f.at}|${f.method}`;
+    if (fed.has(k)) continue;
+    fed.add(k);
+    await G.failedUnlock(f.at);
+  }
+}
 proofs.lockedRefusal = async (op: string) => {
   if (!(await M.isCurrentFormat())) return;
   const t = await M.readThrottle();
@@ -94,17 +122,37 @@ G.hooks.verifyProof = checkProof;
 
 const fingerprintOf = (pub: Uint8Array) => toHex(sha256(pub).subarray(0, 8));
 
-G.hooks.rotateKey = async (old, newKeyId, fresh) => {
+G.hooks.rotateKey = async (old, newKeyId, wantFresh) => {
   if (old.kind === 'hardware') throw new VaultkeyError('UNSUPPORTED', 'a hardware key is rotated by registering its replacement');
-  // Idempotent for one newKeyId: an interrupted rotation finds its successor already there.
+  // Idempotent for one newKeyId: an interrupted rotation finds its successor already there (and how it was made).
   const exists = await read([STORES.secrets], (t) => t.get(STORES.secrets, newKeyId));
-  if (!exists) await K.storeKeys(await K.successorRecords(old.keyId, newKeyId, fresh));
+  if (!exists) await K.storeKeys(await K.successorRecords(old.keyId, newKeyId, wantFresh));
   const info = await K.infoOf(newKeyId);
+  let scope: K.Scope | null = null;
+  let fresh = wantFresh;
+  if (info.type === 'hd') {
+    if (exists) fresh = !(await K.sameSeed(old.keyId, newKeyId));
+    // docs/lifecycle.md "Rotation, per kind": a fresh seed starts at its account 0 with nothing retired; the next
+    // account of the same seed retires every account its predecessors worked at (paths part of the MAC'd record).
+    const prev = await K.scopeOf(old.keyId);
+    scope = fresh
+      ? { account: 0, retired: [] }
+      : {
+          account: Math.max(prev.account, ...prev.retired) + 1,
+          retired: [...new Set([...prev.retired, prev.account])].sort((a, b) => a - b),
+        };
+    K.setScope(newKeyId, scope);
+  }
   const { path, publicKey } = await K.defaultPublicKey(newKeyId);
   return {
     algorithm: info.type === 'hd' ? 'bip32' : (info.curve ?? 'secp256k1'),
     fingerprint: fingerprintOf(publicKey),
-    meta: { label: info.label, ...(path ? { path } : {}), ...(fresh ? { freshSecret: true } : {}) },
+    meta: {
+      label: info.label,
+      ...(path ? { path } : {}),
+      ...(scope ? { account: scope.account, retiredAccounts: scope.retired } : {}),
+      ...(fresh ? { freshSecret: true } : {}),
+    },
   };
 };
 
@@ -278,6 +326,8 @@ async function unlock(proof: Proof, o: { principalId?: string; now?: number } = 
         metadata: { reason: tamperedWhy.slice(0, 200) },
       });
     await G.append({ principalId, sessionId: sid, operation: 'vault:unlock', success: true });
+    // ...and to the compromise detector (failed-unlocks, docs/lifecycle.md "Compromise detector").
+    await feedFailures(t.recent);
   } catch (e) {
     if ((e as VaultkeyError)?.code !== 'AUDIT_TAMPERED') {
       S.wipe();
@@ -403,10 +453,7 @@ function mainRecords(recs: SecretRecord[]): SecretRecord[] {
 }
 
 async function stored(recs: SecretRecord[], policy: unknown): Promise<VaultKeyInfo[]> {
-  if (policy !== undefined) {
-    if (typeof policy !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'policy must be a policy name');
-    G.policies.get(policy);
-  }
+  if (policy !== undefined) await G.knownPolicy(policy);
   await K.storeKeys(recs, async (t) => {
     for (const r of mainRecords(recs)) {
       await G.track(t, r.keyId, r.kind === 'seed' ? 'hd' : 'imported', {
@@ -429,6 +476,31 @@ function reasonOf(o: { reason?: unknown } | undefined, dflt: string): string {
 }
 
 const why = (o: unknown, dflt: string) => ({ actor: G.principalId(), reason: reasonOf(o as { reason?: unknown }, dflt) });
+
+function forcedOf(o: unknown): boolean {
+  const f = (o as { force?: unknown })?.force;
+  if (f !== undefined && typeof f !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', 'force must be a boolean');
+  return f === true;
+}
+
+const forcedMeta = (o: unknown): { [k: string]: Json } | undefined => (forcedOf(o) ? { forced: true } : undefined);
+
+/**
+ * A key in its grace period is neither deleted nor retired early (which would
+ * end the verification of its signatures) unless the call says `force` and
+ * brings a proof, which the dispatcher checked before this runs
+ * (docs/lifecycle.md "Grace periods"). The audit entry records `forced`.
+ */
+function graceGuard(r: LifecycleRecord, o: unknown, ctx: CallContext, what: string): void {
+  const force = forcedOf(o);
+  if (!G.inGrace(r)) return;
+  if (!force)
+    throw new VaultkeyError(
+      'KEY_IN_GRACE',
+      `key ${r.keyId} is in its grace period until ${new Date(r.graceEndsAt!).toISOString()} (its signatures still verify); it can be ${what} after that, or now with { force: true, proof }`,
+    );
+  if (!ctx?.proof) throw new VaultkeyError('UV_REQUIRED', `a key in its grace period is ${what} early only with a fresh proof on the call`);
+}
 
 function checkDescriptor(d: any): Record<string, unknown> & { device: string; curve: string; publicKey: Uint8Array } {
   if (!d || typeof d !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'a hardware key descriptor is required');
@@ -515,10 +587,12 @@ const OPS: OpTable = {
     permission: 'key:delete',
     audit: 'key:delete',
     key: 0,
-    run: async ([keyId, o]) => {
+    meta: ([, o]) => forcedMeta(o),
+    run: async ([keyId, o], ctx) => {
       const id = keyId as string;
       const w = why(o, 'removed');
       let r = await G.lifecycle.get(id);
+      graceGuard(r, o, ctx, 'removed');
       if (r.state === 'created') r = await G.lifecycle.activate(id, w);
       if (['active', 'suspended', 'rotating', 'expired'].includes(r.state)) r = await G.lifecycle.deactivate(id, w);
       if (r.state === 'deactivated') r = await G.lifecycle.archive(id, w);
@@ -621,7 +695,18 @@ const OPS: OpTable = {
     permission: 'key:rotate',
     audit: 'key:rotate',
     key: 0,
-    run: ([k, o]) => G.lifecycle.rotate(k as string, { ...why(o, 'manual rotation'), trigger: 'manual' }),
+    meta: ([, o]) => {
+      const m = (o as { successor?: unknown })?.successor;
+      return m === undefined ? undefined : { successor: str(m, 16) };
+    },
+    run: ([k, o]) => {
+      const successor = (o as { successor?: unknown })?.successor;
+      return G.lifecycle.rotate(k as string, {
+        ...why(o, 'manual rotation'),
+        trigger: 'manual',
+        ...(successor !== undefined ? { successor: successor as 'fresh' } : {}),
+      });
+    },
   },
   emergencyRotate: {
     permission: 'key:rotate',
@@ -640,7 +725,11 @@ const OPS: OpTable = {
     permission: 'key:rotate',
     audit: 'key:deactivate',
     key: 0,
-    run: ([k, o]) => G.lifecycle.deactivate(k as string, why(o, 'deactivate')),
+    meta: ([, o]) => forcedMeta(o),
+    run: async ([k, o], ctx) => {
+      graceGuard(await G.lifecycle.get(k as string), o, ctx, 'deactivated');
+      return G.lifecycle.deactivate(k as string, why(o, 'deactivate'));
+    },
   },
   archiveKey: {
     permission: 'key:rotate',
@@ -655,13 +744,34 @@ const OPS: OpTable = {
     run: ([k, o]) => G.lifecycle.markCompromised(k as string, why(o, 'mark-compromised')),
   },
   lifecycleRecord: { permission: 'key:read', audit: 'lifecycle:read', key: 0, run: ([k]) => G.lifecycle.get(k as string) },
+  activeKey: { permission: 'key:read', audit: 'key:active', key: 0, run: ([k]) => G.activeKey(k as string) },
+  setKeyPolicy: {
+    permission: 'policy:manage',
+    audit: 'key:set-policy',
+    key: 0,
+    meta: ([, p]) => (typeof p === 'string' ? { policy: str(p, 64) } : undefined),
+    run: async ([k, p, o]) => {
+      if (typeof p !== 'string') throw new VaultkeyError('INVALID_ARGUMENT', 'policy must be a policy name');
+      const w = why(o, `policy ${p}`);
+      // The policy is stored before the key names it (every policy a key names is in the vault).
+      await G.ensurePolicyStored(p);
+      return G.lifecycle.setPolicy(k as string, p, w);
+    },
+  },
   lifecycleReport: { permission: 'key:read', audit: 'lifecycle:report', run: () => G.lifecycle.report() },
   registerPolicy: {
     permission: 'policy:manage',
     audit: 'policy:register',
-    run: ([p, o]) => G.registerPolicy(p as never, (o ?? {}) as never),
+    run: ([p, o]) => G.storePolicy(p as never, (o ?? {}) as never),
   },
-  policies: { permission: 'key:read', audit: 'policy:list', run: () => G.policies.list() },
+  policies: {
+    permission: 'key:read',
+    audit: 'policy:list',
+    run: async () => {
+      await G.sync();
+      return G.policies.list();
+    },
+  },
   // compromise detection
   reportCompromise: {
     permission: 'key:read',
@@ -675,13 +785,14 @@ const OPS: OpTable = {
   acknowledgeCompromise: {
     permission: 'key:rotate',
     audit: 'security:acknowledge',
-    run: ([id]) => G.theDetector().acknowledge(id as string, G.principalId()),
+    run: ([id]) => G.acknowledge(id as string),
   },
   compromiseEvents: {
     permission: 'key:read',
     audit: 'security:events',
-    run: ([k]) => (k === undefined ? G.theDetector().events() : G.theDetector().eventsFor(k as string)),
+    run: ([k]) => G.compromiseEvents(k as string | undefined),
   },
+  isCompromised: { permission: 'key:read', audit: 'security:is-compromised', key: 0, run: ([k]) => G.isCompromised(k as string) },
   // hardware keys (public data only; the device call itself runs on the page)
   registerHardwareKey: {
     permission: 'key:create',
@@ -690,7 +801,7 @@ const OPS: OpTable = {
     run: async ([d, o]) => {
       const desc = checkDescriptor(d);
       const policy = (o as { policy?: string })?.policy;
-      if (policy !== undefined) G.policies.get(policy);
+      if (policy !== undefined) await G.knownPolicy(policy);
       const id = randomId('x_');
       await mutate([STORES.lifecycle], (t) =>
         G.track(t, id, 'hardware', {
@@ -797,6 +908,7 @@ export const vaultService = {
     const s = S.current();
     if (s) {
       for (const id of [...s.seeds.keys(), ...s.privs.keys()]) S.forget(id);
+      s.scopes.clear();
       G.refreshCaches();
     }
     const st = await status();

@@ -140,6 +140,12 @@ export async function rotate(
         for (const store of [STORES.accounts, STORES.lifecycle, STORES.principals] as Store[]) {
           for (const r of await t.all<Row>(store)) waits.push(t.put(store, r));
         }
+        // MAC'd records of the meta store (stored policies, kept compromise events) are listed by the manifest.
+        for (const k of Object.keys(t.m.records)) {
+          if (!k.startsWith(`${STORES.meta}/`)) continue;
+          const r = await t.get<Row>(STORES.meta, k.slice(STORES.meta.length + 1));
+          if (r) waits.push(t.put(STORES.meta, r));
+        }
         for (const r of await t.all<Row>(STORES.methods)) waits.push(t.delete(STORES.methods, r.id));
         for (const m of o.rekey.methods) waits.push(t.put(STORES.methods, m));
       }

@@ -38,6 +38,7 @@ import type {
 import * as S from './state.js';
 import { checkRow, mutate, read, type Row, type Tx } from './records.js';
 import { label } from './methods.js';
+import type { LifecycleRecord } from '../../src/lifecycle/states.js';
 
 export type SecretRow = SecretRecord & Row;
 
@@ -46,9 +47,18 @@ export function checkKeyId(keyId: unknown): string {
   return keyId;
 }
 
-/** A secret record, authenticated; NOT_FOUND if the vault has none by that id. */
+/**
+ * A secret record, authenticated; NOT_FOUND if the vault has none by that id.
+ * For an HD key its account scope (scopeOf) is read in the same transaction,
+ * so accountOffset answers from the authenticated record afterwards.
+ */
 export async function secretRow(id: string): Promise<SecretRow> {
-  const r = await read([STORES.secrets], (t) => t.get<SecretRow>(STORES.secrets, id));
+  const s = S.need();
+  const { r, lc } = await read([STORES.secrets, STORES.lifecycle], async (t) => {
+    const row = await t.get<SecretRow>(STORES.secrets, id);
+    const scoped = row?.kind !== 'seed' || s.scopes.has(id);
+    return { r: row, lc: scoped ? undefined : await t.get<Row & { rec: LifecycleRecord }>(STORES.lifecycle, id) };
+  });
   if (!r) throw new VaultkeyError('NOT_FOUND', 'no such key in this vault');
   if (
     !['seed', 'mnemonic', 'privateKey'].includes(r.kind) ||
@@ -56,7 +66,77 @@ export async function secretRow(id: string): Promise<SecretRow> {
   ) {
     throw new VaultkeyError('CORRUPTED', `the secrets ${id} record has an invalid kind or curve`);
   }
+  if (r.kind === 'seed' && !s.scopes.has(id) && S.current() === s) s.scopes.set(id, scopeFrom(id, lc?.rec));
   return r;
+}
+
+// ---- which BIP-44 accounts an HD key may use (docs/lifecycle.md "Rotation, per kind") ----
+
+export interface Scope {
+  /** The account the key works at by default (getAddress, sign without a path). */
+  account: number;
+  /** Accounts of the same seed that belonged to versions this key replaced: refused (KEY_ROTATED). */
+  retired: number[];
+}
+
+const accountNumber = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) < 0x80000000;
+
+/** The version N of a `-vN` id (1 without a suffix). */
+export function idVersion(keyId: string): number {
+  const m = VAULT_KEY_ID.exec(keyId);
+  return m?.[1] ? Number(m[1]) : 1;
+}
+
+/**
+ * An HD key's scope, from its lifecycle record's `meta.account` and
+ * `meta.retiredAccounts` (written by the rotation that made it; MAC'd with the
+ * record and restored with it). A record without them is from an earlier
+ * release, whose rotation kept the seed and moved version N to account N-1:
+ * accounts 0..N-2 were its predecessors', unless the successor got a fresh
+ * secret (emergency rotation, `meta.freshSecret`).
+ */
+export function scopeFrom(keyId: string, rec: LifecycleRecord | undefined): Scope {
+  const m = rec?.meta ?? {};
+  if (accountNumber(m.account) && Array.isArray(m.retiredAccounts) && m.retiredAccounts.every(accountNumber))
+    return { account: m.account, retired: [...(m.retiredAccounts as number[])] };
+  const v = idVersion(keyId);
+  return { account: v - 1, retired: m.freshSecret === true ? [] : Array.from({ length: v - 1 }, (_, i) => i) };
+}
+
+/** The scope of an HD key (cached for the session; read with the key's record). */
+export async function scopeOf(keyId: string): Promise<Scope> {
+  const s = S.need();
+  if (!s.scopes.has(keyId)) await secretRow(keyId);
+  return s.scopes.get(keyId) ?? scopeFrom(keyId, undefined);
+}
+
+/** Sets the scope of a successor before its lifecycle record exists (the rotation hook computes it). */
+export function setScope(keyId: string, scope: Scope): void {
+  S.need().scopes.set(keyId, { account: scope.account, retired: [...scope.retired] });
+}
+
+const ACCOUNT_PATH = /^m\/\d{1,10}['h]\/\d{1,10}['h]\/(\d{1,10})['h](?:\/|$)/;
+
+/**
+ * Refuses a derivation path that reaches a retired account. A key that shares
+ * its seed with the versions it replaced derives only under a BIP-44 account
+ * (m/purpose'/coin'/account'/…) that is not retired: any other path might be
+ * one the rotated key used.
+ */
+export async function checkScope(keyId: string, path: string): Promise<void> {
+  const { retired, account } = await scopeOf(keyId);
+  if (retired.length === 0) return;
+  const m = ACCOUNT_PATH.exec(path);
+  if (!m)
+    throw new VaultkeyError(
+      'INVALID_PATH',
+      `key ${keyId} shares its seed with the key it replaced: it derives only under a BIP-44 account, m/purpose'/coin'/account'/…`,
+    );
+  if (retired.includes(Number(m[1])))
+    throw new VaultkeyError(
+      'KEY_ROTATED',
+      `account ${Number(m[1])} of this seed belonged to a rotated version; ${keyId} works at account ${account}`,
+    );
 }
 
 /** The vault's keys, each record authenticated (after unlock) or marked unverified (while locked). */
@@ -168,13 +248,13 @@ export async function importedOf(keyId: string): Promise<{ priv: Uint8Array; pub
 }
 
 /**
- * Version N of an HD key works at BIP-44 account N-1 by default. Deriving it
- * from the id, which is the AES-GCM AAD of the key's records, means the offset
- * cannot be changed on disk without failing authentication.
+ * The BIP-44 account an HD key works at by default: its scope's, read from its
+ * authenticated lifecycle record with the key (secretRow, which every use of a
+ * key reads first). A successor made from a fresh seed works at account 0; one
+ * made at the next account of the same seed, one further than its predecessor.
  */
 export function accountOffset(keyId: string): number {
-  const m = VAULT_KEY_ID.exec(keyId);
-  return m?.[1] ? Number(m[1]) - 1 : 0;
+  return S.current()?.scopes.get(keyId)?.account ?? scopeFrom(keyId, undefined).account;
 }
 
 export function checkCurve(c: unknown): KeyCurve {
@@ -227,8 +307,10 @@ export async function withPrivateKey<T>(
     return fn(priv, pub, curve, null);
   }
   const curve = checkCurve(o?.curve);
+  await scopeOf(keyId);
   const path = o?.path ?? defaultPath(curve, accountOffset(keyId));
   if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'path must be a string');
+  await checkScope(keyId, path);
   const key = (await rootOf(keyId, curve)).derive(path);
   try {
     if (!key.privateKey) throw new VaultkeyError('INVALID_KEY', 'no private key at this path');
@@ -297,6 +379,7 @@ export async function getAddress(keyId: string, chain: ChainName, index = 0, o: 
     return { chain, address: addressOf(pub, c.format, c.network), path: null, publicKey: pub.slice() };
   }
   const path = chainPath(chain, index, o ?? {}, accountOffset(keyId));
+  await checkScope(keyId, path);
   const key = (await rootOf(keyId, c.curve)).derive(path);
   try {
     return { chain, address: addressOf(key.publicKey, c.format, c.network), path, publicKey: key.publicKey.slice() };
@@ -308,6 +391,7 @@ export async function getAddress(keyId: string, chain: ChainName, index = 0, o: 
 export async function deriveXpub(keyId: string, path: string): Promise<string> {
   checkKeyId(keyId);
   if (typeof path !== 'string') throw new VaultkeyError('INVALID_PATH', 'path must be a string');
+  await checkScope(keyId, path);
   const key = (await rootOf(keyId, 'secp256k1')).derive(path);
   try {
     return key.publicExtendedKey;
@@ -343,6 +427,14 @@ async function withAccount<T>(
   checkKeyId(keyId);
   checkSpec(spec);
   await init();
+  // An account left out is the key's own default account (a successor's, not its predecessor's).
+  const scope = await scopeOf(keyId);
+  spec = { ...spec, account: spec.account ?? scope.account };
+  if (accountNumber(spec.account) && scope.retired.includes(spec.account))
+    throw new VaultkeyError(
+      'KEY_ROTATED',
+      `account ${spec.account} of this seed belonged to a rotated version; ${keyId} works at account ${scope.account}`,
+    );
   const fresh = Account.fromRoot(await rootOf(keyId, 'secp256k1'), spec);
   const id = accountId(keyId, spec);
   return mutate([STORES.accounts], async (t) => {
@@ -506,17 +598,18 @@ export async function mnemonicOf(keyId: string): Promise<string> {
 
 /**
  * The successor's records for a rotation, under the versioned id the
- * lifecycle chose. HD keys: the same seed and mnemonic under the new id (its
- * default account is one further); after a security event a fresh mnemonic of
- * the same length, as the old seed must be presumed known. Imported keys: a
- * new random key on the same curve.
+ * lifecycle chose. HD keys: a fresh mnemonic of the same length (`fresh`, the
+ * default and always after a security event: a rotation retires the old key
+ * material), or the same seed and mnemonic under the new id (the rotation's
+ * `next-account` option; the successor's scope then retires the old account).
+ * Imported keys: a new random key on the same curve.
  */
 export async function successorRecords(oldKeyId: string, newKeyId: string, fresh: boolean): Promise<SecretRecord[]> {
   const s = S.need();
   checkKeyId(oldKeyId);
   checkKeyId(newKeyId);
   const base = oldKeyId.replace(/-v\d+$/, '');
-  if (!newKeyId.startsWith(`${base}-v`) || accountOffset(newKeyId) <= accountOffset(oldKeyId)) {
+  if (!newKeyId.startsWith(`${base}-v`) || idVersion(newKeyId) <= idVersion(oldKeyId)) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'the successor id must be a later version of the same key');
   }
   const old = await secretRow(oldKeyId);
@@ -547,6 +640,11 @@ export async function successorRecords(oldKeyId: string, newKeyId: string, fresh
   const priv = curve === 'secp256k1' ? randomSecpKey() : randomBytes(32);
   const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
   return [await sealSecret('privateKey', newKeyId, newKeyId, { label: old.label, curve, publicKey }, priv)];
+}
+
+/** Whether two HD keys hold the same seed (an interrupted rotation finds out how its successor was made). */
+export async function sameSeed(a: string, b: string): Promise<boolean> {
+  return bytesEqual(await seedOf(a), await seedOf(b));
 }
 
 /** The public key a key signs with by default (lifecycle fingerprints, rotation results). */

@@ -109,10 +109,10 @@ export function cachedManifest(): Manifest | null {
   return cached;
 }
 
-const foreignListeners = new Set<() => void>();
+const foreignListeners = new Set<(m: Manifest) => void>();
 
-/** Called when a manifest read shows another writer (another tab) moved the vault since this worker last knew it. */
-export function onForeignWrite(f: () => void): void {
+/** Called (with the new, verified manifest) when a manifest read shows another writer (another tab) moved the vault since this worker last knew it. */
+export function onForeignWrite(f: (m: Manifest) => void): void {
   foreignListeners.add(f);
 }
 
@@ -125,7 +125,7 @@ export function acceptManifest(raw: unknown, macKey: Uint8Array): { m: Manifest;
   const r = raw as Manifest | undefined;
   if (cached && r && r.epoch === cached.epoch && r.mac === cached.mac) return { m: cached, known: true };
   const m = checkManifest(raw, macKey);
-  if (cached && m.epoch !== cached.epoch) for (const f of foreignListeners) f();
+  if (cached && m.epoch !== cached.epoch) for (const f of foreignListeners) f(m);
   cached = m;
   return { m, known: false };
 }

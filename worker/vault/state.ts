@@ -24,6 +24,8 @@ export interface Session {
   roots: Map<string, HDKey>;
   /** Imported keys, with the public key recomputed from the private key. */
   privs: Map<string, { priv: Uint8Array; pub: Uint8Array; curve: KeyCurve }>;
+  /** HD keys: the default BIP-44 account and the retired ones, read from the key's authenticated lifecycle record (keys.ts). */
+  scopes: Map<string, { account: number; retired: number[] }>;
 }
 
 interface Binding {
@@ -108,9 +110,9 @@ export function touch(): void {
   }
 }
 
-export function start(s: Omit<Session, 'seeds' | 'roots' | 'privs'>): Session {
+export function start(s: Omit<Session, 'seeds' | 'roots' | 'privs' | 'scopes'>): Session {
   wipe();
-  session = { ...s, seeds: new Map(), roots: new Map(), privs: new Map() };
+  session = { ...s, seeds: new Map(), roots: new Map(), privs: new Map(), scopes: new Map() };
   touch();
   return session;
 }
@@ -144,6 +146,7 @@ export function wipe(): void {
   s.seeds.clear();
   s.roots.clear();
   s.privs.clear();
+  s.scopes.clear();
   s.macKey.fill(0);
   s.auditKey.fill(0);
   // RK and DEK are CryptoKeys: their bytes live in the browser's crypto
@@ -159,6 +162,7 @@ export function forget(keyId: string): void {
   s.seeds.delete(keyId);
   s.privs.get(keyId)?.priv.fill(0);
   s.privs.delete(keyId);
+  s.scopes.delete(keyId);
   for (const c of ['secp256k1', 'ed25519']) {
     s.roots.get(`${keyId}/${c}`)?.wipe();
     s.roots.delete(`${keyId}/${c}`);
