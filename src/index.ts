@@ -65,6 +65,7 @@ export type {
   LifecyclePolicy,
   KeyState,
   LifecycleHooks,
+  RotateHookOptions,
   LifecycleEventDetail,
   LifecycleReport,
   CompromiseEvent,
