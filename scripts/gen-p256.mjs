@@ -4,9 +4,10 @@
 // Inputs are the domain parameters of FIPS 186-4 §D.1.2.3 (curve P-256, also
 // SEC 2 v2 §2.4.2 secp256r1) only: p, a = -3, b, G, n, h = 1. Everything
 // else is derived here with BigInt and checked before anything is rendered:
-//   field.ts   P (8x32 limbs), R2P = 2^512 mod p, PM2 = p - 2 and
-//              SQRT_EXP = (p + 1) / 4 (big-endian exponent bytes), and the
-//              fully unrolled fpMontMul (CIOS, R = 2^256, -p^-1 mod 2^32 = 1).
+//   field.ts   P (8x32 limbs), R2P = 2^512 mod p, SQRT_EXP = (p + 1) / 4
+//              (big-endian exponent bytes), and the fully unrolled fpMontMul
+//              (CIOS, R = 2^256, -p^-1 mod 2^32 = 1). The addition chain of
+//              fpInv is written by hand; its exponent is recomputed here.
 //   scalar.ts  N, R2N = 2^512 mod n, N0INV = -n^-1 mod 2^32, NM2 = n - 2, and
 //              the unrolled scMontMul.
 //   ecmult.ts  G_BYTES (G, big-endian x then y), B_BYTES (b, big-endian).
@@ -81,6 +82,21 @@ assert(modPow(2n, p - 1n, p) === 1n && modPow(2n, n - 1n, n) === 1n, 'Fermat exp
 // CIOS with inputs below the modulus m leaves t < 2m in nine words; one conditional subtraction.
 assert(2n * p < 2n ** 257n && 2n * n < 2n ** 257n, '2m fits nine 32-bit words with a one-bit top');
 
+// fpInv's addition chain (field.ts), replayed on exponents: xk = 2^k - 1.
+const x = (k) => 2n ** BigInt(k) - 1n;
+{
+  let t = x(32);
+  t = t * 2n ** 32n + 1n; // word 00000001
+  t = t * 2n ** 96n; // three zero words
+  t = t * 2n ** 32n + x(32);
+  t = t * 2n ** 32n + x(32);
+  t = t * 2n ** 30n + x(30);
+  t = t * 2n ** 2n + 1n;
+  assert(t === p - 2n, 'the fpInv chain computes a^(p-2)');
+  assert(x(30) === x(15) * 2n ** 15n + x(15) && x(32) === x(30) * 4n + x(2), 'x30 and x32 of the chain');
+  assert(x(15) === x(12) * 8n + x(3) && x(12) === x(6) * 64n + x(6) && x(6) === x(3) * 8n + x(3), 'x6, x12, x15');
+}
+
 const range = (k) => Array.from({ length: k }, (_, i) => i);
 const u32s = (xs) => xs.map((x) => hex(x, 8)).join(', ');
 const u32Const = (name, x) => `const ${name}: usize = memory.data<u32>([${u32s(limbs(x, 32, 8))}]);`;
@@ -120,7 +136,6 @@ const f = (file, name, render) => ({ file, name, kind: 'function', render });
 export const targets = [
   c(FIELD, 'P', () => u32Const('P', p)),
   c(FIELD, 'R2P', () => u32Const('R2P', R2P)),
-  c(FIELD, 'PM2', () => u8Const('PM2', bytesBE(p - 2n, 32))),
   c(FIELD, 'SQRT_EXP', () => u8Const('SQRT_EXP', bytesBE((p + 1n) / 4n, 32))),
   f(FIELD, 'fpMontMul', () => renderMontMul('fpMontMul', p, N0P)),
   c(SCALAR, 'N', () => u32Const('N', n)),
