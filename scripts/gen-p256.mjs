@@ -6,7 +6,8 @@
 // else is derived here with BigInt and checked before anything is rendered:
 //   field.ts   P (8x32 limbs), R2P = 2^512 mod p, SQRT_EXP = (p + 1) / 4
 //              (big-endian exponent bytes), and the fully unrolled fpMontMul
-//              (CIOS, R = 2^256, -p^-1 mod 2^32 = 1). The addition chain of
+//              (CIOS, R = 2^256, -p^-1 mod 2^32 = 1), the unrolled fpAdd and
+//              fpSub (p inlined as constants). The addition chain of
 //              fpInv is written by hand; its exponent is recomputed here.
 //   scalar.ts  N, R2N = 2^512 mod n, N0INV = -n^-1 mod 2^32, NM2 = n - 2, and
 //              the unrolled scMontMul.
@@ -127,6 +128,29 @@ function renderMontMul(name, m, n0) {
   return L.join('\n');
 }
 
+/** Unrolled r = (a + b) mod p: the sum, then the sum minus p kept when it carried or did not borrow. */
+function renderFpAdd() {
+  const P32 = limbs(p, 32, 8);
+  const L = ['export function fpAdd(r: usize, a: usize, b: usize): void {', '  let c: u64 = 0;', '  let w: u64;', '  let bw: u64 = 0;'];
+  for (const i of range(8)) L.push(`  c += <u64>load<u32>(a, ${4 * i}) + <u64>load<u32>(b, ${4 * i}); const s${i} = c & M32; c >>= 32;`);
+  for (const i of range(8)) L.push(`  w = s${i} - ${hex(P32[i], 8)} - bw; const d${i} = w & M32; bw = w >> 63;`);
+  L.push('  const keep = <u64>0 - ((c | (bw ^ 1)) & 1);');
+  for (const i of range(8)) L.push(`  store<u32>(r, <u32>((d${i} & keep) | (s${i} & ~keep)), ${4 * i});`);
+  L.push('}');
+  return L.join('\n');
+}
+
+/** Unrolled r = (a - b) mod p: the difference, plus p when it borrowed. */
+function renderFpSub() {
+  const P32 = limbs(p, 32, 8);
+  const L = ['export function fpSub(r: usize, a: usize, b: usize): void {', '  let w: u64;', '  let bw: u64 = 0;'];
+  for (const i of range(8)) L.push(`  w = <u64>load<u32>(a, ${4 * i}) - <u64>load<u32>(b, ${4 * i}) - bw; const d${i} = w & M32; bw = w >> 63;`);
+  L.push('  const m = <u64>0 - bw;', '  let c: u64 = 0;');
+  for (const i of range(8)) L.push(`  c += d${i} + (${hex(P32[i], 8)} & m); store<u32>(r, <u32>c, ${4 * i}); c >>= 32;`);
+  L.push('}');
+  return L.join('\n');
+}
+
 const FIELD = 'assembly/p256/field.ts';
 const SCALAR = 'assembly/p256/scalar.ts';
 const ECMULT = 'assembly/p256/ecmult.ts';
@@ -138,6 +162,8 @@ export const targets = [
   c(FIELD, 'R2P', () => u32Const('R2P', R2P)),
   c(FIELD, 'SQRT_EXP', () => u8Const('SQRT_EXP', bytesBE((p + 1n) / 4n, 32))),
   f(FIELD, 'fpMontMul', () => renderMontMul('fpMontMul', p, N0P)),
+  f(FIELD, 'fpAdd', renderFpAdd),
+  f(FIELD, 'fpSub', renderFpSub),
   c(SCALAR, 'N', () => u32Const('N', n)),
   c(SCALAR, 'R2N', () => u32Const('R2N', R2N)),
   c(SCALAR, 'NM2', () => u8Const('NM2', bytesBE(n - 2n, 32))),

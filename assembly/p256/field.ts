@@ -34,7 +34,6 @@ const SQRT_EXP: usize = memory.data<u8>([
 // Scratch (P256_SLOT + 0 .. 128): the ladders' accumulator and base, a compare temporary.
 const FT0: usize = SCRATCH + P256_SLOT; // 32
 const FT1: usize = SCRATCH + P256_SLOT + 32; // 32
-const FT2: usize = SCRATCH + P256_SLOT + 64; // 32
 const FONE: usize = SCRATCH + P256_SLOT + 96; // 32: the integer 1 for leaving the domain
 
 export function fpMontMul(r: usize, a: usize, b: usize): void {
@@ -264,42 +263,60 @@ export function fpCopy(r: usize, a: usize): void {
   memory.copy(r, a, FE);
 }
 
-/** r = (a + b) mod p, constant time. */
+/** r = (a + b) mod p, constant time (generated: unrolled, limbs in locals). r may alias a or b. */
 export function fpAdd(r: usize, a: usize, b: usize): void {
-  // s = a + b (257 bits), d = s - p; keep d when s >= p (a carry out, or no borrow).
   let c: u64 = 0;
+  let w: u64;
   let bw: u64 = 0;
-  for (let i: usize = 0; i < 32; i += 4) {
-    c += <u64>load<u32>(a + i) + <u64>load<u32>(b + i);
-    const s = c & M32;
-    c >>= 32;
-    const d = s - <u64>load<u32>(P + i) - bw;
-    bw = d >> 63;
-    store<u32>(FT2 + i, <u32>s);
-    store<u32>(r + i, <u32>d); // r may alias a or b: a and b limb i are already read
-  }
-  const keep = <u32>0 - <u32>((c | (bw ^ 1)) & 1);
-  for (let i: usize = 0; i < 32; i += 4) {
-    store<u32>(r + i, (load<u32>(r + i) & keep) | (load<u32>(FT2 + i) & ~keep));
-  }
+  c += <u64>load<u32>(a, 0) + <u64>load<u32>(b, 0); const s0 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 4) + <u64>load<u32>(b, 4); const s1 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 8) + <u64>load<u32>(b, 8); const s2 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 12) + <u64>load<u32>(b, 12); const s3 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 16) + <u64>load<u32>(b, 16); const s4 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 20) + <u64>load<u32>(b, 20); const s5 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 24) + <u64>load<u32>(b, 24); const s6 = c & M32; c >>= 32;
+  c += <u64>load<u32>(a, 28) + <u64>load<u32>(b, 28); const s7 = c & M32; c >>= 32;
+  w = s0 - 0xffffffff - bw; const d0 = w & M32; bw = w >> 63;
+  w = s1 - 0xffffffff - bw; const d1 = w & M32; bw = w >> 63;
+  w = s2 - 0xffffffff - bw; const d2 = w & M32; bw = w >> 63;
+  w = s3 - 0x00000000 - bw; const d3 = w & M32; bw = w >> 63;
+  w = s4 - 0x00000000 - bw; const d4 = w & M32; bw = w >> 63;
+  w = s5 - 0x00000000 - bw; const d5 = w & M32; bw = w >> 63;
+  w = s6 - 0x00000001 - bw; const d6 = w & M32; bw = w >> 63;
+  w = s7 - 0xffffffff - bw; const d7 = w & M32; bw = w >> 63;
+  const keep = <u64>0 - ((c | (bw ^ 1)) & 1);
+  store<u32>(r, <u32>((d0 & keep) | (s0 & ~keep)), 0);
+  store<u32>(r, <u32>((d1 & keep) | (s1 & ~keep)), 4);
+  store<u32>(r, <u32>((d2 & keep) | (s2 & ~keep)), 8);
+  store<u32>(r, <u32>((d3 & keep) | (s3 & ~keep)), 12);
+  store<u32>(r, <u32>((d4 & keep) | (s4 & ~keep)), 16);
+  store<u32>(r, <u32>((d5 & keep) | (s5 & ~keep)), 20);
+  store<u32>(r, <u32>((d6 & keep) | (s6 & ~keep)), 24);
+  store<u32>(r, <u32>((d7 & keep) | (s7 & ~keep)), 28);
 }
 
-/** r = (a - b) mod p, constant time. */
+/** r = (a - b) mod p, constant time (generated: unrolled, limbs in locals). r may alias a or b. */
 export function fpSub(r: usize, a: usize, b: usize): void {
+  let w: u64;
   let bw: u64 = 0;
-  for (let i: usize = 0; i < 32; i += 4) {
-    const d = <u64>load<u32>(a + i) - <u64>load<u32>(b + i) - bw;
-    bw = d >> 63;
-    store<u32>(r + i, <u32>d);
-  }
-  // Add p back when it borrowed.
+  w = <u64>load<u32>(a, 0) - <u64>load<u32>(b, 0) - bw; const d0 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 4) - <u64>load<u32>(b, 4) - bw; const d1 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 8) - <u64>load<u32>(b, 8) - bw; const d2 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 12) - <u64>load<u32>(b, 12) - bw; const d3 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 16) - <u64>load<u32>(b, 16) - bw; const d4 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 20) - <u64>load<u32>(b, 20) - bw; const d5 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 24) - <u64>load<u32>(b, 24) - bw; const d6 = w & M32; bw = w >> 63;
+  w = <u64>load<u32>(a, 28) - <u64>load<u32>(b, 28) - bw; const d7 = w & M32; bw = w >> 63;
   const m = <u64>0 - bw;
   let c: u64 = 0;
-  for (let i: usize = 0; i < 32; i += 4) {
-    c += <u64>load<u32>(r + i) + (<u64>load<u32>(P + i) & m);
-    store<u32>(r + i, <u32>c);
-    c >>= 32;
-  }
+  c += d0 + (0xffffffff & m); store<u32>(r, <u32>c, 0); c >>= 32;
+  c += d1 + (0xffffffff & m); store<u32>(r, <u32>c, 4); c >>= 32;
+  c += d2 + (0xffffffff & m); store<u32>(r, <u32>c, 8); c >>= 32;
+  c += d3 + (0x00000000 & m); store<u32>(r, <u32>c, 12); c >>= 32;
+  c += d4 + (0x00000000 & m); store<u32>(r, <u32>c, 16); c >>= 32;
+  c += d5 + (0x00000000 & m); store<u32>(r, <u32>c, 20); c >>= 32;
+  c += d6 + (0x00000001 & m); store<u32>(r, <u32>c, 24); c >>= 32;
+  c += d7 + (0xffffffff & m); store<u32>(r, <u32>c, 28); c >>= 32;
 }
 
 /** r = -a mod p. */
