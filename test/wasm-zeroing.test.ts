@@ -813,7 +813,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/ed25519/exports.ts': ['VA', 'KPUB'],
     'assembly/mem.ts': ['IO', 'SCRATCH'],
     // P-256: every temporary is carved from SCRATCH (P256_SLOT); these hold public points and b only.
-    'assembly/p256/ecmult.ts': ['GEN', 'GTAB', 'PTAB', 'BASE'],
+    'assembly/p256/ecmult.ts': ['GEN', 'GTAB', 'PTAB', 'BASE', 'BUILD', 'PREF', 'BINV'],
     'assembly/p256/group.ts': ['B_MONT'],
   };
   const files = [

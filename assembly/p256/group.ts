@@ -106,6 +106,64 @@ export function ptAdd(r: usize, a: usize, b: usize): void {
   fpCopy(r + 2 * FE, Z3);
 }
 
+/**
+ * r = a + b with b affine (x, y) (Z2 = 1): RCB 2016 Algorithm 5, the mixed
+ * form of Algorithm 4 (11M + 2 m_b). Complete for every projective a,
+ * including the identity; b must be a curve point (an affine point cannot
+ * be the identity), so fixed-base callers discard the sum for a zero digit
+ * with a masked move instead. No branch. r may alias a.
+ */
+export function ptAddAffine(r: usize, a: usize, b: usize): void {
+  const Xa = a, Ya = a + FE, Za = a + 2 * FE;
+  const Xb = b, Yb = b + FE;
+  fpMul(T0, Xa, Xb);       //  1. t0 = X1 X2
+  fpMul(T1, Ya, Yb);       //  2. t1 = Y1 Y2
+  fpAdd(T3, Xb, Yb);       //  3. t3 = X2 + Y2
+  fpAdd(T4, Xa, Ya);       //  4. t4 = X1 + Y1
+  fpMul(T3, T3, T4);       //  5. t3 = t3 t4
+  fpAdd(T4, T0, T1);       //  6. t4 = t0 + t1
+  fpSub(T3, T3, T4);       //  7. t3 = t3 - t4
+  fpMul(T4, Yb, Za);       //  8. t4 = Y2 Z1
+  fpAdd(T4, T4, Ya);       //  9. t4 = t4 + Y1
+  fpMul(Y3, Xb, Za);       // 10. Y3 = X2 Z1
+  fpAdd(Y3, Y3, Xa);       // 11. Y3 = Y3 + X1
+  fpMul(Z3, B_MONT, Za);   // 12. Z3 = b Z1
+  fpSub(X3, Y3, Z3);       // 13. X3 = Y3 - Z3
+  fpAdd(Z3, X3, X3);       // 14. Z3 = X3 + X3
+  fpAdd(X3, X3, Z3);       // 15. X3 = X3 + Z3
+  fpSub(Z3, T1, X3);       // 16. Z3 = t1 - X3
+  fpAdd(X3, T1, X3);       // 17. X3 = t1 + X3
+  fpMul(Y3, B_MONT, Y3);   // 18. Y3 = b Y3
+  fpAdd(T1, Za, Za);       // 19. t1 = Z1 + Z1
+  fpAdd(T2, T1, Za);       // 20. t2 = t1 + Z1
+  fpSub(Y3, Y3, T2);       // 21. Y3 = Y3 - t2
+  fpSub(Y3, Y3, T0);       // 22. Y3 = Y3 - t0
+  fpAdd(T1, Y3, Y3);       // 23. t1 = Y3 + Y3
+  fpAdd(Y3, T1, Y3);       // 24. Y3 = t1 + Y3
+  fpAdd(T1, T0, T0);       // 25. t1 = t0 + t0
+  fpAdd(T0, T1, T0);       // 26. t0 = t1 + t0
+  fpSub(T0, T0, T2);       // 27. t0 = t0 - t2
+  fpMul(T1, T4, Y3);       // 28. t1 = t4 Y3
+  fpMul(T2, T0, Y3);       // 29. t2 = t0 Y3
+  fpMul(Y3, X3, Z3);       // 30. Y3 = X3 Z3
+  fpAdd(Y3, Y3, T2);       // 31. Y3 = Y3 + t2
+  fpMul(X3, T3, X3);       // 32. X3 = t3 X3
+  fpSub(X3, X3, T1);       // 33. X3 = X3 - t1
+  fpMul(Z3, T4, Z3);       // 34. Z3 = t4 Z3
+  fpMul(T1, T3, T0);       // 35. t1 = t3 t0
+  fpAdd(Z3, Z3, T1);       // 36. Z3 = Z3 + t1
+  fpCopy(r, X3);
+  fpCopy(r + FE, Y3);
+  fpCopy(r + 2 * FE, Z3);
+}
+
+/** r = flag ? a : r for projective points, flag 0 or 1, constant time. */
+export function ptCmov(r: usize, a: usize, flag: u32): void {
+  fpCmov(r, a, flag);
+  fpCmov(r + FE, a + FE, flag);
+  fpCmov(r + 2 * FE, a + 2 * FE, flag);
+}
+
 /** r = -a. */
 export function ptNeg(r: usize, a: usize): void {
   fpCopy(r, a);
