@@ -32,7 +32,13 @@ export default async function p256Bench(): Promise<void> {
   await group('P-256 getPublicKey (compressed)', [
     { lib: 'vaultkey (wasm)', fn: () => p256.getPublicKey(priv) },
     { lib: '@noble/curves', fn: () => noble.getPublicKey(priv, true) },
-    { lib: 'node:crypto ECDH.setPrivateKey', fn: () => (ecdh.setPrivateKey(priv), ecdh.getPublicKey(null, 'compressed')) },
+    {
+      lib: 'node:crypto ECDH.setPrivateKey',
+      fn: () => {
+        ecdh.setPrivateKey(priv);
+        return ecdh.getPublicKey(null, 'compressed');
+      },
+    },
   ]);
 
   await group('P-256 ECDSA sign (RFC 6979, 32-byte digest)', [

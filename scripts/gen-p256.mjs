@@ -144,7 +144,8 @@ function renderFpAdd() {
 function renderFpSub() {
   const P32 = limbs(p, 32, 8);
   const L = ['export function fpSub(r: usize, a: usize, b: usize): void {', '  let w: u64;', '  let bw: u64 = 0;'];
-  for (const i of range(8)) L.push(`  w = <u64>load<u32>(a, ${4 * i}) - <u64>load<u32>(b, ${4 * i}) - bw; const d${i} = w & M32; bw = w >> 63;`);
+  for (const i of range(8))
+    L.push(`  w = <u64>load<u32>(a, ${4 * i}) - <u64>load<u32>(b, ${4 * i}) - bw; const d${i} = w & M32; bw = w >> 63;`);
   L.push('  const m = <u64>0 - bw;', '  let c: u64 = 0;');
   for (const i of range(8)) L.push(`  c += d${i} + (${hex(P32[i], 8)} & m); store<u32>(r, <u32>c, ${4 * i}); c >>= 32;`);
   L.push('}');
