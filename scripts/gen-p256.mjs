@@ -4,7 +4,7 @@
 // Inputs are the domain parameters of FIPS 186-4 §D.1.2.3 (curve P-256, also
 // SEC 2 v2 §2.4.2 secp256r1) only: p, a = -3, b, G, n, h = 1. Everything
 // else is derived here with BigInt and checked before anything is rendered:
-//   field.ts   P (8x32 limbs), R2P = 2^512 mod p, SQRT_EXP = (p + 1) / 4
+//   field.ts   P (8x32 limbs), R2P = 2^512 mod p, ONE_P = 2^256 mod p, SQRT_EXP = (p + 1) / 4
 //              (big-endian exponent bytes), and the fully unrolled fpMontMul
 //              (CIOS, R = 2^256, -p^-1 mod 2^32 = 1), the unrolled fpAdd and
 //              fpSub (p inlined as constants). The addition chain of
@@ -161,6 +161,7 @@ const f = (file, name, render) => ({ file, name, kind: 'function', render });
 export const targets = [
   c(FIELD, 'P', () => u32Const('P', p)),
   c(FIELD, 'R2P', () => u32Const('R2P', R2P)),
+  c(FIELD, 'ONE_P', () => u32Const('ONE_P', mod(R, p))),
   c(FIELD, 'SQRT_EXP', () => u8Const('SQRT_EXP', bytesBE((p + 1n) / 4n, 32))),
   f(FIELD, 'fpMontMul', () => renderMontMul('fpMontMul', p, N0P)),
   f(FIELD, 'fpAdd', renderFpAdd),

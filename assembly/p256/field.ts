@@ -345,11 +345,12 @@ export function fpCmov(r: usize, a: usize, flag: u32): void {
   for (let i: usize = 0; i < 32; i += 4) store<u32>(r + i, (load<u32>(r + i) & ~m) | (load<u32>(a + i) & m));
 }
 
-/** r = 1 in the Montgomery domain (2^256 mod p = 2^256 - p). */
+// 1 in the Montgomery domain: 2^256 mod p.
+const ONE_P: usize = memory.data<u32>([0x00000001, 0x00000000, 0x00000000, 0xffffffff, 0xffffffff, 0xffffffff, 0xfffffffe, 0x00000000]);
+
+/** r = 1 in the Montgomery domain. */
 export function fpSetOne(r: usize): void {
-  // 2^256 - p = 2^224 - 2^192 - 2^96 + 1
-  store<u32>(r, 1, 0); store<u32>(r, 0, 4); store<u32>(r, 0, 8); store<u32>(r, 0xffffffff, 12);
-  store<u32>(r, 0xffffffff, 16); store<u32>(r, 0xffffffff, 20); store<u32>(r, 0xfffffffe, 24); store<u32>(r, 0, 28);
+  memory.copy(r, ONE_P, FE);
 }
 
 /**
