@@ -10,7 +10,10 @@
 //             and zeroes what it wrote once the call returns.
 //   SCRATCH - one region holding every working buffer of the hashes, HMAC,
 //             PBKDF2, BIP-32, ECDSA, BIP-340 and Ed25519 exports: hash states
-//             and blocks, pads, nonces, scalars, points. wipeScratch() zeroes
+//             and blocks, pads, nonces, scalars, points (and, in the P-256
+//             module built from p256/index.ts, every P-256 temporary: its
+//             field, scalar, group and ECDSA code keep no scratch of their
+//             own). wipeScratch() zeroes
 //             it, and the scratch of the field, group and scalar modules that
 //             keep their own (registered below), with one call.
 // Nothing allocates on the heap (the runtime is `stub`), so addresses never
@@ -44,7 +47,8 @@ export const SECP_KEYS_SLOT: usize = SECP_EXPORTS_SLOT + 208;    // 544   secp25
 export const ECDSA_SLOT: usize = SECP_KEYS_SLOT + 544;           // 1120  secp256k1/ecdsa.ts
 export const SCHNORR_SLOT: usize = ECDSA_SLOT + 1120;            // 944   secp256k1/schnorr.ts
 export const ED25519_SLOT: usize = SCHNORR_SLOT + 944;           // 768   ed25519/exports.ts
-export const SCRATCH_SIZE: usize = ED25519_SLOT + 768;
+export const P256_SLOT: usize = ED25519_SLOT + 768;             // 3200  p256/*.ts (the P-256 module, p256/index.ts)
+export const SCRATCH_SIZE: usize = P256_SLOT + 3200;
 
 /** The scratch region; the *_SLOT constants above are offsets into it. */
 export const SCRATCH: usize = memory.data(<i32>SCRATCH_SIZE, 16);

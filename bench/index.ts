@@ -4,6 +4,7 @@ import os from 'node:os';
 import hash from './hash.ts';
 import hd from './hd.ts';
 import secp256k1 from './secp256k1.ts';
+import p256 from './p256.ts';
 import ed25519 from './ed25519.ts';
 import kdf from './kdf.ts';
 import browser from './browser.ts';
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<void>> = {
   hash,
   hd,
   secp256k1,
+  p256,
   ed25519,
   kdf,
   size, // bundle sizes for one task: deterministic, no timing

@@ -24,7 +24,7 @@ const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).p
 // Stale declarations of removed sources would otherwise stay in the package.
 rmSync('dist/types', { recursive: true, force: true });
 mkdirSync('build', { recursive: true });
-for (const name of ['wasm-inline', 'argon2-inline'])
+for (const name of ['wasm-inline', 'argon2-inline', 'p256-inline'])
   writeFileSync(`build/${name}.d.ts`, 'declare const wasm: string;\nexport default wasm;\n');
 try {
   await Promise.all([

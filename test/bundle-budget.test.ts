@@ -52,14 +52,20 @@ test("the worker's graph has no import(): Vite's default IIFE worker build canno
   assert.deepEqual(m.workerLazy, []);
 });
 
-test('every optional entry is reported on its own; nist256p1 and the Ledger transport load on demand', () => {
+test('every optional entry is reported on its own; the Ledger transport loads on demand', () => {
   for (const name of ['core', 'ledger', 'bridge-client', 'viem', 'ethers']) assert.ok(m.entries[name], `vaultkey/${name} measured`);
-  const lazy = Object.keys(m.lazy);
   assert.ok(
-    lazy.some((f) => f.startsWith('nist256p1-')),
-    'P-256 (@noble/curves) is a lazy chunk of vaultkey/core',
+    Object.keys(m.lazy).some((f) => f.includes('ledger-transport-webhid')),
+    'the WebHID transport is a lazy chunk of vaultkey/ledger',
   );
-  assert.ok(!m.main.files.some((f) => f.startsWith('nist256p1-')), 'and not in the main graph');
+});
+
+test('the P-256 WASM (nist256p1, p256) is in vaultkey/core and not in the main graph', () => {
+  const p256B64 = readFileSync(new URL('../build/p256-inline.js', import.meta.url), 'utf8').match(/"([A-Za-z0-9+/=]{64})/)?.[1];
+  assert.ok(p256B64, 'build/p256-inline.js holds the base64 WASM');
+  const has = (files: string[]) => files.some((f) => readFileSync(dist + f, 'utf8').includes(p256B64));
+  assert.ok(has(m.entries.core!.files), 'vaultkey/core carries the P-256 module');
+  assert.ok(!has(m.main.files), 'the main entry (page + vault worker) does not');
 });
 
 test('viem and ethers stay external peer dependencies of their adapters', () => {

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
 import { wycheproof } from './helpers/vectors.ts';
+import { slip10Vectors } from './helpers/hd-vectors.ts';
 
 let browser: Browser;
 let server: Served;
@@ -149,4 +150,36 @@ test('secp256k1 in Chromium: page core and worker pool agree with @noble/curves 
     assert.equal(got[i]!.verified, true);
     assert.equal(got[i]!.recovered, pub);
   });
+});
+
+test('P-256 in Chromium: the core p256 module agrees with @noble/curves (RFC 6979, verify, SLIP-0010 nist256p1)', async () => {
+  const { p256: noble } = await import('@noble/curves/nist.js');
+  const cases = Array.from({ length: 20 }, () => ({
+    priv: Buffer.from(noble.utils.randomSecretKey()).toString('hex'),
+    digest: crypto.randomBytes(32).toString('hex'),
+  }));
+  const got = await page.evaluate(async (cs) => {
+    const vk = (window as any).vk;
+    const out = [];
+    for (const c of cs) {
+      const priv = vk.u(c.priv);
+      const digest = vk.u(c.digest);
+      const pub = vk.core.p256.getPublicKey(priv, false);
+      const sig = vk.core.p256.sign(digest, priv);
+      out.push({ pub: vk.h(pub), sig: vk.h(sig), verified: vk.core.p256.verify(sig, digest, pub) });
+    }
+    const node = vk.core.HDKey.fromMasterSeed(vk.u('000102030405060708090a0b0c0d0e0f'), 'nist256p1').derive("m/0'/1/2'");
+    return { out, slip10: vk.h(node.privateKey) };
+  }, cases);
+  cases.forEach((c, i) => {
+    const priv = Buffer.from(c.priv, 'hex');
+    const digest = Buffer.from(c.digest, 'hex');
+    assert.equal(got.out[i]!.pub, Buffer.from(noble.getPublicKey(priv, false)).toString('hex'));
+    assert.equal(got.out[i]!.sig, Buffer.from(noble.sign(digest, priv, { prehash: false, lowS: false })).toString('hex'));
+    assert.equal(got.out[i]!.verified, true);
+  });
+  // SLIP-0010 test vector 1 for nist256p1, chain m/0H/1/2H (test/vectors/slip-0010.md).
+  const v = slip10Vectors().find((x) => x.curve === 'nist256p1' && x.seed === '000102030405060708090a0b0c0d0e0f')!;
+  assert.equal(got.slip10, v.chains.find((c) => c.path === "m/0'/1/2'")!.private);
+  assert.deepEqual(errors, []);
 });

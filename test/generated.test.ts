@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import * as secpGenerator from '../scripts/gen-secp256k1.mjs';
 // @ts-expect-error plain ESM script without types
 import * as edGenerator from '../scripts/gen-ed25519.mjs';
+// @ts-expect-error plain ESM script without types
+import * as p256Generator from '../scripts/gen-p256.mjs';
 
 type ReadFile = (file: string) => string;
 /** What each scripts/gen-*.mjs exports. */
@@ -24,6 +26,7 @@ interface Generator {
 }
 const secp256k1: Generator = secpGenerator;
 const ed25519: Generator = edGenerator;
+const p256: Generator = p256Generator;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const read = (file: string): string => readFileSync(join(root, file), 'utf8');
@@ -48,6 +51,7 @@ test('scripts/gen-check.mjs (npm run gen:check) passes on the committed files', 
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /scripts\/gen-secp256k1\.mjs: \d+ generated spans match/);
   assert.match(r.stdout, /scripts\/gen-ed25519\.mjs: \d+ generated spans match/);
+  assert.match(r.stdout, /scripts\/gen-p256\.mjs: \d+ generated spans match/);
   assert.match(r.stdout, /all generated spans match/);
 });
 
@@ -85,6 +89,25 @@ test('every generator agrees with the committed files', () => {
   }
   const edNames = ed25519.targets.map((t) => t.name);
   for (const n of ['D', 'D2', 'SQRTM1', 'C', 'LL', 'LB', 'B_ENC']) assert.ok(edNames.includes(n), `gen-ed25519 covers ${n}`);
+  assert.deepEqual(p256.check(read), []);
+  const p256Names = p256.targets.map((t) => t.name);
+  for (const n of ['P', 'R2P', 'ONE_P', 'SQRT_EXP', 'fpMontMul', 'fpAdd', 'fpSub', 'N', 'R2N', 'NM2', 'scMontMul', 'G_BYTES', 'B_BYTES']) {
+    assert.ok(p256Names.includes(n), `gen-p256 covers ${n}`);
+  }
+});
+
+test('P-256: a changed constant or a changed line of an unrolled product is reported', () => {
+  const field = 'assembly/p256/field.ts';
+  const r2 = p256.check(
+    mutated(field, 'const R2P: usize = memory.data<u32>([0x00000003,', 'const R2P: usize = memory.data<u32>([0x00000002,'),
+  );
+  assert.equal(r2.length, 1, r2.join('\n'));
+  assert.match(r2[0]!, new RegExp(`^assembly/p256/field\\.ts:${lineOf(field, 'const R2P:')} R2P: differs`));
+  const scalar = 'assembly/p256/scalar.ts';
+  const line = '  bi = <u64>load<u32>(b, 12);';
+  const mm = p256.check((f) => (f === scalar ? read(scalar).replace(line, '  bi = <u64>load<u32>(b, 16);') : read(f)));
+  assert.equal(mm.length, 1, mm.join('\n'));
+  assert.match(mm[0]!, new RegExp(`^assembly/p256/scalar\\.ts:${lineOf(scalar, line)} scMontMul: differs`));
 });
 
 test('a flipped hex digit in a constant is reported with its file, line and name', () => {
@@ -141,7 +164,7 @@ test('scripts/gen-check.mjs fails on a mutated copy of the repository', () => {
     for (const f of readdirSync(join(root, 'scripts'))) {
       if (f === 'codegen.mjs' || f.startsWith('gen-')) cpSync(join(root, 'scripts', f), join(tmp, 'scripts', f));
     }
-    const targetFiles = new Set([...secp256k1.targets, ...ed25519.targets].map((t) => t.file));
+    const targetFiles = new Set([...secp256k1.targets, ...ed25519.targets, ...p256.targets].map((t) => t.file));
     for (const f of targetFiles) {
       mkdirSync(dirname(join(tmp, f)), { recursive: true });
       cpSync(join(root, f), join(tmp, f));

@@ -13,7 +13,10 @@
 //   - Ed25519 scalars as 21-bit limbs in i64 (assembly/ed25519/scalar.ts),
 //     as the signed radix-64 digits of the fixed-base multiplication
 //     (assembly/ed25519/base.ts), and as 10 field limbs (radix 2^25.5,
-//     assembly/ed25519/field.ts feFromBytes).
+//     assembly/ed25519/field.ts feFromBytes);
+//   - P-256 scalars (assembly/p256/scalar.ts) as 8 x 32-bit limbs, plain and
+//     in the Montgomery domain of the inversion (x * 2^256 mod n), in the
+//     memory of the P-256 module (its own instance, build/p256.wasm).
 // A window of a few bytes of any form is enough to fail: a partial copy is as
 // bad as a whole one. The secrets are recomputed independently (node:crypto,
 // @noble/curves, BigInt), never through the code under test.
@@ -25,6 +28,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
+import { p256 as nobleP256 } from '@noble/curves/nist.js';
 import { hex, unhex } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
 
@@ -38,7 +42,7 @@ const realInstantiate = WebAssembly.instantiate;
 };
 
 const core = await import('vaultkey/core');
-const { init, sha256, sha512, hmacSha512, pbkdf2Sha512, secp256k1, ed25519, HDKey } = core;
+const { init, sha256, sha512, hmacSha512, pbkdf2Sha512, secp256k1, ed25519, p256, HDKey } = core;
 // Argon2id is not part of a package entry: the source module, as test/argon2.test.ts uses it.
 const { argon2id } = await import('../src/core/argon2.ts');
 const { MAX_INPUT } = await import('../src/core/wasm.ts');
@@ -48,6 +52,10 @@ const coreInstance = instances.find((i) => 'secp256k1Sign' in i.exports);
 assert.ok(coreInstance, 'the core WASM instance was not captured');
 const coreEx = coreInstance.exports as any;
 const coreMemory = () => Buffer.from((coreEx.memory as WebAssembly.Memory).buffer);
+const p256Instance = instances.find((i) => 'p256Sign' in i.exports);
+assert.ok(p256Instance, 'the P-256 WASM instance was not captured');
+const p256Ex = p256Instance.exports as any;
+const p256Memory = () => Buffer.from((p256Ex.memory as WebAssembly.Memory).buffer);
 
 // ---- forms of a secret
 
@@ -147,6 +155,20 @@ function secpScalar(name: string, x: bigint): Secret {
       { form: '8 x 32-bit LE limbs', bytes: le32(x), window: 8 },
       { form: '10 x 26-bit limbs', bytes: limbs(x, 26, 10, 4), window: 12 },
       { form: '10 x 26-bit limbs, x * 2^260 mod n', bytes: limbs((x * 2n ** 260n) % N, 26, 10, 4), window: 12 },
+    ],
+  };
+}
+
+const NP = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+
+/** A P-256 scalar: bytes, 8 x 32 LE limbs, and 8 x 32 LE limbs of x * 2^256 mod n (scInv's Montgomery domain). */
+function p256Scalar(name: string, x: bigint): Secret {
+  return {
+    name,
+    forms: [
+      { form: 'big-endian bytes', bytes: be32(x), window: 8 },
+      { form: '8 x 32-bit LE limbs', bytes: le32(x), window: 8 },
+      { form: '8 x 32-bit LE limbs, x * 2^256 mod n', bytes: le32((x * 2n ** 256n) % NP), window: 8 },
     ],
   };
 }
@@ -540,6 +562,104 @@ test('a trap inside an export is wiped too: withSecrets() calls wipeScratch() wh
   assertClean('a trap in ed25519Sign inside withSecrets', ed25519Secrets(seed), srcMemory());
 });
 
+// ---- P-256 (its own module) and SLIP-0010 nist256p1
+
+/** RFC 6979 §3.2 for P-256/SHA-256: the nonce k and the HMAC keys and values of its derivation. */
+function rfc6979P256(d: bigint, digest: Uint8Array): { k: bigint; secrets: Secret[] } {
+  const x = be32(d);
+  const h1 = be32(big(digest) % NP);
+  let V = new Uint8Array(32).fill(1);
+  let K = hmac256(new Uint8Array(32), V, Uint8Array.of(0), x, h1);
+  const Ks = [K];
+  V = hmac256(K, V);
+  K = hmac256(K, V, Uint8Array.of(1), x, h1);
+  Ks.push(K);
+  V = hmac256(K, V);
+  for (;;) {
+    V = hmac256(K, V);
+    const k = big(V);
+    if (k > 0n && k < NP) return { k, secrets: [...Ks.map((kk, j) => bytes(`RFC 6979 K${j + 1}`, kk)), bytes('RFC 6979 V', V)] };
+    K = hmac256(K, V, Uint8Array.of(0));
+    V = hmac256(K, V);
+  }
+}
+
+test('the scan sees the P-256 module: a key left in its IO by a bare export call is found', () => {
+  const priv = rnd(32);
+  const io = p256Ex.ioPtr();
+  new Uint8Array(p256Ex.memory.buffer).set(priv, io);
+  p256Ex.p256IsPrivateKey();
+  assert.notDeepEqual(findLeaks(p256Memory(), [bytes('key', priv)]), [], 'the control found nothing');
+  p256Ex.wipe(io, 1024);
+  assertClean('the control after wipe()', [bytes('key', priv)], p256Memory());
+});
+
+test('p256 sign, getPublicKey, isValidPrivateKey, privateAdd and publicAdd leave no key, nonce, inverse or tweak', () => {
+  const priv = rnd(32);
+  const d = big(priv);
+  assert.ok(d > 0n && d < NP);
+  const digest = rnd(32);
+  const sig = p256.sign(digest, priv);
+  const nonce = rfc6979P256(d, digest);
+  assert.equal(big(sig.subarray(0, 32)), nobleP256.Point.BASE.multiply(nonce.k).x % NP);
+  const signSecrets = [
+    p256Scalar('private key', d),
+    p256Scalar('nonce k', nonce.k),
+    p256Scalar('k^-1', inv(nonce.k, NP)),
+    ...nonce.secrets,
+  ];
+  assertClean('p256.sign', signSecrets, p256Memory());
+  p256.sign(digest, priv, { lowS: true });
+  assertClean('p256.sign (lowS)', signSecrets, p256Memory());
+
+  p256.getPublicKey(priv);
+  p256.getPublicKey(priv, false);
+  assertClean('p256.getPublicKey', [p256Scalar('private key', d)], p256Memory());
+  assert.equal(p256.isValidPrivateKey(priv), true);
+  assertClean('p256.isValidPrivateKey', [p256Scalar('private key', d)], p256Memory());
+
+  const tweak = rnd(32);
+  const sum = p256.privateAdd(priv, tweak);
+  assert.equal(big(sum), (d + big(tweak)) % NP);
+  const tweakSecrets = [p256Scalar('private key', d), p256Scalar('tweak', big(tweak) % NP), p256Scalar('sum', big(sum))];
+  assertClean('p256.privateAdd', tweakSecrets, p256Memory());
+  p256.publicAdd(p256.getPublicKey(priv), tweak);
+  assertClean('p256.publicAdd', tweakSecrets, p256Memory());
+
+  // Error paths: a tweak >= n, a zero sum.
+  assert.equal(
+    code(() => p256.privateAdd(priv, be32(NP))),
+    'INVALID_KEY',
+  );
+  assert.equal(
+    code(() => p256.privateAdd(priv, be32(NP - d))),
+    'INVALID_KEY',
+  );
+  assertClean('p256.privateAdd (INVALID_KEY)', [p256Scalar('private key', d)], p256Memory());
+});
+
+test('SLIP-0010 nist256p1 derivation leaves no seed, key, tweak or chain code in either module', () => {
+  const seed = rnd(32);
+  const secrets: Secret[] = [bytes('seed', seed)];
+  let I = hmac512(new TextEncoder().encode('Nist256p1 seed'), seed);
+  while (big(I.subarray(0, 32)) === 0n || big(I.subarray(0, 32)) >= NP) I = hmac512(new TextEncoder().encode('Nist256p1 seed'), I);
+  let k = big(I.subarray(0, 32));
+  secrets.push(bytes('master I', I), p256Scalar('master key', k));
+  for (const i of [0x8000002c, 0x80000000, 1]) {
+    const data = i >= 0x80000000 ? cat(new Uint8Array(1), be32(k), ser32(i)) : cat(nobleP256.getPublicKey(be32(k), true), ser32(i));
+    I = hmac512(I.slice(32), data);
+    const il = big(I.subarray(0, 32));
+    assert.ok(il < NP && (il + k) % NP !== 0n, 'no SLIP-0010 retry (probability 2^-32)');
+    k = (il + k) % NP;
+    secrets.push(bytes(`child ${i} I`, I), p256Scalar(`child ${i} IL`, il), p256Scalar(`child ${i} key`, k));
+    if (i >= 0x80000000) secrets.push(bytes(`child ${i} hardened data`, data.subarray(0, 33)));
+  }
+  const key = HDKey.fromMasterSeed(seed, 'nist256p1').derive("m/44'/0'/1");
+  assert.equal(hex(key.privateKey!), hex(be32(k)));
+  assertClean('SLIP-0010 nist256p1 derive (core module: HMAC-SHA512)', secrets);
+  assertClean('SLIP-0010 nist256p1 derive (P-256 module)', secrets, p256Memory());
+});
+
 // ---- Argon2id: its own module, one instance per call
 
 test('Argon2id leaves neither the password, H0 nor the tag in its instance memory', async () => {
@@ -692,6 +812,9 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/secp256k1/schnorr.ts': ['MID_AUX', 'MID_NONCE', 'MID_CHAL'],
     'assembly/ed25519/exports.ts': ['VA', 'KPUB'],
     'assembly/mem.ts': ['IO', 'SCRATCH'],
+    // P-256: every temporary is carved from SCRATCH (P256_SLOT); these hold public points and b only.
+    'assembly/p256/ecmult.ts': ['GEN', 'GTAB', 'PTAB', 'BASE', 'BUILD', 'PREF', 'BINV'],
+    'assembly/p256/group.ts': ['B_MONT'],
   };
   const files = [
     'assembly/mem.ts',
@@ -707,6 +830,11 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/secp256k1/ecdsa.ts',
     'assembly/secp256k1/schnorr.ts',
     'assembly/ed25519/exports.ts',
+    'assembly/p256/index.ts',
+    'assembly/p256/field.ts',
+    'assembly/p256/scalar.ts',
+    'assembly/p256/keys.ts',
+    'assembly/p256/ecdsa.ts',
     ...Object.keys(allowed),
   ];
   const bad: string[] = [];
@@ -736,9 +864,18 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'secp256k1PublicAddBatchSize',
     'ed25519Verify',
     'ed25519Precompute',
+    'p256Precompute',
+    'p256PublicKeyConvert',
+    'p256Verify',
   ]);
   const missing: string[] = [];
-  for (const f of ['assembly/index.ts', 'assembly/secp256k1/exports.ts', 'assembly/ed25519/exports.ts', 'assembly/hd/bip32.ts']) {
+  for (const f of [
+    'assembly/index.ts',
+    'assembly/secp256k1/exports.ts',
+    'assembly/ed25519/exports.ts',
+    'assembly/hd/bip32.ts',
+    'assembly/p256/index.ts',
+  ]) {
     const src = readFileSync(new URL(`../${f}`, import.meta.url), 'utf8');
     for (const m of src.matchAll(/^export function (\w+)\([^)]*\)[^{]*\{([\s\S]*?)^\}/gm)) {
       if (publicOnly.has(m[1]!)) continue;
@@ -768,4 +905,16 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
   ]);
   const unknown = Object.keys(coreEx).filter((k) => !known.has(k));
   assert.deepEqual(unknown, [], 'a new export: list it as public-only or secret-taking in this test');
+  // The same for the P-256 module.
+  const knownP256 = new Set([
+    ...publicOnly,
+    'memory',
+    'p256GetPublicKey',
+    'p256IsPrivateKey',
+    'p256Sign',
+    'p256PrivateAdd',
+    'p256PublicAdd',
+  ]);
+  const unknownP256 = Object.keys(p256Ex).filter((k) => !knownP256.has(k));
+  assert.deepEqual(unknownP256, [], 'a new P-256 export: list it as public-only or secret-taking in this test');
 });

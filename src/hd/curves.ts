@@ -120,12 +120,12 @@ const ed: Curve = {
   publicFromPrivate: (key) => ed25519.getPublicKey(key),
 };
 
-/** Big-endian bytes to a bigint (not constant time: for public values and the BigInt nist256p1 path). */
+/** Big-endian bytes to a bigint (not constant time: for public values only). */
 export const toBig = (b: Uint8Array) => BigInt('0x' + (Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') || '0'));
 
 // nist256p1 lives in ./nist256p1.ts and is registered by `init()` of
-// vaultkey/core: it needs @noble/curves' P-256 (about 50 KB gzipped), which
-// the vault worker and the main entry never use, so it must not be in their
+// vaultkey/core: it needs the P-256 WASM module (build/p256.wasm), which the
+// vault worker and the main entry never use, so it must not be in their
 // static import graph (see scripts/bundle-size.mjs).
 export const CURVES: Record<'secp256k1' | 'ed25519', Curve> & { nist256p1?: Curve } = { secp256k1: secp, ed25519: ed };
 
