@@ -1,0 +1,18 @@
+import type { Target } from '../harness.ts';
+import { bip39 } from './bip39.ts';
+import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.ts';
+import { extendedKey, path } from './hd.ts';
+import { binaryShares, slip39 } from './shares.ts';
+
+/** Every fuzz target, in the order `npm run fuzz` runs them. */
+export const TARGETS: Target<never>[] = [
+  extendedKey,
+  path,
+  secpPublicKey,
+  secpSignature,
+  schnorr,
+  ed25519Verify,
+  bip39,
+  binaryShares,
+  slip39,
+] as Target<never>[];
