@@ -88,3 +88,44 @@ export function mutateWords(rng: Rng, words: string[], dict: readonly string[]):
   }
   return w;
 }
+
+const ODD_VALUES: unknown[] = [null, true, 0, -1, 1.5, 2 ** 31, 2 ** 53, Number.NaN, '', 'x', [], {}, [0], '0x', '00', 'ff'.repeat(40)];
+
+/** Structure moves on a JSON value: change, drop or add a field, swap a type, mutate a string or number in place. */
+export function mutateJson(rng: Rng, value: unknown, moves = 1 + rng.int(2)): unknown {
+  // JSON round trip, not structuredClone: it keeps an own "__proto__" key a plain property.
+  let v = JSON.parse(JSON.stringify(value)) as unknown;
+  for (let k = 0; k < moves; k++) v = mutateNode(rng, v, 0);
+  return v;
+}
+
+function mutateNode(rng: Rng, v: unknown, depth: number): unknown {
+  if (Array.isArray(v) || (v !== null && typeof v === 'object')) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length && rng.int(4) !== 0 && depth < 6) {
+      const key = rng.pick(keys);
+      Object.defineProperty(o, key, { value: mutateNode(rng, o[key], depth + 1), enumerable: true, writable: true, configurable: true });
+      return o;
+    }
+    switch (rng.int(3)) {
+      case 0:
+        if (keys.length) delete o[rng.pick(keys)];
+        return o;
+      case 1:
+        // An own data property, as JSON.parse makes it (even for "__proto__").
+        Object.defineProperty(o, rng.pick(['extra', '__proto__', 'constructor', '0', keys[0] ?? 'a']), {
+          value: structuredClone(rng.pick(ODD_VALUES)),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        return o;
+      default:
+        return rng.pick(ODD_VALUES);
+    }
+  }
+  if (typeof v === 'string') return rng.bool(0.8) ? mutateString(rng, v) : rng.pick(ODD_VALUES);
+  if (typeof v === 'number') return rng.bool(0.7) ? rng.pick([v + 1, v - 1, -v, v * 2 ** rng.int(40), 0]) : rng.pick(ODD_VALUES);
+  return rng.pick(ODD_VALUES);
+}

@@ -24,6 +24,9 @@ const TRIES: Record<string, number> = {
   bip39: 8000,
   shares: 40000,
   slip39: 150,
+  'keystore-v3': 5000,
+  'account-state': 25000,
+  'ledger-reply': 8000,
 };
 
 test('every target has a bounded budget', () => {

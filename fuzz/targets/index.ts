@@ -2,6 +2,8 @@ import type { Target } from '../harness.ts';
 import { bip39 } from './bip39.ts';
 import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.ts';
 import { extendedKey, path } from './hd.ts';
+import { accountState, keystoreV3 } from './json.ts';
+import { ledgerReply } from './ledger.ts';
 import { binaryShares, slip39 } from './shares.ts';
 
 /** Every fuzz target, in the order `npm run fuzz` runs them. */
@@ -15,4 +17,7 @@ export const TARGETS: Target<never>[] = [
   bip39,
   binaryShares,
   slip39,
+  keystoreV3,
+  accountState,
+  ledgerReply,
 ] as Target<never>[];
