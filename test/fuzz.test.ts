@@ -27,6 +27,8 @@ const TRIES: Record<string, number> = {
   'keystore-v3': 5000,
   'account-state': 25000,
   'ledger-reply': 8000,
+  'backup-file': 5000,
+  'backup-payload': 60000,
 };
 
 test('every target has a bounded budget', () => {

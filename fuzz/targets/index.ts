@@ -1,4 +1,5 @@
 import type { Target } from '../harness.ts';
+import { backupFile, backupPayload } from './backup.ts';
 import { bip39 } from './bip39.ts';
 import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.ts';
 import { extendedKey, path } from './hd.ts';
@@ -20,4 +21,6 @@ export const TARGETS: Target<never>[] = [
   keystoreV3,
   accountState,
   ledgerReply,
+  backupFile,
+  backupPayload,
 ] as Target<never>[];
