@@ -29,6 +29,7 @@ const TRIES: Record<string, number> = {
   'ledger-reply': 8000,
   'backup-file': 5000,
   'backup-payload': 60000,
+  'multisig-envelope': 30000,
 };
 
 test('every target has a bounded budget', () => {

@@ -5,6 +5,7 @@ import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.t
 import { extendedKey, path } from './hd.ts';
 import { accountState, keystoreV3 } from './json.ts';
 import { ledgerReply } from './ledger.ts';
+import { multisigEnvelope } from './multisig.ts';
 import { binaryShares, slip39 } from './shares.ts';
 
 /** Every fuzz target, in the order `npm run fuzz` runs them. */
@@ -23,4 +24,5 @@ export const TARGETS: Target<never>[] = [
   ledgerReply,
   backupFile,
   backupPayload,
+  multisigEnvelope,
 ] as Target<never>[];
