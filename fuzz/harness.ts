@@ -26,6 +26,8 @@ export interface Target<I = unknown> {
   run(input: I): unknown;
   /** The input for the failure report (inputs are random: no user secret can appear). */
   show?(input: I): string;
+  /** Releases what gen started (a server); called once after the target's run. */
+  teardown?(): Promise<void>;
 }
 
 export interface Failure {
@@ -107,26 +109,34 @@ export async function fuzzTarget<I>(t: Target<I>, o: RunOptions): Promise<Target
   const deadline = o.seconds === undefined ? Infinity : start + o.seconds * 1000;
   const last = o.iterations === undefined ? Infinity : (o.from ?? 0) + o.iterations;
   let i = o.from ?? 0;
-  for (; i < last && performance.now() < deadline; i++) {
-    const rng = Rng.forIteration(o.seed, t.name, i);
-    let input: I;
-    try {
-      input = await t.gen(rng);
-    } catch (e) {
-      // A generator builds valid encodings with vaultkey itself; its failure is a finding too.
-      const c = classifyError(e);
-      counts[c.outcome === 'rejected' ? 'untyped' : c.outcome]++;
-      failures.push({ seed: o.seed, target: t.name, iteration: i, outcome: 'untyped', error: `generator: ${String(e)}`, input: '' });
-      continue;
-    }
-    const r = await runOne(t, input);
-    counts[r.outcome]++;
-    if (r.code) codes[r.code] = (codes[r.code] ?? 0) + 1;
-    if (FAILING.includes(r.outcome) && failures.length < (o.maxFailures ?? 20)) {
-      failures.push({ seed: o.seed, target: t.name, iteration: i, outcome: r.outcome, error: r.error, input: (t.show ?? show)(input) });
-    }
+  try {
+    await loop();
+  } finally {
+    await t.teardown?.();
   }
   return { target: t.name, iterations: i - (o.from ?? 0), counts, codes, failures, ms: performance.now() - start };
+
+  async function loop(): Promise<void> {
+    for (; i < last && performance.now() < deadline; i++) {
+      const rng = Rng.forIteration(o.seed, t.name, i);
+      let input: I;
+      try {
+        input = await t.gen(rng);
+      } catch (e) {
+        // A generator builds valid encodings with vaultkey itself; its failure is a finding too.
+        const c = classifyError(e);
+        counts[c.outcome === 'rejected' ? 'untyped' : c.outcome]++;
+        failures.push({ seed: o.seed, target: t.name, iteration: i, outcome: 'untyped', error: `generator: ${String(e)}`, input: '' });
+        continue;
+      }
+      const r = await runOne(t, input);
+      counts[r.outcome]++;
+      if (r.code) codes[r.code] = (codes[r.code] ?? 0) + 1;
+      if (FAILING.includes(r.outcome) && failures.length < (o.maxFailures ?? 20)) {
+        failures.push({ seed: o.seed, target: t.name, iteration: i, outcome: r.outcome, error: r.error, input: (t.show ?? show)(input) });
+      }
+    }
+  }
 }
 
 export function formatReport(r: TargetReport): string {

@@ -30,6 +30,7 @@ const TRIES: Record<string, number> = {
   'backup-file': 5000,
   'backup-payload': 60000,
   'multisig-envelope': 30000,
+  'bridge-body': 5000,
 };
 
 test('every target has a bounded budget', () => {

@@ -1,6 +1,7 @@
 import type { Target } from '../harness.ts';
 import { backupFile, backupPayload } from './backup.ts';
 import { bip39 } from './bip39.ts';
+import { bridgeBody } from './bridge.ts';
 import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.ts';
 import { extendedKey, path } from './hd.ts';
 import { accountState, keystoreV3 } from './json.ts';
@@ -25,4 +26,5 @@ export const TARGETS: Target<never>[] = [
   backupFile,
   backupPayload,
   multisigEnvelope,
+  bridgeBody,
 ] as Target<never>[];
