@@ -31,6 +31,7 @@ const TRIES: Record<string, number> = {
   'backup-payload': 60000,
   'multisig-envelope': 30000,
   'bridge-body': 5000,
+  addresses: 20000,
 };
 
 test('every target has a bounded budget', () => {

@@ -1,4 +1,5 @@
 import type { Target } from '../harness.ts';
+import { addresses } from './addresses.ts';
 import { backupFile, backupPayload } from './backup.ts';
 import { bip39 } from './bip39.ts';
 import { bridgeBody } from './bridge.ts';
@@ -27,4 +28,5 @@ export const TARGETS: Target<never>[] = [
   backupPayload,
   multisigEnvelope,
   bridgeBody,
+  addresses,
 ] as Target<never>[];
