@@ -16,7 +16,8 @@ const SEED = 20261205;
 // Tries per target: about 3-4 s each on a 2-core machine (slip39 runs PBKDF2 per try).
 const TRIES: Record<string, number> = {
   'extended-key': 15000,
-  path: 100000,
+  path: 60000,
+  'slip10-derive': 3000,
   'secp-pubkey': 15000,
   'secp-signature': 3000,
   schnorr: 3000,
@@ -28,7 +29,7 @@ const TRIES: Record<string, number> = {
   'account-state': 25000,
   'ledger-reply': 8000,
   'backup-file': 5000,
-  'backup-payload': 60000,
+  'backup-payload': 40000,
   'multisig-envelope': 30000,
   'bridge-body': 5000,
   addresses: 20000,

@@ -72,3 +72,36 @@ export const path: Target<string> = {
     if (formatPath(idx) !== canonical) throw new Disagreement('parsePath does not round-trip through formatPath');
   },
 };
+
+interface DeriveInput {
+  seed: Uint8Array;
+  curve: 'secp256k1' | 'ed25519' | 'nist256p1';
+  path: string;
+}
+
+/** SLIP-0010 master keys and derivation on every curve; secp256k1 checked against @scure/bip32. */
+export const derive: Target<DeriveInput> = {
+  name: 'slip10-derive',
+  gen(rng) {
+    const curve = rng.pick(['secp256k1', 'ed25519', 'nist256p1'] as const);
+    const seed = rng.bytes(rng.int(6) === 0 ? rng.int(80) : 16 + rng.int(49));
+    // SLIP-0010 §Private parent key: ed25519 derives hardened children only.
+    const idx = Array.from({ length: 1 + rng.int(4) }, () => (curve === 'ed25519' || rng.bool() ? HARDENED : 0) + rng.int(1000));
+    const p = formatPath(idx);
+    return { seed, curve, path: rng.int(3) === 0 ? mutateString(rng, p) : p };
+  },
+  run({ seed, curve, path }) {
+    const k = HDKey.fromMasterSeed(seed, curve).derive(path);
+    if (curve !== 'secp256k1') return;
+    let ref: Scure;
+    try {
+      // @scure/bip32 writes hardened as ' only (BIP-32 notation); vaultkey also reads h and H.
+      ref = Scure.fromMasterSeed(seed).derive(path.replace(/^M/, 'm').replace(/[hH]/g, "'"));
+    } catch (e) {
+      throw new Disagreement(`@scure/bip32 rejects what vaultkey accepts: ${(e as Error).message}`);
+    }
+    if (!bytesEqual(ref.publicKey!, k.publicKey) || !bytesEqual(ref.chainCode!, k.chainCode)) {
+      throw new Disagreement('derived key differs from @scure/bip32');
+    }
+  },
+};

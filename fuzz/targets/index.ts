@@ -4,7 +4,7 @@ import { backupFile, backupPayload } from './backup.ts';
 import { bip39 } from './bip39.ts';
 import { bridgeBody } from './bridge.ts';
 import { ed25519Verify, schnorr, secpPublicKey, secpSignature } from './curves.ts';
-import { extendedKey, path } from './hd.ts';
+import { derive, extendedKey, path } from './hd.ts';
 import { accountState, keystoreV3 } from './json.ts';
 import { ledgerReply } from './ledger.ts';
 import { multisigEnvelope } from './multisig.ts';
@@ -14,6 +14,7 @@ import { binaryShares, slip39 } from './shares.ts';
 export const TARGETS: Target<never>[] = [
   extendedKey,
   path,
+  derive,
   secpPublicKey,
   secpSignature,
   schnorr,
