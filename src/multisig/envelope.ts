@@ -127,7 +127,8 @@ export function parseEnvelope(input: string | object, now: number): OperationEnv
   if (!Array.isArray(o.signatures) || o.signatures.length > group.signers.length)
     throw bad('operation.signatures must be an array of at most one per signer');
   const seen = new Set<string>();
-  const signatures: CollectedSignature[] = o.signatures.map((x, i) => {
+  // Array.from, not .map: see buildGroup (an own "constructor" field must not pick the result's class).
+  const signatures: CollectedSignature[] = Array.from(o.signatures, (x, i) => {
     const s = exactKeys(x, ['publicKey', 'signature', 'addedAt'], [], `operation.signatures[${i}]`);
     const signer = group.signers.find((g) => g.publicKey === s.publicKey);
     if (!signer) throw bad(`operation.signatures[${i}] is from a key that is not in the group`);

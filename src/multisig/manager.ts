@@ -109,7 +109,9 @@ export function buildGroup(input: unknown, code: VaultkeyErrorCode = 'INVALID_AR
   }
   const seenKeys = new Set<string>();
   const seenLabels = new Set<string>();
-  const signers: Signer[] = g.signers.map((s, i) => {
+  // Array.from, not .map: map builds its result through input.constructor[Symbol.species], which an
+  // imported object (structured clone keeps an array's own "constructor" field) can make a non-constructor.
+  const signers: Signer[] = Array.from(g.signers, (s, i) => {
     if (!s || typeof s !== 'object') throw new VaultkeyError(code, `signers[${i}] must be an object`);
     const label = str(s.label, `signers[${i}].label`, 128, code);
     if (s.curve !== 'secp256k1' && s.curve !== 'ed25519') throw new VaultkeyError(code, `signers[${i}].curve must be secp256k1 or ed25519`);

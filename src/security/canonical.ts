@@ -23,7 +23,9 @@ export function canonicalJson(value: unknown, path = 'value'): string {
       }
       return String(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
+      // Array.from, not .map: map would build through value.constructor[Symbol.species], which an own
+      // "constructor" field of an imported array can make a non-constructor (an untyped TypeError).
+      if (Array.isArray(value)) return `[${Array.from(value, (v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         throw new VaultkeyError('INVALID_ARGUMENT', `${path} must be a plain object, array or JSON primitive`);
