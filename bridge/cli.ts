@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // vaultkey-bridge: command-line entry. Exit codes: 0 ok, 1 runtime failure,
 // 2 configuration error.
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, parseCli, USAGE } from './config.js';
 import { jsonLineLogger, silentLogger } from './log.js';
 import { BRIDGE_VERSION, startBridge } from './server.js';
-import { normalizeOrigin, type TokenRecord } from './security.js';
+import { normalizeOrigin } from './security.js';
+import { readState, revokeOriginInFile } from './state.js';
 
 /** Reads a line from the terminal without echoing it (the PIN must not end up in scrollback). */
 function promptHidden(question: string): Promise<string> {
@@ -41,15 +42,6 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-function readState(file: string): TokenRecord[] {
-  try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { tokens?: TokenRecord[] };
-    return Array.isArray(data.tokens) ? data.tokens : [];
-  } catch {
-    return [];
-  }
-}
-
 async function main(): Promise<number> {
   let cli;
   try {
@@ -75,8 +67,14 @@ async function main(): Promise<number> {
       process.stderr.write('vaultkey-bridge: pairings are only kept in memory (--no-state)\n');
       return 2;
     }
-    const tokens = readState(stateFile);
     if (cli.action === 'list') {
+      let tokens: ReturnType<typeof readState>['tokens'];
+      try {
+        tokens = readState(stateFile).tokens;
+      } catch (err) {
+        process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
+        return 1;
+      }
       for (const t of tokens)
         process.stdout.write(
           `${t.origin}\tpaired ${new Date(t.createdAt).toISOString()}\texpires ${new Date(t.expiresAt).toISOString()}\n`,
@@ -90,11 +88,16 @@ async function main(): Promise<number> {
       process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
       return 2;
     }
-    const kept = tokens.filter((t) => t.origin !== origin);
-    const tmp = `${stateFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, tokens: kept }, null, 2), { mode: 0o600 });
-    renameSync(tmp, stateFile);
-    process.stdout.write(`revoked ${tokens.length - kept.length} pairing(s) of ${origin}; restart a running bridge to apply\n`);
+    // Recorded as revoked token hashes under the state file's lock: a running
+    // bridge applies them before its next request and never writes them back.
+    let n: number;
+    try {
+      n = revokeOriginInFile(stateFile, origin, Date.now());
+    } catch (err) {
+      process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stdout.write(`revoked ${n} pairing(s) of ${origin}; a running bridge applies it at its next request\n`);
     return 0;
   }
 
