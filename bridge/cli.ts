@@ -8,6 +8,7 @@ import { jsonLineLogger, silentLogger } from './log.js';
 import { BRIDGE_VERSION, startBridge } from './server.js';
 import { normalizeOrigin } from './security.js';
 import { readState, revokeOriginInFile } from './state.js';
+import { formatDoctor, runDoctor } from './doctor.js';
 
 /** Reads a line from the terminal without echoing it (the PIN must not end up in scrollback). */
 function promptHidden(question: string): Promise<string> {
@@ -62,6 +63,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const stateFile = cli.options.stateFile;
+  if (cli.action === 'doctor') {
+    if (cli.pinPrompt && cli.options.pkcs11) cli.options.pkcs11.pin = await promptHidden('PKCS#11 user PIN: ');
+    const lines = await runDoctor(cli.options);
+    process.stdout.write(formatDoctor(lines));
+    return lines.every((l) => l.ok) ? 0 : 1;
+  }
   if (cli.action === 'list' || cli.action === 'revoke') {
     if (!stateFile) {
       process.stderr.write('vaultkey-bridge: pairings are only kept in memory (--no-state)\n');

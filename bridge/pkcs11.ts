@@ -406,6 +406,11 @@ export class Pkcs11Provider {
 
   // ---- operations ---------------------------------------------------------
 
+  /** Logs in with the configured PIN source, as the first request would (`vaultkey-bridge doctor`). */
+  async probeLogin(): Promise<void> {
+    await this.withSession('login', () => undefined);
+  }
+
   /**
    * The token this bridge serves is gone (deleted, removed, re-initialised
    * under another label): the error to give instead of whatever the failed call
