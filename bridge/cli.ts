@@ -9,6 +9,7 @@ import { BRIDGE_VERSION, startBridge } from './server.js';
 import { normalizeOrigin } from './security.js';
 import { readState, revokeOriginInFile } from './state.js';
 import { formatDoctor, runDoctor } from './doctor.js';
+import { installService, ServiceError, uninstallService } from './service.js';
 
 /** Reads a line from the terminal without echoing it (the PIN must not end up in scrollback). */
 function promptHidden(question: string): Promise<string> {
@@ -63,6 +64,24 @@ async function main(): Promise<number> {
     return 0;
   }
   const stateFile = cli.options.stateFile;
+  if (cli.action === 'install-service' || cli.action === 'uninstall-service') {
+    try {
+      if (cli.action === 'uninstall-service') {
+        const r = uninstallService();
+        process.stdout.write(`${r.removed ? 'removed' : 'nothing at'} ${r.path}\n${r.next.map((c) => `  ${c}\n`).join('')}`);
+        return 0;
+      }
+      if (cli.options.pkcs11 && !cli.options.pkcs11.pinFile && !cli.options.pkcs11.allowPagePin)
+        throw new ServiceError('a service needs the PIN from --pin-file FILE (mode 0600)');
+      const r = installService(process.argv.slice(2), cli.options.pkcs11?.pinFile);
+      process.stdout.write(`wrote ${r.path}\nstart it with:\n${r.next.map((c) => `  ${c}\n`).join('')}`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      process.stderr.write(`vaultkey-bridge: ${err.message}\n`);
+      return 2;
+    }
+  }
   if (cli.action === 'doctor') {
     if (cli.pinPrompt && cli.options.pkcs11) cli.options.pkcs11.pin = await promptHidden('PKCS#11 user PIN: ');
     const lines = await runDoctor(cli.options);

@@ -143,6 +143,10 @@ on 127.0.0.1 and ::1 only. Protocol and security model: docs/bridge.md.
   --state-file FILE        where pairing token hashes are kept (default ${defaultStateFile()})
   --no-state               keep pairings in memory only
   --list-pairings          print stored pairings (origins, expiry) and exit
+  install-service          write a systemd user unit (Linux) or launchd agent (macOS)
+                           running the bridge with these options; the PIN must
+                           come from --pin-file (mode 0600)
+  uninstall-service        remove it (stop the service first)
   doctor                   check the configuration (module, token, login, keystore,
                            port, allowlist, state file): one pass/FAIL line each
   --revoke ORIGIN          revoke every pairing of ORIGIN in the state file and exit
@@ -151,7 +155,7 @@ on 127.0.0.1 and ::1 only. Protocol and security model: docs/bridge.md.
 `;
 
 export interface CliResult {
-  action: 'run' | 'help' | 'version' | 'list' | 'revoke' | 'doctor';
+  action: 'run' | 'help' | 'version' | 'list' | 'revoke' | 'doctor' | 'install-service' | 'uninstall-service';
   options: Omit<BridgeOptions, 'logger' | 'onPairingCode'>;
   pinPrompt: boolean;
   quiet: boolean;
@@ -190,8 +194,9 @@ export function parseCli(argv: string[]): CliResult {
   }
   const v = parsed.values;
   const pos = parsed.positionals;
-  if (pos.length > 1 || (pos.length === 1 && pos[0] !== 'doctor'))
-    throw new ConfigError(`unexpected argument ${JSON.stringify(pos.find((p) => p !== 'doctor') ?? pos[1])}`);
+  const COMMANDS = ['doctor', 'install-service', 'uninstall-service'];
+  if (pos.length > 1 || (pos.length === 1 && !COMMANDS.includes(pos[0]!)))
+    throw new ConfigError(`unexpected argument ${JSON.stringify(pos.find((p) => !COMMANDS.includes(p)) ?? pos[1])}`);
   const file = v.config ? loadConfigFile(v.config) : {};
   const port = v.port !== undefined ? Number(v.port) : file.port;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
@@ -237,14 +242,14 @@ export function parseCli(argv: string[]): CliResult {
     ? 'help'
     : v.version
       ? 'version'
-      : pos[0] === 'doctor'
-        ? 'doctor'
+      : pos.length === 1
+        ? (pos[0] as 'doctor' | 'install-service' | 'uninstall-service')
         : v['list-pairings']
           ? 'list'
           : v.revoke !== undefined
             ? 'revoke'
             : 'run';
-  if (action === 'run' && options.allowedOrigins.length === 0) {
+  if ((action === 'run' || action === 'install-service') && options.allowedOrigins.length === 0) {
     throw new ConfigError('no allowed origins: pass --allow-origin https://your.app (or allowedOrigins in --config)');
   }
   return { action, options, pinPrompt: v['pin-prompt'] === true, quiet: v.quiet === true, revokeOrigin: v.revoke };
