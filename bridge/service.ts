@@ -37,7 +37,7 @@ export function serviceArgs(argv: string[], cwd = process.cwd()): string[] {
 
 /** Refuses a PIN file that others can read or that another user owns. */
 export function checkPinFile(file: string) {
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(file);
   } catch {
