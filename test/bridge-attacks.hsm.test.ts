@@ -322,6 +322,45 @@ describe('vaultkey-bridge: attacks that used to work', { skip: unavailable ?? fa
     await bridge.close();
   });
 
+  test('5b2. a label another tool wrote with a bidi override is shown with U+FFFD in its place', async () => {
+    const bridge = await bridgeWith({ pkcs11: { module: token.modulePath, tokenLabel: token.label, pin: token.pin, keyAccess: 'all' } });
+    const page = await pair(bridge, A);
+    await page.listKeys(); // the bridge logs the token in for this process
+    const { lib, slot } = adminHandle(token);
+    const s = lib.C_OpenSession(slot, pkcs11js.CKF_RW_SESSION | pkcs11js.CKF_SERIAL_SESSION);
+    const id = Buffer.from('a11ce0000000000000000000000000bd', 'hex');
+    const label = 'pay \u202etxt.exe';
+    const p256 = Buffer.from('06082a8648ce3d030107', 'hex');
+    try {
+      lib.C_GenerateKeyPair(
+        s,
+        { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+        [
+          { type: pkcs11js.CKA_TOKEN, value: true },
+          { type: pkcs11js.CKA_VERIFY, value: true },
+          { type: pkcs11js.CKA_EC_PARAMS, value: p256 },
+          { type: pkcs11js.CKA_ID, value: id },
+          { type: pkcs11js.CKA_LABEL, value: label },
+        ],
+        [
+          { type: pkcs11js.CKA_TOKEN, value: true },
+          { type: pkcs11js.CKA_PRIVATE, value: true },
+          { type: pkcs11js.CKA_SIGN, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: true },
+          { type: pkcs11js.CKA_ID, value: id },
+          { type: pkcs11js.CKA_LABEL, value: label },
+        ],
+      );
+    } finally {
+      lib.C_CloseSession(s);
+    }
+    const k = (await page.listKeys()).find((x) => x.id === id.toString('hex'));
+    assert.ok(k, 'the provisioned key is listed');
+    assert.equal(k.label, 'pay \ufffdtxt.exe');
+    await page.deleteKey(k.id);
+    await bridge.close();
+  });
+
   test('5c. the pairing code carries at least 40 bits: 8 symbols from a 32-symbol alphabet', () => {
     assert.equal(new Set(CODE_ALPHABET).size, 32);
     const m = new PairingManager({ now: Date.now, tokenTtlMs: 1000, codeTtlMs: 1000, maxAttempts: 1 });
