@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // vaultkey-bridge: command-line entry. Exit codes: 0 ok, 1 runtime failure,
 // 2 configuration error.
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, parseCli, USAGE } from './config.js';
 import { jsonLineLogger, silentLogger } from './log.js';
 import { BRIDGE_VERSION, startBridge } from './server.js';
-import { normalizeOrigin, type TokenRecord } from './security.js';
+import { normalizeOrigin } from './security.js';
+import { readState, revokeOriginInFile } from './state.js';
+import { formatDoctor, runDoctor } from './doctor.js';
+import { installService, ServiceError, uninstallService } from './service.js';
 
 /** Reads a line from the terminal without echoing it (the PIN must not end up in scrollback). */
 function promptHidden(question: string): Promise<string> {
@@ -41,15 +44,6 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
-function readState(file: string): TokenRecord[] {
-  try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as { tokens?: TokenRecord[] };
-    return Array.isArray(data.tokens) ? data.tokens : [];
-  } catch {
-    return [];
-  }
-}
-
 async function main(): Promise<number> {
   let cli;
   try {
@@ -70,13 +64,43 @@ async function main(): Promise<number> {
     return 0;
   }
   const stateFile = cli.options.stateFile;
+  if (cli.action === 'install-service' || cli.action === 'uninstall-service') {
+    try {
+      if (cli.action === 'uninstall-service') {
+        const r = uninstallService();
+        process.stdout.write(`${r.removed ? 'removed' : 'nothing at'} ${r.path}\n${r.next.map((c) => `  ${c}\n`).join('')}`);
+        return 0;
+      }
+      if (cli.options.pkcs11 && !cli.options.pkcs11.pinFile && !cli.options.pkcs11.allowPagePin)
+        throw new ServiceError('a service needs the PIN from --pin-file FILE (mode 0600)');
+      const r = installService(process.argv.slice(2), cli.options.pkcs11?.pinFile);
+      process.stdout.write(`wrote ${r.path}\nstart it with:\n${r.next.map((c) => `  ${c}\n`).join('')}`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof ServiceError)) throw err;
+      process.stderr.write(`vaultkey-bridge: ${err.message}\n`);
+      return 2;
+    }
+  }
+  if (cli.action === 'doctor') {
+    if (cli.pinPrompt && cli.options.pkcs11) cli.options.pkcs11.pin = await promptHidden('PKCS#11 user PIN: ');
+    const lines = await runDoctor(cli.options);
+    process.stdout.write(formatDoctor(lines));
+    return lines.every((l) => l.ok) ? 0 : 1;
+  }
   if (cli.action === 'list' || cli.action === 'revoke') {
     if (!stateFile) {
       process.stderr.write('vaultkey-bridge: pairings are only kept in memory (--no-state)\n');
       return 2;
     }
-    const tokens = readState(stateFile);
     if (cli.action === 'list') {
+      let tokens: ReturnType<typeof readState>['tokens'];
+      try {
+        tokens = readState(stateFile).tokens;
+      } catch (err) {
+        process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
+        return 1;
+      }
       for (const t of tokens)
         process.stdout.write(
           `${t.origin}\tpaired ${new Date(t.createdAt).toISOString()}\texpires ${new Date(t.expiresAt).toISOString()}\n`,
@@ -90,11 +114,16 @@ async function main(): Promise<number> {
       process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
       return 2;
     }
-    const kept = tokens.filter((t) => t.origin !== origin);
-    const tmp = `${stateFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, tokens: kept }, null, 2), { mode: 0o600 });
-    renameSync(tmp, stateFile);
-    process.stdout.write(`revoked ${tokens.length - kept.length} pairing(s) of ${origin}; restart a running bridge to apply\n`);
+    // Recorded as revoked token hashes under the state file's lock: a running
+    // bridge applies them before its next request and never writes them back.
+    let n: number;
+    try {
+      n = revokeOriginInFile(stateFile, origin, Date.now());
+    } catch (err) {
+      process.stderr.write(`vaultkey-bridge: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stdout.write(`revoked ${n} pairing(s) of ${origin}; a running bridge applies it at its next request\n`);
     return 0;
   }
 

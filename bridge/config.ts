@@ -143,13 +143,19 @@ on 127.0.0.1 and ::1 only. Protocol and security model: docs/bridge.md.
   --state-file FILE        where pairing token hashes are kept (default ${defaultStateFile()})
   --no-state               keep pairings in memory only
   --list-pairings          print stored pairings (origins, expiry) and exit
+  install-service          write a systemd user unit (Linux) or launchd agent (macOS)
+                           running the bridge with these options; the PIN must
+                           come from --pin-file (mode 0600)
+  uninstall-service        remove it (stop the service first)
+  doctor                   check the configuration (module, token, login, keystore,
+                           port, allowlist, state file): one pass/FAIL line each
   --revoke ORIGIN          revoke every pairing of ORIGIN in the state file and exit
   --quiet                  no request logs (pairing codes are still shown)
   --help, --version
 `;
 
 export interface CliResult {
-  action: 'run' | 'help' | 'version' | 'list' | 'revoke';
+  action: 'run' | 'help' | 'version' | 'list' | 'revoke' | 'doctor' | 'install-service' | 'uninstall-service';
   options: Omit<BridgeOptions, 'logger' | 'onPairingCode'>;
   pinPrompt: boolean;
   quiet: boolean;
@@ -162,7 +168,7 @@ export function parseCli(argv: string[]): CliResult {
     parsed = parseArgs({
       args: argv,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
       options: {
         config: { type: 'string' },
         port: { type: 'string' },
@@ -187,6 +193,10 @@ export function parseCli(argv: string[]): CliResult {
     throw new ConfigError((err as Error).message);
   }
   const v = parsed.values;
+  const pos = parsed.positionals;
+  const COMMANDS = ['doctor', 'install-service', 'uninstall-service'];
+  if (pos.length > 1 || (pos.length === 1 && !COMMANDS.includes(pos[0]!)))
+    throw new ConfigError(`unexpected argument ${JSON.stringify(pos.find((p) => !COMMANDS.includes(p)) ?? pos[1])}`);
   const file = v.config ? loadConfigFile(v.config) : {};
   const port = v.port !== undefined ? Number(v.port) : file.port;
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
@@ -228,8 +238,18 @@ export function parseCli(argv: string[]): CliResult {
     operationTimeoutMs: file.operationTimeoutMs,
     stateFile,
   };
-  const action = v.help ? 'help' : v.version ? 'version' : v['list-pairings'] ? 'list' : v.revoke !== undefined ? 'revoke' : 'run';
-  if (action === 'run' && options.allowedOrigins.length === 0) {
+  const action = v.help
+    ? 'help'
+    : v.version
+      ? 'version'
+      : pos.length === 1
+        ? (pos[0] as 'doctor' | 'install-service' | 'uninstall-service')
+        : v['list-pairings']
+          ? 'list'
+          : v.revoke !== undefined
+            ? 'revoke'
+            : 'run';
+  if ((action === 'run' || action === 'install-service') && options.allowedOrigins.length === 0) {
     throw new ConfigError('no allowed origins: pass --allow-origin https://your.app (or allowedOrigins in --config)');
   }
   return { action, options, pinPrompt: v['pin-prompt'] === true, quiet: v.quiet === true, revokeOrigin: v.revoke };

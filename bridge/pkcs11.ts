@@ -208,6 +208,19 @@ const OWNER_TAG_BYTES = 8;
 export const ownerTag = (origin: string) =>
   createHash('sha256').update('vaultkey-bridge key owner\0').update(origin).digest().subarray(0, OWNER_TAG_BYTES);
 
+/**
+ * Characters a key label may not hold: C0/C1 controls and DEL (Cc), format
+ * characters (Cf: the bidi embeddings and overrides U+202A-202E, isolates
+ * U+2066-2069, marks U+200E/200F/061C, zero-width characters), lone
+ * surrogates and line/paragraph separators. Labels are shown by HSM admin
+ * tools, terminals and pages, where these reorder or hide text (Unicode UAX #9).
+ */
+export const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const UNPRINTABLE_ALL = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+/** Back-off after a wrong page PIN: 1 s, doubling per failure, capped at 5 minutes. */
+const pinBackoffMs = (failures: number) => Math.min(300_000, 1000 * 2 ** Math.min(20, failures - 1));
+
 const pinHash = (pin: string) => createHash('sha256').update('vaultkey-bridge-pin\0').update(pin).digest();
 
 export class Pkcs11Provider {
@@ -219,6 +232,9 @@ export class Pkcs11Provider {
   private drained: (() => void) | null = null;
   private mechanisms: Set<number> | null = null;
   private pagePin: string | null = null;
+  private pinFailures = 0;
+  private pinBackoffUntil = 0;
+  private pinBusy = false;
   /** This provider proved the PIN itself (a login by another instance in the process does not count). */
   private authorized = false;
 
@@ -228,9 +244,10 @@ export class Pkcs11Provider {
     private readonly slot: Pkcs11Types.Handle,
     readonly tokenLabel: string,
     private readonly log: Logger,
+    private readonly now: () => number,
   ) {}
 
-  static async open(cfg: Pkcs11Config, log: Logger): Promise<Pkcs11Provider> {
+  static async open(cfg: Pkcs11Config, log: Logger, now: () => number = Date.now): Promise<Pkcs11Provider> {
     if (!cfg || typeof cfg.module !== 'string' || cfg.module === '') throw new Error('pkcs11.module must be the path of a PKCS#11 library');
     const shared = await loadModule(cfg.module);
     try {
@@ -253,7 +270,7 @@ export class Pkcs11Provider {
         );
       }
       log({ level: 'info', event: 'pkcs11.open', token: found.label });
-      return new Pkcs11Provider(cfg, shared, found.slot, found.label, log);
+      return new Pkcs11Provider(cfg, shared, found.slot, found.label, log, now);
     } catch (err) {
       unloadModule(cfg.module, shared);
       throw err instanceof BridgeError ? err : mapPkcs11Error(err, 'open token');
@@ -377,7 +394,7 @@ export class Pkcs11Provider {
           const loggedOut = /CKR_USER_NOT_LOGGED_IN/.test(msg);
           if (loggedOut) this.shared.login.delete(this.tokenLabel);
           if ((broken || loggedOut) && attempt === 0 && !(err instanceof BridgeError)) continue;
-          throw mapPkcs11Error(err, what);
+          throw this.tokenGone() ?? mapPkcs11Error(err, what);
         } finally {
           this.release(s, broken);
         }
@@ -389,23 +406,83 @@ export class Pkcs11Provider {
 
   // ---- operations ---------------------------------------------------------
 
-  /** Page-supplied PIN (only when the operator enabled allowPagePin). */
+  /** Logs in with the configured PIN source, as the first request would (`vaultkey-bridge doctor`). */
+  async probeLogin(): Promise<void> {
+    await this.withSession('login', () => undefined);
+  }
+
+  /**
+   * The token this bridge serves is gone (deleted, removed, re-initialised
+   * under another label): the error to give instead of whatever the failed call
+   * said, or null when the token is still there. SoftHSM answers
+   * CKR_GENERAL_ERROR, or finds no objects, for a deleted token.
+   */
+  private tokenGone(): BridgeError | null {
+    try {
+      const info = this.lib.C_GetTokenInfo(this.slot);
+      if (info.label.trim() === this.tokenLabel && info.flags & this.api.CKF_TOKEN_INITIALIZED) return null;
+    } catch {
+      /* no token in the slot any more */
+    }
+    return new BridgeError(503, 'BRIDGE_HSM_UNAVAILABLE', 'the configured token is no longer available');
+  }
+
+  /**
+   * Page-supplied PIN (only when the operator enabled allowPagePin). Every
+   * guess goes to C_Login, so the token's own retry counter and lockout apply
+   * (PKCS#11 v2.40 §5.6: CKF_USER_PIN_COUNT_LOW, CKR_PIN_LOCKED); a C_Login on a
+   * token already logged in answers CKR_USER_ALREADY_LOGGED_IN without judging
+   * the PIN, so the bridge logs out first. A wrong PIN leaves the bridge logged
+   * out and starts a back-off before the next page PIN is tried.
+   */
   async loginWithPin(pin: unknown): Promise<void> {
     if (!this.allowPagePin) throw new BridgeError(403, 'PERMISSION_DENIED', 'this bridge does not accept a PIN from the page');
     if (typeof pin !== 'string' || pin.length < 1 || pin.length > 256) throw badParam('pin must be a non-empty string');
+    const wait = this.pinBackoffUntil - this.now();
+    if (wait > 0 || this.pinBusy) {
+      throw new BridgeError(429, 'BRIDGE_RATE_LIMITED', 'a wrong PIN was given recently; wait before trying again', {
+        headers: { 'retry-after': String(Math.max(1, Math.ceil(wait / 1000))) },
+      });
+    }
+    this.pinBusy = true;
     const s = await this.acquire();
     try {
-      this.login(s, pin);
+      try {
+        this.lib.C_Logout(s);
+      } catch {
+        /* not logged in */
+      }
+      this.shared.login.delete(this.tokenLabel);
+      this.authorized = false;
+      this.pagePin = null;
+      try {
+        this.lib.C_Login(s, this.api.CKU_USER, pin);
+      } catch (err) {
+        this.pinFailures++;
+        this.pinBackoffUntil = this.now() + pinBackoffMs(this.pinFailures);
+        this.log({ level: 'warn', event: 'pkcs11.page_pin_refused', failures: this.pinFailures });
+        throw this.tokenGone() ?? mapPkcs11Error(err, 'login');
+      }
+      this.pinFailures = 0;
+      this.shared.login.set(this.tokenLabel, pinHash(pin));
+      this.authorized = true;
       this.pagePin = pin;
+      this.log({ level: 'info', event: 'pkcs11.login', token: this.tokenLabel });
     } finally {
+      this.pinBusy = false;
       this.release(s, false);
     }
   }
 
   slots(): SlotDescription[] {
     const { lib, api } = this;
+    // With keyAccess 'origin' a page learns only the token it uses, not the
+    // labels and serial numbers of every token on the machine.
+    const gone = this.tokenGone();
+    if (gone) throw gone;
     try {
-      return lib.C_GetSlotList(false).map((slot) => {
+      const slots = this.keyAccess === 'origin' ? [this.slot] : lib.C_GetSlotList(false);
+      return slots.map((slot) => {
         const info = lib.C_GetSlotInfo(slot);
         const present = (info.flags & CKF_TOKEN_PRESENT) !== 0;
         const d: SlotDescription = {
@@ -551,7 +628,8 @@ export class Pkcs11Provider {
       { type: a.CKA_EC_PARAMS },
     ]);
     const id = attrs[0]!.value as Buffer;
-    const label = (attrs[1]!.value as Buffer | undefined)?.toString('utf8') ?? '';
+    // Labels set by other tools may hold controls or bidi overrides: shown as U+FFFD.
+    const label = ((attrs[1]!.value as Buffer | undefined)?.toString('utf8') ?? '').replace(UNPRINTABLE_ALL, '\uFFFD');
     const keyType = (attrs[2]!.value as Buffer).readUInt32LE(0);
     const alg = algorithmOf(keyType, attrs[3]!.value as Buffer | undefined);
     if (!alg || !id || id.length === 0) return null;
@@ -604,6 +682,10 @@ export class Pkcs11Provider {
         const k = this.describe(s, h);
         if (k) out.push(k);
       }
+      if (out.length === 0) {
+        const gone = this.tokenGone();
+        if (gone) throw gone;
+      }
       return out;
     });
   }
@@ -613,7 +695,7 @@ export class Pkcs11Provider {
     if (!this.inScope(origin, keyId)) throw new BridgeError(404, 'BRIDGE_KEY_NOT_FOUND', 'no usable key with this id on the token');
     const priv = this.findOne(s, this.api.CKO_PRIVATE_KEY, keyId);
     const info = priv ? this.describe(s, priv) : null;
-    if (!priv || !info) throw new BridgeError(404, 'BRIDGE_KEY_NOT_FOUND', 'no usable key with this id on the token');
+    if (!priv || !info) throw this.tokenGone() ?? new BridgeError(404, 'BRIDGE_KEY_NOT_FOUND', 'no usable key with this id on the token');
     return { priv, info };
   }
 

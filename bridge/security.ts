@@ -1,6 +1,6 @@
 // The checks that stand between an arbitrary web page and the HSM: Host
 // (DNS rebinding), Origin (exact allowlist), pairing tokens and rate limits.
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BridgeError } from './errors.js';
 
 /**
@@ -69,11 +69,29 @@ export class RateLimiter {
 
 const sha256hex = (s: string) => createHash('sha256').update(s).digest('hex');
 
-// Crockford-style alphabet without 0/O, 1/I/L, U: easy to read off a terminal
-// and type. 8 characters = 40 bits; with a few attempts per code and a short
-// lifetime, guessing is hopeless.
-const CODE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
+// Crockford base32 (https://www.crockford.com/base32.html): 32 symbols, no
+// I, L, O or U, so 8 symbols carry exactly 40 bits. Each symbol takes 5 bits of
+// randomBytes (no modulo bias). On input, O is read as 0 and I/L as 1, as that
+// encoding specifies, so a code misread off a terminal still matches.
+export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const CODE_LENGTH = 8;
+/** Pending pairings kept per origin; more pair/starts are refused, none replaces another. */
+export const MAX_PENDING_PER_ORIGIN = 3;
+
+function newCode(): string {
+  const r = randomBytes(5); // 40 bits = 8 x 5
+  let bits = 0n;
+  for (const b of r) bits = (bits << 8n) | BigInt(b);
+  r.fill(0);
+  let code = '';
+  for (let i = CODE_LENGTH - 1; i >= 0; i--) code += CODE_ALPHABET[Number((bits >> BigInt(5 * i)) & 31n)];
+  return code;
+}
+
+/** What the user typed, in the alphabet's canonical form. */
+function canonicalCode(typed: string): string {
+  return typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+}
 
 export interface TokenRecord {
   hash: string; // SHA-256 hex of the bearer token; the token itself is never stored
@@ -96,12 +114,16 @@ export interface PairingOptions {
   codeTtlMs: number;
   maxAttempts: number;
   /** Called with every change so the server can persist token hashes. */
-  onTokensChanged?: (records: TokenRecord[]) => void;
+  /** Called with every change so the server can persist token hashes; `revoked` are tokens removed by a revocation. */
+  onTokensChanged?: (records: TokenRecord[], revoked: TokenRecord[]) => void;
 }
 
 export class PairingManager {
   private readonly tokens = new Map<string, TokenRecord>();
-  private readonly pending = new Map<string, PendingPairing>(); // by origin: one live code per origin
+  // By pairing id. Several may be pending for one origin (up to MAX_PENDING_PER_ORIGIN):
+  // a second pair/start, possibly from a local process forging the Origin, never
+  // replaces the one a page is completing (docs/bridge.md §3, step 8).
+  private readonly pending = new Map<string, PendingPairing>();
   constructor(
     private readonly opts: PairingOptions,
     initial: TokenRecord[] = [],
@@ -109,43 +131,60 @@ export class PairingManager {
     for (const r of initial) if (r.expiresAt > opts.now()) this.tokens.set(r.hash, r);
   }
 
-  /** Starts (or restarts) pairing for `origin`; the code goes to the terminal only. */
-  start(origin: string): { pairingId: string; code: string; expiresAt: number; attempts: number } {
-    let code = '';
-    for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  /** Starts a pairing for `origin`; the code goes to the terminal only. */
+  start(origin: string): { pairingId: string; code: string; expiresAt: number; attempts: number; pendingForOrigin: number } {
+    const now = this.opts.now();
+    let mine = 0;
+    for (const [id, p] of this.pending) {
+      if (p.expiresAt <= now) this.pending.delete(id);
+      else if (p.origin === origin) mine++;
+    }
+    if (mine >= MAX_PENDING_PER_ORIGIN) {
+      throw new BridgeError(
+        409,
+        'BRIDGE_PAIRING_IN_PROGRESS',
+        'pairings for this origin are already waiting for their codes; finish or let them expire',
+      );
+    }
+    const code = newCode();
     const id = randomBytes(16).toString('hex');
-    const expiresAt = this.opts.now() + this.opts.codeTtlMs;
-    this.pending.set(origin, {
+    const expiresAt = now + this.opts.codeTtlMs;
+    this.pending.set(id, {
       id,
       origin,
       codeHash: createHash('sha256').update(code).digest(),
       expiresAt,
       attemptsLeft: this.opts.maxAttempts,
     });
-    return { pairingId: id, code: `${code.slice(0, 4)}-${code.slice(4)}`, expiresAt, attempts: this.opts.maxAttempts };
+    return {
+      pairingId: id,
+      code: `${code.slice(0, 4)}-${code.slice(4)}`,
+      expiresAt,
+      attempts: this.opts.maxAttempts,
+      pendingForOrigin: mine + 1,
+    };
   }
 
   complete(origin: string, pairingId: string, code: string): { token: string; expiresAt: number } {
-    const p = this.pending.get(origin);
-    if (!p || p.id !== pairingId) {
+    const p = this.pending.get(pairingId);
+    if (!p || p.origin !== origin) {
       throw new BridgeError(403, 'BRIDGE_PAIRING_FAILED', 'no pairing in progress for this origin; start pairing again');
     }
     if (p.expiresAt <= this.opts.now()) {
-      this.pending.delete(origin);
+      this.pending.delete(pairingId);
       throw new BridgeError(403, 'BRIDGE_PAIRING_EXPIRED', 'the pairing code expired; start pairing again');
     }
-    // Users may type the code in lower case or without the dash.
-    const typed = code.toUpperCase().replace(/[\s-]/g, '');
-    const ok = timingSafeEqual(createHash('sha256').update(typed).digest(), p.codeHash);
+    // Users may type the code in lower case, without the dash, or O/I/L for 0/1.
+    const ok = timingSafeEqual(createHash('sha256').update(canonicalCode(code)).digest(), p.codeHash);
     if (!ok) {
       p.attemptsLeft -= 1;
       if (p.attemptsLeft <= 0) {
-        this.pending.delete(origin);
+        this.pending.delete(pairingId);
         throw new BridgeError(403, 'BRIDGE_PAIRING_FAILED', 'wrong pairing code; no attempts left, start pairing again');
       }
       throw new BridgeError(403, 'BRIDGE_PAIRING_FAILED', `wrong pairing code; ${p.attemptsLeft} attempt(s) left`);
     }
-    this.pending.delete(origin);
+    this.pending.delete(pairingId);
     const token = randomBytes(32).toString('base64url');
     const now = this.opts.now();
     for (const [h, r] of this.tokens) if (r.expiresAt <= now) this.tokens.delete(h); // housekeeping
@@ -181,29 +220,47 @@ export class PairingManager {
 
   revokeToken(token: string): boolean {
     const hash = sha256hex(token);
-    const had = this.tokens.delete(hash);
-    if (had) this.changed();
-    return had;
+    const rec = this.tokens.get(hash);
+    if (!rec) return false;
+    this.tokens.delete(hash);
+    this.changed([rec]);
+    return true;
   }
 
   /** Revokes every token of an origin (operator action); returns how many. */
   revokeOrigin(origin: string): number {
-    let n = 0;
+    const gone: TokenRecord[] = [];
     for (const [h, r] of this.tokens)
       if (r.origin === origin) {
         this.tokens.delete(h);
-        n++;
+        gone.push(r);
       }
-    this.pending.delete(origin);
-    if (n) this.changed();
+    const n = gone.length;
+    for (const [id, p] of this.pending) if (p.origin === origin) this.pending.delete(id);
+    if (n) this.changed(gone);
     return n;
+  }
+
+  /** Drops tokens revoked elsewhere (the operator's --revoke); no write-back. */
+  forget(hashes: Iterable<string>): number {
+    let n = 0;
+    for (const h of hashes) if (this.tokens.delete(h)) n++;
+    return n;
+  }
+
+  /** Token hash of a presented bearer token that is live for `origin`, else null. */
+  liveHash(origin: string, token: string | undefined): string | null {
+    if (!token) return null;
+    const h = sha256hex(token);
+    const rec = this.tokens.get(h);
+    return rec && rec.origin === origin && rec.expiresAt > this.opts.now() ? h : null;
   }
 
   list(): TokenRecord[] {
     return [...this.tokens.values()].map((r) => ({ ...r }));
   }
 
-  private changed() {
-    this.opts.onTokensChanged?.(this.list());
+  private changed(revoked: TokenRecord[] = []) {
+    this.opts.onTokensChanged?.(this.list(), revoked);
   }
 }

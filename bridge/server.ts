@@ -6,12 +6,13 @@
 // See docs/bridge.md for the protocol.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { BridgeError, badParam } from './errors.js';
 import { jsonLineLogger, type Logger } from './log.js';
 import { allowedHosts, normalizeOrigin, PairingManager, RateLimiter, type TokenRecord } from './security.js';
-import { ALGORITHMS, Pkcs11Provider, type Algorithm, type Pkcs11Config } from './pkcs11.js';
+import { ALGORITHMS, Pkcs11Provider, UNPRINTABLE, type Algorithm, type Pkcs11Config } from './pkcs11.js';
 import { KeystoreProvider, type KeystoreConfig } from './keystore.js';
+import { readState, saveMerged, stateStamp } from './state.js';
 
 export const PROTOCOL_VERSION = 1;
 export const BRIDGE_VERSION = '0.1.0';
@@ -43,6 +44,12 @@ export interface BridgeOptions {
   rateLimit?: { burst: number; perSecond: number };
   /** Per-origin limit on pair/start (each one prints to the terminal). Default burst 3, one per 20 s. */
   pairingRateLimit?: { burst: number; perSecond: number };
+  /**
+   * Open connections kept across 127.0.0.1 and ::1. Past it, the connection
+   * idle longest (no request in progress) is closed, so a flood of idle
+   * sockets cannot lock paired pages out. Default 256.
+   */
+  maxConnections?: number;
   /** Time allowed to receive a request (headers + body). Default 10 s. */
   requestTimeoutMs?: number;
   /** Time allowed for one provider operation. Default 30 s. */
@@ -105,10 +112,10 @@ function algorithmParam(p: Params): Algorithm {
 }
 function labelParam(p: Params): string {
   const v = p.label ?? 'vaultkey';
-  // Labels end up in HSM admin tools and logs of other software: printable only.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point: they are refused.
-  if (typeof v !== 'string' || v.length < 1 || v.length > 64 || /[\u0000-\u001f\u007f]/.test(v)) {
-    throw badParam('label must be 1-64 printable characters');
+  // Labels end up in HSM admin tools, terminals and pages: printable only, no
+  // controls or bidi overrides (see UNPRINTABLE).
+  if (typeof v !== 'string' || v.length < 1 || v.length > 64 || UNPRINTABLE.test(v)) {
+    throw badParam('label must be 1-64 printable characters (no control, format or bidi characters)');
   }
   return v;
 }
@@ -126,38 +133,6 @@ function stringParam(p: Params, name: string, max = 256): string {
 
 // ---- server -----------------------------------------------------------------
 
-function loadState(file: string | undefined): TokenRecord[] {
-  if (!file) return [];
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return []; // first run
-  }
-  try {
-    const data = JSON.parse(text) as { tokens?: unknown };
-    if (!Array.isArray(data.tokens)) return [];
-    return data.tokens.filter(
-      (t): t is TokenRecord =>
-        !!t &&
-        typeof t.hash === 'string' &&
-        /^[0-9a-f]{64}$/.test(t.hash) &&
-        typeof t.origin === 'string' &&
-        typeof t.expiresAt === 'number' &&
-        typeof t.createdAt === 'number',
-    );
-  } catch {
-    throw new Error(`state file ${file} is not valid JSON; move it away to start with no pairings`);
-  }
-}
-
-function saveState(file: string, tokens: TokenRecord[]) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ version: 1, tokens }, null, 2), { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file); // atomic: a crash never leaves a half-written file
-}
-
 export async function startBridge(options: BridgeOptions): Promise<BridgeHandle> {
   const now = options.now ?? Date.now;
   const log = options.logger ?? jsonLineLogger();
@@ -172,26 +147,53 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const prl = options.pairingRateLimit ?? { burst: 3, perSecond: 1 / 20 };
   const pairLimiter = new RateLimiter(prl.burst, prl.perSecond, now);
 
-  const pairing = new PairingManager(
+  // Revocations win (bridge/state.ts): every write merges with the file, and a
+  // change made by `--revoke` in another process is applied before the next
+  // authenticated request, so a revoked token never comes back.
+  const stateFile = options.stateFile;
+  let stamp = stateFile ? stateStamp(stateFile) : '';
+  let pairing: PairingManager;
+  const applyRevocations = (revoked: { hash: string }[]) => {
+    if (pairing.forget(revoked.map((r) => r.hash))) log({ level: 'info', event: 'pair.revoked_by_operator' });
+  };
+  const syncState = () => {
+    if (!stateFile) return;
+    const now2 = stateStamp(stateFile);
+    if (now2 === stamp) return;
+    stamp = now2;
+    try {
+      applyRevocations(readState(stateFile).revoked);
+    } catch {
+      log({ level: 'error', event: 'state.read_failed' });
+    }
+  };
+  pairing = new PairingManager(
     {
       now,
       tokenTtlMs: options.tokenTtlMs ?? 7 * 24 * 3600_000,
       codeTtlMs: options.pairingCodeTtlMs ?? 120_000,
       maxAttempts: options.pairingAttempts ?? 5,
-      onTokensChanged: options.stateFile
-        ? (tokens) => {
+      onTokensChanged: stateFile
+        ? (tokens, revoked) => {
             try {
-              saveState(options.stateFile!, tokens);
+              const merged = saveMerged(
+                stateFile,
+                tokens,
+                revoked.map((r) => ({ hash: r.hash, origin: r.origin, expiresAt: r.expiresAt })),
+                now(),
+              );
+              stamp = stateStamp(stateFile);
+              applyRevocations(merged.revoked);
             } catch {
               log({ level: 'error', event: 'state.write_failed' });
             }
           }
         : undefined,
     },
-    loadState(options.stateFile),
+    stateFile ? readState(stateFile).tokens : [],
   );
 
-  const pkcs11 = options.pkcs11 ? await Pkcs11Provider.open(options.pkcs11, log) : null;
+  const pkcs11 = options.pkcs11 ? await Pkcs11Provider.open(options.pkcs11, log, now) : null;
   let keystore: KeystoreProvider | null = null;
   try {
     if (options.keystore) keystore = await KeystoreProvider.open(options.keystore === true ? {} : options.keystore, log);
@@ -238,7 +240,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
         log({ level: 'info', event: 'pair.start', origin: ctx.origin });
         const event = { origin: ctx.origin, code: p.code, expiresAt: p.expiresAt };
         if (options.onPairingCode) options.onPairingCode(event);
-        else printPairingCode(event, now);
+        else printPairingCode(event, now, p.pendingForOrigin);
         return { pairingId: p.pairingId, expiresAt: p.expiresAt, attempts: p.attempts };
       },
     },
@@ -398,11 +400,20 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     if (!origins.has(origin)) return fail(new BridgeError(403, 'BRIDGE_ORIGIN_DENIED', 'this origin is not on the bridge allowlist'));
     corsOrigin = origin;
 
-    // 3. Rate limit per origin, before any parsing or provider work.
-    const wait = limiter.take(origin);
+    // 3. Rate limit before any parsing or provider work: a request with a live
+    //    token of this origin spends that token's bucket; everything else
+    //    (unpaired pages, and any local process that forges the Origin header)
+    //    shares the origin's unpaired bucket, so it cannot starve a paired page.
+    syncState();
+    const auth0 = req.headers.authorization;
+    const bearer = typeof auth0 === 'string' && /^Bearer [A-Za-z0-9_-]{16,128}$/.test(auth0) ? auth0.slice(7) : undefined;
+    const live = pairing.liveHash(origin, bearer);
+    const wait = limiter.take(live ? `token ${live}` : `origin ${origin}`);
     if (wait) {
       return fail(
-        new BridgeError(429, 'BRIDGE_RATE_LIMITED', 'too many requests from this origin', { headers: { 'retry-after': String(wait) } }),
+        new BridgeError(429, 'BRIDGE_RATE_LIMITED', live ? 'too many requests with this pairing' : 'too many requests from this origin', {
+          headers: { 'retry-after': String(wait) },
+        }),
       );
     }
 
@@ -526,18 +537,62 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
         resolve((srv.address() as AddressInfo).port);
       });
     });
+  // Connection accounting shared by the v4 and v6 servers (docs/bridge.md §3,
+  // step 7). Sockets are kept in arrival order; `busy` ones have a request in
+  // progress. At the cap, the oldest idle socket is closed to make room, so
+  // idle or slow-header sockets cannot keep a paired page out.
+  const maxConns = options.maxConnections ?? 256;
+  const conns = new Map<Socket, { busy: boolean }>();
+  const admit = (socket: Socket) => {
+    if (conns.size >= maxConns) {
+      for (const [s, st] of conns)
+        if (!st.busy) {
+          conns.delete(s);
+          s.destroy();
+          break;
+        }
+    }
+    conns.set(socket, { busy: false });
+    socket.once('close', () => conns.delete(socket));
+  };
+  const track: http.RequestListener = (req, res) => {
+    const st = conns.get(req.socket);
+    if (st) {
+      st.busy = true;
+      res.once('close', () => {
+        st.busy = false;
+        // Idle again: move to the back of the eviction order.
+        if (conns.delete(req.socket)) conns.set(req.socket, st);
+      });
+    }
+    handler(req, res);
+  };
   const makeServer = () => {
+    // headersTimeout = requestTimeout = requestTimeoutMs; Node enforces both only
+    // when its connection check runs, so that runs often enough to keep the
+    // documented limit (its default interval is 30 s).
     const srv = http.createServer(
-      { requestTimeout: reqTimeout + 1000, headersTimeout: Math.min(reqTimeout, 10_000), maxHeaderSize: 16 * 1024 },
-      handler,
+      {
+        requestTimeout: reqTimeout,
+        headersTimeout: reqTimeout,
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(reqTimeout / 4))),
+        maxHeaderSize: 16 * 1024,
+      },
+      track,
     );
     srv.keepAliveTimeout = 5_000;
-    srv.on('clientError', (_err, socket) => {
-      // Malformed HTTP: answer in our format if the socket still can.
+    srv.on('connection', admit);
+    srv.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Malformed or too slow HTTP: answer in our format if the socket still can.
       if (socket.writable) {
-        const body = JSON.stringify({ error: { code: 'BRIDGE_BAD_REQUEST', message: 'malformed HTTP request' } });
+        const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+        const body = JSON.stringify(
+          timeout
+            ? { error: { code: 'BRIDGE_TIMEOUT', message: 'request not received in time' } }
+            : { error: { code: 'BRIDGE_BAD_REQUEST', message: 'malformed HTTP request' } },
+        );
         socket.end(
-          `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+          `HTTP/1.1 ${timeout ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
         );
       } else socket.destroy();
     });
@@ -606,11 +661,12 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
 }
 
 /** The terminal is the trusted channel: the user reads the code here and types it in the page. */
-function printPairingCode(e: PairingCodeEvent, now: () => number) {
+function printPairingCode(e: PairingCodeEvent, now: () => number, pending: number) {
   const secs = Math.round((e.expiresAt - now()) / 1000);
   process.stderr.write(
     `\n  vaultkey-bridge: ${e.origin} asks to pair.\n` +
       `  Pairing code: ${e.code}   (valid ${secs} s)\n` +
+      (pending > 1 ? `  ${pending} pairings of this origin are waiting: use the code that appeared when you clicked pair.\n` : '') +
       `  Type it into that page only if you started pairing there yourself.\n\n`,
   );
 }

@@ -98,7 +98,7 @@ describe('vaultkey-bridge CLI', () => {
         fetch: (i, init) => fetch(i, { ...init, headers: { ...(init?.headers as Record<string, string>), origin: ORIGIN } }),
       });
       await client.pair();
-      const code = await waitFor(() => /Pairing code: ([2-9A-Z]{4}-[2-9A-Z]{4})/.exec(run.stderr())?.[1]);
+      const code = await waitFor(() => /Pairing code: ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(run.stderr())?.[1]);
       assert.match(run.stderr(), new RegExp(`${ORIGIN.replace(/\./g, '\\.')} asks to pair`));
       await client.completePairing(code);
       const k = await client.generateKey('secp256k1');

@@ -76,6 +76,25 @@ function bytesParam(v: unknown, name: string): string {
   return hex(v);
 }
 
+/**
+ * The page's Local Network Access permission (Chromium 142+ asks the user
+ * before a public site may reach loopback or the local network):
+ * 'granted', 'denied', 'prompt' (not asked yet; also what a page that is
+ * itself local reports), or 'unsupported' where the browser has no such
+ * permission. Never throws.
+ */
+export async function localNetworkAccess(): Promise<'granted' | 'denied' | 'prompt' | 'unsupported'> {
+  const perms = (globalThis as { navigator?: { permissions?: Permissions } }).navigator?.permissions;
+  if (!perms || typeof perms.query !== 'function') return 'unsupported';
+  try {
+    // Not in TypeScript's PermissionName list yet; browsers without it reject the query.
+    const st = await perms.query({ name: 'local-network-access' as PermissionName });
+    return st.state === 'granted' || st.state === 'denied' || st.state === 'prompt' ? st.state : 'unsupported';
+  } catch {
+    return 'unsupported';
+  }
+}
+
 export class BridgeClient {
   readonly url: string;
   private token: string | null;
@@ -139,6 +158,16 @@ export class BridgeClient {
       clearTimeout(timer);
       // A CORS refusal (origin not allowlisted) is indistinguishable from "not running" to a page.
       if (ctl.signal.aborted) throw new VaultkeyError('BRIDGE_TIMEOUT', 'the bridge did not answer in time', { cause });
+      // Chromium's Local Network Access blocks a public page's fetch to loopback
+      // with the same TypeError; its permission state tells the two apart
+      // (docs/bridge.md, "Browser notes").
+      if ((await localNetworkAccess()) === 'denied') {
+        throw new VaultkeyError(
+          'BRIDGE_PERMISSION_DENIED',
+          'the browser blocked this page from reaching vaultkey-bridge on this device: allow "Local network access" for this site in the browser\'s site settings, then try again',
+          { cause },
+        );
+      }
       throw new VaultkeyError('BRIDGE_UNREACHABLE', 'cannot reach vaultkey-bridge (not running, or this origin is not allowed)', { cause });
     }
     let body: unknown;
