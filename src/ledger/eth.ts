@@ -22,6 +22,7 @@ import {
   splitResponse,
   type PathInput,
 } from './apdu.js';
+import { EIP712_FULL_MIN_VERSION, eip712Apdus, parseTypedData, typedDataHashes, versionAtLeast, type TypedDataInput } from './eip712.js';
 import { invalidResponse, mapTransportError, statusWordError, SW_OK } from './errors.js';
 import { inspectTransaction, recoveryFromTxV, rlpDecode, rlpEncode, txChunkSize, txV, type RlpItem, type TxInfo } from './tx.js';
 import {
@@ -84,6 +85,27 @@ export interface LedgerMessageSignature {
   v: number; // 27 or 28 (EIP-191 / EIP-712 convention)
   recovery: 0 | 1;
   signature: Uint8Array; // 64 bytes r || s
+}
+
+export interface LedgerTypedDataOptions extends LedgerSignOptions {
+  /**
+   * 'auto' (default): clear-sign (full mode) when the Ethereum app supports it
+   * (>= 1.9.19), else sign the two hashes (hashed mode) and say so in `mode`.
+   * 'required': refuse with UNSUPPORTED_INSTRUCTION instead of falling back.
+   * 'never': always hashed mode.
+   */
+  clearSign?: 'auto' | 'required' | 'never';
+}
+
+export interface LedgerTypedDataSignature extends LedgerMessageSignature {
+  /** 'full': the device parsed and showed the fields; 'hashed': it showed (and signed) only the two hashes. */
+  mode: 'full' | 'hashed';
+  /** Why hashed mode was used, when it was. */
+  fallbackReason?: 'app-version' | 'device-memory' | 'caller';
+  /** 0x + 64 hex each: EIP-712 domain separator, hashStruct(message) and the signed digest. */
+  domainSeparator: string;
+  messageHash: string;
+  digest: string;
 }
 
 export interface LedgerTransactionSignature {
@@ -383,6 +405,76 @@ export class LedgerEth {
       const pub = await this.publicKeyFor(canonical, opts);
       const d = await this.command(INS.SIGN_EIP712, 0x00, 0x00, concatBytes(pathBytes, ds, mh), this.userTimeoutMs);
       return this.messageSignature(d, eip712Digest(ds, mh), pub);
+    });
+  }
+
+  // --- INS 1A / 1C / 0C P2 01: EIP-712 full implementation (clear signing) ----------------------
+
+  /**
+   * Signs EIP-712 typed data (the eth_signTypedData_v4 shape). In full mode the
+   * struct definitions and values are streamed (ethapp.adoc "EIP712 SEND
+   * STRUCT DEFINITION" / "IMPLEMENTATION") so the device hashes and shows the
+   * fields itself, then INS 0C with P2 01 signs. Either way the signature is
+   * checked locally against the digest computed here (EIP-712) and the
+   * device's key before it is returned.
+   */
+  async signTypedData(path: PathInput, typedData: TypedDataInput, opts: LedgerTypedDataOptions = {}): Promise<LedgerTypedDataSignature> {
+    if (opts === null || typeof opts !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+    const clearSign = opts.clearSign ?? 'auto';
+    if (clearSign !== 'auto' && clearSign !== 'required' && clearSign !== 'never') {
+      throw new VaultkeyError('INVALID_ARGUMENT', "clearSign must be 'auto', 'required' or 'never'");
+    }
+    const parsed = parseTypedData(typedData);
+    const hashes = typedDataHashes(parsed);
+    const apdus = clearSign === 'never' ? [] : eip712Apdus(parsed);
+    const pathBytes = encodePath(path);
+    const canonical = formatPath(parsePath(path));
+    const hex = (b: Uint8Array) => '0x' + toHex(b);
+    const result = (sig: LedgerMessageSignature, mode: 'full' | 'hashed', fallbackReason?: LedgerTypedDataSignature['fallbackReason']) => ({
+      ...sig,
+      mode,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      domainSeparator: hex(hashes.domainSeparator),
+      messageHash: hex(hashes.messageHash),
+      digest: hex(hashes.digest),
+    });
+    return this.run(async () => {
+      const pub = await this.publicKeyFor(canonical, opts);
+      const hashed = async (reason: LedgerTypedDataSignature['fallbackReason']) => {
+        const d = await this.command(
+          INS.SIGN_EIP712,
+          0x00,
+          0x00,
+          concatBytes(pathBytes, hashes.domainSeparator, hashes.messageHash),
+          this.userTimeoutMs,
+        );
+        return result(this.messageSignature(d, hashes.digest, pub), 'hashed', reason);
+      };
+      if (clearSign === 'never') return hashed('caller');
+      const config = this.parseConfig(await this.command(INS.GET_APP_CONFIGURATION, 0, 0, new Uint8Array(0), this.timeoutMs));
+      if (!versionAtLeast(config.version, EIP712_FULL_MIN_VERSION)) {
+        if (clearSign === 'required') {
+          throw new VaultkeyError(
+            'UNSUPPORTED_INSTRUCTION',
+            `The Ethereum app ${config.version} cannot clear-sign EIP-712 (needs ${EIP712_FULL_MIN_VERSION.join('.')}): update it`,
+          );
+        }
+        return hashed('app-version');
+      }
+      try {
+        for (const a of apdus) {
+          const d = await this.command(a.ins, a.p1, a.p2, a.data, this.userTimeoutMs);
+          if (d.length !== 0) throw invalidResponse('device answered an EIP-712 definition or value with data');
+        }
+      } catch (e) {
+        // ethapp.adoc 0x6A84 "Insufficient memory": the message is too large for
+        // this device's RAM (a Nano S with deep structs); hashed mode still works.
+        const sw = (e as { statusWord?: number }).statusWord;
+        if (clearSign === 'auto' && sw === 0x6a84) return hashed('device-memory');
+        throw e;
+      }
+      const d = await this.command(INS.SIGN_EIP712, 0x00, 0x01, pathBytes, this.userTimeoutMs);
+      return result(this.messageSignature(d, hashes.digest, pub), 'full');
     });
   }
 

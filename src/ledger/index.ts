@@ -8,11 +8,15 @@ export type {
   LedgerSignOptions,
   LedgerMessageSignature,
   LedgerTransactionSignature,
+  LedgerTypedDataOptions,
+  LedgerTypedDataSignature,
   LedgerAppConfiguration,
   LedgerKeyDescriptor,
 } from './eth.js';
 export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
 export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';
+export { EIP712_FULL_MIN_VERSION } from './eip712.js';
+export type { TypedDataInput, TypedDataField } from './eip712.js';
 export { STATUS_WORDS, statusWordError } from './errors.js';
 export type { LedgerErrorCode } from './errors.js';
 export { parsePath, formatPath, encodePath, buildApdu, MAX_APDU_DATA, MAX_PATH_DEPTH } from './apdu.js';

@@ -91,7 +91,20 @@ export interface AppSwitches {
   corruptSignature: boolean;
   highS: boolean;
   badAddress: boolean;
+  /** Answer 0x6A84 (insufficient memory) once this many EIP-712 struct definition/value APDUs were received. */
+  eip712MemoryLimit: number | null;
 }
+
+/** One field of a struct definition as the app stores it (ethapp.adoc "EIP712 SEND STRUCT DEFINITION"). */
+interface Def712Field {
+  type: number;
+  size: number | null;
+  struct: string | null;
+  levels: (number | null)[];
+  key: string;
+}
+/** What the implementation APDUs delivered, in order; replayed against the definitions at signing. */
+type Impl712 = { kind: 'root'; name: string } | { kind: 'array'; size: number } | { kind: 'value'; bytes: Uint8Array };
 
 type Pending =
   | { kind: 'tx'; path: number[]; buf: Uint8Array[]; got: number; total: number; legacy: boolean }
@@ -111,12 +124,34 @@ export class EthereumAppEmulator {
     corruptSignature: false,
     highS: false,
     badAddress: false,
+    eip712MemoryLimit: null,
   };
   version: [number, number, number] = [1, 10, 3];
   /** Every APDU received, in order (hex), for chunking assertions. */
   readonly apdus: string[] = [];
   private readonly root: HDKey;
   private pending: Pending | null = null;
+  private structs712 = new Map<string, Def712Field[]>();
+  private currentStruct712: string | null = null;
+  private impl712: Impl712[] = [];
+  private partial712: Uint8Array[] = [];
+  private count712 = 0;
+  /** The fields the device showed in the last full-mode EIP-712 request ("Struct.field" -> display text). */
+  readonly shown712: [string, string][] = [];
+
+  private resetEip712(): void {
+    this.structs712 = new Map();
+    this.currentStruct712 = null;
+    this.impl712 = [];
+    this.partial712 = [];
+    this.count712 = 0;
+  }
+
+  /** Full mode landed in this app version (ethapp.adoc "SIGN ETH EIP 712"). */
+  private hasEip712Full(): boolean {
+    const [a, b, c] = this.version;
+    return a > 1 || (a === 1 && (b > 9 || (b === 9 && c >= 19)));
+  }
 
   constructor(mnemonic = TEST_MNEMONIC, passphrase = '') {
     this.root = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic, passphrase));
@@ -135,8 +170,10 @@ export class EthereumAppEmulator {
       corruptSignature: false,
       highS: false,
       badAddress: false,
+      eip712MemoryLimit: null,
     });
     this.pending = null;
+    this.resetEip712();
     this.apdus.length = 0;
   }
 
@@ -213,6 +250,17 @@ export class EthereumAppEmulator {
         return this.signMessage(p1!, p2!, data);
       case 0x0c:
         return this.signEip712(p1!, p2!, data);
+      case 0x1a:
+      case 0x1c: {
+        if (!this.switches.supportsEIP712 || !this.hasEip712Full()) return sw(0x6d00);
+        this.count712++;
+        const lim = this.switches.eip712MemoryLimit;
+        if (lim !== null && this.count712 >= lim) {
+          this.resetEip712();
+          return sw(0x6a84);
+        }
+        return ins === 0x1a ? this.structDef712(p1!, p2!, data) : this.structImpl712(p1!, p2!, data);
+      }
       default:
         return sw(0x6d00);
     }
@@ -241,13 +289,13 @@ export class EthereumAppEmulator {
       const tx = data.subarray(p[1]);
       const typed = tx[0] === 0x01 || tx[0] === 0x02;
       const h = rlpHeader(tx, typed ? 1 : 0);
-      if (!h || !h[2]) return sw(0x6a80);
+      if (!h?.[2]) return sw(0x6a80);
       const total = h[0] + h[1];
       this.pending = { kind: 'tx', path: p[0], buf: [], got: 0, total, legacy: !typed };
       return this.txChunk(tx);
     }
     if (p1 === 0x80) {
-      if (!this.pending || this.pending.kind !== 'tx') return sw(0x6a80);
+      if (this.pending?.kind !== 'tx') return sw(0x6a80);
       return this.txChunk(data);
     }
     return sw(0x6b00);
@@ -314,7 +362,7 @@ export class EthereumAppEmulator {
       return this.msgChunk(data.subarray(p[1] + 4));
     }
     if (p1 === 0x80) {
-      if (!this.pending || this.pending.kind !== 'msg') return sw(0x6a80);
+      if (this.pending?.kind !== 'msg') return sw(0x6a80);
       return this.msgChunk(data);
     }
     return sw(0x6b00);
@@ -337,8 +385,212 @@ export class EthereumAppEmulator {
     return sw(0x9000, cat(Uint8Array.of(27 + rec), sig));
   }
 
+  private structDef712(p1: number, p2: number, d: Uint8Array): Uint8Array {
+    if (p1 !== 0) return sw(0x6b00);
+    const dec = new TextDecoder('utf-8', { fatal: true });
+    if (p2 === 0x00) {
+      // A definition after values starts a new message.
+      if (this.impl712.length) this.resetEip712();
+      if (d.length === 0) return sw(0x6a80);
+      const name = dec.decode(d);
+      this.structs712.set(name, []);
+      this.currentStruct712 = name;
+      return sw(0x9000);
+    }
+    if (p2 !== 0xff) return sw(0x6b00);
+    if (this.currentStruct712 === null) return sw(0x6a80);
+    let o = 0;
+    const take = (n: number) => {
+      if (o + n > d.length) throw new Error('short');
+      const v = d.subarray(o, o + n);
+      o += n;
+      return v;
+    };
+    try {
+      const desc = take(1)[0]!;
+      const type = desc & 0x0f;
+      if (type > 7 || (desc & 0x30) !== 0) return sw(0x6a80);
+      const struct = type === 0 ? dec.decode(take(take(1)[0]!)) : null;
+      const size = desc & 0x40 ? take(1)[0]! : null;
+      // A size is given exactly for int, uint and bytesN.
+      if ((size !== null) !== (type === 1 || type === 2 || type === 6)) return sw(0x6a80);
+      const levels: (number | null)[] = [];
+      if (desc & 0x80) {
+        const n = take(1)[0]!;
+        for (let i = 0; i < n; i++) {
+          const k = take(1)[0]!;
+          if (k === 0) levels.push(null);
+          else if (k === 1) levels.push(take(1)[0]!);
+          else return sw(0x6a80);
+        }
+      }
+      const key = dec.decode(take(take(1)[0]!));
+      if (o !== d.length) return sw(0x6a80);
+      this.structs712.get(this.currentStruct712)!.push({ type, size, struct, levels, key });
+    } catch {
+      return sw(0x6a80);
+    }
+    return sw(0x9000);
+  }
+
+  private structImpl712(p1: number, p2: number, d: Uint8Array): Uint8Array {
+    if (p1 > 1) return sw(0x6b00);
+    if (p2 === 0x00) {
+      const name = new TextDecoder().decode(d);
+      if (!this.structs712.has(name)) return sw(0x6a80);
+      this.impl712.push({ kind: 'root', name });
+    } else if (p2 === 0x0f) {
+      if (d.length !== 1) return sw(0x6a80);
+      this.impl712.push({ kind: 'array', size: d[0]! });
+    } else if (p2 === 0xff) {
+      this.partial712.push(d.slice());
+      if (p1 === 0x01) return sw(0x9000);
+      const all = cat(...this.partial712);
+      this.partial712 = [];
+      if (all.length < 2 || ((all[0]! << 8) | all[1]!) !== all.length - 2) return sw(0x6a80);
+      this.impl712.push({ kind: 'value', bytes: all.subarray(2) });
+    } else return sw(0x6b00);
+    return sw(0x9000);
+  }
+
+  /**
+   * The app's hashing of what was streamed: walks the definitions, consumes
+   * the implementation events in order, and encodes each value as
+   * app-ethereum does (ints sign-extended only when sent at full size, bytesN
+   * right-padded, string/bytes hashed). Returns [domainSeparator, messageHash] or an SW.
+   */
+  private hash712(): [Uint8Array, Uint8Array] | number {
+    const ev = this.impl712;
+    let i = 0;
+    const next = () => (i < ev.length ? ev[i++]! : null);
+    const typeString = (name: string): string => {
+      const deps = new Set<string>();
+      const walk = (n: string) => {
+        for (const f of this.structs712.get(n) ?? []) {
+          if (f.struct && f.struct !== name && !deps.has(f.struct)) {
+            deps.add(f.struct);
+            walk(f.struct);
+          }
+        }
+      };
+      walk(name);
+      const base = ['', 'int', 'uint', 'address', 'bool', 'string', 'bytes', 'bytes'];
+      const one = (n: string) =>
+        `${n}(${(this.structs712.get(n) ?? [])
+          .map((f) => {
+            let t = f.struct ?? base[f.type]! + (f.size !== null ? String(f.type === 6 ? f.size : f.size * 8) : '');
+            for (const l of f.levels) t += l === null ? '[]' : `[${l}]`;
+            return `${t} ${f.key}`;
+          })
+          .join(',')})`;
+      return one(name) + [...deps].sort().map(one).join('');
+    };
+    const fail = (code = 0x6a80) => {
+      throw code;
+    };
+    const dec = new TextDecoder();
+    const atom = (f: Def712Field, where: string): Uint8Array => {
+      const e = next();
+      if (e?.kind !== 'value') return fail();
+      const v = (e as { bytes: Uint8Array }).bytes;
+      const out = new Uint8Array(32);
+      let shown = '';
+      switch (f.type) {
+        case 1:
+        case 2: {
+          if (v.length < 1 || v.length > f.size!) fail();
+          const neg = f.type === 1 && v.length === f.size && (v[0]! & 0x80) !== 0;
+          out.fill(neg ? 0xff : 0, 0, 32 - v.length);
+          out.set(v, 32 - v.length);
+          let n = 0n;
+          for (const x of out) n = (n << 8n) | BigInt(x);
+          if (neg) n -= 1n << 256n;
+          shown = n.toString();
+          break;
+        }
+        case 3:
+          if (v.length !== 20) fail();
+          out.set(v, 12);
+          shown = '0x' + checksum(hex(v));
+          break;
+        case 4:
+          if (v.length !== 1 || v[0]! > 1) fail();
+          out[31] = v[0]!;
+          shown = v[0] ? 'true' : 'false';
+          break;
+        case 5:
+          this.shown712.push([where, dec.decode(v)]);
+          return keccak_256(v);
+        case 6:
+          if (v.length > f.size!) fail();
+          out.set(v);
+          shown = '0x' + hex(v);
+          break;
+        case 7:
+          this.shown712.push([where, '0x' + hex(v)]);
+          return keccak_256(v);
+        default:
+          fail();
+      }
+      this.shown712.push([where, shown]);
+      return out;
+    };
+    const member = (f: Def712Field, levels: (number | null)[], where: string): Uint8Array => {
+      if (levels.length) {
+        const e = next();
+        if (e?.kind !== 'array') return fail();
+        const n = (e as { size: number }).size;
+        // The last level of the definition is the outermost (Solidity's "T[2][]").
+        const lv = levels[levels.length - 1] as number | null;
+        const rest = levels.slice(0, -1);
+        if (lv !== null && lv !== n) fail();
+        const parts: Uint8Array[] = [];
+        for (let k = 0; k < n; k++) parts.push(member(f, rest, `${where}.[]`));
+        return keccak_256(cat(...parts));
+      }
+      if (f.type === 0) return struct(f.struct!, where);
+      return atom(f, where);
+    };
+    const struct = (name: string, where: string): Uint8Array => {
+      const fields = this.structs712.get(name);
+      if (!fields) return fail();
+      const parts: Uint8Array[] = [keccak_256(enc.encode(typeString(name)))];
+      for (const f of fields!) parts.push(member(f, f.levels, `${where}.${f.key}`));
+      return keccak_256(cat(...parts));
+    };
+    const root = (want: string | null): [string, Uint8Array] => {
+      const e = next();
+      if (e?.kind !== 'root') return fail() as never;
+      const name = (e as { name: string }).name;
+      if (want !== null && name !== want) fail();
+      return [name, struct(name, name)];
+    };
+    try {
+      this.shown712.length = 0;
+      const [, domain] = root('EIP712Domain');
+      const [, msg] = root(null);
+      if (i !== ev.length) fail();
+      return [domain, msg];
+    } catch (e) {
+      if (typeof e === 'number') return e;
+      throw e;
+    }
+  }
+
   private signEip712(p1: number, p2: number, data: Uint8Array): Uint8Array {
     if (!this.switches.supportsEIP712) return sw(0x6d00);
+    if (p1 === 0 && p2 === 1) {
+      if (!this.hasEip712Full()) return sw(0x6b00);
+      const p = this.readPath(data);
+      const hashes = this.hash712();
+      this.resetEip712();
+      if (!p || data.length !== p[1]) return sw(0x6a80);
+      if (typeof hashes === 'number') return sw(hashes);
+      if (this.switches.reject) return sw(0x6985);
+      const digest = keccak_256(cat(Uint8Array.of(0x19, 0x01), ...hashes));
+      const { sig, rec } = this.sign(p[0], digest);
+      return sw(0x9000, cat(Uint8Array.of(27 + rec), sig));
+    }
     if (p1 !== 0 || p2 !== 0) return sw(0x6b00);
     const p = this.readPath(data);
     if (!p || data.length !== p[1] + 64) return sw(0x6a80);
