@@ -11,6 +11,9 @@ import TransportWebHID from '@ledgerhq/hw-transport-webhid';
 import { HDNodeWallet, verifyTypedData, Signature } from 'ethers';
 import { hashTypedData, hashDomain, hashStruct } from 'viem';
 import { LedgerEth, VaultkeyError, EIP712_FULL_MIN_VERSION, type LedgerTransport, type TypedDataInput } from '../src/ledger/index.ts';
+import { toVaultkeyAccount, ledgerSigner } from 'vaultkey/viem';
+import { VaultkeySigner } from 'vaultkey/ethers';
+import { mnemonicToAccount } from 'viem/accounts';
 import { EthereumAppEmulator, FakeLedgerDevice, TEST_MNEMONIC } from './helpers/ledger-emulator.ts';
 
 const P0 = "m/44'/60'/0'/0/0";
@@ -341,5 +344,44 @@ describe('EIP-712 fallback to hashed mode', () => {
     assert.equal(sig.fallbackReason, 'caller');
     assert.ok(!app.apdus.includes('e006000000'));
     assert.equal(hex(sig.signature), (await ethersSig(MAIL)).serialized.slice(2, 130));
+  });
+});
+
+describe('viem and ethers adapters route a Ledger to clear signing', () => {
+  const typesWithoutDomain = { Person: MAIL.types.Person!, Mail: MAIL.types.Mail! };
+
+  test('viem account: full mode on the device, same signature as a software account', async () => {
+    const { app, eth } = await rig();
+    const account = await toVaultkeyAccount(await ledgerSigner(eth as never));
+    const td = { domain: MAIL.domain, types: typesWithoutDomain, primaryType: 'Mail', message: MAIL.message } as never;
+    const got = await account.signTypedData(td);
+    assert.equal(got, await mnemonicToAccount(TEST_MNEMONIC).signTypedData(td));
+    assert.ok(
+      app.apdus.some((a) => a.startsWith('e00c0001')),
+      'INS 0C P2 01 (full mode) was used',
+    );
+    assert.ok(app.apdus.some((a) => a.startsWith('e01a')));
+  });
+
+  test('ethers signer: full mode on the device, same signature as ethers Wallet', async () => {
+    const { app, eth } = await rig();
+    const signer = await VaultkeySigner.create(await ledgerSigner(eth as never));
+    const got = await signer.signTypedData(MAIL.domain as never, typesWithoutDomain as never, MAIL.message);
+    assert.equal(got, await wallet.signTypedData(MAIL.domain as never, typesWithoutDomain as never, MAIL.message));
+    assert.ok(
+      app.apdus.some((a) => a.startsWith('e00c0001')),
+      'INS 0C P2 01 (full mode) was used',
+    );
+  });
+
+  test('an old app through the adapter still signs (hashed mode)', async () => {
+    const { app, eth } = await rig([1, 6, 0]);
+    const account = await toVaultkeyAccount(await ledgerSigner(eth as never));
+    const td = { domain: MAIL.domain, types: typesWithoutDomain, primaryType: 'Mail', message: MAIL.message } as never;
+    assert.equal(await account.signTypedData(td), await mnemonicToAccount(TEST_MNEMONIC).signTypedData(td));
+    assert.ok(
+      app.apdus.some((a) => a.startsWith('e00c000055')),
+      'INS 0C P2 00 with path (21 bytes) and the two hashes',
+    );
   });
 });
