@@ -15,6 +15,15 @@ export type {
 } from './eth.js';
 export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
 export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';
+export { LedgerSolana, solanaOffchainMessage, solanaMessageSigners, SOLANA_MAX_MESSAGE } from './solana.js';
+export type {
+  LedgerSolanaOptions,
+  LedgerSolanaAddress,
+  LedgerSolanaSignature,
+  LedgerSolanaConfiguration,
+  Ed25519Verifier,
+} from './solana.js';
+export type { LedgerSessionOptions } from './session.js';
 export { EIP712_FULL_MIN_VERSION } from './eip712.js';
 export type { TypedDataInput, TypedDataField } from './eip712.js';
 export { STATUS_WORDS, statusWordError } from './errors.js';

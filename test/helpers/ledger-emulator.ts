@@ -23,6 +23,9 @@ import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 
 export const TEST_MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 export const LEDGER_VENDOR_ID = 0x2c97;
@@ -603,8 +606,15 @@ export class EthereumAppEmulator {
 
 type InputReportListener = (e: Event & { data: DataView; device: unknown; reportId: number }) => void;
 
-/** WebHID HIDDevice look-alike in front of an EthereumAppEmulator. */
-export class FakeLedgerDevice extends EventTarget {
+/** What FakeLedgerDevice needs of an app emulator. */
+export interface EmulatedApp {
+  readonly switches: { unplugOnNextApdu: boolean };
+  readonly apdus: string[];
+  handle(apdu: Uint8Array): Uint8Array | null;
+}
+
+/** WebHID HIDDevice look-alike in front of an app emulator (Ethereum by default). */
+export class FakeLedgerDevice<A extends EmulatedApp = EthereumAppEmulator> extends EventTarget {
   readonly vendorId = LEDGER_VENDOR_ID;
   readonly productId: number;
   readonly productName = 'Nano S Plus (emulated)';
@@ -621,7 +631,7 @@ export class FakeLedgerDevice extends EventTarget {
   private rx: { channel: number; expected: number; buf: Uint8Array[]; got: number; seq: number } | null = null;
 
   constructor(
-    readonly app: EthereumAppEmulator = new EthereumAppEmulator(),
+    readonly app: A = new EthereumAppEmulator() as unknown as A,
     productId = 0x5011,
   ) {
     super();
@@ -710,18 +720,18 @@ export class FakeLedgerDevice extends EventTarget {
 
 /** navigator.hid look-alike. `requireUserGesture` mimics Chrome's transient activation rule when the page has one. */
 export class FakeHID extends EventTarget {
-  readonly devices: FakeLedgerDevice[] = [];
-  readonly granted = new Set<FakeLedgerDevice>();
+  readonly devices: FakeLedgerDevice<EmulatedApp>[] = [];
+  readonly granted = new Set<FakeLedgerDevice<EmulatedApp>>();
   requireUserGesture = true;
   /** What the chooser "picks": the first plugged device, or nothing (user closed it). */
   chooserPicks: 'first' | 'none' = 'first';
 
-  constructor(devices: FakeLedgerDevice[] = []) {
+  constructor(devices: FakeLedgerDevice<EmulatedApp>[] = []) {
     super();
     for (const d of devices) this.attach(d);
   }
 
-  attach(d: FakeLedgerDevice): void {
+  attach(d: FakeLedgerDevice<EmulatedApp>): void {
     this.devices.push(d);
     d.onUnplug = () => {
       const ev = new Event('disconnect') as Event & { device: unknown };
@@ -730,11 +740,11 @@ export class FakeHID extends EventTarget {
     };
   }
 
-  async getDevices(): Promise<FakeLedgerDevice[]> {
+  async getDevices(): Promise<FakeLedgerDevice<EmulatedApp>[]> {
     return this.devices.filter((d) => d.plugged && this.granted.has(d));
   }
 
-  async requestDevice(opts: { filters: { vendorId?: number }[] }): Promise<FakeLedgerDevice[]> {
+  async requestDevice(opts: { filters: { vendorId?: number }[] }): Promise<FakeLedgerDevice<EmulatedApp>[]> {
     const ua = (globalThis as { navigator?: { userActivation?: { isActive: boolean } } }).navigator?.userActivation;
     if (this.requireUserGesture && ua && !ua.isActive) {
       throw new DOMException('Must be handling a user gesture to show a permission request.', 'SecurityError');
@@ -744,5 +754,160 @@ export class FakeHID extends EventTarget {
     if (!d) throw new DOMException('No device selected.', 'NotFoundError');
     this.granted.add(d);
     return [d];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Solana app (app-solana doc/api.md, src/apdu.c), backed by the same BIP-39
+// seed: SLIP-0010 Ed25519 derivation (hardened only), RFC 8032 signatures via
+// @noble/curves.
+
+export interface SolanaSwitches {
+  locked: boolean;
+  app: 'solana' | 'dashboard' | 'ethereum';
+  reject: boolean;
+  /** The app's "allow blind signing" setting (needed for UTF-8 off-chain messages). */
+  blindSigning: boolean;
+  corruptSignature: boolean;
+  /** Return another path's key from GET PUBKEY (a device lying about its key). */
+  wrongKey: boolean;
+  unplugOnNextApdu: boolean;
+}
+
+export class SolanaAppEmulator implements EmulatedApp {
+  readonly switches: SolanaSwitches = {
+    locked: false,
+    app: 'solana',
+    reject: false,
+    blindSigning: false,
+    corruptSignature: false,
+    wrongKey: false,
+    unplugOnNextApdu: false,
+  };
+  version: [number, number, number] = [1, 4, 1];
+  readonly apdus: string[] = [];
+  /** What the device showed for the last off-chain message: the text (ASCII) or 'hash'. */
+  lastShown: string | null = null;
+  private readonly seed: Uint8Array;
+  private buf: { ins: number; path: number[]; data: Uint8Array[] } | null = null;
+
+  constructor(mnemonic = TEST_MNEMONIC, passphrase = '') {
+    this.seed = mnemonicToSeedSync(mnemonic, passphrase);
+  }
+
+  /** SLIP-0010 for ed25519: master = HMAC-SHA512("ed25519 seed", seed); hardened children only. */
+  private secret(path: number[]): Uint8Array {
+    let I = hmac(sha512, enc.encode('ed25519 seed'), this.seed);
+    for (const i of path) {
+      const h = i | 0x80000000; // the app derives every level hardened
+      const data = new Uint8Array(37);
+      data.set(I.subarray(0, 32), 1);
+      new DataView(data.buffer).setUint32(33, h >>> 0, false);
+      I = hmac(sha512, I.subarray(32), data);
+    }
+    return I.slice(0, 32);
+  }
+
+  publicKey(path: number[]): Uint8Array {
+    return ed25519.getPublicKey(this.secret(path));
+  }
+
+  handle(apdu: Uint8Array): Uint8Array | null {
+    this.apdus.push(hex(apdu));
+    const s = this.switches;
+    if (s.locked) return sw(0x5515);
+    if (apdu[0] === 0xb0 && apdu[1] === 0x01) {
+      const name = { solana: 'Solana', dashboard: 'BOLOS', ethereum: 'Ethereum' }[s.app];
+      const ver = s.app === 'solana' ? this.version.join('.') : '1.10.3';
+      return sw(
+        0x9000,
+        cat(Uint8Array.of(1, name.length), enc.encode(name), Uint8Array.of(ver.length), enc.encode(ver), Uint8Array.of(1, 0)),
+      );
+    }
+    if (s.app === 'dashboard') return sw(0x6e01);
+    if (apdu.length < 5) return sw(0x6a83);
+    const [cla, ins, p1, p2, lc] = apdu as unknown as number[];
+    const data = apdu.subarray(5);
+    if (cla !== 0xe0) return sw(0x6e00);
+    if (s.app === 'ethereum') return ins === 0x04 ? sw(0x9000, Uint8Array.of(1, 1, 10, 3)) : sw(0x6d00);
+    if (data.length !== lc) return sw(0x6a83);
+    switch (ins) {
+      case 0x04:
+        return sw(0x9000, Uint8Array.of(s.blindSigning ? 1 : 0, 0, ...this.version));
+      case 0x05: {
+        const p = this.readPath(data, 0);
+        if (!p || p[1] !== data.length) return sw(0x6a80);
+        if (p1 === 1 && s.reject) return sw(0x6985);
+        return sw(0x9000, this.publicKey(s.wrongKey ? [...p[0], 0x80000007] : p[0]));
+      }
+      case 0x06:
+      case 0x07:
+        return this.signChunk(ins, p1!, p2!, data);
+      default:
+        return sw(0x6d00);
+    }
+  }
+
+  private readPath(d: Uint8Array, off: number): [number[], number] | null {
+    if (d.length <= off) return null;
+    const n = d[off]!;
+    if (n < 1 || n > 5 || d.length < off + 1 + 4 * n) return null;
+    const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push(v.getUint32(off + 1 + 4 * i, false));
+    return [out, off + 1 + 4 * n];
+  }
+
+  private signChunk(ins: number, p1: number, p2: number, data: Uint8Array): Uint8Array {
+    if (p1 !== 1) return sw(0x6808); // non-confirm signing is not supported
+    if (!(p2 & 0x01)) {
+      // First chunk: signer count (1), path, data.
+      if (data[0] !== 1) return sw(0x6a80);
+      const p = this.readPath(data, 1);
+      if (!p) return sw(0x6a80);
+      this.buf = { ins, path: p[0], data: [data.slice(p[1])] };
+    } else {
+      if (!this.buf || this.buf.ins !== ins) return sw(0x6a80);
+      this.buf.data.push(data.slice());
+    }
+    if (p2 & 0x02) return sw(0x9000);
+    const { path, data: parts } = this.buf;
+    this.buf = null;
+    const msg = cat(...parts);
+    const pub = this.publicKey(path);
+    if (ins === 0x07) {
+      // libsol parse_offchain_message_header + handle_sign_offchain_message checks.
+      if (msg.length < 85 || msg[0] !== 0xff || new TextDecoder().decode(msg.subarray(1, 16)) !== 'solana offchain') return sw(0x6a81);
+      const version = msg[16]!;
+      const format = msg[49]!;
+      const count = msg[50]!;
+      if (count !== 1) return sw(0x6a81);
+      const signer = msg.subarray(51, 83);
+      const len = msg[83]! | (msg[84]! << 8);
+      const body = msg.subarray(85);
+      if (version !== 0 || format > 1 || len === 0 || len !== body.length) return sw(0x6a81);
+      if (hex(signer) !== hex(pub)) return sw(0x6a81);
+      const ascii = body.every((b) => b >= 0x20 && b <= 0x7e);
+      if (!ascii && format !== 1) return sw(0x6a82);
+      if (!ascii && !this.switches.blindSigning) return sw(0x6808);
+      this.lastShown = ascii ? new TextDecoder().decode(body) : 'hash';
+    } else {
+      // A message the app can parse: legacy or v0 header, and this key among the signers.
+      let off = 0;
+      if (msg[0]! & 0x80) {
+        if ((msg[0]! & 0x7f) !== 0) return sw(0x6a81);
+        off = 1;
+      }
+      const required = msg[off]!;
+      const n = msg[off + 3]!; // fits one compact-u16 byte in these tests (< 128 keys)
+      if (n & 0x80 || required > n || msg.length < off + 4 + 32 * n + 32) return sw(0x6a81);
+      let found = false;
+      for (let i = 0; i < required; i++) if (hex(msg.subarray(off + 4 + 32 * i, off + 36 + 32 * i)) === hex(pub)) found = true;
+      if (!found) return sw(0x6a81);
+    }
+    if (this.switches.reject) return sw(0x6985);
+    const sig = ed25519.sign(msg, this.secret(path));
+    if (this.switches.corruptSignature) sig[7] = sig[7]! ^ 0x40;
+    return sw(0x9000, sig);
   }
 }
