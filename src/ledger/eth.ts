@@ -160,6 +160,7 @@ const stripZeros = (b: Uint8Array) => {
 };
 
 export class LedgerEth extends LedgerSession {
+  protected readonly appName: string = 'Ethereum';
   private readonly recovery: SignatureRecovery;
   private readonly keys = new Map<string, Uint8Array>();
 

@@ -13,7 +13,7 @@ export type {
   LedgerAppConfiguration,
   LedgerKeyDescriptor,
 } from './eth.js';
-export { connectLedger, reconnectLedger, openLedgerDevice, isWebHIDSupported } from './webhid.js';
+export { connectLedger, reconnectLedger, openLedgerDevice, watchLedger, isWebHIDSupported } from './webhid.js';
 export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';
 export { LedgerSolana, solanaOffchainMessage, solanaMessageSigners, SOLANA_MAX_MESSAGE } from './solana.js';
 export type {

@@ -39,6 +39,16 @@ function toTransportBytes(apdu: Uint8Array): Uint8Array {
   return B ? B.from(apdu) : apdu;
 }
 
+/** What GET APP AND VERSION answers when no app is open. */
+const DASHBOARD = 'BOLOS';
+
+function wrongApp(expected: string, current: string): VaultkeyError {
+  const where = current === DASHBOARD ? 'no app is open (the dashboard is)' : `the ${current} app is open`;
+  const e = new VaultkeyError('WRONG_APP', `The ${expected} app is needed but ${where}: open the ${expected} app on the device`);
+  Object.assign(e, { expectedApp: expected, currentApp: current });
+  return e;
+}
+
 export abstract class LedgerSession {
   readonly transport: LedgerTransport;
   protected readonly timeoutMs: number;
@@ -109,7 +119,11 @@ export abstract class LedgerSession {
    * apart from "no app" before any Ethereum APDU is sent.
    */
   async getAppAndVersion(): Promise<{ name: string; version: string; flags: Uint8Array }> {
-    return this.run(async () => {
+    return this.run(() => this.appAndVersion());
+  }
+
+  private async appAndVersion(): Promise<{ name: string; version: string; flags: Uint8Array }> {
+    {
       const { data: d, sw } = await this.exchange(buildApdu(0xb0, 0x01, 0x00, 0x00), this.timeoutMs);
       if (sw !== SW_OK) throw statusWordError(sw);
       // Reply: format(1) = 1, nameLen(1) name, versionLen(1) version, flagsLen(1) flags.
@@ -128,6 +142,47 @@ export abstract class LedgerSession {
       const version = ascii(field('version'));
       const flags = off < d.length ? field('flags') : new Uint8Array(0);
       return { name, version, flags };
+    }
+  }
+
+  /** The app this client speaks to, as GET APP AND VERSION names it ("Ethereum", "Solana"). */
+  protected abstract readonly appName: string;
+
+  /**
+   * Makes sure this client's app is the one open. If another app or the
+   * dashboard is open: without `open`, a WRONG_APP error naming both
+   * (`expectedApp`, `currentApp` on the error); with `open: true`, quits the
+   * open app (BOLOS CLA B0 INS A7) and asks the dashboard to open this one
+   * (CLA E0 INS D8, the app name as data), which the user confirms on the
+   * device. A real device re-enumerates on USB when an app opens or quits:
+   * when `reconnect` is true in the result, this session is gone and the
+   * caller opens a new one (reconnectLedger() in browsers).
+   */
+  async ensureApp(opts: { open?: boolean } = {}): Promise<{ name: string; version: string; opened: boolean; reconnect: boolean }> {
+    if (opts === null || typeof opts !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+    return this.run(async () => {
+      const cur = await this.appAndVersion();
+      if (cur.name === this.appName) return { name: cur.name, version: cur.version, opened: false, reconnect: false };
+      if (!opts.open) throw wrongApp(this.appName, cur.name);
+      if (cur.name !== DASHBOARD) {
+        const q = await this.exchange(buildApdu(0xb0, 0xa7, 0x00, 0x00), this.timeoutMs);
+        if (q.sw !== SW_OK) throw statusWordError(q.sw);
+        if (!this.connected) return { name: this.appName, version: '', opened: false, reconnect: true };
+      }
+      const o = await this.exchange(buildApdu(0xe0, 0xd8, 0x00, 0x00, new TextEncoder().encode(this.appName)), this.userTimeoutMs);
+      if (o.sw === 0x6807) {
+        const e = new VaultkeyError(
+          'APP_NOT_INSTALLED',
+          `The ${this.appName} app is not installed on the Ledger device: install it with Ledger Live`,
+        );
+        (e as VaultkeyError & { statusWord?: number }).statusWord = o.sw;
+        throw e;
+      }
+      if (o.sw !== SW_OK) throw statusWordError(o.sw);
+      if (!this.connected) return { name: this.appName, version: '', opened: true, reconnect: true };
+      const now = await this.appAndVersion();
+      if (now.name !== this.appName) throw wrongApp(this.appName, now.name);
+      return { name: now.name, version: now.version, opened: true, reconnect: false };
     });
   }
 

@@ -185,6 +185,7 @@ function solanaStatusError(sw: number): VaultkeyError {
 }
 
 export class LedgerSolana extends LedgerSession {
+  protected readonly appName: string = 'Solana';
   private readonly verifier: Ed25519Verifier;
   private readonly keys = new Map<string, Uint8Array>();
 

@@ -740,6 +740,14 @@ export class FakeHID extends EventTarget {
     };
   }
 
+  /** Plugs an unplugged device back in and fires navigator.hid "connect" (a granted device reappearing). */
+  replug(d: FakeLedgerDevice<EmulatedApp>): void {
+    d.plugged = true;
+    const ev = new Event('connect') as Event & { device: unknown };
+    Object.defineProperty(ev, 'device', { value: d });
+    this.dispatchEvent(ev);
+  }
+
   async getDevices(): Promise<FakeLedgerDevice<EmulatedApp>[]> {
     return this.devices.filter((d) => d.plugged && this.granted.has(d));
   }
@@ -909,5 +917,48 @@ export class SolanaAppEmulator implements EmulatedApp {
     const sig = ed25519.sign(msg, this.secret(path));
     if (this.switches.corruptSignature) sig[7] = sig[7]! ^ 0x40;
     return sw(0x9000, sig);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A device with several apps installed and the dashboard (BOLOS): GET APP AND
+// VERSION (CLA B0 INS 01) names whichever is open, QUIT APP (B0 A7) returns to
+// the dashboard, OPEN APP (E0 D8, the app name as data) is answered by the
+// dashboard only and asks the user (0x5501 refused, 0x6807 not installed).
+// Other APDUs go to the open app's emulator, or get the dashboard's 0x6E01.
+
+export class LedgerDeviceEmulator implements EmulatedApp {
+  readonly switches = { unplugOnNextApdu: false, locked: false, refuseOpen: false };
+  readonly apdus: string[] = [];
+  readonly ethereum = new EthereumAppEmulator();
+  readonly solana = new SolanaAppEmulator();
+  current: 'BOLOS' | 'Ethereum' | 'Solana' = 'BOLOS';
+
+  handle(apdu: Uint8Array): Uint8Array | null {
+    this.apdus.push(hex(apdu));
+    if (this.switches.locked) return sw(0x5515);
+    const [cla, ins] = apdu as unknown as number[];
+    if (cla === 0xb0 && ins === 0x01 && this.current === 'BOLOS') {
+      const v = '2.2.3';
+      return sw(0x9000, cat(Uint8Array.of(1, 5), enc.encode('BOLOS'), Uint8Array.of(v.length), enc.encode(v), Uint8Array.of(1, 0)));
+    }
+    if (cla === 0xb0 && ins === 0xa7) {
+      if (this.current === 'BOLOS') return sw(0x6e01);
+      this.current = 'BOLOS';
+      return sw(0x9000);
+    }
+    if (cla === 0xe0 && ins === 0xd8) {
+      if (this.current !== 'BOLOS') return sw(0x6e00); // only the dashboard opens apps
+      const name = new TextDecoder().decode(apdu.subarray(5));
+      if (name !== 'Ethereum' && name !== 'Solana') return sw(0x6807);
+      if (this.switches.refuseOpen) return sw(0x5501);
+      this.current = name;
+      return sw(0x9000);
+    }
+    if (this.current === 'BOLOS') return sw(0x6e01);
+    const app = this.current === 'Ethereum' ? this.ethereum : this.solana;
+    const r = app.handle(apdu);
+    app.apdus.length = 0; // one ordered log lives here
+    return r;
   }
 }
