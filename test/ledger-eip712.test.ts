@@ -385,3 +385,67 @@ describe('viem and ethers adapters route a Ledger to clear signing', () => {
     );
   });
 });
+
+describe('EIP-712 hashing and encoding on random typed data (against viem)', () => {
+  test('random schemas and values: host digest = viem hashTypedData; the emulated device signs the same digest', async () => {
+    const { eth } = await rig();
+    const rnd = (n: number) => Math.floor(Math.random() * n);
+    const rbytes = (n: number) => '0x' + Buffer.from(crypto.getRandomValues(new Uint8Array(n))).toString('hex');
+    const rint = (bits: number, signed: boolean): bigint => {
+      let v = 0n;
+      for (const b of crypto.getRandomValues(new Uint8Array(bits / 8))) v = (v << 8n) | BigInt(b);
+      // Bias toward the edges, where sign and width bugs live.
+      const pick = rnd(4);
+      if (pick === 0) v = 0n;
+      if (pick === 1) v = (1n << BigInt(bits)) - 1n;
+      return signed ? BigInt.asIntN(bits, v) : v;
+    };
+    const atom = (): { type: string; value: () => unknown } => {
+      switch (rnd(7)) {
+        case 0: {
+          const bits = 8 * (1 + rnd(32));
+          return { type: `uint${bits}`, value: () => rint(bits, false) };
+        }
+        case 1: {
+          const bits = 8 * (1 + rnd(32));
+          return { type: `int${bits}`, value: () => rint(bits, true) };
+        }
+        case 2: {
+          const n = 1 + rnd(32);
+          return { type: `bytes${n}`, value: () => rbytes(n) };
+        }
+        case 3:
+          return { type: 'bytes', value: () => rbytes(rnd(300)) };
+        case 4:
+          return { type: 'string', value: () => 'x€'.repeat(rnd(120)) };
+        case 5:
+          return { type: 'bool', value: () => rnd(2) === 1 };
+        default:
+          return { type: 'address', value: () => rbytes(20) };
+      }
+    };
+    for (let iter = 0; iter < 40; iter++) {
+      const innerFields = Array.from({ length: 1 + rnd(3) }, (_, i) => ({ name: `f${i}`, ...atom() }));
+      const outerFields = Array.from({ length: 1 + rnd(4) }, (_, i) => {
+        const a = rnd(3) === 0 ? { type: 'Inner', value: () => Object.fromEntries(innerFields.map((f) => [f.name, f.value()])) } : atom();
+        const levels = Array.from({ length: rnd(3) }, () => (rnd(2) ? null : 1 + rnd(3)));
+        const type = a.type + levels.map((l) => (l === null ? '[]' : `[${l}]`)).join('');
+        // Build the value outermost first: the last bracket is the outermost level.
+        const make = (k: number): unknown => (k < 0 ? a.value() : Array.from({ length: levels[k] ?? rnd(3) }, () => make(k - 1)));
+        return { name: `g${i}`, type, value: () => make(levels.length - 1) };
+      });
+      const td: TypedDataInput = {
+        types: {
+          Inner: innerFields.map(({ name, type }) => ({ name, type })),
+          Outer: outerFields.map(({ name, type }) => ({ name, type })),
+        },
+        primaryType: 'Outer',
+        domain: { name: 'fuzz', chainId: BigInt(1 + rnd(1000)) },
+        message: Object.fromEntries(outerFields.map((f) => [f.name, f.value()])),
+      };
+      const sig = await eth.signTypedData(P0, td);
+      assert.equal(sig.mode, 'full');
+      assert.equal(sig.digest, hashTypedData(td as never), JSON.stringify(td.types));
+    }
+  });
+});
