@@ -14,7 +14,7 @@ export type {
   LedgerKeyDescriptor,
 } from './eth.js';
 export { connectLedger, reconnectLedger, openLedgerDevice, watchLedger, isWebHIDSupported } from './webhid.js';
-export type { ConnectLedgerOptions, LedgerHIDDevice } from './webhid.js';
+export type { ConnectLedgerOptions, LedgerHIDDevice, LedgerAppClient } from './webhid.js';
 export { LedgerSolana, solanaOffchainMessage, solanaMessageSigners, SOLANA_MAX_MESSAGE } from './solana.js';
 export type {
   LedgerSolanaOptions,

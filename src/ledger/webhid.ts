@@ -26,7 +26,8 @@ export interface ConnectLedgerOptions extends LedgerEthOptions {
   app?: 'ethereum' | 'solana';
 }
 
-type AppClient<O> = O extends { app: 'solana' } ? LedgerSolana : LedgerEth;
+/** The client connectLedger() and friends return: LedgerSolana for { app: 'solana' }, else LedgerEth. */
+export type LedgerAppClient<O> = O extends { app: 'solana' } ? LedgerSolana : LedgerEth;
 
 function checkApp(options: ConnectLedgerOptions): void {
   if (options === null || typeof options !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
@@ -35,8 +36,8 @@ function checkApp(options: ConnectLedgerOptions): void {
   }
 }
 
-function client<O extends ConnectLedgerOptions>(transport: LedgerTransport, options: O): AppClient<O> {
-  return (options.app === 'solana' ? new LedgerSolana(transport, options) : new LedgerEth(transport, options)) as AppClient<O>;
+function client<O extends ConnectLedgerOptions>(transport: LedgerTransport, options: O): LedgerAppClient<O> {
+  return (options.app === 'solana' ? new LedgerSolana(transport, options) : new LedgerEth(transport, options)) as LedgerAppClient<O>;
 }
 
 type TransportClass = typeof TransportWebHIDType;
@@ -109,7 +110,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
  * Opens a Ledger (prompting with the WebHID chooser if no device was granted
  * before) and returns a LedgerEth on it. Call from a click handler.
  */
-export async function connectLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(options: O = {} as O): Promise<AppClient<O>> {
+export async function connectLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
+  options: O = {} as O,
+): Promise<LedgerAppClient<O>> {
   if (!hidAvailable()) throw new VaultkeyError('WEBHID_UNSUPPORTED', 'WebHID is not available in this browser');
   checkApp(options);
   const T = await loadTransport();
@@ -126,7 +129,7 @@ export async function connectLedger<O extends ConnectLedgerOptions = { app?: 'et
 /** Re-opens a device the user granted earlier, without any prompt. Resolves null if there is none. */
 export async function reconnectLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
   options: O = {} as O,
-): Promise<AppClient<O> | null> {
+): Promise<LedgerAppClient<O> | null> {
   if (!hidAvailable()) throw new VaultkeyError('WEBHID_UNSUPPORTED', 'WebHID is not available in this browser');
   checkApp(options);
   const T = await loadTransport();
@@ -150,7 +153,7 @@ export async function reconnectLedger<O extends ConnectLedgerOptions = { app?: '
  * prompt is shown. Returns a function that stops watching.
  */
 export function watchLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
-  onClient: (client: AppClient<O>) => void,
+  onClient: (client: LedgerAppClient<O>) => void,
   options: O = {} as O,
   onError: (e: VaultkeyError) => void = () => undefined,
 ): () => void {
@@ -163,7 +166,7 @@ export function watchLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' 
     if (d && d.vendorId !== LEDGER_VENDOR_ID) return;
     reconnectLedger(options).then(
       (c) => {
-        if (c) onClient(c as AppClient<O>);
+        if (c) onClient(c as LedgerAppClient<O>);
       },
       (e: unknown) => onError(e instanceof VaultkeyError ? e : mapTransportError(e)),
     );
@@ -179,7 +182,7 @@ const LEDGER_VENDOR_ID = 0x2c97;
 export async function openLedgerDevice<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
   device: LedgerHIDDevice,
   options: O = {} as O,
-): Promise<AppClient<O>> {
+): Promise<LedgerAppClient<O>> {
   checkApp(options);
   const T = await loadTransport();
   try {
