@@ -117,6 +117,43 @@ describe('unplugged while the page is open: watchLedger hands back a new client 
     hid.replug(dev);
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(clients.length, 1, 'no callback after stop()');
+    await again.close();
     await rejectsWith(connectLedger({ app: 'tron' as never, openTimeoutMs: 2000 }), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('a device that re-enumerates when an app quits (navigator.hid replaced by FakeHID)', () => {
+  const g = globalThis as { navigator?: unknown };
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  after(() => {
+    if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+    else delete g.navigator;
+  });
+
+  test('ensureApp says reconnect; on the new connection the dashboard opens the app', async () => {
+    const device = new LedgerDeviceEmulator();
+    device.current = 'Solana';
+    device.switches.reenumerate = true;
+    const dev = new FakeLedgerDevice(device);
+    const hid = new FakeHID([dev]);
+    Object.defineProperty(globalThis, 'navigator', { value: { hid }, configurable: true, writable: true });
+    const eth = await connectLedger({ openTimeoutMs: 2000, userTimeoutMs: 5000 });
+    const clients: LedgerEth[] = [];
+    const stop = watchLedger((c) => clients.push(c));
+    const r = await eth.ensureApp({ open: true });
+    assert.deepEqual(r, { name: 'Ethereum', version: '', opened: false, reconnect: true });
+    assert.equal(eth.connected, false);
+    assert.equal(device.current, 'BOLOS');
+    hid.replug(dev);
+    for (let i = 0; i < 100 && clients.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    stop();
+    device.switches.reenumerate = false;
+    const fresh = clients[0]!;
+    assert.deepEqual(await fresh.ensureApp({ open: true }), { name: 'Ethereum', version: '1.10.3', opened: true, reconnect: false });
+    assert.equal(
+      (await fresh.getAddress("m/44'/60'/0'/0/0")).address,
+      HDNodeWallet.fromPhrase(TEST_MNEMONIC, undefined, "m/44'/60'/0'/0/0").address,
+    );
+    await fresh.close();
   });
 });

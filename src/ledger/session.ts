@@ -169,7 +169,17 @@ export abstract class LedgerSession {
         if (q.sw !== SW_OK) throw statusWordError(q.sw);
         if (!this.connected) return { name: this.appName, version: '', opened: false, reconnect: true };
       }
-      const o = await this.exchange(buildApdu(0xe0, 0xd8, 0x00, 0x00, new TextEncoder().encode(this.appName)), this.userTimeoutMs);
+      let o: { data: Uint8Array; sw: number };
+      try {
+        o = await this.exchange(buildApdu(0xe0, 0xd8, 0x00, 0x00, new TextEncoder().encode(this.appName)), this.userTimeoutMs);
+      } catch (e) {
+        // Quitting made the device re-enumerate before OPEN APP reached it: the
+        // dashboard is up on a new connection, where ensureApp({ open: true }) goes on.
+        if (cur.name !== DASHBOARD && e instanceof VaultkeyError && e.code === 'DEVICE_DISCONNECTED') {
+          return { name: this.appName, version: '', opened: false, reconnect: true };
+        }
+        throw e;
+      }
       if (o.sw === 0x6807) {
         const e = new VaultkeyError(
           'APP_NOT_INSTALLED',

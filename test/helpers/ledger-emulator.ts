@@ -928,7 +928,8 @@ export class SolanaAppEmulator implements EmulatedApp {
 // Other APDUs go to the open app's emulator, or get the dashboard's 0x6E01.
 
 export class LedgerDeviceEmulator implements EmulatedApp {
-  readonly switches = { unplugOnNextApdu: false, locked: false, refuseOpen: false };
+  /** reenumerate: like a real device, drop off USB after QUIT APP (the next APDU is never answered). */
+  readonly switches = { unplugOnNextApdu: false, locked: false, refuseOpen: false, reenumerate: false };
   readonly apdus: string[] = [];
   readonly ethereum = new EthereumAppEmulator();
   readonly solana = new SolanaAppEmulator();
@@ -945,6 +946,7 @@ export class LedgerDeviceEmulator implements EmulatedApp {
     if (cla === 0xb0 && ins === 0xa7) {
       if (this.current === 'BOLOS') return sw(0x6e01);
       this.current = 'BOLOS';
+      if (this.switches.reenumerate) this.switches.unplugOnNextApdu = true;
       return sw(0x9000);
     }
     if (cla === 0xe0 && ins === 0xd8) {
