@@ -187,4 +187,25 @@ describe('Solana app through the emulated Nano', () => {
     await rejectsWith(sol.signOffchainMessage(S0, 'x', { applicationDomain: new Uint8Array(5) }), 'INVALID_LENGTH');
     await rejectsWith(sol.signOffchainMessage(S0, Uint8Array.of(0xff, 0xfe)), 'INVALID_ARGUMENT');
   });
+
+  test('random message sizes (1 to 8 APDUs) and random off-chain texts: every signature verifies with noble', async () => {
+    const { app, sol } = await rig();
+    const from = softwareKey(S0);
+    const to = softwareKey("m/44'/501'/1'/0'");
+    for (let i = 0; i < 12; i++) {
+      const pad = Math.floor(Math.random() * 1800);
+      const msg = transferMessage(from, to, BigInt(Math.floor(Math.random() * 1e9)), i % 2 ? 0 : 'legacy', pad);
+      app.apdus.length = 0;
+      const sig = await sol.signTransaction(S0, msg);
+      assert.ok(ed25519.verify(sig.signature, msg, from), `message of ${msg.length} bytes`);
+      const sent = app.apdus.filter((a) => a.startsWith('e006'));
+      assert.equal(sent.length, Math.ceil((1 + 17 + msg.length) / 255));
+      const text = Array.from({ length: 1 + Math.floor(Math.random() * 600) }, () =>
+        String.fromCharCode(0x20 + Math.floor(Math.random() * 95)),
+      ).join('');
+      const off = await sol.signOffchainMessage(S0, text);
+      assert.ok(ed25519.verify(off.signature, off.signedBytes, from));
+      assert.equal(app.lastShown, text);
+    }
+  });
 });
