@@ -11,6 +11,7 @@ export type VaultkeyErrorCode =
   | `BRIDGE_HTTP_${number}`
   | 'ABORTED'
   | 'ALREADY_EXISTS'
+  | 'APP_NOT_INSTALLED'
   | 'AUDIT_TAMPERED'
   | 'BRIDGE_BAD_CONTENT_TYPE'
   | 'BRIDGE_BAD_HOST'

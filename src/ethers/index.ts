@@ -141,10 +141,17 @@ export class VaultkeySigner extends AbstractSigner {
     const s = this.#signer;
     const sig = isDigestSigner(s)
       ? await s.signDigest(getBytes(digest))
-      : await s.signTypedDataHashes(
-          getBytes(TypedDataEncoder.hashDomain(populated.domain)),
-          getBytes(TypedDataEncoder.from(types).hash(populated.value)),
-        );
+      : s.signTypedData // a device that shows the fields (Ledger clear signing) gets the whole typed data
+        ? await s.signTypedData({
+            types,
+            primaryType: TypedDataEncoder.getPrimaryType(types),
+            domain: populated.domain as Record<string, unknown>,
+            message: populated.value,
+          })
+        : await s.signTypedDataHashes(
+            getBytes(TypedDataEncoder.hashDomain(populated.domain)),
+            getBytes(TypedDataEncoder.from(types).hash(populated.value)),
+          );
     return this.#checked(digest, sig).serialized;
   }
 

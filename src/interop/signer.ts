@@ -18,6 +18,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { VaultkeyError } from '../errors.js';
 import type { Keystore } from '../vault/keystore.js';
 import type { BridgeClient } from '../bridge-client/index.js';
+import type { TypedDataInput } from '../ledger/eip712.js';
 import type { LedgerEth } from '../ledger/eth.js';
 
 export type Hex = `0x${string}`;
@@ -49,6 +50,11 @@ export interface EvmDeviceSigner {
   signTypedDataHashes(domainSeparator: Uint8Array, messageHash: Uint8Array): Promise<EvmSignature>;
   /** An unsigned serialized transaction: legacy RLP (with the EIP-155 fields when it has a chain id) or a typed envelope. */
   signTransaction(unsignedTransaction: Uint8Array): Promise<EvmSignature>;
+  /**
+   * EIP-712 from the whole typed data, for a device that shows the fields
+   * (a Ledger's clear signing). Optional; the adapters use it when present.
+   */
+  signTypedData?(typedData: TypedDataInput): Promise<EvmSignature>;
 }
 
 export type EvmSigner = EvmDigestSigner | EvmDeviceSigner;
@@ -225,12 +231,14 @@ export async function bridgeSigner(client: BridgeClientLike, keyId: string): Pro
 
 // ---- Ledger ----------------------------------------------------------------------------------
 
-export type LedgerLike = Pick<LedgerEth, 'getAddress' | 'signPersonalMessage' | 'signEIP712HashedMessage' | 'signTransaction'>;
+export type LedgerLike = Pick<LedgerEth, 'getAddress' | 'signPersonalMessage' | 'signEIP712HashedMessage' | 'signTransaction'> &
+  Partial<Pick<LedgerEth, 'signTypedData'>>;
 
 /**
  * A signer for a key of a Ledger's Ethereum app (vaultkey/ledger's LedgerEth).
- * The device shows and confirms every request itself. EIP-712 goes as the two
- * hashes (the app's "hashed" mode), so the screen shows hashes, not fields.
+ * The device shows and confirms every request itself. EIP-712 is clear-signed
+ * (the app shows the fields) where the Ethereum app supports it, else it goes
+ * as the two hashes (docs/ledger.md, "EIP-712").
  */
 export async function ledgerSigner(
   ledger: LedgerLike,
@@ -241,12 +249,15 @@ export async function ledgerSigner(
   // Later calls check each signature against this key without asking the device for it again.
   const opts = { publicKey: a.publicKey };
   const sig = (r: { signature: Uint8Array; recovery: number }) => split(r.signature, r.recovery);
-  return {
+  const signer: EvmDeviceSigner = {
     address: a.address as Hex,
     signPersonalMessage: async (message) => sig(await ledger.signPersonalMessage(a.path, message, opts)),
     signTypedDataHashes: async (domain, message) => sig(await ledger.signEIP712HashedMessage(a.path, domain, message, opts)),
     signTransaction: async (tx) => sig(await ledger.signTransaction(a.path, tx, opts)),
   };
+  const full = ledger.signTypedData?.bind(ledger);
+  if (full) signer.signTypedData = async (typedData) => sig(await full(a.path, typedData, opts));
+  return signer;
 }
 
 // ---- hardware keys enrolled in a Keystore -----------------------------------------------------
@@ -270,12 +281,15 @@ export function hardwareKeySigner<S extends EvmSigner>(keystore: HardwareKeystor
   if (isDigestSigner(signer))
     return { address: signer.address, signDigest: (d) => run(() => signer.signDigest(d)) } satisfies EvmDigestSigner as S;
   const d = signer as EvmDeviceSigner;
-  return {
+  const gated: EvmDeviceSigner = {
     address: d.address,
     signPersonalMessage: (m) => run(() => d.signPersonalMessage(m)),
     signTypedDataHashes: (a, b) => run(() => d.signTypedDataHashes(a, b)),
     signTransaction: (tx) => run(() => d.signTransaction(tx)),
-  } satisfies EvmDeviceSigner as S;
+  };
+  const full = d.signTypedData?.bind(d);
+  if (full) gated.signTypedData = (td) => run(() => full(td));
+  return gated as S;
 }
 
 function sameAddress(key: { curve: string; publicKey: Uint8Array }, address: string): boolean {

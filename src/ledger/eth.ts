@@ -19,10 +19,11 @@ import {
   P1_MORE,
   parsePath,
   personalMessageChunks,
-  splitResponse,
   type PathInput,
 } from './apdu.js';
-import { invalidResponse, mapTransportError, statusWordError, SW_OK } from './errors.js';
+import { EIP712_FULL_MIN_VERSION, eip712Apdus, parseTypedData, typedDataHashes, versionAtLeast, type TypedDataInput } from './eip712.js';
+import { invalidResponse, statusWordError, SW_OK } from './errors.js';
+import { LedgerSession, type LedgerSessionOptions, type LedgerTransport } from './session.js';
 import { inspectTransaction, recoveryFromTxV, rlpDecode, rlpEncode, txChunkSize, txV, type RlpItem, type TxInfo } from './tx.js';
 import {
   addressFromPublicKey,
@@ -36,23 +37,9 @@ import {
   type SignatureRecovery,
 } from './verify.js';
 
-/**
- * What LedgerEth needs from a transport. `@ledgerhq/hw-transport` instances
- * (TransportWebHID, the mocker's replayer) satisfy it structurally.
- */
-export interface LedgerTransport {
-  exchange(apdu: Uint8Array): Promise<Uint8Array>;
-  on?(event: 'disconnect', listener: (err?: unknown) => void): unknown;
-  off?(event: 'disconnect', listener: (err?: unknown) => void): unknown;
-  removeListener?(event: 'disconnect', listener: (err?: unknown) => void): unknown;
-  close?(): Promise<void>;
-}
+export type { LedgerTransport } from './session.js';
 
-export interface LedgerEthOptions {
-  /** Timeout for APDUs that need no user action (address without display, app configuration). Default 10 s. */
-  timeoutMs?: number;
-  /** Timeout for APDUs that wait for the user (display, signing). Default 120 s. */
-  userTimeoutMs?: number;
+export interface LedgerEthOptions extends LedgerSessionOptions {
   /** Signature recovery used for the local check; defaults to @noble/curves. */
   recovery?: SignatureRecovery;
 }
@@ -84,6 +71,27 @@ export interface LedgerMessageSignature {
   v: number; // 27 or 28 (EIP-191 / EIP-712 convention)
   recovery: 0 | 1;
   signature: Uint8Array; // 64 bytes r || s
+}
+
+export interface LedgerTypedDataOptions extends LedgerSignOptions {
+  /**
+   * 'auto' (default): clear-sign (full mode) when the Ethereum app supports it
+   * (>= 1.9.19), else sign the two hashes (hashed mode) and say so in `mode`.
+   * 'required': refuse with UNSUPPORTED_INSTRUCTION instead of falling back.
+   * 'never': always hashed mode.
+   */
+  clearSign?: 'auto' | 'required' | 'never';
+}
+
+export interface LedgerTypedDataSignature extends LedgerMessageSignature {
+  /** 'full': the device parsed and showed the fields; 'hashed': it showed (and signed) only the two hashes. */
+  mode: 'full' | 'hashed';
+  /** Why hashed mode was used, when it was. */
+  fallbackReason?: 'app-version' | 'device-memory' | 'caller';
+  /** 0x + 64 hex each: EIP-712 domain separator, hashStruct(message) and the signed digest. */
+  domainSeparator: string;
+  messageHash: string;
+  digest: string;
 }
 
 export interface LedgerTransactionSignature {
@@ -140,19 +148,6 @@ function asBytes32(v: Uint8Array | string, what: string): Uint8Array {
   return b;
 }
 
-function checkTimeout(v: unknown, name: string, dflt: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
-    throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a positive number of milliseconds`);
-  return v;
-}
-
-/** Ledger's own transports log `apdu.toString("hex")`: hand them a Buffer when one exists. */
-function toTransportBytes(apdu: Uint8Array): Uint8Array {
-  const B = (globalThis as { Buffer?: { from(b: Uint8Array): Uint8Array } }).Buffer;
-  return B ? B.from(apdu) : apdu;
-}
-
 function bigintBytes(n: bigint): Uint8Array {
   const out: number[] = [];
   for (let x = n; x > 0n; x >>= 8n) out.unshift(Number(x & 0xffn));
@@ -164,68 +159,14 @@ const stripZeros = (b: Uint8Array) => {
   return b.subarray(i);
 };
 
-export class LedgerEth {
-  readonly transport: LedgerTransport;
-  private readonly timeoutMs: number;
-  private readonly userTimeoutMs: number;
+export class LedgerEth extends LedgerSession {
+  protected readonly appName: string = 'Ethereum';
   private readonly recovery: SignatureRecovery;
   private readonly keys = new Map<string, Uint8Array>();
-  private busy = false;
-  private disconnectedFlag = false;
-  private readonly disconnectListeners = new Set<(e: VaultkeyError) => void>();
-  private readonly pending = new Set<(e: VaultkeyError) => void>();
-  private readonly onTransportDisconnect = (): void => {
-    if (this.disconnectedFlag) return;
-    this.disconnectedFlag = true;
-    const err = new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected');
-    for (const reject of [...this.pending]) reject(err);
-    for (const cb of [...this.disconnectListeners]) {
-      try {
-        cb(err);
-      } catch {
-        /* listener errors are theirs */
-      }
-    }
-  };
 
   constructor(transport: LedgerTransport, options: LedgerEthOptions = {}) {
-    if (!transport || typeof transport.exchange !== 'function') {
-      throw new VaultkeyError('INVALID_ARGUMENT', 'LedgerEth needs a transport with exchange()');
-    }
-    this.transport = transport;
-    this.timeoutMs = checkTimeout(options.timeoutMs, 'timeoutMs', 10_000);
-    this.userTimeoutMs = checkTimeout(options.userTimeoutMs, 'userTimeoutMs', 120_000);
-    this.recovery = options.recovery ?? nobleRecovery;
-    transport.on?.('disconnect', this.onTransportDisconnect);
-  }
-
-  /** False once the transport reported a disconnect; reconnect with a new transport. */
-  get connected(): boolean {
-    return !this.disconnectedFlag;
-  }
-
-  /** Called once when the device goes away. Returns an unsubscribe function. */
-  onDisconnect(cb: (e: VaultkeyError) => void): () => void {
-    this.disconnectListeners.add(cb);
-    return () => {
-      this.disconnectListeners.delete(cb);
-    };
-  }
-
-  /** Releases the transport. Never hangs: a device stuck mid-exchange is abandoned after 1 s. */
-  async close(): Promise<void> {
-    const t = this.transport;
-    (t.off ?? t.removeListener)?.call(t, 'disconnect', this.onTransportDisconnect);
-    this.disconnectListeners.clear();
-    if (!t.close) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      t.close().catch(() => undefined), // closing a device that is already gone is done
-      new Promise<void>((r) => {
-        timer = setTimeout(r, 1000);
-      }),
-    ]);
-    clearTimeout(timer);
+    super(transport, options ?? {}, 'LedgerEth');
+    this.recovery = options?.recovery ?? nobleRecovery;
   }
 
   // --- INS 02: GET ETH PUBLIC ADDRESS ---------------------------------------------------------
@@ -315,36 +256,6 @@ export class LedgerEth {
     };
   }
 
-  // --- CLA B0 INS 01: GET APP AND VERSION (BOLOS, answered by whichever app is open) ---------
-
-  /**
-   * Name and version of the app currently open ("Ethereum", or "BOLOS" for
-   * the dashboard). Served by the OS for any app, so it tells "wrong app"
-   * apart from "no app" before any Ethereum APDU is sent.
-   */
-  async getAppAndVersion(): Promise<{ name: string; version: string; flags: Uint8Array }> {
-    return this.run(async () => {
-      const { data: d, sw } = await this.exchange(buildApdu(0xb0, 0x01, 0x00, 0x00), this.timeoutMs);
-      if (sw !== SW_OK) throw statusWordError(sw);
-      // Reply: format(1) = 1, nameLen(1) name, versionLen(1) version, flagsLen(1) flags.
-      if (d.length < 3 || d[0] !== 0x01) throw invalidResponse('app and version reply has an unknown format');
-      let off = 1;
-      const field = (what: string): Uint8Array => {
-        if (off >= d.length) throw invalidResponse(`app and version reply truncated (${what})`);
-        const n = d[off]!;
-        if (off + 1 + n > d.length) throw invalidResponse(`app and version reply truncated (${what})`);
-        const v = d.slice(off + 1, off + 1 + n);
-        off += 1 + n;
-        return v;
-      };
-      const ascii = (b: Uint8Array) => String.fromCharCode(...b);
-      const name = ascii(field('name'));
-      const version = ascii(field('version'));
-      const flags = off < d.length ? field('flags') : new Uint8Array(0);
-      return { name, version, flags };
-    });
-  }
-
   // --- INS 08: SIGN ETH PERSONAL MESSAGE --------------------------------------------------------
 
   /**
@@ -383,6 +294,76 @@ export class LedgerEth {
       const pub = await this.publicKeyFor(canonical, opts);
       const d = await this.command(INS.SIGN_EIP712, 0x00, 0x00, concatBytes(pathBytes, ds, mh), this.userTimeoutMs);
       return this.messageSignature(d, eip712Digest(ds, mh), pub);
+    });
+  }
+
+  // --- INS 1A / 1C / 0C P2 01: EIP-712 full implementation (clear signing) ----------------------
+
+  /**
+   * Signs EIP-712 typed data (the eth_signTypedData_v4 shape). In full mode the
+   * struct definitions and values are streamed (ethapp.adoc "EIP712 SEND
+   * STRUCT DEFINITION" / "IMPLEMENTATION") so the device hashes and shows the
+   * fields itself, then INS 0C with P2 01 signs. Either way the signature is
+   * checked locally against the digest computed here (EIP-712) and the
+   * device's key before it is returned.
+   */
+  async signTypedData(path: PathInput, typedData: TypedDataInput, opts: LedgerTypedDataOptions = {}): Promise<LedgerTypedDataSignature> {
+    if (opts === null || typeof opts !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+    const clearSign = opts.clearSign ?? 'auto';
+    if (clearSign !== 'auto' && clearSign !== 'required' && clearSign !== 'never') {
+      throw new VaultkeyError('INVALID_ARGUMENT', "clearSign must be 'auto', 'required' or 'never'");
+    }
+    const parsed = parseTypedData(typedData);
+    const hashes = typedDataHashes(parsed);
+    const apdus = clearSign === 'never' ? [] : eip712Apdus(parsed);
+    const pathBytes = encodePath(path);
+    const canonical = formatPath(parsePath(path));
+    const hex = (b: Uint8Array) => '0x' + toHex(b);
+    const result = (sig: LedgerMessageSignature, mode: 'full' | 'hashed', fallbackReason?: LedgerTypedDataSignature['fallbackReason']) => ({
+      ...sig,
+      mode,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      domainSeparator: hex(hashes.domainSeparator),
+      messageHash: hex(hashes.messageHash),
+      digest: hex(hashes.digest),
+    });
+    return this.run(async () => {
+      const pub = await this.publicKeyFor(canonical, opts);
+      const hashed = async (reason: LedgerTypedDataSignature['fallbackReason']) => {
+        const d = await this.command(
+          INS.SIGN_EIP712,
+          0x00,
+          0x00,
+          concatBytes(pathBytes, hashes.domainSeparator, hashes.messageHash),
+          this.userTimeoutMs,
+        );
+        return result(this.messageSignature(d, hashes.digest, pub), 'hashed', reason);
+      };
+      if (clearSign === 'never') return hashed('caller');
+      const config = this.parseConfig(await this.command(INS.GET_APP_CONFIGURATION, 0, 0, new Uint8Array(0), this.timeoutMs));
+      if (!versionAtLeast(config.version, EIP712_FULL_MIN_VERSION)) {
+        if (clearSign === 'required') {
+          throw new VaultkeyError(
+            'UNSUPPORTED_INSTRUCTION',
+            `The Ethereum app ${config.version} cannot clear-sign EIP-712 (needs ${EIP712_FULL_MIN_VERSION.join('.')}): update it`,
+          );
+        }
+        return hashed('app-version');
+      }
+      try {
+        for (const a of apdus) {
+          const d = await this.command(a.ins, a.p1, a.p2, a.data, this.userTimeoutMs);
+          if (d.length !== 0) throw invalidResponse('device answered an EIP-712 definition or value with data');
+        }
+      } catch (e) {
+        // ethapp.adoc 0x6A84 "Insufficient memory": the message is too large for
+        // this device's RAM (a Nano S with deep structs); hashed mode still works.
+        const sw = (e as { statusWord?: number }).statusWord;
+        if (clearSign === 'auto' && sw === 0x6a84) return hashed('device-memory');
+        throw e;
+      }
+      const d = await this.command(INS.SIGN_EIP712, 0x00, 0x01, pathBytes, this.userTimeoutMs);
+      return result(this.messageSignature(d, hashes.digest, pub), 'full');
     });
   }
 
@@ -490,53 +471,6 @@ export class LedgerEth {
       if (e instanceof VaultkeyError && (e.code === 'DEVICE_DISCONNECTED' || e.code === 'DEVICE_TIMEOUT')) return e;
     }
     return statusWordError(0x6d00);
-  }
-
-  private async exchange(apdu: Uint8Array, timeoutMs: number): Promise<{ data: Uint8Array; sw: number }> {
-    if (this.disconnectedFlag) throw new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected');
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let rejectPending: ((e: VaultkeyError) => void) | undefined;
-    // The WebHID transport waits for input reports forever; a device that is
-    // unplugged or never answers would hang us, so race a timer and the
-    // transport's 'disconnect' event.
-    const guard = new Promise<never>((_, reject) => {
-      rejectPending = reject;
-      this.pending.add(reject);
-      timer = setTimeout(
-        () => reject(new VaultkeyError('DEVICE_TIMEOUT', `The Ledger device did not answer within ${Math.round(timeoutMs / 1000)} s`)),
-        timeoutMs,
-      );
-    });
-    let call: Promise<Uint8Array>;
-    try {
-      call = Promise.resolve(this.transport.exchange(toTransportBytes(apdu)));
-    } catch (e) {
-      clearTimeout(timer);
-      this.pending.delete(rejectPending!);
-      throw mapTransportError(e);
-    }
-    call.catch(() => undefined); // the loser of the race must not become an unhandled rejection
-    try {
-      const resp = await Promise.race([call, guard]);
-      return splitResponse(resp);
-    } catch (e) {
-      throw mapTransportError(e);
-    } finally {
-      clearTimeout(timer);
-      this.pending.delete(rejectPending!);
-    }
-  }
-
-  /** One operation at a time: chunked flows must not interleave on the device. */
-  private async run<T>(f: () => Promise<T>): Promise<T> {
-    if (this.disconnectedFlag) throw new VaultkeyError('DEVICE_DISCONNECTED', 'The Ledger device was disconnected');
-    if (this.busy) throw new VaultkeyError('DEVICE_BUSY', 'Another Ledger request is in progress');
-    this.busy = true;
-    try {
-      return await f();
-    } finally {
-      this.busy = false;
-    }
   }
 }
 

@@ -17,10 +17,27 @@ import { VaultkeyError } from '../errors.js';
 import { ensureBuffer } from './buffer-shim.js';
 import { mapTransportError } from './errors.js';
 import { LedgerEth, type LedgerEthOptions, type LedgerTransport } from './eth.js';
+import { LedgerSolana } from './solana.js';
 
 export interface ConnectLedgerOptions extends LedgerEthOptions {
   /** How long to wait for the chooser / device (ms). Default 60 s. */
   openTimeoutMs?: number;
+  /** Which app's client to return: 'ethereum' (LedgerEth, the default) or 'solana' (LedgerSolana). */
+  app?: 'ethereum' | 'solana';
+}
+
+/** The client connectLedger() and friends return: LedgerSolana for { app: 'solana' }, else LedgerEth. */
+export type LedgerAppClient<O> = O extends { app: 'solana' } ? LedgerSolana : LedgerEth;
+
+function checkApp(options: ConnectLedgerOptions): void {
+  if (options === null || typeof options !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
+  if (options.app !== undefined && options.app !== 'ethereum' && options.app !== 'solana') {
+    throw new VaultkeyError('INVALID_ARGUMENT', "app must be 'ethereum' or 'solana'");
+  }
+}
+
+function client<O extends ConnectLedgerOptions>(transport: LedgerTransport, options: O): LedgerAppClient<O> {
+  return (options.app === 'solana' ? new LedgerSolana(transport, options) : new LedgerEth(transport, options)) as LedgerAppClient<O>;
 }
 
 type TransportClass = typeof TransportWebHIDType;
@@ -93,8 +110,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
  * Opens a Ledger (prompting with the WebHID chooser if no device was granted
  * before) and returns a LedgerEth on it. Call from a click handler.
  */
-export async function connectLedger(options: ConnectLedgerOptions = {}): Promise<LedgerEth> {
+export async function connectLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
+  options: O = {} as O,
+): Promise<LedgerAppClient<O>> {
   if (!hidAvailable()) throw new VaultkeyError('WEBHID_UNSUPPORTED', 'WebHID is not available in this browser');
+  checkApp(options);
   const T = await loadTransport();
   const ms = options.openTimeoutMs ?? 60_000;
   let transport: LedgerTransport;
@@ -103,12 +123,15 @@ export async function connectLedger(options: ConnectLedgerOptions = {}): Promise
   } catch (e) {
     throw e instanceof VaultkeyError ? e : mapOpenError(e);
   }
-  return new LedgerEth(transport, options);
+  return client(transport, options);
 }
 
 /** Re-opens a device the user granted earlier, without any prompt. Resolves null if there is none. */
-export async function reconnectLedger(options: ConnectLedgerOptions = {}): Promise<LedgerEth | null> {
+export async function reconnectLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
+  options: O = {} as O,
+): Promise<LedgerAppClient<O> | null> {
   if (!hidAvailable()) throw new VaultkeyError('WEBHID_UNSUPPORTED', 'WebHID is not available in this browser');
+  checkApp(options);
   const T = await loadTransport();
   let transport: LedgerTransport | null;
   try {
@@ -120,14 +143,50 @@ export async function reconnectLedger(options: ConnectLedgerOptions = {}): Promi
   } catch (e) {
     throw e instanceof VaultkeyError ? e : mapOpenError(e);
   }
-  return transport ? new LedgerEth(transport, options) : null;
+  return transport ? client(transport, options) : null;
 }
 
+/**
+ * Calls `onClient` with a fresh client each time a granted Ledger is plugged
+ * in again while the page is open (navigator.hid "connect": after an unplug,
+ * or the USB re-enumeration that opening or quitting an app causes). No
+ * prompt is shown. Returns a function that stops watching.
+ */
+export function watchLedger<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
+  onClient: (client: LedgerAppClient<O>) => void,
+  options: O = {} as O,
+  onError: (e: VaultkeyError) => void = () => undefined,
+): () => void {
+  if (!hidAvailable()) throw new VaultkeyError('WEBHID_UNSUPPORTED', 'WebHID is not available in this browser');
+  if (typeof onClient !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'onClient must be a function');
+  checkApp(options);
+  const hid = (globalThis as unknown as { navigator: { hid: EventTarget } }).navigator.hid;
+  const listener = (ev: Event) => {
+    const d = (ev as Event & { device?: { vendorId?: number } }).device;
+    if (d && d.vendorId !== LEDGER_VENDOR_ID) return;
+    reconnectLedger(options).then(
+      (c) => {
+        if (c) onClient(c as LedgerAppClient<O>);
+      },
+      (e: unknown) => onError(e instanceof VaultkeyError ? e : mapTransportError(e)),
+    );
+  };
+  hid.addEventListener('connect', listener);
+  return () => hid.removeEventListener('connect', listener);
+}
+
+/** USB vendor id of Ledger devices (the filter @ledgerhq/hw-transport-webhid uses). */
+const LEDGER_VENDOR_ID = 0x2c97;
+
 /** Wraps an already chosen HIDDevice (e.g. from your own requestDevice call). */
-export async function openLedgerDevice(device: LedgerHIDDevice, options: LedgerEthOptions = {}): Promise<LedgerEth> {
+export async function openLedgerDevice<O extends ConnectLedgerOptions = { app?: 'ethereum' }>(
+  device: LedgerHIDDevice,
+  options: O = {} as O,
+): Promise<LedgerAppClient<O>> {
+  checkApp(options);
   const T = await loadTransport();
   try {
-    return new LedgerEth((await T.open(device as never)) as unknown as LedgerTransport, options);
+    return client((await T.open(device as never)) as unknown as LedgerTransport, options);
   } catch (e) {
     throw mapOpenError(e);
   }

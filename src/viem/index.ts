@@ -116,7 +116,10 @@ export async function toVaultkeyAccount(source: SignerSource): Promise<LocalAcco
     },
     signTypedData: async (typedData) => {
       const { domainHash, structHash } = typedDataHashes(typedData as TypedDataDefinition);
-      const sig = await signer.signTypedDataHashes(hexToBytes(domainHash), hexToBytes(structHash));
+      // A device that can show the fields (Ledger clear signing) gets the whole typed data.
+      const sig = signer.signTypedData
+        ? await signer.signTypedData({ ...typedData, domain: typedData.domain ?? {} } as never)
+        : await signer.signTypedDataHashes(hexToBytes(domainHash), hexToBytes(structHash));
       return serializeSignature(await checked(hashTypedData(typedData), sig));
     },
     signTransaction: async (tx, options) => {
