@@ -148,6 +148,7 @@ const entries = {
   ledger: 'src/ledger/index.ts',
   viem: 'src/viem/index.ts',
   ethers: 'src/ethers/index.ts',
+  eip1193: 'src/eip1193/index.ts',
   backup: 'src/backup/index.ts',
 };
 

@@ -97,6 +97,7 @@ test('the library installs with no native add-on, and every entry loads with imp
     'vaultkey/backup',
     'vaultkey/bridge-client',
     'vaultkey/core',
+    'vaultkey/eip1193',
     'vaultkey/ethers',
     'vaultkey/ledger',
     'vaultkey/viem',

@@ -20,6 +20,7 @@ test('every export-map entry loads with import and with require, to the same mod
     'vaultkey/backup',
     'vaultkey/bridge-client',
     'vaultkey/core',
+    'vaultkey/eip1193',
     'vaultkey/ethers',
     'vaultkey/ledger',
     'vaultkey/viem',
