@@ -377,7 +377,8 @@ export class VaultkeyEip1193Provider {
     const tx = parseTransaction(params[0], this.#chainId);
     if (!this.#authorized) throw new ProviderRpcError(E.UNAUTHORIZED, 'not authorized: call eth_requestAccounts first');
     const { account } = await this.#authorizedFor(tx.from ?? (await this.#resolve()).signer.address);
-    this.#rpcUrl(); // before asking the user: a transaction needs the chain's node for its nonce and fees
+    // Before asking the user: sending needs the chain's node (signing alone does only for fields the dApp left out).
+    if (send) this.#rpcUrl();
     await this.#approve(method, params, account.address);
     const client = createClient({ transport: custom({ request: ({ method: m, params: p }) => this.#rpc(m, p ?? []) }) });
     const { from: _from, ...request } = tx;
