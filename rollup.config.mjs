@@ -77,7 +77,7 @@ const minify = () => ({
 });
 
 /** The adapters' peer dependencies, with their subpaths (viem/accounts, viem/utils). */
-const peers = [/^viem($|\/)/, /^ethers($|\/)/];
+const peers = [/^viem($|\/)/, /^ethers($|\/)/, /^@solana\/kit($|\/)/];
 
 /**
  * TypeScript to JavaScript with esbuild, file by file (types are only
@@ -149,10 +149,13 @@ const entries = {
   viem: 'src/viem/index.ts',
   ethers: 'src/ethers/index.ts',
   eip1193: 'src/eip1193/index.ts',
+  solana: 'src/solana/index.ts',
   backup: 'src/backup/index.ts',
 };
 
-const { backup: _ownBuild, ...withoutBackup } = entries;
+// vaultkey/solana too: @noble/curves' Ed25519 verifier would otherwise split
+// noble's hash modules out of the main entry's chunks (the same per-file cost).
+const { backup: _ownBuild, solana: _ownBuildToo, ...withoutBackup } = entries;
 
 export default [
   {
@@ -163,6 +166,13 @@ export default [
   },
   {
     input: { backup: entries.backup },
+    output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
+    external: peers,
+    plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
+  },
+  {
+    // Its own build as well, so it shares no chunk with backup's either.
+    input: { solana: entries.solana },
     output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
     external: peers,
     plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],

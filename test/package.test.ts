@@ -23,6 +23,7 @@ test('every export-map entry loads with import and with require, to the same mod
     'vaultkey/eip1193',
     'vaultkey/ethers',
     'vaultkey/ledger',
+    'vaultkey/solana',
     'vaultkey/viem',
   ]);
   for (const name of entries) {
