@@ -150,12 +150,13 @@ const entries = {
   ethers: 'src/ethers/index.ts',
   eip1193: 'src/eip1193/index.ts',
   solana: 'src/solana/index.ts',
+  bitcoin: 'src/bitcoin/index.ts',
   backup: 'src/backup/index.ts',
 };
 
-// vaultkey/solana too: @noble/curves' Ed25519 verifier would otherwise split
-// noble's hash modules out of the main entry's chunks (the same per-file cost).
-const { backup: _ownBuild, solana: _ownBuildToo, ...withoutBackup } = entries;
+// vaultkey/solana and vaultkey/bitcoin too: their @noble/curves verifiers would
+// otherwise split noble's modules out of the main entry's chunks (the same per-file cost).
+const { backup: _ownBuild, solana: _solana, bitcoin: _bitcoin, ...withoutBackup } = entries;
 
 export default [
   {
@@ -170,13 +171,13 @@ export default [
     external: peers,
     plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
   },
-  {
-    // Its own build as well, so it shares no chunk with backup's either.
-    input: { solana: entries.solana },
+  // Each on its own as well, so they share no chunk with backup's or each other's.
+  ...['solana', 'bitcoin'].map((name) => ({
+    input: { [name]: entries[name] },
     output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
     external: peers,
     plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
-  },
+  })),
   {
     input: { ...entries, worker: 'worker/node.ts', cli: 'src/cli/index.ts' },
     output: { ...output('dist/node'), banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : '') },

@@ -100,6 +100,7 @@ test('the library installs with no native add-on, and every entry loads with imp
   assert.deepEqual(entries.sort(), [
     'vaultkey',
     'vaultkey/backup',
+    'vaultkey/bitcoin',
     'vaultkey/bridge-client',
     'vaultkey/core',
     'vaultkey/eip1193',

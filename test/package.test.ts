@@ -18,6 +18,7 @@ test('every export-map entry loads with import and with require, to the same mod
   assert.deepEqual(entries.sort(), [
     'vaultkey',
     'vaultkey/backup',
+    'vaultkey/bitcoin',
     'vaultkey/bridge-client',
     'vaultkey/core',
     'vaultkey/eip1193',
