@@ -33,7 +33,10 @@ import {
   VaultkeyError,
   type ApprovalRequest,
   type VaultkeyEip1193Provider,
+  ledgerSigner,
 } from 'vaultkey/eip1193';
+import { LedgerEth } from 'vaultkey/ledger';
+import { EthereumAppEmulator, TEST_MNEMONIC } from './helpers/ledger-emulator.ts';
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const CHAIN = 1337;
@@ -550,5 +553,39 @@ describe('vaultkey/eip1193 over a Keystore-shaped signer', () => {
         () => createEip1193Provider(o as never),
         (e: unknown) => e instanceof VaultkeyError && e.code === 'INVALID_ARGUMENT',
       );
+  });
+
+  test('a Ledger (emulated Ethereum app) behind the provider: the device signs, its refusals are EIP-1193 codes', async () => {
+    const app = new EthereumAppEmulator();
+    const eth = new LedgerEth({ exchange: async (apdu: Uint8Array) => app.handle(apdu) ?? new Promise<Uint8Array>(() => {}) });
+    const device = mnemonicToAccount(TEST_MNEMONIC);
+    const provider = createEip1193Provider({
+      signer: await ledgerSigner(eth),
+      chains: [{ chainId: CHAIN, rpcUrl: node.url }],
+      approve: () => true,
+    });
+    const wallet = createWalletClient({ transport: custom(provider) });
+    assert.deepEqual(await wallet.requestAddresses(), [device.address]);
+    const sig = await wallet.signMessage({ account: device.address, message: 'on the device' });
+    assert.equal(sig, await device.signMessage({ message: 'on the device' }));
+    const typed = await wallet.signTypedData({ account: device.address, ...TYPED });
+    assert.equal(typed, await device.signTypedData(TYPED));
+    const before = node.sent.length;
+    await wallet.sendTransaction({ account: device.address, to: device.address, value: 7n, chain: null });
+    assert.equal(await recoverTransactionAddress({ serializedTransaction: node.sent[before]! as never }), device.address);
+    // The device saw the message, the EIP-712 hashes and the transaction (INS 08, 0C, 04), never a bare digest.
+    const ins = new Set(app.apdus.map((a) => a.slice(2, 4)));
+    for (const i of ['08', '0c', '04']) assert.ok(ins.has(i), `INS ${i}`);
+    // Rejected on the device: 4001; a device locked with its PIN: 4100.
+    app.switches.reject = true;
+    const rejected = await rejectsRpc(
+      provider.request({ method: 'personal_sign', params: ['0x01', device.address] }),
+      4001,
+      'device reject',
+    );
+    assert.deepEqual(rejected.data, { vaultkeyCode: 'USER_REJECTED' });
+    app.switches.reject = false;
+    app.switches.locked = true;
+    await rejectsRpc(provider.request({ method: 'personal_sign', params: ['0x01', device.address] }), 4100, 'device locked');
   });
 });

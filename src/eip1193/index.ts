@@ -76,6 +76,7 @@ const invalid = (message: string) => new ProviderRpcError(E.INVALID_PARAMS, mess
 /** The Keystore refusals that mean "not authorized now" (locked, no permission, key retired): EIP-1193's 4100. */
 const UNAUTHORIZED_CODES = new Set([
   'LOCKED',
+  'DEVICE_LOCKED', // a Ledger locked with its PIN: like a locked vault
   'PERMISSION_DENIED',
   'KEY_ROTATED',
   'KEY_DEACTIVATED',
