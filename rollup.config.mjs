@@ -77,7 +77,7 @@ const minify = () => ({
 });
 
 /** The adapters' peer dependencies, with their subpaths (viem/accounts, viem/utils). */
-const peers = [/^viem($|\/)/, /^ethers($|\/)/];
+const peers = [/^viem($|\/)/, /^ethers($|\/)/, /^@solana\/kit($|\/)/];
 
 /**
  * TypeScript to JavaScript with esbuild, file by file (types are only
@@ -148,10 +148,15 @@ const entries = {
   ledger: 'src/ledger/index.ts',
   viem: 'src/viem/index.ts',
   ethers: 'src/ethers/index.ts',
+  eip1193: 'src/eip1193/index.ts',
+  solana: 'src/solana/index.ts',
+  bitcoin: 'src/bitcoin/index.ts',
   backup: 'src/backup/index.ts',
 };
 
-const { backup: _ownBuild, ...withoutBackup } = entries;
+// vaultkey/solana and vaultkey/bitcoin too: their @noble/curves verifiers would
+// otherwise split noble's modules out of the main entry's chunks (the same per-file cost).
+const { backup: _ownBuild, solana: _solana, bitcoin: _bitcoin, ...withoutBackup } = entries;
 
 export default [
   {
@@ -166,6 +171,13 @@ export default [
     external: peers,
     plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
   },
+  // Each on its own as well, so they share no chunk with backup's or each other's.
+  ...['solana', 'bitcoin'].map((name) => ({
+    input: { [name]: entries[name] },
+    output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
+    external: peers,
+    plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
+  })),
   {
     input: { ...entries, worker: 'worker/node.ts', cli: 'src/cli/index.ts' },
     output: { ...output('dist/node'), banner: (chunk) => (chunk.isEntry && chunk.name === 'cli' ? CLI_SHEBANG : '') },

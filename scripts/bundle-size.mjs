@@ -34,7 +34,7 @@ import { parseAst } from 'rollup/parseAst';
 // and keeps key policies and compromise events as authenticated records: +3.9 KB. The worker cannot
 // lazy-load (see above), so the way back down is a second, backup-only worker.
 export const BUDGET_BYTES = 130 * 1024;
-export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'backup'];
+export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'eip1193', 'solana', 'bitcoin', 'backup'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

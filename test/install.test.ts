@@ -80,7 +80,12 @@ test('each tarball holds every entry with its types, its bin, LICENSE and what i
 
 test('the library installs with no native add-on, and every entry loads with import and require', () => {
   const app = join(tmp, 'app');
-  installInto(app, [libTgz, `viem@${installedVersion('viem')}`, `ethers@${installedVersion('ethers')}`]);
+  installInto(app, [
+    libTgz,
+    `viem@${installedVersion('viem')}`,
+    `ethers@${installedVersion('ethers')}`,
+    `@solana/kit@${installedVersion('@solana/kit')}`,
+  ]);
   libApp = app;
   const installed = walk(join(app, 'node_modules'));
   const native = installed.filter((f) => f.endsWith('.node') || f.endsWith('binding.gyp'));
@@ -95,10 +100,13 @@ test('the library installs with no native add-on, and every entry loads with imp
   assert.deepEqual(entries.sort(), [
     'vaultkey',
     'vaultkey/backup',
+    'vaultkey/bitcoin',
     'vaultkey/bridge-client',
     'vaultkey/core',
+    'vaultkey/eip1193',
     'vaultkey/ethers',
     'vaultkey/ledger',
+    'vaultkey/solana',
     'vaultkey/viem',
   ]);
   writeFileSync(

@@ -18,10 +18,13 @@ test('every export-map entry loads with import and with require, to the same mod
   assert.deepEqual(entries.sort(), [
     'vaultkey',
     'vaultkey/backup',
+    'vaultkey/bitcoin',
     'vaultkey/bridge-client',
     'vaultkey/core',
+    'vaultkey/eip1193',
     'vaultkey/ethers',
     'vaultkey/ledger',
+    'vaultkey/solana',
     'vaultkey/viem',
   ]);
   for (const name of entries) {
