@@ -264,7 +264,8 @@ const ENTRY_KEYS = new Set([
   'mac',
 ]);
 
-function wellFormed(x: unknown): x is AuditEntry {
+/** True for an object shaped like a stored audit entry (exported for the offline verifier, audit-export.ts). */
+export function wellFormed(x: unknown): x is AuditEntry {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
   const e = x as AuditEntry;
   if (!Object.keys(e).every((k) => ENTRY_KEYS.has(k))) return false;

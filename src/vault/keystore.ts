@@ -524,6 +524,8 @@ export class Keystore extends EventTarget {
     verify: 'verifyAuditLog',
     report: 'auditReport',
     export: 'exportAuditLog',
+    exportSigned: 'exportSignedAuditLog',
+    publicKey: 'auditPublicKey',
     exportQuarantine: 'exportAuditQuarantine',
     reanchor: 'reanchorAuditLog',
   });
@@ -830,6 +832,20 @@ export class Keystore extends EventTarget {
   /** The log as JSON Lines (MACs included). */
   async exportAuditLog(q?: AuditQuery): Promise<string> {
     return this.#op('exportAuditLog', q === undefined ? [] : [q]);
+  }
+
+  /**
+   * The whole log as a signed export (JSON text) that an auditor verifies with
+   * only `auditPublicKey()`: `verifyAuditExport` (vaultkey/backup) or
+   * `npx vaultkey audit verify FILE --public-key KEY` (docs/security.md).
+   */
+  async exportSignedAuditLog(): Promise<string> {
+    return this.#op('exportSignedAuditLog', []);
+  }
+
+  /** The vault's Ed25519 audit public key (base64url, 32 bytes); the same for the life of the vault. */
+  async auditPublicKey(): Promise<string> {
+    return this.#op('auditPublicKey', []);
   }
 
   /** After AUDIT_TAMPERED: moves the broken tail aside and continues the chain from the last entry that verifies. */

@@ -10,6 +10,9 @@
 // re-checks the lifecycle record), and only then is the signature returned.
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { ed25519 } from '../../src/core/ed25519.js';
+import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
 import type { Permission, PermissionPattern, Principal, PrincipalStore } from '../../src/security/rbac.js';
@@ -942,6 +945,39 @@ export async function auditReport(q: { since?: number; until?: number } = {}) {
 
 export async function exportAudit(q?: Parameters<AuditLog['exportJsonl']>[0]): Promise<string> {
   return (await auditLog()).exportJsonl(q);
+}
+
+/**
+ * Runs `f` with the vault's Ed25519 audit signing key: derived from the
+ * random audit key sealed in the keyring (HKDF-SHA256, RFC 5869, its own
+ * info string), so every vault has one from creation on and no migration
+ * adds it. The secret is zeroed afterwards.
+ */
+function withAuditSigningKey<T>(f: (secret: Uint8Array) => T): T {
+  const secret = hkdf(sha256, S.need().auditKey, new Uint8Array(0), utf8(AUDIT_SIGNING_HKDF_INFO), 32);
+  try {
+    return f(secret);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/** base64url of the Ed25519 audit public key: what an auditor needs to check a signed export. */
+export function auditPublicKey(): string {
+  return b64url(withAuditSigningKey((k) => ed25519.getPublicKey(k)));
+}
+
+/**
+ * The whole log as a signed export (src/security/audit-export.ts): the HMAC
+ * chain is verified first, and a broken one is refused (AUDIT_TAMPERED) —
+ * signing would vouch for entries the vault itself cannot vouch for.
+ */
+export async function exportSignedAudit(): Promise<string> {
+  const v = await verifyAudit();
+  if (!v.ok) throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${v.reason} at entry ${v.seq}); export it unsigned`);
+  const entries = (await auditStore.entries()) as AuditEntry[];
+  const x = withAuditSigningKey((k) => buildAuditExport(entries, ed25519.getPublicKey(k), S.now(), (msg) => ed25519.sign(msg, k)));
+  return JSON.stringify(x);
 }
 
 /**

@@ -840,6 +840,8 @@ const OPS: OpTable = {
   verifyAuditLog: { permission: 'audit:read', audit: 'audit:verify', whileTampered: true, run: () => G.verifyAudit() },
   auditReport: { permission: 'audit:read', audit: 'audit:report', whileTampered: true, run: ([q]) => G.auditReport((q ?? {}) as never) },
   exportAuditLog: { permission: 'audit:export', audit: 'audit:export', whileTampered: true, run: ([q]) => G.exportAudit(q as never) },
+  exportSignedAuditLog: { permission: 'audit:export', audit: 'audit:export-signed', run: () => G.exportSignedAudit() },
+  auditPublicKey: { permission: 'audit:read', audit: 'audit:public-key', whileTampered: true, run: () => G.auditPublicKey() },
   exportAuditQuarantine: {
     permission: 'audit:export',
     audit: 'audit:export-quarantine',
