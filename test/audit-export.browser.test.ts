@@ -209,3 +209,39 @@ test('the public key is the same after lock and unlock; a later export verifies 
   assert.equal(r.ok, true, JSON.stringify(r));
   assert.ok(r.entries > JSON.parse(exported).entries.length);
 });
+
+test('entries carry principalName from the principal record at that moment; the signed export and the report show it', async () => {
+  await setup();
+  await ok(page, 'addPrincipal', { id: 'bot', type: 'service', name: 'Signing bot', roles: ['signer'] });
+  const id = (await ok(page, 'generate', { label: 'bot key' })).id;
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'bot' });
+  await ok(page, 'sign', id, 'hex:' + '11'.repeat(32));
+  await fails(page, 'PERMISSION_DENIED', 'generate');
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS });
+  await ok(page, 'updatePrincipal', { id: 'bot', type: 'service', name: 'Renamed bot', roles: ['signer'] });
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS }, { principalId: 'bot' });
+  await ok(page, 'sign', id, 'hex:' + '22'.repeat(32));
+  await ok(page, 'lock');
+  await ok(page, 'unlock', { passphrase: PASS });
+
+  const x = JSON.parse(await ok(page, 'exportSignedAuditLog'));
+  assert.equal((await verifyAuditExport(x, publicKey)).ok, true);
+  const bot = x.entries
+    .filter((e: any) => e.principalId === 'bot')
+    .map((e: any) => `${e.operation}:${e.success ? 'ok' : e.errorCode}:${e.principalName}`);
+  assert.deepEqual(bot, [
+    'vault:unlock:ok:Signing bot',
+    'key:sign:ok:Signing bot',
+    'key:create:PERMISSION_DENIED:Signing bot',
+    'vault:unlock:ok:Renamed bot',
+    'key:sign:ok:Renamed bot',
+  ]);
+  // The name is part of what the HMAC chain covers: the vault's own walk still verifies.
+  assert.equal((await ok(page, 'verifyAuditLog')).ok, true);
+  const report = await ok(page, 'auditReport', {});
+  assert.equal(report.principalNames.bot, 'Renamed bot');
+  assert.equal(report.byPrincipal.bot.total, 5);
+});

@@ -359,6 +359,8 @@ export interface AuditReport {
   byKey: Record<string, AuditCounts>;
   byOperation: Record<string, AuditCounts>;
   byPrincipal: Record<string, AuditCounts>;
+  /** principalId -> the most recent `principalName` its entries in the period carry (ids without a name are absent). */
+  principalNames: Record<string, string>;
   /** The report is computed over what is stored; this says whether that is trustworthy. */
   integrity: AuditVerification;
 }
@@ -476,9 +478,12 @@ export class AuditLog {
     const byKey: Record<string, AuditCounts> = {};
     const byOperation: Record<string, AuditCounts> = {};
     const byPrincipal: Record<string, AuditCounts> = {};
+    // A Map, then fromEntries: an id such as "__proto__" (ids allow it) stays an own property.
+    const names = new Map<string, string>();
     let successCount = 0;
     for (const e of entries) {
       if (e.success) successCount++;
+      if (typeof e.principalName === 'string') names.set(e.principalId, e.principalName);
       if (e.keyId !== undefined) bump(byKey, e.keyId, e.success);
       bump(byOperation, e.operation, e.success);
       bump(byPrincipal, e.principalId, e.success);
@@ -494,6 +499,7 @@ export class AuditLog {
       byKey,
       byOperation,
       byPrincipal,
+      principalNames: Object.fromEntries(names),
       integrity,
     };
   }

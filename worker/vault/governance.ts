@@ -801,7 +801,34 @@ async function flush(): Promise<void> {
   }
 }
 
+/**
+ * Writes `principalName` (the principal's human name at that moment, from its
+ * authenticated record: docs/security.md "Entry") on entries that lack it.
+ * Done before the commit's transaction opens (awaiting another read inside it
+ * would let it auto-commit). A principal that cannot be read (none, or a
+ * record that fails authentication, which is reported where it is used) is
+ * audited by id alone: the audit must not fail because of it.
+ */
+async function namePrincipals(batch: Pending[]): Promise<void> {
+  const names = new Map<string, string | undefined>();
+  for (const p of batch) {
+    if (p.ev.principalName !== undefined) continue;
+    const id = p.ev.principalId;
+    if (!names.has(id))
+      names.set(
+        id,
+        await principalStore.get(id).then(
+          (x) => x?.name,
+          () => undefined,
+        ),
+      );
+    const name = names.get(id);
+    if (name !== undefined) p.ev = { ...p.ev, principalName: name };
+  }
+}
+
 async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | VaultkeyError)[]> {
+  await namePrincipals(batch);
   const s = S.need();
   const at = S.now();
   const keys = [...new Set(batch.flatMap((p) => (p.usage ? [p.usage.keyId] : [])))];
