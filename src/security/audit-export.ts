@@ -9,7 +9,7 @@
 //
 //   hash_i = b64url(SHA-256(canonicalJson({ entry: entry_i, prev: hash_{i-1} })))   (prev of the first = "")
 //   signed = "vaultkey audit export v1\n" || canonicalJson({ format, version, publicKey, exportedAt, head })
-//   head   = { firstSeq, lastSeq, count, hash: hash_last }
+//   head   = { firstSeq, lastSeq, count, hash: hash_last, anchorMac }
 //
 // Editing an entry changes its hash; recomputing the hashes changes the head,
 // which the signature covers; removing, moving or cutting entries breaks
@@ -42,6 +42,13 @@ export interface AuditExportHead {
   count: number;
   /** hash of the last entry ("" for an empty log). */
   hash: string;
+  /**
+   * Retention: the stored mac of the last pruned entry, which the first
+   * exported entry's own `prev` link continues ("" when nothing was pruned).
+   * An earlier export that still holds entry `firstSeq - 1` shows the same
+   * value as that entry's `mac`: that is how two exports are joined.
+   */
+  anchorMac: string;
 }
 
 export interface SignedAuditExport {
@@ -109,6 +116,7 @@ export function buildAuditExport(
   publicKey: Uint8Array,
   exportedAt: number,
   sign: (message: Uint8Array) => Uint8Array,
+  anchorMac = '',
 ): SignedAuditExport {
   let prev = '';
   const out: ExportedAuditEntry[] = [];
@@ -122,6 +130,7 @@ export function buildAuditExport(
     lastSeq: entries.length ? entries[entries.length - 1]!.seq : -1,
     count: entries.length,
     hash: prev,
+    anchorMac,
   };
   const body = {
     format: AUDIT_EXPORT_FORMAT,
@@ -154,7 +163,9 @@ function headOk(h: unknown): h is AuditExportHead {
   if (!h || typeof h !== 'object' || Array.isArray(h)) return false;
   const x = h as AuditExportHead;
   return (
-    Object.keys(x).length === 4 &&
+    Object.keys(x).length === 5 &&
+    typeof x.anchorMac === 'string' &&
+    x.anchorMac.length <= 128 &&
     isInt(x.firstSeq) &&
     x.firstSeq >= 0 &&
     isInt(x.lastSeq) &&

@@ -6,7 +6,7 @@
 // ceremonies (src/vault/passkey.ts), `navigator.storage.persist()`,
 // `pagehide`, telling other tabs over a BroadcastChannel, and dispatching events.
 import { proxy, transfer, type Remote } from 'comlink';
-import { VaultkeyError, toErrorCode } from '../errors.js';
+import { VaultkeyError, assertInt, toErrorCode } from '../errors.js';
 import { installed } from '../worker/protocol.js';
 import { spawnWorker, type Spawned } from '../worker/spawn.js';
 import type { WorkerApi } from '../../worker/api.js';
@@ -94,8 +94,13 @@ export interface SecurityOptions {
   sessionTtlMs?: number;
   /** Extra or overriding roles (see docs/security.md). */
   roles?: Record<string, PermissionPattern[]>;
-  /** Walk the whole audit chain at every unlock (default true). */
-  verifyAuditOnUnlock?: boolean;
+  /**
+   * Check the audit chain at every unlock (default true: the entries written
+   * since the last verified checkpoint; 'full': the whole stored chain; false: not at all).
+   */
+  verifyAuditOnUnlock?: boolean | 'full';
+  /** Retention (docs/security.md "Retention"): keep the last `maxEntries` entries (1 to 2^31), pruning older ones with a verified anchor. */
+  auditRetention?: { maxEntries?: number };
   /** Test clock, honoured forward only by the worker (it can bring deadlines nearer, never push them back). */
   clock?: () => number;
 }
@@ -143,6 +148,19 @@ export interface UnlockOptions {
 export interface ChangeOptions extends FreshProof {
   /** Recorded in the key's lifecycle history and the audit log. */
   reason?: string;
+}
+
+/** `audit.stats()`: see docs/security.md "Retention". */
+export interface AuditStats {
+  firstSeq: number;
+  lastSeq: number;
+  stored: number;
+  pruned: number;
+  anchor: { seq: number; mac: string } | null;
+  verifiedThrough: number;
+  maxEntries: number | null;
+  /** The last chain walk in this unlock: first seq walked, entries checked (-1 if it failed), and whether it started at the pruned anchor or the log start. */
+  lastWalk: { from: number; checked: number; ok: boolean; full: boolean } | null;
 }
 
 /** removeKey / deactivateKey: a key in its grace period needs `force` and a `proof` on the call (audited as forced). */
@@ -239,6 +257,15 @@ export class Keystore extends EventTarget {
       if (options[k] !== undefined && (options[k] === null || typeof options[k] !== 'object'))
         throw new VaultkeyError('INVALID_ARGUMENT', `${k} options must be an object`);
     }
+    const retention = options.security?.auditRetention;
+    if (retention !== undefined) {
+      if (retention === null || typeof retention !== 'object')
+        throw new VaultkeyError('INVALID_ARGUMENT', 'auditRetention must be an object');
+      if (retention.maxEntries !== undefined) assertInt(retention.maxEntries, 'auditRetention.maxEntries', 1, 2 ** 31);
+    }
+    const v = options.security?.verifyAuditOnUnlock;
+    if (v !== undefined && typeof v !== 'boolean' && v !== 'full')
+      throw new VaultkeyError('INVALID_ARGUMENT', "verifyAuditOnUnlock must be true, false or 'full'");
     const name = options.name ?? 'default';
     const ks = new Keystore(name, options, {
       state: 'empty',
@@ -270,6 +297,7 @@ export class Keystore extends EventTarget {
         ...(s.sessionTtlMs !== undefined ? { sessionTtlMs: s.sessionTtlMs } : {}),
         ...(s.roles !== undefined ? { roles: s.roles as Record<string, string[]> } : {}),
         ...(s.verifyAuditOnUnlock !== undefined ? { verifyAuditOnUnlock: s.verifyAuditOnUnlock } : {}),
+        ...(s.auditRetention?.maxEntries !== undefined ? { auditRetention: { maxEntries: s.auditRetention.maxEntries } } : {}),
       },
       lifecycle: {
         ...(l.policy !== undefined ? { policy: l.policy } : {}),
@@ -526,6 +554,7 @@ export class Keystore extends EventTarget {
     export: 'exportAuditLog',
     exportSigned: 'exportSignedAuditLog',
     publicKey: 'auditPublicKey',
+    stats: 'auditStats',
     exportQuarantine: 'exportAuditQuarantine',
     reanchor: 'reanchorAuditLog',
   });
@@ -841,6 +870,15 @@ export class Keystore extends EventTarget {
    */
   async exportSignedAuditLog(): Promise<string> {
     return this.#op('exportSignedAuditLog', []);
+  }
+
+  /**
+   * Where the audit log stands: the stored run (`firstSeq`..`lastSeq`), what
+   * retention pruned (`pruned`, `anchor`), the verified checkpoint and how
+   * many entries the last chain walk checked (`lastWalk`).
+   */
+  async auditStats(): Promise<AuditStats> {
+    return this.#op('auditStats', []);
   }
 
   /** The vault's Ed25519 audit public key (base64url, 32 bytes); the same for the life of the vault. */

@@ -12,6 +12,7 @@ import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { ed25519 } from '../../src/core/ed25519.js';
+import { init } from '../../src/core/wasm.js';
 import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
@@ -22,13 +23,15 @@ import {
   entryMacInput,
   headMacInput,
   verifyAuditEntries,
+  wellFormed,
+  type AuditAnchor,
   type AuditEntry,
   type AuditEvent,
   type AuditHead,
   type AuditStore,
   type AuditVerification,
 } from '../../src/security/audit.js';
-import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
+import { b64url, bytesEqual, canonicalJson, utf8 } from '../../src/security/canonical.js';
 import { LifecycleManager, type LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
 import { checkRevision, type LifecycleStore } from '../../src/lifecycle/store.js';
 import { LifecycleScheduler, type SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
@@ -173,6 +176,10 @@ class VaultAuditStore implements AuditStore {
   async entries(): Promise<unknown[]> {
     return flatten(await (await S.db()).getAll(STORES.audit));
   }
+
+  async anchor(): Promise<AuditAnchor | undefined> {
+    return (cachedManifest() ?? (await read([], async (t) => t.m))).auditFrom;
+  }
 }
 
 function flatten(rows: unknown[]): unknown[] {
@@ -189,7 +196,9 @@ interface Config {
   uvWindowMs?: number;
   sessionTtlMs?: number;
   roles?: Record<string, string[]>;
-  verifyAuditOnUnlock: boolean;
+  verifyAuditOnUnlock: boolean | 'full';
+  /** Retention: keep at most this many entries (plus a tenth as slack), none pruned when absent. */
+  auditMaxEntries?: number;
   defaultPolicy: string;
   intervalMs?: number;
   detector: Partial<DetectorConfig> | false;
@@ -551,7 +560,8 @@ export function configure(o: OpenOptions): void {
     ...(sec.uvWindowMs !== undefined ? { uvWindowMs: sec.uvWindowMs } : {}),
     ...(sec.sessionTtlMs !== undefined ? { sessionTtlMs: sec.sessionTtlMs } : {}),
     ...(sec.roles !== undefined ? { roles: sec.roles } : {}),
-    verifyAuditOnUnlock: sec.verifyAuditOnUnlock !== false,
+    verifyAuditOnUnlock: sec.verifyAuditOnUnlock === 'full' ? 'full' : sec.verifyAuditOnUnlock !== false,
+    ...(sec.auditRetention?.maxEntries !== undefined ? { auditMaxEntries: sec.auditRetention.maxEntries } : {}),
     defaultPolicy: policies.get(lo.policy ?? 'default').name,
     ...(lo.intervalMs !== undefined ? { intervalMs: lo.intervalMs } : {}),
     detector: lo.detector === false ? false : ((lo.detector ?? {}) as Partial<DetectorConfig>),
@@ -624,8 +634,10 @@ export async function begin(pid: string): Promise<void> {
     auditBroken = v;
     S.emit({ type: 'audit-tampered', detail: v });
   } else if (config.verifyAuditOnUnlock) {
-    const full = await verifyAudit();
-    if (!full.ok) S.emit({ type: 'audit-tampered', detail: full });
+    // Default: only the entries after the last verified checkpoint; 'full' walks everything.
+    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await verifyTail();
+    if (!r.ok) S.emit({ type: 'audit-tampered', detail: r });
+    else void maybePrune().catch(() => {});
   }
   scheduler?.close();
   scheduler = new LifecycleScheduler(lifecycle, {
@@ -798,6 +810,8 @@ async function flush(): Promise<void> {
     }
   } finally {
     committing--;
+    // Retention runs after the commits it follows, never inside them (docs/security.md "Retention").
+    if (committing === 0 && config.auditMaxEntries !== undefined) void maybePrune().catch(() => {});
   }
 }
 
@@ -962,7 +976,137 @@ async function auditLog(): Promise<AuditLog> {
 export async function verifyAudit(): Promise<AuditVerification> {
   const h = await checkHead();
   if (!h.ok) return h;
-  return (await auditLog()).verify();
+  const [r, head, anchor] = await Promise.all([(await auditLog()).verify(), auditStore.head(), auditStore.anchor()]);
+  lastWalk = { from: anchor ? anchor.seq + 1 : 0, checked: r.ok ? r.entries : -1, ok: r.ok, full: true };
+  if (r.ok && head) await writeCheckpoint(head.seq, head.mac);
+  return r;
+}
+
+// ---- retention and incremental verification (docs/security.md "Retention") ----
+
+/** The last chain walk (at unlock, verify() or before a prune): where it started and how many entries it checked. */
+let lastWalk: { from: number; checked: number; ok: boolean; full: boolean } | null = null;
+let pruning: Promise<number> | null = null;
+
+type CheckpointRecord = { id: 'audit-verified'; seq: number; mac: string; tag: string };
+const checkpointTag = (key: Uint8Array, seq: number, mac: string) => auditMac(key, canonicalJson({ verified: seq, mac }));
+
+async function writeCheckpoint(seq: number, mac: string): Promise<void> {
+  const rec: CheckpointRecord = { id: 'audit-verified', seq, mac, tag: checkpointTag(S.need().auditKey, seq, mac) };
+  await (await S.db()).put(STORES.meta, rec);
+}
+
+/** The verified checkpoint, if its tag (HMAC under the audit key) holds: forging one needs the unlocked vault. */
+async function readCheckpoint(): Promise<AuditAnchor | undefined> {
+  const c = (await (await S.db()).get(STORES.meta, 'audit-verified')) as CheckpointRecord | undefined;
+  if (!c || !Number.isSafeInteger(c.seq) || typeof c.mac !== 'string' || typeof c.tag !== 'string') return undefined;
+  if (!bytesEqual(utf8(c.tag), utf8(checkpointTag(S.need().auditKey, c.seq, c.mac)))) return undefined;
+  return { seq: c.seq, mac: c.mac };
+}
+
+async function chainKey(): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', S.need().auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+}
+
+/**
+ * Unlock's check: the entries after the last verified checkpoint only, so its
+ * cost follows what was written since, not the log's size. The checkpoint is
+ * used only if the stored entry at its seq still has its mac; otherwise (first
+ * unlock, reanchor, a checkpoint that fails its tag) the whole stored run is walked.
+ */
+async function verifyTail(): Promise<AuditVerification> {
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  const d = await S.db();
+  const cp = await readCheckpoint();
+  let start: AuditAnchor | undefined = m.auditFrom;
+  let rows: unknown[] | undefined;
+  if (cp && m.audit && cp.seq <= m.audit.seq && cp.seq > (m.auditFrom?.seq ?? -1)) {
+    const tx = d.transaction(STORES.audit);
+    const [holderRow, after] = await Promise.all([
+      tx.store.openCursor(IDBKeyRange.upperBound(cp.seq), 'prev').then((c) => c?.value),
+      tx.store.getAll(IDBKeyRange.lowerBound(cp.seq, true)),
+    ]);
+    const holder = flatten(holderRow === undefined ? [] : [holderRow]);
+    const at = holder.findIndex((e) => wellFormed(e) && e.seq === cp.seq);
+    if (at >= 0 && (holder[at] as AuditEntry).mac === cp.mac) {
+      start = cp;
+      rows = [...holder.slice(at + 1), ...flatten(after)];
+    }
+  }
+  rows ??= await auditStore.entries();
+  const head = await auditStore.head();
+  const r = await verifyAuditEntries(await chainKey(), rows, head, start);
+  lastWalk = { from: start ? start.seq + 1 : 0, checked: r.ok ? rows.length : -1, ok: r.ok, full: start === m.auditFrom };
+  if (r.ok && head) await writeCheckpoint(head.seq, head.mac);
+  return r;
+}
+
+/** Where the log stands: stored run, pruned prefix, verified checkpoint and the last walk's size. */
+export async function auditStats() {
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  const firstSeq = m.auditFrom ? m.auditFrom.seq + 1 : 0;
+  const cp = await readCheckpoint();
+  return {
+    firstSeq,
+    lastSeq: m.audit?.seq ?? -1,
+    stored: m.audit ? m.audit.seq + 1 - firstSeq : 0,
+    pruned: firstSeq,
+    anchor: m.auditFrom ?? null,
+    verifiedThrough: cp?.seq ?? -1,
+    maxEntries: config.auditMaxEntries ?? null,
+    lastWalk,
+  };
+}
+
+/** Prunes when the stored run exceeds maxEntries by more than a tenth (so a page is not rewritten on every append). */
+export function maybePrune(): Promise<number> {
+  if (config.auditMaxEntries === undefined) return Promise.resolve(0);
+  pruning ??= prune().finally(() => {
+    pruning = null;
+  });
+  return pruning;
+}
+
+/**
+ * Retention: drops the oldest entries down to maxEntries. Only a chain that
+ * verifies is pruned (what is discarded was checked first); the last pruned
+ * entry's seq and mac become the manifest's `auditFrom`, which the first kept
+ * entry links to, so the kept run still verifies and the anchor is as
+ * tamper-evident as the manifest (MAC'd, versioned).
+ */
+async function prune(): Promise<number> {
+  const max = config.auditMaxEntries!;
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  if (auditBroken || !m.audit) return 0;
+  const first = m.auditFrom ? m.auditFrom.seq + 1 : 0;
+  if (m.audit.seq + 1 - first <= max + Math.ceil(max / 10)) return 0;
+  if (!(await verifyAudit()).ok) return 0;
+  return mutate([STORES.audit], async (t) => {
+    const head = t.m.audit;
+    const from = t.m.auditFrom;
+    const base = from ? from.seq + 1 : 0;
+    if (!head) return 0;
+    const cut = head.seq - max;
+    if (cut < base) return 0;
+    const store = t.tx.objectStore(STORES.audit);
+    const rows = (await store.getAll(IDBKeyRange.upperBound(cut))) as { seq: number }[];
+    let mac: string | undefined;
+    const waits: Promise<unknown>[] = [];
+    for (const r of rows) {
+      const es = flatten([r]) as AuditEntry[];
+      const hit = es.find((e) => e.seq === cut);
+      if (hit) mac = hit.mac;
+      const keep = es.filter((e) => e.seq > cut);
+      waits.push(store.delete(r.seq));
+      if (keep.length) waits.push(store.put({ seq: keep[0]!.seq, entries: keep }));
+    }
+    if (mac === undefined) throw new VaultkeyError('CORRUPTED', `audit entry ${cut} is missing; nothing was pruned`);
+    t.m.auditFrom = { seq: cut, mac };
+    await Promise.all(waits);
+    return cut + 1 - base;
+  });
 }
 
 export async function auditReport(q: { since?: number; until?: number } = {}) {
@@ -990,7 +1134,8 @@ function withAuditSigningKey<T>(f: (secret: Uint8Array) => T): T {
 }
 
 /** base64url of the Ed25519 audit public key: what an auditor needs to check a signed export. */
-export function auditPublicKey(): string {
+export async function auditPublicKey(): Promise<string> {
+  await init();
   return b64url(withAuditSigningKey((k) => ed25519.getPublicKey(k)));
 }
 
@@ -1003,7 +1148,11 @@ export async function exportSignedAudit(): Promise<string> {
   const v = await verifyAudit();
   if (!v.ok) throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${v.reason} at entry ${v.seq}); export it unsigned`);
   const entries = (await auditStore.entries()) as AuditEntry[];
-  const x = withAuditSigningKey((k) => buildAuditExport(entries, ed25519.getPublicKey(k), S.now(), (msg) => ed25519.sign(msg, k)));
+  const anchor = await auditStore.anchor();
+  await init();
+  const x = withAuditSigningKey((k) =>
+    buildAuditExport(entries, ed25519.getPublicKey(k), S.now(), (msg) => ed25519.sign(msg, k), anchor?.mac ?? ''),
+  );
   return JSON.stringify(x);
 }
 
@@ -1024,12 +1173,16 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     false,
     ['sign'],
   );
+  // After retention the stored run continues from the pruned anchor (docs/security.md "Retention").
+  const anchor = await auditStore.anchor();
+  const base = anchor ? anchor.seq + 1 : 0;
   // The longest prefix that verifies as a chain (entries only; the head is what is being replaced).
   let good = 0;
   for (let n = entries.length; n >= 0; n--) {
-    const last = entries[n - 1];
-    const head = n === 0 ? undefined : { seq: n - 1, mac: last!.mac, headMac: auditMac(s.auditKey, headMacInput(n - 1, last!.mac)) };
-    if ((await verifyAuditEntries(key, entries.slice(0, n), head)).ok) {
+    const mac = n === 0 ? anchor?.mac : entries[n - 1]!.mac;
+    const seq = base + n - 1;
+    const head = mac === undefined ? undefined : { seq, mac, headMac: auditMac(s.auditKey, headMacInput(seq, mac)) };
+    if ((await verifyAuditEntries(key, entries.slice(0, n), head, anchor)).ok) {
       good = n;
       break;
     }
@@ -1041,11 +1194,13 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
       waits.push(t.tx.objectStore(STORES.meta).put({ id: `audit-quarantine:${S.now()}`, entries: moved }));
       // The chain is rewritten as the verified prefix (entries unchanged) so no page mixes kept and moved entries.
       waits.push(t.tx.objectStore(STORES.audit).clear());
-      if (good > 0) waits.push(t.tx.objectStore(STORES.audit).put({ seq: 0, entries: entries.slice(0, good) }));
+      if (good > 0) waits.push(t.tx.objectStore(STORES.audit).put({ seq: base, entries: entries.slice(0, good) }));
     }
+    // The verified checkpoint may name a moved entry: the next unlock walks the whole run again.
+    waits.push(t.tx.objectStore(STORES.meta).delete('audit-verified'));
     const lastGood = good > 0 ? entries[good - 1]! : null;
-    const prev = lastGood?.mac ?? '';
-    const seq = good;
+    const prev = lastGood?.mac ?? anchor?.mac ?? '';
+    const seq = base + good;
     const body = {
       v: 1 as const,
       seq,
@@ -1053,7 +1208,7 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
       principalId: principalId(),
       operation: 'audit:reanchor',
       success: true,
-      metadata: { brokenAt: good, quarantined: moved.length, reason: reason.slice(0, 256) },
+      metadata: { brokenAt: base + good, quarantined: moved.length, reason: reason.slice(0, 256) },
       mac: '',
     };
     const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
@@ -1065,7 +1220,7 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     );
     t.m.audit = { seq, mac: entry.mac };
     await Promise.all(waits);
-    return { brokenAt: good, quarantined: moved.length };
+    return { brokenAt: base + good, quarantined: moved.length };
   });
   auditBroken = null;
   return result;

@@ -841,6 +841,7 @@ const OPS: OpTable = {
   auditReport: { permission: 'audit:read', audit: 'audit:report', whileTampered: true, run: ([q]) => G.auditReport((q ?? {}) as never) },
   exportAuditLog: { permission: 'audit:export', audit: 'audit:export', whileTampered: true, run: ([q]) => G.exportAudit(q as never) },
   exportSignedAuditLog: { permission: 'audit:export', audit: 'audit:export-signed', run: () => G.exportSignedAudit() },
+  auditStats: { permission: 'audit:read', audit: 'audit:stats', whileTampered: true, run: () => G.auditStats() },
   auditPublicKey: { permission: 'audit:read', audit: 'audit:public-key', whileTampered: true, run: () => G.auditPublicKey() },
   exportAuditQuarantine: {
     permission: 'audit:export',
