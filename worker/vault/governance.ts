@@ -10,10 +10,6 @@
 // re-checks the lifecycle record), and only then is the signature returned.
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { ed25519 } from '../../src/core/ed25519.js';
-import { init } from '../../src/core/wasm.js';
-import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
 import type { Permission, PermissionPattern, Principal, PrincipalStore } from '../../src/security/rbac.js';
@@ -1043,71 +1039,25 @@ async function verifyTail(): Promise<AuditVerification> {
   return r;
 }
 
-/** Where the log stands: stored run, pruned prefix, verified checkpoint and the last walk's size. */
-export async function auditStats() {
-  const m = cachedManifest() ?? (await read([], async (t) => t.m));
-  const firstSeq = m.auditFrom ? m.auditFrom.seq + 1 : 0;
-  const cp = await readCheckpoint();
-  return {
-    firstSeq,
-    lastSeq: m.audit?.seq ?? -1,
-    stored: m.audit ? m.audit.seq + 1 - firstSeq : 0,
-    pruned: firstSeq,
-    anchor: m.auditFrom ?? null,
-    verifiedThrough: cp?.seq ?? -1,
-    maxEntries: config.auditMaxEntries ?? null,
-    lastWalk,
-  };
-}
-
 /** Prunes when the stored run exceeds maxEntries by more than a tenth (so a page is not rewritten on every append). */
 export function maybePrune(): Promise<number> {
   if (config.auditMaxEntries === undefined) return Promise.resolve(0);
-  pruning ??= prune().finally(() => {
-    pruning = null;
-  });
+  pruning ??= import('./audit-sign.js')
+    .then((x) => x.prune())
+    .finally(() => {
+      pruning = null;
+    });
   return pruning;
 }
 
-/**
- * Retention: drops the oldest entries down to maxEntries. Only a chain that
- * verifies is pruned (what is discarded was checked first); the last pruned
- * entry's seq and mac become the manifest's `auditFrom`, which the first kept
- * entry links to, so the kept run still verifies and the anchor is as
- * tamper-evident as the manifest (MAC'd, versioned).
- */
-async function prune(): Promise<number> {
-  const max = config.auditMaxEntries!;
-  const m = cachedManifest() ?? (await read([], async (t) => t.m));
-  if (auditBroken || !m.audit) return 0;
-  const first = m.auditFrom ? m.auditFrom.seq + 1 : 0;
-  if (m.audit.seq + 1 - first <= max + Math.ceil(max / 10)) return 0;
-  if (!(await verifyAudit()).ok) return 0;
-  return mutate([STORES.audit], async (t) => {
-    const head = t.m.audit;
-    const from = t.m.auditFrom;
-    const base = from ? from.seq + 1 : 0;
-    if (!head) return 0;
-    const cut = head.seq - max;
-    if (cut < base) return 0;
-    const store = t.tx.objectStore(STORES.audit);
-    const rows = (await store.getAll(IDBKeyRange.upperBound(cut))) as { seq: number }[];
-    let mac: string | undefined;
-    const waits: Promise<unknown>[] = [];
-    for (const r of rows) {
-      const es = flatten([r]) as AuditEntry[];
-      const hit = es.find((e) => e.seq === cut);
-      if (hit) mac = hit.mac;
-      const keep = es.filter((e) => e.seq > cut);
-      waits.push(store.delete(r.seq));
-      if (keep.length) waits.push(store.put({ seq: keep[0]!.seq, entries: keep }));
-    }
-    if (mac === undefined) throw new VaultkeyError('CORRUPTED', `audit entry ${cut} is missing; nothing was pruned`);
-    t.m.auditFrom = { seq: cut, mac };
-    await Promise.all(waits);
-    return cut + 1 - base;
-  });
-}
+/** What audit-sign.ts (lazy) needs of this module's state. */
+export const auditState = () => ({
+  max: config.auditMaxEntries,
+  broken: auditBroken !== null,
+  lastWalk,
+  checkpoint: readCheckpoint,
+  flatten,
+});
 
 export async function auditReport(q: { since?: number; until?: number } = {}) {
   const r = await (await auditLog()).report(q);
@@ -1118,42 +1068,10 @@ export async function exportAudit(q?: Parameters<AuditLog['exportJsonl']>[0]): P
   return (await auditLog()).exportJsonl(q);
 }
 
-/**
- * Runs `f` with the vault's Ed25519 audit signing key: derived from the
- * random audit key sealed in the keyring (HKDF-SHA256, RFC 5869, its own
- * info string), so every vault has one from creation on and no migration
- * adds it. The secret is zeroed afterwards.
- */
-function withAuditSigningKey<T>(f: (secret: Uint8Array) => T): T {
-  const secret = hkdf(sha256, S.need().auditKey, new Uint8Array(0), utf8(AUDIT_SIGNING_HKDF_INFO), 32);
-  try {
-    return f(secret);
-  } finally {
-    secret.fill(0);
-  }
-}
-
-/** base64url of the Ed25519 audit public key: what an auditor needs to check a signed export. */
-export async function auditPublicKey(): Promise<string> {
-  await init();
-  return b64url(withAuditSigningKey((k) => ed25519.getPublicKey(k)));
-}
-
-/**
- * The whole log as a signed export (src/security/audit-export.ts): the HMAC
- * chain is verified first, and a broken one is refused (AUDIT_TAMPERED) —
- * signing would vouch for entries the vault itself cannot vouch for.
- */
-export async function exportSignedAudit(): Promise<string> {
-  const v = await verifyAudit();
-  if (!v.ok) throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${v.reason} at entry ${v.seq}); export it unsigned`);
-  const entries = (await auditStore.entries()) as AuditEntry[];
-  const anchor = await auditStore.anchor();
-  await init();
-  const x = withAuditSigningKey((k) =>
-    buildAuditExport(entries, ed25519.getPublicKey(k), S.now(), (msg) => ed25519.sign(msg, k), anchor?.mac ?? ''),
-  );
-  return JSON.stringify(x);
+/** The stored entries and the pruned anchor, for the signed export (audit-sign.ts). */
+export async function storedRun(): Promise<{ entries: AuditEntry[]; anchor: AuditAnchor | undefined }> {
+  const [entries, anchor] = await Promise.all([auditStore.entries(), auditStore.anchor()]);
+  return { entries: entries as AuditEntry[], anchor };
 }
 
 /**

@@ -544,6 +544,7 @@ function fromHexStrict(h: unknown): Uint8Array {
 const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
 
 /** The governed operations (docs/security.md lists them with their permissions). */
+
 const OPS: OpTable = {
   // keys
   generate: {
@@ -840,9 +841,23 @@ const OPS: OpTable = {
   verifyAuditLog: { permission: 'audit:read', audit: 'audit:verify', whileTampered: true, run: () => G.verifyAudit() },
   auditReport: { permission: 'audit:read', audit: 'audit:report', whileTampered: true, run: ([q]) => G.auditReport((q ?? {}) as never) },
   exportAuditLog: { permission: 'audit:export', audit: 'audit:export', whileTampered: true, run: ([q]) => G.exportAudit(q as never) },
-  exportSignedAuditLog: { permission: 'audit:export', audit: 'audit:export-signed', run: () => G.exportSignedAudit() },
-  auditStats: { permission: 'audit:read', audit: 'audit:stats', whileTampered: true, run: () => G.auditStats() },
-  auditPublicKey: { permission: 'audit:read', audit: 'audit:public-key', whileTampered: true, run: () => G.auditPublicKey() },
+  exportSignedAuditLog: {
+    permission: 'audit:export',
+    audit: 'audit:export-signed',
+    run: async () => (await import('./audit-sign.js')).exportSignedAudit(),
+  },
+  auditStats: {
+    permission: 'audit:read',
+    audit: 'audit:stats',
+    whileTampered: true,
+    run: async () => (await import('./audit-sign.js')).auditStats(),
+  },
+  auditPublicKey: {
+    permission: 'audit:read',
+    audit: 'audit:public-key',
+    whileTampered: true,
+    run: async () => (await import('./audit-sign.js')).auditPublicKey(),
+  },
   exportAuditQuarantine: {
     permission: 'audit:export',
     audit: 'audit:export-quarantine',
