@@ -36,6 +36,8 @@ import type { KdfChoice } from './crypto.js';
 import type { PermissionPattern } from '../security/rbac.js';
 import type { Principal } from '../security/rbac.js';
 import type { AuditQuery, AuditReport, AuditVerification } from '../security/audit.js';
+import type { GroupInput } from '../multisig/manager.js';
+import type { DigestMode, KeyGroup, OperationRecord } from '../multisig/types.js';
 import { LifecycleEvent } from '../lifecycle/manager.js';
 import type { LifecycleReport } from '../lifecycle/manager.js';
 import type { LifecycleRecord } from '../lifecycle/states.js';
@@ -148,6 +150,25 @@ export interface UnlockOptions {
 export interface ChangeOptions extends FreshProof {
   /** Recorded in the key's lifecycle history and the audit log. */
   reason?: string;
+}
+
+/** `keystore.multisig`: docs/security.md "Multisig in the vault". */
+export interface VaultMultisig {
+  createGroup(group: GroupInput): Promise<KeyGroup>;
+  /** Opens an operation on `message`; its initiator is the session's principal. */
+  initiate(
+    groupId: string,
+    message: Uint8Array,
+    o?: { description?: string; digestMode?: DigestMode; timeoutMs?: number },
+  ): Promise<OperationRecord>;
+  get(operationId: string): Promise<OperationRecord>;
+  list(groupId?: string): Promise<OperationRecord[]>;
+  /** Adds a signature made elsewhere (a device, another vault); it is verified against the group's signer. */
+  addSignature(operationId: string, signer: Uint8Array | string, signature: Uint8Array | string): Promise<OperationRecord>;
+  /** Signs the operation with vault key `keyId` and adds the signature, in one call (gated and counted like a signature). */
+  signWithKey(operationId: string, keyId: string, o?: { path?: string; curve?: 'secp256k1' | 'ed25519' }): Promise<OperationRecord>;
+  complete(operationId: string): Promise<OperationRecord>;
+  cancel(operationId: string, reason: string): Promise<OperationRecord>;
 }
 
 /** `audit.stats()`: see docs/security.md "Retention". */
@@ -558,6 +579,20 @@ export class Keystore extends EventTarget {
     exportQuarantine: 'exportAuditQuarantine',
     reanchor: 'reanchorAuditLog',
   });
+
+  /**
+   * Multisig approvals held in the vault (docs/security.md "Multisig in the
+   * vault"): `multisig:*` permissions, audited, records authenticated like keys.
+   * Each call is the worker operation `multisig` + its capitalised name.
+   */
+  readonly multisig: VaultMultisig = Object.freeze(
+    Object.fromEntries(
+      ['createGroup', 'initiate', 'get', 'list', 'addSignature', 'signWithKey', 'complete', 'cancel'].map((n) => [
+        n,
+        (...a: unknown[]) => this.#op(`multisig${n[0]!.toUpperCase()}${n.slice(1)}`, a),
+      ]),
+    ),
+  ) as unknown as VaultMultisig;
 
   /** Principals and roles (policy:manage). */
   readonly principals = facet(this, { list: 'listPrincipals', add: 'addPrincipal', update: 'updatePrincipal', remove: 'removePrincipal' });

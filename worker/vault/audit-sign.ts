@@ -10,7 +10,8 @@ import { ed25519 } from '../../src/core/ed25519.js';
 import { init } from '../../src/core/wasm.js';
 import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
 import { b64url, utf8 } from '../../src/security/canonical.js';
-import type { AuditEntry } from '../../src/security/audit.js';
+import { type AuditAnchor, type AuditEntry, type AuditVerification, verifyAuditEntries, wellFormed } from '../../src/security/audit.js';
+import { bytesEqual, canonicalJson } from '../../src/security/canonical.js';
 import { STORES } from '../../src/vault/format.js';
 import * as S from './state.js';
 import { cachedManifest, mutate, read } from './records.js';
@@ -58,7 +59,7 @@ export async function auditStats() {
   const m = cachedManifest() ?? (await read([], async (t) => t.m));
   const firstSeq = m.auditFrom ? m.auditFrom.seq + 1 : 0;
   const st = G.auditState();
-  const cp = await st.checkpoint();
+  const cp = await readCheckpoint();
   return {
     firstSeq,
     lastSeq: m.audit?.seq ?? -1,
@@ -110,4 +111,61 @@ export async function prune(): Promise<number> {
     await Promise.all(waits);
     return cut + 1 - base;
   });
+}
+
+// ---- incremental verification (docs/security.md "Retention") ----
+
+type CheckpointRecord = { id: 'audit-verified'; seq: number; mac: string; tag: string };
+const checkpointTag = (key: Uint8Array, seq: number, mac: string) => G.auditState().auditMac(key, canonicalJson({ verified: seq, mac }));
+
+export async function writeCheckpoint(seq: number, mac: string): Promise<void> {
+  const rec: CheckpointRecord = { id: 'audit-verified', seq, mac, tag: checkpointTag(S.need().auditKey, seq, mac) };
+  await (await S.db()).put(STORES.meta, rec);
+}
+
+/** The verified checkpoint, if its tag (HMAC under the audit key) holds: forging one needs the unlocked vault. */
+async function readCheckpoint(): Promise<AuditAnchor | undefined> {
+  const c = (await (await S.db()).get(STORES.meta, 'audit-verified')) as CheckpointRecord | undefined;
+  if (!c || !Number.isSafeInteger(c.seq) || typeof c.mac !== 'string' || typeof c.tag !== 'string') return undefined;
+  if (!bytesEqual(utf8(c.tag), utf8(checkpointTag(S.need().auditKey, c.seq, c.mac)))) return undefined;
+  return { seq: c.seq, mac: c.mac };
+}
+
+async function chainKey(): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', S.need().auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+}
+
+/**
+ * Unlock's check: the entries after the last verified checkpoint only, so its
+ * cost follows what was written since, not the log's size. The checkpoint is
+ * used only if the stored entry at its seq still has its mac; otherwise (first
+ * unlock, reanchor, a checkpoint that fails its tag) the whole stored run is walked.
+ */
+export async function verifyTail(): Promise<AuditVerification> {
+  const m = cachedManifest() ?? (await read([], async (t) => t.m));
+  const d = await S.db();
+  const cp = await readCheckpoint();
+  let start: AuditAnchor | undefined = m.auditFrom;
+  let rows: unknown[] | undefined;
+  if (cp && m.audit && cp.seq <= m.audit.seq && cp.seq > (m.auditFrom?.seq ?? -1)) {
+    const tx = d.transaction(STORES.audit);
+    const [holderRow, after] = await Promise.all([
+      tx.store.openCursor(IDBKeyRange.upperBound(cp.seq), 'prev').then((c) => c?.value),
+      tx.store.getAll(IDBKeyRange.lowerBound(cp.seq, true)),
+    ]);
+    const holder = G.auditState().flatten(holderRow === undefined ? [] : [holderRow]);
+    const at = holder.findIndex((e) => wellFormed(e) && e.seq === cp.seq);
+    if (at >= 0 && (holder[at] as AuditEntry).mac === cp.mac) {
+      start = cp;
+      rows = [...holder.slice(at + 1), ...G.auditState().flatten(after)];
+    }
+  }
+  rows ??= await G.auditState().store.entries();
+  const head = await G.auditState().store.head();
+  const r = await verifyAuditEntries(await chainKey(), rows, head, start);
+  G.auditState().setLastWalk({ from: start ? start.seq + 1 : 0, checked: r.ok ? rows.length : -1, ok: r.ok, full: start === m.auditFrom });
+  if (r.ok && head) await writeCheckpoint(head.seq, head.mac);
+  return r;
 }

@@ -19,7 +19,6 @@ import {
   entryMacInput,
   headMacInput,
   verifyAuditEntries,
-  wellFormed,
   type AuditAnchor,
   type AuditEntry,
   type AuditEvent,
@@ -27,7 +26,7 @@ import {
   type AuditStore,
   type AuditVerification,
 } from '../../src/security/audit.js';
-import { b64url, bytesEqual, canonicalJson, utf8 } from '../../src/security/canonical.js';
+import { b64url, bytesEqual, utf8 } from '../../src/security/canonical.js';
 import { LifecycleManager, type LifecycleEvent, checkUsable, type KeyOperation } from '../../src/lifecycle/manager.js';
 import { checkRevision, type LifecycleStore } from '../../src/lifecycle/store.js';
 import { LifecycleScheduler, type SchedulerErrorEvent } from '../../src/lifecycle/scheduler.js';
@@ -631,7 +630,7 @@ export async function begin(pid: string): Promise<void> {
     S.emit({ type: 'audit-tampered', detail: v });
   } else if (config.verifyAuditOnUnlock) {
     // Default: only the entries after the last verified checkpoint; 'full' walks everything.
-    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await verifyTail();
+    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await (await import('./audit-sign.js')).verifyTail();
     if (!r.ok) S.emit({ type: 'audit-tampered', detail: r });
     else void maybePrune().catch(() => {});
   }
@@ -974,7 +973,7 @@ export async function verifyAudit(): Promise<AuditVerification> {
   if (!h.ok) return h;
   const [r, head, anchor] = await Promise.all([(await auditLog()).verify(), auditStore.head(), auditStore.anchor()]);
   lastWalk = { from: anchor ? anchor.seq + 1 : 0, checked: r.ok ? r.entries : -1, ok: r.ok, full: true };
-  if (r.ok && head) await writeCheckpoint(head.seq, head.mac);
+  if (r.ok && head) await (await import('./audit-sign.js')).writeCheckpoint(head.seq, head.mac);
   return r;
 }
 
@@ -983,61 +982,6 @@ export async function verifyAudit(): Promise<AuditVerification> {
 /** The last chain walk (at unlock, verify() or before a prune): where it started and how many entries it checked. */
 let lastWalk: { from: number; checked: number; ok: boolean; full: boolean } | null = null;
 let pruning: Promise<number> | null = null;
-
-type CheckpointRecord = { id: 'audit-verified'; seq: number; mac: string; tag: string };
-const checkpointTag = (key: Uint8Array, seq: number, mac: string) => auditMac(key, canonicalJson({ verified: seq, mac }));
-
-async function writeCheckpoint(seq: number, mac: string): Promise<void> {
-  const rec: CheckpointRecord = { id: 'audit-verified', seq, mac, tag: checkpointTag(S.need().auditKey, seq, mac) };
-  await (await S.db()).put(STORES.meta, rec);
-}
-
-/** The verified checkpoint, if its tag (HMAC under the audit key) holds: forging one needs the unlocked vault. */
-async function readCheckpoint(): Promise<AuditAnchor | undefined> {
-  const c = (await (await S.db()).get(STORES.meta, 'audit-verified')) as CheckpointRecord | undefined;
-  if (!c || !Number.isSafeInteger(c.seq) || typeof c.mac !== 'string' || typeof c.tag !== 'string') return undefined;
-  if (!bytesEqual(utf8(c.tag), utf8(checkpointTag(S.need().auditKey, c.seq, c.mac)))) return undefined;
-  return { seq: c.seq, mac: c.mac };
-}
-
-async function chainKey(): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', S.need().auditKey.slice() as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-}
-
-/**
- * Unlock's check: the entries after the last verified checkpoint only, so its
- * cost follows what was written since, not the log's size. The checkpoint is
- * used only if the stored entry at its seq still has its mac; otherwise (first
- * unlock, reanchor, a checkpoint that fails its tag) the whole stored run is walked.
- */
-async function verifyTail(): Promise<AuditVerification> {
-  const m = cachedManifest() ?? (await read([], async (t) => t.m));
-  const d = await S.db();
-  const cp = await readCheckpoint();
-  let start: AuditAnchor | undefined = m.auditFrom;
-  let rows: unknown[] | undefined;
-  if (cp && m.audit && cp.seq <= m.audit.seq && cp.seq > (m.auditFrom?.seq ?? -1)) {
-    const tx = d.transaction(STORES.audit);
-    const [holderRow, after] = await Promise.all([
-      tx.store.openCursor(IDBKeyRange.upperBound(cp.seq), 'prev').then((c) => c?.value),
-      tx.store.getAll(IDBKeyRange.lowerBound(cp.seq, true)),
-    ]);
-    const holder = flatten(holderRow === undefined ? [] : [holderRow]);
-    const at = holder.findIndex((e) => wellFormed(e) && e.seq === cp.seq);
-    if (at >= 0 && (holder[at] as AuditEntry).mac === cp.mac) {
-      start = cp;
-      rows = [...holder.slice(at + 1), ...flatten(after)];
-    }
-  }
-  rows ??= await auditStore.entries();
-  const head = await auditStore.head();
-  const r = await verifyAuditEntries(await chainKey(), rows, head, start);
-  lastWalk = { from: start ? start.seq + 1 : 0, checked: r.ok ? rows.length : -1, ok: r.ok, full: start === m.auditFrom };
-  if (r.ok && head) await writeCheckpoint(head.seq, head.mac);
-  return r;
-}
 
 /** Prunes when the stored run exceeds maxEntries by more than a tenth (so a page is not rewritten on every append). */
 export function maybePrune(): Promise<number> {
@@ -1055,8 +999,12 @@ export const auditState = () => ({
   max: config.auditMaxEntries,
   broken: auditBroken !== null,
   lastWalk,
-  checkpoint: readCheckpoint,
   flatten,
+  setLastWalk: (w: typeof lastWalk) => {
+    lastWalk = w;
+  },
+  store: auditStore,
+  auditMac,
 });
 
 export async function auditReport(q: { since?: number; until?: number } = {}) {
