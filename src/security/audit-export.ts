@@ -185,13 +185,13 @@ function headOk(h: unknown): h is AuditExportHead {
  */
 export async function verifyAuditExport(file: string | object, publicKey: string | Uint8Array): Promise<AuditExportVerification> {
   const trusted = parseAuditPublicKey(publicKey);
-  const bad = (reason: AuditExportFailure, message: string, index?: number): AuditExportVerification =>
+  const broken = (reason: AuditExportFailure, message: string, index?: number): AuditExportVerification =>
     index === undefined ? { ok: false, reason, message } : { ok: false, reason, index, message };
   let x: SignedAuditExport;
   try {
     x = (typeof file === 'string' ? JSON.parse(file) : file) as SignedAuditExport;
   } catch {
-    return bad('MALFORMED', 'the export is not JSON');
+    return broken('MALFORMED', 'the export is not JSON');
   }
   if (
     !x ||
@@ -205,52 +205,52 @@ export async function verifyAuditExport(file: string | object, publicKey: string
     !headOk(x.head) ||
     !Array.isArray(x.entries)
   ) {
-    return bad('MALFORMED', `not a version ${AUDIT_EXPORT_VERSION} ${AUDIT_EXPORT_FORMAT} file`);
+    return broken('MALFORMED', `not a version ${AUDIT_EXPORT_VERSION} ${AUDIT_EXPORT_FORMAT} file`);
   }
   if (!bytesEqual(fromB64url(x.publicKey, 'publicKey'), trusted)) {
-    return bad('WRONG_KEY', 'the export was signed by another audit key than the one given');
+    return broken('WRONG_KEY', 'the export was signed by another audit key than the one given');
   }
   await init();
   let header: Uint8Array;
   try {
     header = signedHeader(x);
   } catch {
-    return bad('MALFORMED', 'the export header is not canonical JSON');
+    return broken('MALFORMED', 'the export header is not canonical JSON');
   }
   if (!ed25519.verify(fromB64url(x.signature, 'signature'), header, trusted)) {
-    return bad('BAD_SIGNATURE', 'the signature does not verify over the head and metadata');
+    return broken('BAD_SIGNATURE', 'the signature does not verify over the head and metadata');
   }
   const { head, entries } = x;
   let prev = '';
   for (let i = 0; i < entries.length; i++) {
     const raw = entries[i] as unknown;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return bad('MALFORMED', `entry ${i} is not an object`, i);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return broken('MALFORMED', `entry ${i} is not an object`, i);
     const { hash, prev: link, ...entry } = raw as ExportedAuditEntry;
     if (!wellFormed(entry) || typeof hash !== 'string' || typeof link !== 'string') {
-      return bad('MALFORMED', `entry ${i} is not a well-formed audit entry`, i);
+      return broken('MALFORMED', `entry ${i} is not a well-formed audit entry`, i);
     }
     const want = head.firstSeq + i;
     if (entry.seq !== want) {
       const later = entry.seq < want || entries.slice(i + 1).some((e) => (e as { seq?: unknown })?.seq === want);
       return later
-        ? bad('OUT_OF_ORDER', `position ${i} holds seq ${entry.seq}, expected ${want}`, i)
-        : bad('MISSING', `entry seq ${want} is missing (found ${entry.seq} in its place)`, i);
+        ? broken('OUT_OF_ORDER', `position ${i} holds seq ${entry.seq}, expected ${want}`, i)
+        : broken('MISSING', `entry seq ${want} is missing (found ${entry.seq} in its place)`, i);
     }
     let h: string;
     try {
       h = exportEntryHash(entry, link);
     } catch {
-      return bad('MALFORMED', `entry ${i} is not canonical JSON`, i);
+      return broken('MALFORMED', `entry ${i} is not canonical JSON`, i);
     }
-    if (h !== hash) return bad('ENTRY_MODIFIED', `entry seq ${want} does not match its hash (edited)`, i);
-    if (link !== prev) return bad('LINK_BROKEN', `entry seq ${want} does not link to the entry before it`, i);
+    if (h !== hash) return broken('ENTRY_MODIFIED', `entry seq ${want} does not match its hash (edited)`, i);
+    if (link !== prev) return broken('LINK_BROKEN', `entry seq ${want} does not link to the entry before it`, i);
     prev = hash;
   }
   if (entries.length < head.count) {
-    return bad('TRUNCATED', `${head.count - entries.length} entries were cut from the end (the head signs ${head.count})`);
+    return broken('TRUNCATED', `${head.count - entries.length} entries were cut from the end (the head signs ${head.count})`);
   }
   if (entries.length > head.count || prev !== head.hash || head.lastSeq !== head.firstSeq + head.count - 1) {
-    return bad('HEAD_MISMATCH', 'the entries do not end at the signed head');
+    return broken('HEAD_MISMATCH', 'the entries do not end at the signed head');
   }
   return { ok: true, entries: entries.length, head, publicKey: x.publicKey, exportedAt: x.exportedAt };
 }
