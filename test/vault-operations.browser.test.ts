@@ -66,8 +66,19 @@ const EXPECTED: Record<string, [string, boolean?]> = {
   removePrincipal: ['policy:manage'],
   verifyAuditLog: ['audit:read'],
   auditReport: ['audit:read'],
+  auditPublicKey: ['audit:read'],
+  auditStats: ['audit:read'],
   exportAuditLog: ['audit:export'],
+  exportSignedAuditLog: ['audit:export'],
   exportAuditQuarantine: ['audit:export'],
+  multisigCreateGroup: ['multisig:initiate'],
+  multisigInitiate: ['multisig:initiate'],
+  multisigGet: ['key:read'],
+  multisigList: ['key:read'],
+  multisigAddSignature: ['multisig:sign'],
+  multisigSignWithKey: ['multisig:sign'],
+  multisigComplete: ['multisig:complete'],
+  multisigCancel: ['multisig:cancel'],
   reanchorAuditLog: ['audit:export', true],
 };
 
@@ -77,7 +88,7 @@ const GRANTS: Record<string, string[] | '*'> = {
   admin: '*',
   operator: ['key:create', 'key:read', 'key:sign', 'key:rotate', 'hsm:access'],
   auditor: ['key:read', 'audit:read', 'audit:export'],
-  signer: ['key:read', 'key:sign'],
+  signer: ['key:read', 'key:sign', 'multisig:sign'],
 };
 
 const NO_KEY = 'k_' + '0'.repeat(24);
@@ -85,7 +96,11 @@ const raw = (page: Page, path: string[], ...args: unknown[]): Promise<any> =>
   page.evaluate(([p, a]) => (window as any).vt.raw.call(p, ...(a as unknown[])), [path, args] as const);
 /** Arguments that reach the permission check and then fail harmlessly (a key id that is not in the vault). */
 const argsFor = (op: string): unknown[] =>
-  ['reportCompromise', 'useHardwareKey'].includes(op) ? [op === 'useHardwareKey' ? 'x_' + '0'.repeat(24) : NO_KEY] : [NO_KEY];
+  op === 'multisigSignWithKey'
+    ? ['op_' + '0'.repeat(40), NO_KEY]
+    : ['reportCompromise', 'useHardwareKey'].includes(op)
+      ? [op === 'useHardwareKey' ? 'x_' + '0'.repeat(24) : NO_KEY]
+      : [NO_KEY];
 
 test('every operation x every default role x locked/unlocked: the worker applies the table, whatever the page does', async () => {
   const page = await suite.context.newPage();

@@ -63,3 +63,17 @@ export {
 } from './slip39.js';
 // Caps, abort and progress of the long KDFs above (docs/backup.md §Bounds, caps, abort and progress).
 export { KDF_LIMITS, type KdfLimits, type KdfControl } from './kdf-limits.js';
+// Offline check of a signed audit export (docs/security.md, "Verifiable
+// export"): it lives here, beside the other files an outsider opens without
+// the vault, so the main entry does not carry it.
+export {
+  verifyAuditExport,
+  parseAuditPublicKey,
+  AUDIT_EXPORT_FORMAT,
+  AUDIT_EXPORT_VERSION,
+  type SignedAuditExport,
+  type ExportedAuditEntry,
+  type AuditExportHead,
+  type AuditExportVerification,
+  type AuditExportFailure,
+} from '../security/audit-export.js';

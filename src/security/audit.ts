@@ -59,6 +59,18 @@ export interface AuditStore {
   append(entry: AuditEntry, head: AuditHead, expectedSeq: number): Promise<boolean>;
   /** Every stored entry in ascending key order, as stored (may be malformed after tampering). */
   entries(): Promise<unknown[]>;
+  /** Where the stored run starts after pruning (retention): the last pruned entry's seq and mac. */
+  anchor?(): Promise<AuditAnchor | undefined>;
+}
+
+/**
+ * The point a run of entries continues from: the seq and mac of the entry
+ * before its first (pruned by retention, or verified earlier). The first
+ * entry of the run must have seq `seq + 1` and link to `mac`.
+ */
+export interface AuditAnchor {
+  seq: number;
+  mac: string;
 }
 
 export class MemoryAuditStore implements AuditStore {
@@ -264,7 +276,8 @@ const ENTRY_KEYS = new Set([
   'mac',
 ]);
 
-function wellFormed(x: unknown): x is AuditEntry {
+/** True for an object shaped like a stored audit entry (exported for the offline verifier, audit-export.ts). */
+export function wellFormed(x: unknown): x is AuditEntry {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
   const e = x as AuditEntry;
   if (!Object.keys(e).every((k) => ENTRY_KEYS.has(k))) return false;
@@ -285,6 +298,7 @@ export async function verifyAuditEntries(
   chainKey: CryptoKey,
   stored: readonly unknown[],
   head: AuditHead | undefined,
+  anchor?: AuditAnchor,
 ): Promise<AuditVerification> {
   const key = checkChainKey(chainKey);
   const fail = (index: number, seq: number, reason: AuditBreak, message: string): AuditVerification => ({
@@ -294,38 +308,42 @@ export async function verifyAuditEntries(
     reason,
     message,
   });
-  let prev = '';
+  // With an anchor the run continues a chain whose earlier part was pruned or already verified.
+  const base = anchor ? anchor.seq + 1 : 0;
+  let prev = anchor ? anchor.mac : '';
   for (let i = 0; i < stored.length; i++) {
     const e = stored[i];
-    if (!wellFormed(e)) return fail(i, i, 'MALFORMED', `entry at position ${i} is not a well-formed audit entry`);
-    if (e.seq !== i) {
-      return e.seq > i
-        ? fail(i, i, 'MISSING', `entry ${i} is missing (found ${e.seq} in its place)`)
-        : fail(i, i, 'OUT_OF_ORDER', `entry at position ${i} claims seq ${e.seq}`);
+    const want = base + i;
+    if (!wellFormed(e)) return fail(i, want, 'MALFORMED', `entry at position ${i} is not a well-formed audit entry`);
+    if (e.seq !== want) {
+      return e.seq > want
+        ? fail(i, want, 'MISSING', `entry ${want} is missing (found ${e.seq} in its place)`)
+        : fail(i, want, 'OUT_OF_ORDER', `entry at position ${i} claims seq ${e.seq}`);
     }
     let expect: Uint8Array;
     try {
       expect = await hmac(key, entryMacInput(e, prev));
     } catch {
-      return fail(i, i, 'MALFORMED', `entry ${i} is not canonical JSON`);
+      return fail(i, want, 'MALFORMED', `entry ${want} is not canonical JSON`);
     }
     if (!bytesEqual(utf8(b64url(expect)), utf8(e.mac)))
-      return fail(i, i, 'MAC_MISMATCH', `entry ${i} was edited, moved or forged (MAC mismatch)`);
+      return fail(i, want, 'MAC_MISMATCH', `entry ${want} was edited, moved or forged (MAC mismatch)`);
     prev = e.mac;
   }
   const n = stored.length;
+  const last = base + n - 1;
   if (!head) {
-    return n === 0 ? { ok: true, entries: 0 } : fail(n, n, 'HEAD_MISSING', 'the log head record is missing');
+    return n === 0 && !anchor ? { ok: true, entries: 0 } : fail(n, last + 1, 'HEAD_MISSING', 'the log head record is missing');
   }
   const h = head as Partial<AuditHead>;
   if (!Number.isSafeInteger(h.seq) || typeof h.mac !== 'string' || typeof h.headMac !== 'string') {
-    return fail(n, n, 'HEAD_MISMATCH', 'the log head record is malformed');
+    return fail(n, last + 1, 'HEAD_MISMATCH', 'the log head record is malformed');
   }
   const hm = b64url(await hmac(key, headMacInput(h.seq!, h.mac!)));
-  if (!bytesEqual(utf8(hm), utf8(h.headMac!))) return fail(n, n, 'HEAD_MISMATCH', 'the log head record was forged');
-  if (h.seq! > n - 1) return fail(n, n, 'TRUNCATED', `entries ${n}..${h.seq} were deleted from the end of the log`);
-  if (h.seq! < n - 1 || h.mac !== prev)
-    return fail(h.seq! + 1, h.seq! + 1, 'HEAD_MISMATCH', `entries after ${h.seq} are not covered by the head`);
+  if (!bytesEqual(utf8(hm), utf8(h.headMac!))) return fail(n, last + 1, 'HEAD_MISMATCH', 'the log head record was forged');
+  if (h.seq! > last) return fail(n, last + 1, 'TRUNCATED', `entries ${last + 1}..${h.seq} were deleted from the end of the log`);
+  if (h.seq! < last || h.mac !== prev)
+    return fail(h.seq! + 1 - base, h.seq! + 1, 'HEAD_MISMATCH', `entries after ${h.seq} are not covered by the head`);
   return { ok: true, entries: n };
 }
 
@@ -358,6 +376,8 @@ export interface AuditReport {
   byKey: Record<string, AuditCounts>;
   byOperation: Record<string, AuditCounts>;
   byPrincipal: Record<string, AuditCounts>;
+  /** principalId -> the most recent `principalName` its entries in the period carry (ids without a name are absent). */
+  principalNames: Record<string, string>;
   /** The report is computed over what is stored; this says whether that is trustworthy. */
   integrity: AuditVerification;
 }
@@ -431,8 +451,8 @@ export class AuditLog {
 
   /** Checks the whole chain's integrity, reporting the first broken link. */
   async verify(): Promise<AuditVerification> {
-    const [entries, head] = await Promise.all([this.#store.entries(), this.#store.head()]);
-    return verifyAuditEntries(this.#key, entries, head);
+    const [entries, head, anchor] = await Promise.all([this.#store.entries(), this.#store.head(), this.#store.anchor?.()]);
+    return verifyAuditEntries(this.#key, entries, head, anchor);
   }
 
   /** verify(), throwing AUDIT_TAMPERED (with the broken seq in the message) instead of returning a failure. */
@@ -475,9 +495,12 @@ export class AuditLog {
     const byKey: Record<string, AuditCounts> = {};
     const byOperation: Record<string, AuditCounts> = {};
     const byPrincipal: Record<string, AuditCounts> = {};
+    // A Map, then fromEntries: an id such as "__proto__" (ids allow it) stays an own property.
+    const names = new Map<string, string>();
     let successCount = 0;
     for (const e of entries) {
       if (e.success) successCount++;
+      if (typeof e.principalName === 'string') names.set(e.principalId, e.principalName);
       if (e.keyId !== undefined) bump(byKey, e.keyId, e.success);
       bump(byOperation, e.operation, e.success);
       bump(byPrincipal, e.principalId, e.success);
@@ -493,6 +516,7 @@ export class AuditLog {
       byKey,
       byOperation,
       byPrincipal,
+      principalNames: Object.fromEntries(names),
       integrity,
     };
   }

@@ -118,7 +118,13 @@ export interface AccountSpec {
 
 export interface OpenOptions {
   autoLockMs?: number;
-  security?: { uvWindowMs?: number; sessionTtlMs?: number; roles?: Record<string, string[]>; verifyAuditOnUnlock?: boolean };
+  security?: {
+    uvWindowMs?: number;
+    sessionTtlMs?: number;
+    roles?: Record<string, string[]>;
+    verifyAuditOnUnlock?: boolean | 'full';
+    auditRetention?: { maxEntries?: number };
+  };
   lifecycle?: { policy?: string; policies?: unknown[]; intervalMs?: number; detector?: Record<string, unknown> | false };
   /** A page-supplied test clock is honoured forward only (it can bring deadlines nearer, never push them back). */
   clock?: boolean;

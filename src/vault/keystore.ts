@@ -6,7 +6,7 @@
 // ceremonies (src/vault/passkey.ts), `navigator.storage.persist()`,
 // `pagehide`, telling other tabs over a BroadcastChannel, and dispatching events.
 import { proxy, transfer, type Remote } from 'comlink';
-import { VaultkeyError, toErrorCode } from '../errors.js';
+import { VaultkeyError, assertInt, toErrorCode } from '../errors.js';
 import { installed } from '../worker/protocol.js';
 import { spawnWorker, type Spawned } from '../worker/spawn.js';
 import type { WorkerApi } from '../../worker/api.js';
@@ -36,6 +36,8 @@ import type { KdfChoice } from './crypto.js';
 import type { PermissionPattern } from '../security/rbac.js';
 import type { Principal } from '../security/rbac.js';
 import type { AuditQuery, AuditReport, AuditVerification } from '../security/audit.js';
+import type { GroupInput } from '../multisig/manager.js';
+import type { DigestMode, KeyGroup, OperationRecord } from '../multisig/types.js';
 import { LifecycleEvent } from '../lifecycle/manager.js';
 import type { LifecycleReport } from '../lifecycle/manager.js';
 import type { LifecycleRecord } from '../lifecycle/states.js';
@@ -94,8 +96,13 @@ export interface SecurityOptions {
   sessionTtlMs?: number;
   /** Extra or overriding roles (see docs/security.md). */
   roles?: Record<string, PermissionPattern[]>;
-  /** Walk the whole audit chain at every unlock (default true). */
-  verifyAuditOnUnlock?: boolean;
+  /**
+   * Check the audit chain at every unlock (default true: the entries written
+   * since the last verified checkpoint; 'full': the whole stored chain; false: not at all).
+   */
+  verifyAuditOnUnlock?: boolean | 'full';
+  /** Retention (docs/security.md "Retention"): keep the last `maxEntries` entries (1 to 2^31), pruning older ones with a verified anchor. */
+  auditRetention?: { maxEntries?: number };
   /** Test clock, honoured forward only by the worker (it can bring deadlines nearer, never push them back). */
   clock?: () => number;
 }
@@ -143,6 +150,38 @@ export interface UnlockOptions {
 export interface ChangeOptions extends FreshProof {
   /** Recorded in the key's lifecycle history and the audit log. */
   reason?: string;
+}
+
+/** `keystore.multisig`: docs/security.md "Multisig in the vault". */
+export interface VaultMultisig {
+  createGroup(group: GroupInput): Promise<KeyGroup>;
+  /** Opens an operation on `message`; its initiator is the session's principal. */
+  initiate(
+    groupId: string,
+    message: Uint8Array,
+    o?: { description?: string; digestMode?: DigestMode; timeoutMs?: number },
+  ): Promise<OperationRecord>;
+  get(operationId: string): Promise<OperationRecord>;
+  list(groupId?: string): Promise<OperationRecord[]>;
+  /** Adds a signature made elsewhere (a device, another vault); it is verified against the group's signer. */
+  addSignature(operationId: string, signer: Uint8Array | string, signature: Uint8Array | string): Promise<OperationRecord>;
+  /** Signs the operation with vault key `keyId` and adds the signature, in one call (gated and counted like a signature). */
+  signWithKey(operationId: string, keyId: string, o?: { path?: string; curve?: 'secp256k1' | 'ed25519' }): Promise<OperationRecord>;
+  complete(operationId: string): Promise<OperationRecord>;
+  cancel(operationId: string, reason: string): Promise<OperationRecord>;
+}
+
+/** `audit.stats()`: see docs/security.md "Retention". */
+export interface AuditStats {
+  firstSeq: number;
+  lastSeq: number;
+  stored: number;
+  pruned: number;
+  anchor: { seq: number; mac: string } | null;
+  verifiedThrough: number;
+  maxEntries: number | null;
+  /** The last chain walk in this unlock: first seq walked, entries checked (-1 if it failed), and whether it started at the pruned anchor or the log start. */
+  lastWalk: { from: number; checked: number; ok: boolean; full: boolean } | null;
 }
 
 /** removeKey / deactivateKey: a key in its grace period needs `force` and a `proof` on the call (audited as forced). */
@@ -239,6 +278,15 @@ export class Keystore extends EventTarget {
       if (options[k] !== undefined && (options[k] === null || typeof options[k] !== 'object'))
         throw new VaultkeyError('INVALID_ARGUMENT', `${k} options must be an object`);
     }
+    const retention = options.security?.auditRetention;
+    if (retention !== undefined) {
+      if (retention === null || typeof retention !== 'object')
+        throw new VaultkeyError('INVALID_ARGUMENT', 'auditRetention must be an object');
+      if (retention.maxEntries !== undefined) assertInt(retention.maxEntries, 'auditRetention.maxEntries', 1, 2 ** 31);
+    }
+    const v = options.security?.verifyAuditOnUnlock;
+    if (v !== undefined && typeof v !== 'boolean' && v !== 'full')
+      throw new VaultkeyError('INVALID_ARGUMENT', "verifyAuditOnUnlock must be true, false or 'full'");
     const name = options.name ?? 'default';
     const ks = new Keystore(name, options, {
       state: 'empty',
@@ -270,6 +318,7 @@ export class Keystore extends EventTarget {
         ...(s.sessionTtlMs !== undefined ? { sessionTtlMs: s.sessionTtlMs } : {}),
         ...(s.roles !== undefined ? { roles: s.roles as Record<string, string[]> } : {}),
         ...(s.verifyAuditOnUnlock !== undefined ? { verifyAuditOnUnlock: s.verifyAuditOnUnlock } : {}),
+        ...(s.auditRetention?.maxEntries !== undefined ? { auditRetention: { maxEntries: s.auditRetention.maxEntries } } : {}),
       },
       lifecycle: {
         ...(l.policy !== undefined ? { policy: l.policy } : {}),
@@ -524,9 +573,26 @@ export class Keystore extends EventTarget {
     verify: 'verifyAuditLog',
     report: 'auditReport',
     export: 'exportAuditLog',
+    exportSigned: 'exportSignedAuditLog',
+    publicKey: 'auditPublicKey',
+    stats: 'auditStats',
     exportQuarantine: 'exportAuditQuarantine',
     reanchor: 'reanchorAuditLog',
   });
+
+  /**
+   * Multisig approvals held in the vault (docs/security.md "Multisig in the
+   * vault"): `multisig:*` permissions, audited, records authenticated like keys.
+   * Each call is the worker operation `multisig` + its capitalised name.
+   */
+  readonly multisig: VaultMultisig = Object.freeze(
+    Object.fromEntries(
+      ['createGroup', 'initiate', 'get', 'list', 'addSignature', 'signWithKey', 'complete', 'cancel'].map((n) => [
+        n,
+        (...a: unknown[]) => this.#op(`multisig${n[0]!.toUpperCase()}${n.slice(1)}`, a),
+      ]),
+    ),
+  ) as unknown as VaultMultisig;
 
   /** Principals and roles (policy:manage). */
   readonly principals = facet(this, { list: 'listPrincipals', add: 'addPrincipal', update: 'updatePrincipal', remove: 'removePrincipal' });
@@ -830,6 +896,29 @@ export class Keystore extends EventTarget {
   /** The log as JSON Lines (MACs included). */
   async exportAuditLog(q?: AuditQuery): Promise<string> {
     return this.#op('exportAuditLog', q === undefined ? [] : [q]);
+  }
+
+  /**
+   * The whole log as a signed export (JSON text) that an auditor verifies with
+   * only `auditPublicKey()`: `verifyAuditExport` (vaultkey/backup) or
+   * `npx vaultkey audit verify FILE --public-key KEY` (docs/security.md).
+   */
+  async exportSignedAuditLog(): Promise<string> {
+    return this.#op('exportSignedAuditLog', []);
+  }
+
+  /**
+   * Where the audit log stands: the stored run (`firstSeq`..`lastSeq`), what
+   * retention pruned (`pruned`, `anchor`), the verified checkpoint and how
+   * many entries the last chain walk checked (`lastWalk`).
+   */
+  async auditStats(): Promise<AuditStats> {
+    return this.#op('auditStats', []);
+  }
+
+  /** The vault's Ed25519 audit public key (base64url, 32 bytes); the same for the life of the vault. */
+  async auditPublicKey(): Promise<string> {
+    return this.#op('auditPublicKey', []);
   }
 
   /** After AUDIT_TAMPERED: moves the broken tail aside and continues the chain from the last entry that verifies. */

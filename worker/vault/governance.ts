@@ -19,6 +19,7 @@ import {
   entryMacInput,
   headMacInput,
   verifyAuditEntries,
+  type AuditAnchor,
   type AuditEntry,
   type AuditEvent,
   type AuditHead,
@@ -170,6 +171,10 @@ class VaultAuditStore implements AuditStore {
   async entries(): Promise<unknown[]> {
     return flatten(await (await S.db()).getAll(STORES.audit));
   }
+
+  async anchor(): Promise<AuditAnchor | undefined> {
+    return (cachedManifest() ?? (await read([], async (t) => t.m))).auditFrom;
+  }
 }
 
 function flatten(rows: unknown[]): unknown[] {
@@ -186,7 +191,9 @@ interface Config {
   uvWindowMs?: number;
   sessionTtlMs?: number;
   roles?: Record<string, string[]>;
-  verifyAuditOnUnlock: boolean;
+  verifyAuditOnUnlock: boolean | 'full';
+  /** Retention: keep at most this many entries (plus a tenth as slack), none pruned when absent. */
+  auditMaxEntries?: number;
   defaultPolicy: string;
   intervalMs?: number;
   detector: Partial<DetectorConfig> | false;
@@ -548,7 +555,8 @@ export function configure(o: OpenOptions): void {
     ...(sec.uvWindowMs !== undefined ? { uvWindowMs: sec.uvWindowMs } : {}),
     ...(sec.sessionTtlMs !== undefined ? { sessionTtlMs: sec.sessionTtlMs } : {}),
     ...(sec.roles !== undefined ? { roles: sec.roles } : {}),
-    verifyAuditOnUnlock: sec.verifyAuditOnUnlock !== false,
+    verifyAuditOnUnlock: sec.verifyAuditOnUnlock === 'full' ? 'full' : sec.verifyAuditOnUnlock !== false,
+    ...(sec.auditRetention?.maxEntries !== undefined ? { auditMaxEntries: sec.auditRetention.maxEntries } : {}),
     defaultPolicy: policies.get(lo.policy ?? 'default').name,
     ...(lo.intervalMs !== undefined ? { intervalMs: lo.intervalMs } : {}),
     detector: lo.detector === false ? false : ((lo.detector ?? {}) as Partial<DetectorConfig>),
@@ -621,8 +629,10 @@ export async function begin(pid: string): Promise<void> {
     auditBroken = v;
     S.emit({ type: 'audit-tampered', detail: v });
   } else if (config.verifyAuditOnUnlock) {
-    const full = await verifyAudit();
-    if (!full.ok) S.emit({ type: 'audit-tampered', detail: full });
+    // Default: only the entries after the last verified checkpoint; 'full' walks everything.
+    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await (await import('./audit-sign.js')).verifyTail();
+    if (!r.ok) S.emit({ type: 'audit-tampered', detail: r });
+    else void maybePrune().catch(() => {});
   }
   scheduler?.close();
   scheduler = new LifecycleScheduler(lifecycle, {
@@ -795,10 +805,39 @@ async function flush(): Promise<void> {
     }
   } finally {
     committing--;
+    // Retention runs after the commits it follows, never inside them (docs/security.md "Retention").
+    if (committing === 0 && config.auditMaxEntries !== undefined) void maybePrune().catch(() => {});
+  }
+}
+
+/**
+ * Writes `principalName` (the principal's human name at that moment, from its
+ * authenticated record: docs/security.md "Entry") on entries that lack it.
+ * Done before the commit's transaction opens (awaiting another read inside it
+ * would let it auto-commit). A principal that cannot be read (none, or a
+ * record that fails authentication, which is reported where it is used) is
+ * audited by id alone: the audit must not fail because of it.
+ */
+async function namePrincipals(batch: Pending[]): Promise<void> {
+  const names = new Map<string, string | undefined>();
+  for (const p of batch) {
+    if (p.ev.principalName !== undefined) continue;
+    const id = p.ev.principalId;
+    if (!names.has(id))
+      names.set(
+        id,
+        await principalStore.get(id).then(
+          (x) => x?.name,
+          () => undefined,
+        ),
+      );
+    const name = names.get(id);
+    if (name !== undefined) p.ev = { ...p.ev, principalName: name };
   }
 }
 
 async function commitBatch(batch: Pending[]): Promise<(LifecycleRecord | null | VaultkeyError)[]> {
+  await namePrincipals(batch);
   const s = S.need();
   const at = S.now();
   const keys = [...new Set(batch.flatMap((p) => (p.usage ? [p.usage.keyId] : [])))];
@@ -932,8 +971,41 @@ async function auditLog(): Promise<AuditLog> {
 export async function verifyAudit(): Promise<AuditVerification> {
   const h = await checkHead();
   if (!h.ok) return h;
-  return (await auditLog()).verify();
+  const [r, head, anchor] = await Promise.all([(await auditLog()).verify(), auditStore.head(), auditStore.anchor()]);
+  lastWalk = { from: anchor ? anchor.seq + 1 : 0, checked: r.ok ? r.entries : -1, ok: r.ok, full: true };
+  if (r.ok && head) await (await import('./audit-sign.js')).writeCheckpoint(head.seq, head.mac);
+  return r;
 }
+
+// ---- retention and incremental verification (docs/security.md "Retention") ----
+
+/** The last chain walk (at unlock, verify() or before a prune): where it started and how many entries it checked. */
+let lastWalk: { from: number; checked: number; ok: boolean; full: boolean } | null = null;
+let pruning: Promise<number> | null = null;
+
+/** Prunes when the stored run exceeds maxEntries by more than a tenth (so a page is not rewritten on every append). */
+export function maybePrune(): Promise<number> {
+  if (config.auditMaxEntries === undefined) return Promise.resolve(0);
+  pruning ??= import('./audit-sign.js')
+    .then((x) => x.prune())
+    .finally(() => {
+      pruning = null;
+    });
+  return pruning;
+}
+
+/** What audit-sign.ts (lazy) needs of this module's state. */
+export const auditState = () => ({
+  max: config.auditMaxEntries,
+  broken: auditBroken !== null,
+  lastWalk,
+  flatten,
+  setLastWalk: (w: typeof lastWalk) => {
+    lastWalk = w;
+  },
+  store: auditStore,
+  auditMac,
+});
 
 export async function auditReport(q: { since?: number; until?: number } = {}) {
   const r = await (await auditLog()).report(q);
@@ -942,6 +1014,12 @@ export async function auditReport(q: { since?: number; until?: number } = {}) {
 
 export async function exportAudit(q?: Parameters<AuditLog['exportJsonl']>[0]): Promise<string> {
   return (await auditLog()).exportJsonl(q);
+}
+
+/** The stored entries and the pruned anchor, for the signed export (audit-sign.ts). */
+export async function storedRun(): Promise<{ entries: AuditEntry[]; anchor: AuditAnchor | undefined }> {
+  const [entries, anchor] = await Promise.all([auditStore.entries(), auditStore.anchor()]);
+  return { entries: entries as AuditEntry[], anchor };
 }
 
 /**
@@ -961,12 +1039,16 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     false,
     ['sign'],
   );
+  // After retention the stored run continues from the pruned anchor (docs/security.md "Retention").
+  const anchor = await auditStore.anchor();
+  const base = anchor ? anchor.seq + 1 : 0;
   // The longest prefix that verifies as a chain (entries only; the head is what is being replaced).
   let good = 0;
   for (let n = entries.length; n >= 0; n--) {
-    const last = entries[n - 1];
-    const head = n === 0 ? undefined : { seq: n - 1, mac: last!.mac, headMac: auditMac(s.auditKey, headMacInput(n - 1, last!.mac)) };
-    if ((await verifyAuditEntries(key, entries.slice(0, n), head)).ok) {
+    const mac = n === 0 ? anchor?.mac : entries[n - 1]!.mac;
+    const seq = base + n - 1;
+    const head = mac === undefined ? undefined : { seq, mac, headMac: auditMac(s.auditKey, headMacInput(seq, mac)) };
+    if ((await verifyAuditEntries(key, entries.slice(0, n), head, anchor)).ok) {
       good = n;
       break;
     }
@@ -978,11 +1060,13 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
       waits.push(t.tx.objectStore(STORES.meta).put({ id: `audit-quarantine:${S.now()}`, entries: moved }));
       // The chain is rewritten as the verified prefix (entries unchanged) so no page mixes kept and moved entries.
       waits.push(t.tx.objectStore(STORES.audit).clear());
-      if (good > 0) waits.push(t.tx.objectStore(STORES.audit).put({ seq: 0, entries: entries.slice(0, good) }));
+      if (good > 0) waits.push(t.tx.objectStore(STORES.audit).put({ seq: base, entries: entries.slice(0, good) }));
     }
+    // The verified checkpoint may name a moved entry: the next unlock walks the whole run again.
+    waits.push(t.tx.objectStore(STORES.meta).delete('audit-verified'));
     const lastGood = good > 0 ? entries[good - 1]! : null;
-    const prev = lastGood?.mac ?? '';
-    const seq = good;
+    const prev = lastGood?.mac ?? anchor?.mac ?? '';
+    const seq = base + good;
     const body = {
       v: 1 as const,
       seq,
@@ -990,7 +1074,7 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
       principalId: principalId(),
       operation: 'audit:reanchor',
       success: true,
-      metadata: { brokenAt: good, quarantined: moved.length, reason: reason.slice(0, 256) },
+      metadata: { brokenAt: base + good, quarantined: moved.length, reason: reason.slice(0, 256) },
       mac: '',
     };
     const entry: AuditEntry = { ...body, mac: auditMac(s.auditKey, entryMacInput(body, prev)) };
@@ -1002,7 +1086,7 @@ export async function reanchor(reason: string): Promise<{ brokenAt: number; quar
     );
     t.m.audit = { seq, mac: entry.mac };
     await Promise.all(waits);
-    return { brokenAt: good, quarantined: moved.length };
+    return { brokenAt: base + good, quarantined: moved.length };
   });
   auditBroken = null;
   return result;

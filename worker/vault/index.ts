@@ -55,7 +55,7 @@ import * as K from './keys.js';
 import * as G from './governance.js';
 import * as B from './backup.js';
 import { migrate } from './migrate.js';
-import { dispatch, proofs, type OpTable } from './operations.js';
+import { dispatch, proofs, type Op, type OpTable } from './operations.js';
 
 // ---- proofs ----
 
@@ -544,6 +544,38 @@ function fromHexStrict(h: unknown): Uint8Array {
 const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
 
 /** The governed operations (docs/security.md lists them with their permissions). */
+
+/**
+ * Multisig (docs/security.md "Multisig in the vault"): one entry per call,
+ * its `multisig:*` permission and audit name; the work is done by
+ * multisig.ts, loaded on first use (a lazy chunk, outside the main entry's
+ * size budget). signWithKey names a vault key (argument 1): gated and counted
+ * like a signature. Reads need key:read.
+ */
+const MULTISIG_OPS: OpTable = Object.fromEntries(
+  (
+    [
+      ['CreateGroup', 'initiate', 'create-group'],
+      ['Initiate', 'initiate', 'initiate'],
+      ['Get', null, 'read'],
+      ['List', null, 'list'],
+      ['AddSignature', 'sign', 'sign'],
+      ['SignWithKey', 'sign', 'sign-with-key'],
+      ['Complete', 'complete', 'complete'],
+      ['Cancel', 'cancel', 'cancel'],
+    ] as const
+  ).map(([name, perm, audit]): [string, Op] => [
+    `multisig${name}`,
+    {
+      permission: perm ? `multisig:${perm}` : 'key:read',
+      audit: `multisig:${audit}`,
+      ...(name === 'SignWithKey' ? { key: 1, gate: 'sign' as const } : {}),
+      meta: ([id]) => (typeof id === 'string' ? { [name === 'Initiate' ? 'groupId' : 'operationId']: id.slice(0, 64) } : undefined),
+      run: async (args) => (await import('./multisig.js')).run(name, args),
+    },
+  ]),
+);
+
 const OPS: OpTable = {
   // keys
   generate: {
@@ -840,6 +872,23 @@ const OPS: OpTable = {
   verifyAuditLog: { permission: 'audit:read', audit: 'audit:verify', whileTampered: true, run: () => G.verifyAudit() },
   auditReport: { permission: 'audit:read', audit: 'audit:report', whileTampered: true, run: ([q]) => G.auditReport((q ?? {}) as never) },
   exportAuditLog: { permission: 'audit:export', audit: 'audit:export', whileTampered: true, run: ([q]) => G.exportAudit(q as never) },
+  exportSignedAuditLog: {
+    permission: 'audit:export',
+    audit: 'audit:export-signed',
+    run: async () => (await import('./audit-sign.js')).exportSignedAudit(),
+  },
+  auditStats: {
+    permission: 'audit:read',
+    audit: 'audit:stats',
+    whileTampered: true,
+    run: async () => (await import('./audit-sign.js')).auditStats(),
+  },
+  auditPublicKey: {
+    permission: 'audit:read',
+    audit: 'audit:public-key',
+    whileTampered: true,
+    run: async () => (await import('./audit-sign.js')).auditPublicKey(),
+  },
   exportAuditQuarantine: {
     permission: 'audit:export',
     audit: 'audit:export-quarantine',
@@ -853,6 +902,7 @@ const OPS: OpTable = {
     whileTampered: true,
     run: ([o]) => G.reanchor(reasonOf(o as never, 'reanchored by the owner')),
   },
+  ...MULTISIG_OPS,
   // principals
   principals: { permission: 'policy:manage', audit: 'principal:list', run: () => G.principals() },
   addPrincipal: { permission: 'policy:manage', audit: 'principal:create', run: ([p]) => G.live().access.createPrincipal(p as never) },

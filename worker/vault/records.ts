@@ -67,6 +67,8 @@ export interface Manifest {
   records: Record<string, number>;
   /** The audit chain's head as last committed (truncation and head deletion show against it). */
   audit: { seq: number; mac: string } | null;
+  /** Retention: the last pruned entry (its seq and mac); the first stored entry links to it (docs/security.md "Retention"). */
+  auditFrom?: { seq: number; mac: string };
   /** The throttle record's sequence at the last successful unlock (a rolled-back throttle shows against it). */
   throttleSeq: number;
   mac: string;
