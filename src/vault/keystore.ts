@@ -78,7 +78,8 @@ export type Session = SessionInfo;
 export type RestoreReport = RestoreResult;
 
 /** How to unlock, or how to prove presence again (the passphrase, or an enrolled passkey's assertion). */
-export type UnlockProof = { passphrase: string } | { passkey: true };
+/** `signal` ends a passkey prompt from the page (ABORTED): WebAuthn's own AbortSignal (WebAuthn L3 §5.6). */
+export type UnlockProof = { passphrase: string } | { passkey: true; signal?: AbortSignal };
 
 export interface SecurityOptions {
   /**
@@ -425,7 +426,7 @@ export class Keystore extends EventTarget {
           rpId: m.rpId!,
           prfSalt: fromB64url(m.prfSalt!),
         }));
-      return assertPrf(enrolled);
+      return assertPrf(enrolled, proof.signal);
     }
     if (proof && typeof proof === 'object' && 'passphrase' in proof) return { passphrase: proof.passphrase };
     throw new VaultkeyError('INVALID_ARGUMENT', 'expected { passphrase } or { passkey: true }');
@@ -678,13 +679,20 @@ export class Keystore extends EventTarget {
     return (await this.#vault()).v.verifyBackup(file, secret, progress(o?.onProgress));
   }
 
-  /** Restores keys (with their accounts and lifecycle records, in one transaction). */
+  /**
+   * Restores keys (with their accounts and lifecycle records, in one transaction).
+   * In a browser profile with no vault yet, `createVault` (the new vault's unlock
+   * methods, as `create` takes them) creates it first and restores into it, so a
+   * restore on a new device adds no key of its own; without it that is NO_VAULT.
+   * If the restore then fails, the new vault stays, empty and unlocked.
+   */
   async restoreBackup(
     file: Uint8Array,
     secret: BackupSecret,
-    o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {},
+    o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void; createVault?: CreateOptions } = {},
   ): Promise<RestoreResult> {
-    const { proof, onProgress, ...opts } = o ?? {};
+    const { proof, onProgress, createVault, ...opts } = o ?? {};
+    if (createVault !== undefined && (await this.status()).state === 'empty') await this.create(createVault);
     return this.#op('restoreBackup', [file, secret, opts], {
       ...(proof !== undefined ? { proof } : {}),
       ...(onProgress ? { onProgress } : {}),
@@ -699,22 +707,33 @@ export class Keystore extends EventTarget {
     return this.#op('importSlip39', [mnemonics, o ?? {}]);
   }
 
+  /** Imports a keystore v3 key; ALREADY_EXISTS (naming the key's id) if the vault holds that key already. */
   async importKeystoreV3(
     json: string | object,
     password: string,
-    o: { label?: string; policy?: string } = {},
+    o: { label?: string; policy?: string; onProgress?: (f: number) => void } = {},
   ): Promise<VaultKeyInfo & { address: string }> {
-    return this.#op('importKeystoreV3', [json, password, o ?? {}]);
+    const { onProgress, ...opts } = o ?? {};
+    return this.#op('importKeystoreV3', [json, password, opts], onProgress ? { onProgress } : {});
   }
 
   /** A secp256k1 key as keystore v3 JSON under `password` (>= 8 characters); needs `proof`. */
   async exportKeystoreV3(
     keyId: string,
     password: string,
-    o: { path?: string; kdf?: 'scrypt' | 'pbkdf2'; scrypt?: { n: number; r: number; p: number }; pbkdf2?: { c: number } } & FreshProof = {},
+    o: {
+      path?: string;
+      kdf?: 'scrypt' | 'pbkdf2';
+      scrypt?: { n: number; r: number; p: number };
+      pbkdf2?: { c: number };
+      onProgress?: (f: number) => void;
+    } & FreshProof = {},
   ): Promise<string> {
-    const { proof, ...opts } = o ?? {};
-    return this.#op('exportKeystoreV3', [keyId, password, opts], proof !== undefined ? { proof } : {});
+    const { proof, onProgress, ...opts } = o ?? {};
+    return this.#op('exportKeystoreV3', [keyId, password, opts], {
+      ...(proof !== undefined ? { proof } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   // ---- hardware keys (Ledger, HSM through the bridge) as managed keys ----
