@@ -142,13 +142,14 @@ export function act(id, out, step, opts = {}) {
     } finally {
       clearInterval(s.timer);
       s.box.hidden = true;
-      o.removeAttribute('aria-busy');
       running.delete(button);
       if (free) button.disabled = false;
       if (vault) ui.busy--;
-      document.body.dataset.busy = String(Number(document.body.dataset.busy) - 1);
       await opts.after?.();
       render();
+      // Done only once the state it leaves is on screen (the browser test waits for this).
+      o.removeAttribute('aria-busy');
+      document.body.dataset.busy = String(Number(document.body.dataset.busy) - 1);
     }
   });
 }
