@@ -613,11 +613,13 @@ act(
 
 const bridge = new BridgeClient({ tokenStorage: 'session' });
 let hsmKey = null;
+let pairing = false;
 act(
   'pair',
   'hsm-out',
   async () => {
     const p = await bridge.pair();
+    pairing = true;
     $('pair-code').focus();
     return `The bridge printed a pairing code in its terminal (valid until ${fmt(p.expiresAt)}). Type it above and press step 2.`;
   },
@@ -627,6 +629,7 @@ act(
   'pair-done',
   'hsm-out',
   async () => {
+    if (!pairing) throw new Error('Press step 1 first: the bridge prints a code only when this page asks for one.');
     await bridge.completePairing($('pair-code').value.trim());
     $('pair-code').value = '';
     return 'Paired: this page now holds a token for the bridge (for this browser session).';

@@ -115,6 +115,8 @@ async function axe(page: Page, state: string) {
 let shot = 0;
 async function snap(page: Page, name: string) {
   shot++;
+  // From the top: a full-page capture would otherwise draw the sticky header where the page was scrolled to.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SHOTS}${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
   await axe(page, name);
   await noLeaks(page);
