@@ -338,3 +338,43 @@ test('restore into a fresh browser profile: the restore creates the vault, with 
   assert.deepEqual(errors, []);
   await fresh.close();
 });
+
+test('passkeys in the demo, on a virtual authenticator: add, unlock, and a passkey this authenticator does not hold', async () => {
+  const c = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const page = await c.newPage();
+  const errors = watchErrors(page);
+  const cdp = await c.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      hasPrf: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  await page.goto(base);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000 });
+  await page.fill('#vault-pass', VAULT_PASS);
+  await run(page, 'vault-create', 'vault-out');
+  assert.match(await run(page, 'vault-passkey-add', 'vault-out'), /^Passkey added/);
+  await run(page, 'vault-lock', 'vault-out');
+  assert.deepEqual(await enabled(page, VAULT_BUTTONS), ['vault-unlock', 'vault-passkey-unlock'], 'a vault with a passkey offers it');
+  assert.match(await run(page, 'vault-passkey-unlock', 'vault-out'), /^Unlocked with your passkey/);
+  await run(page, 'vault-lock', 'vault-out');
+  // The authenticator loses the credential: WebAuthn answers NotAllowedError, exactly as for a cancelled
+  // prompt (WebAuthn L3 §14.5.2 keeps them indistinguishable), so the message names both and what to do.
+  await cdp.send('WebAuthn.clearCredentials', { authenticatorId });
+  const r = await click(page, 'vault-passkey-unlock', 'vault-out');
+  assert.equal(r.code, 'USER_REJECTED');
+  assert.match(r.text, /this device holds no passkey for this vault/);
+  assert.match(r.text, /unlock with the passphrase/);
+  assert.equal(await badge(page), 'Locked');
+  await snap(page, 'passkey-not-here');
+  assert.deepEqual(errors, []);
+  await c.close();
+});
