@@ -49,6 +49,16 @@ test('a backup restores into a new profile with createVault: the keys of the fil
   const p2 = await loadFixture(fresh, s.base);
   assert.equal((await p2.evaluate(() => (window as any).vt.open({ name: 'source-vault' }))).state, 'empty');
   await fails(p2, 'NO_VAULT', 'restoreBackup', file, { passphrase: BACKUP });
+  // A wrong backup passphrase creates nothing: the file is opened before the vault is made.
+  await fails(
+    p2,
+    'WRONG_PASSPHRASE',
+    'restoreBackup',
+    file,
+    { passphrase: 'not the backup passphrase' },
+    { createVault: { passphrase: PASS } },
+  );
+  assert.equal((await ok(p2, 'status')).state, 'empty');
   const r = await ok(p2, 'restoreBackup', file, { passphrase: BACKUP }, { createVault: { passphrase: PASS } });
   assert.equal(r.committed, true);
   assert.deepEqual([...r.restored].sort(), want);

@@ -682,17 +682,23 @@ export class Keystore extends EventTarget {
   /**
    * Restores keys (with their accounts and lifecycle records, in one transaction).
    * In a browser profile with no vault yet, `createVault` (the new vault's unlock
-   * methods, as `create` takes them) creates it first and restores into it, so a
-   * restore on a new device adds no key of its own; without it that is NO_VAULT.
-   * If the restore then fails, the new vault stays, empty and unlocked.
+   * methods, as `create` takes them) creates it and restores into it, so a restore
+   * on a new device adds no key of its own; without it that is NO_VAULT. The file is
+   * opened first (one more KDF run), so a wrong passphrase or a damaged file creates
+   * nothing; progress covers both runs.
    */
   async restoreBackup(
     file: Uint8Array,
     secret: BackupSecret,
     o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void; createVault?: CreateOptions } = {},
   ): Promise<RestoreResult> {
-    const { proof, onProgress, createVault, ...opts } = o ?? {};
-    if (createVault !== undefined && (await this.status()).state === 'empty') await this.create(createVault);
+    const { proof, createVault, onProgress: whole, ...opts } = o ?? {};
+    let onProgress = whole;
+    if (createVault !== undefined && (await this.status()).state === 'empty') {
+      await this.verifyBackup(file, secret, whole ? { onProgress: (f) => whole(f / 2) } : {});
+      await this.create(createVault);
+      if (whole) onProgress = (f) => whole(0.5 + f / 2);
+    }
     return this.#op('restoreBackup', [file, secret, opts], {
       ...(proof !== undefined ? { proof } : {}),
       ...(onProgress ? { onProgress } : {}),
