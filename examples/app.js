@@ -169,6 +169,13 @@ vaultAct('vault-lock', 'vault-out', async () => {
   return 'Locked: the worker zeroed every secret it held.';
 });
 
+// Enter in the passphrase field does what the vault's state allows: create or unlock.
+$('vault-pass').addEventListener('keydown', (e) => {
+  if (e.key !== 'Enter') return;
+  const b = ['vault-create', 'vault-unlock'].map($).find((x) => !x.disabled);
+  b?.click();
+});
+
 // ---- 2. wallets ----
 
 $('key').addEventListener('change', () => {
