@@ -76,14 +76,14 @@ test('a backup restores into a new profile with createVault: the keys of the fil
 
 test('any Keystore call resets the idle timer, not only the calls that use a secret', async () => {
   const page = await loadFixture(s.context, s.base);
-  await page.evaluate(() => (window as any).vt.open({ name: 'idle-vault', autoLockMs: 3000 }));
+  await page.evaluate(() => (window as any).vt.open({ name: 'idle-vault', autoLockMs: 5000 }));
   await ok(page, 'create', { passphrase: PASS });
   // Read-only calls (lifecycle report, audit check) for twice the auto-lock delay: the vault stays unlocked.
-  const until = Date.now() + 6000;
+  const until = Date.now() + 10_000;
   while (Date.now() < until) {
     await ok(page, 'lifecycleReport');
     await ok(page, 'verifyAuditLog');
-    await page.waitForTimeout(500);
+    await page.waitForTimeout(1000);
     assert.equal((await ok(page, 'status')).state, 'unlocked');
   }
   // Then idle: it locks by itself.
