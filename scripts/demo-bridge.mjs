@@ -29,7 +29,8 @@ function demoToken(root) {
   return { module: MODULE, tokenLabel: LABEL, pinFile };
 }
 
-export async function startDemoBridge({ root, origins, port = 21879, onPairingCode }) {
+/** `logger` receives the bridge's structured log entries (default: JSON lines on stderr); `onPairingCode` each pairing code. */
+export async function startDemoBridge({ root, origins, port = 21879, onPairingCode, logger }) {
   const { startBridge } = await import('vaultkey-bridge');
   const pkcs11 = demoToken(root);
   const bridge = await startBridge({
@@ -37,6 +38,7 @@ export async function startDemoBridge({ root, origins, port = 21879, onPairingCo
     allowedOrigins: origins,
     ...(pkcs11 ? { pkcs11 } : {}),
     ...(onPairingCode ? { onPairingCode } : {}),
+    ...(logger ? { logger } : {}),
   });
   return { ...bridge, hsm: pkcs11 ? `SoftHSM2 token "${LABEL}"` : 'no PKCS#11 module (apt-get install softhsm2)' };
 }

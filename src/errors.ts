@@ -91,6 +91,7 @@ export type VaultkeyErrorCode =
   | 'MIXED_SHARE_SETS'
   | 'NOT_FOUND'
   | 'NOT_INITIALIZED'
+  | 'NO_VAULT'
   | 'NO_PRIVATE_KEY'
   | 'OPERATION_CLOSED'
   | 'OPERATION_EXPIRED'

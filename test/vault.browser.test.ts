@@ -708,7 +708,7 @@ test('bad input -> coded errors', async () => {
   );
   assert.equal(r, 'INVALID_ARGUMENT');
   await open(page, { name });
-  await fails(page, 'LOCKED', 'generate', {});
+  await fails(page, 'NO_VAULT', 'generate', {});
   await fails(page, 'WEAK_PASSPHRASE', 'create', { passphrase: 'short' });
   await fails(page, 'INVALID_ARGUMENT', 'create', { passphrase: PASS, kdf: { alg: 'PBKDF2-SHA512', iterations: 1000 } });
   await fails(page, 'INVALID_ARGUMENT', 'create', {});

@@ -80,7 +80,8 @@ export type Session = SessionInfo;
 export type RestoreReport = RestoreResult;
 
 /** How to unlock, or how to prove presence again (the passphrase, or an enrolled passkey's assertion). */
-export type UnlockProof = { passphrase: string } | { passkey: true };
+/** `signal` ends a passkey prompt from the page (ABORTED): WebAuthn's own AbortSignal (WebAuthn L3 §5.6). */
+export type UnlockProof = { passphrase: string } | { passkey: true; signal?: AbortSignal };
 
 export interface SecurityOptions {
   /**
@@ -474,7 +475,7 @@ export class Keystore extends EventTarget {
           rpId: m.rpId!,
           prfSalt: fromB64url(m.prfSalt!),
         }));
-      return assertPrf(enrolled);
+      return assertPrf(enrolled, proof.signal);
     }
     if (proof && typeof proof === 'object' && 'passphrase' in proof) return { passphrase: proof.passphrase };
     throw new VaultkeyError('INVALID_ARGUMENT', 'expected { passphrase } or { passkey: true }');
@@ -744,13 +745,26 @@ export class Keystore extends EventTarget {
     return (await this.#vault()).v.verifyBackup(file, secret, progress(o?.onProgress));
   }
 
-  /** Restores keys (with their accounts and lifecycle records, in one transaction). */
+  /**
+   * Restores keys (with their accounts and lifecycle records, in one transaction).
+   * In a browser profile with no vault yet, `createVault` (the new vault's unlock
+   * methods, as `create` takes them) creates it and restores into it, so a restore
+   * on a new device adds no key of its own; without it that is NO_VAULT. The file is
+   * opened first (one more KDF run), so a wrong passphrase or a damaged file creates
+   * nothing; progress covers both runs.
+   */
   async restoreBackup(
     file: Uint8Array,
     secret: BackupSecret,
-    o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void } = {},
+    o: RestoreOptions & FreshProof & { onProgress?: (f: number) => void; createVault?: CreateOptions } = {},
   ): Promise<RestoreResult> {
-    const { proof, onProgress, ...opts } = o ?? {};
+    const { proof, createVault, onProgress: whole, ...opts } = o ?? {};
+    let onProgress = whole;
+    if (createVault !== undefined && (await this.status()).state === 'empty') {
+      await this.verifyBackup(file, secret, whole ? { onProgress: (f) => whole(f / 2) } : {});
+      await this.create(createVault);
+      if (whole) onProgress = (f) => whole(0.5 + f / 2);
+    }
     return this.#op('restoreBackup', [file, secret, opts], {
       ...(proof !== undefined ? { proof } : {}),
       ...(onProgress ? { onProgress } : {}),
@@ -765,22 +779,33 @@ export class Keystore extends EventTarget {
     return this.#op('importSlip39', [mnemonics, o ?? {}]);
   }
 
+  /** Imports a keystore v3 key; ALREADY_EXISTS (naming the key's id) if the vault holds that key already. */
   async importKeystoreV3(
     json: string | object,
     password: string,
-    o: { label?: string; policy?: string } = {},
+    o: { label?: string; policy?: string; onProgress?: (f: number) => void } = {},
   ): Promise<VaultKeyInfo & { address: string }> {
-    return this.#op('importKeystoreV3', [json, password, o ?? {}]);
+    const { onProgress, ...opts } = o ?? {};
+    return this.#op('importKeystoreV3', [json, password, opts], onProgress ? { onProgress } : {});
   }
 
   /** A secp256k1 key as keystore v3 JSON under `password` (>= 8 characters); needs `proof`. */
   async exportKeystoreV3(
     keyId: string,
     password: string,
-    o: { path?: string; kdf?: 'scrypt' | 'pbkdf2'; scrypt?: { n: number; r: number; p: number }; pbkdf2?: { c: number } } & FreshProof = {},
+    o: {
+      path?: string;
+      kdf?: 'scrypt' | 'pbkdf2';
+      scrypt?: { n: number; r: number; p: number };
+      pbkdf2?: { c: number };
+      onProgress?: (f: number) => void;
+    } & FreshProof = {},
   ): Promise<string> {
-    const { proof, ...opts } = o ?? {};
-    return this.#op('exportKeystoreV3', [keyId, password, opts], proof !== undefined ? { proof } : {});
+    const { proof, onProgress, ...opts } = o ?? {};
+    return this.#op('exportKeystoreV3', [keyId, password, opts], {
+      ...(proof !== undefined ? { proof } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
 
   // ---- hardware keys (Ledger, HSM through the bridge) as managed keys ----

@@ -21,6 +21,8 @@ export interface PasskeyOptions {
   /** Shown by the authenticator's account picker. */
   userName?: string;
   label?: string;
+  /** Ends the prompt from the page (the call rejects with ABORTED), e.g. a Cancel button. */
+  signal?: AbortSignal;
 }
 
 export interface PasskeyMaterial {
@@ -44,11 +46,18 @@ function webauthn(): CredentialsContainer {
   return navigator.credentials;
 }
 
-function mapError(cause: unknown): VaultkeyError {
+function mapError(cause: unknown, signal?: AbortSignal): VaultkeyError {
   if (cause instanceof VaultkeyError) return cause;
   const name = (cause as DOMException)?.name;
+  if (signal?.aborted) return new VaultkeyError('ABORTED', 'the passkey prompt was ended by the page');
+  // NotAllowedError covers both "cancelled" and "no matching passkey on this authenticator": WebAuthn
+  // makes them indistinguishable on purpose (L3 §14.5.2, privacy of the authentication ceremony), so
+  // the message names both causes instead of guessing one.
   if (name === 'NotAllowedError' || name === 'AbortError')
-    return new VaultkeyError('USER_REJECTED', 'the passkey prompt was cancelled or timed out');
+    return new VaultkeyError(
+      'USER_REJECTED',
+      'no passkey was used: the prompt was cancelled or timed out, or this authenticator holds no passkey enrolled in this vault',
+    );
   if (name === 'InvalidStateError') return new VaultkeyError('ALREADY_EXISTS', 'this authenticator already holds a passkey for this vault');
   if (name === 'SecurityError') return new VaultkeyError('PASSKEY_FAILED', 'the RP ID is not valid for this origin');
   if (name === 'NotSupportedError') return new VaultkeyError('PRF_UNSUPPORTED', 'no authenticator supports what the vault needs');
@@ -71,7 +80,7 @@ function takePrf(first: unknown): Uint8Array | null {
 }
 
 /** One assertion with PRF evaluated for each enrolled credential (`evalByCredential`). */
-export async function assertPrf(enrolled: EnrolledPasskey[]): Promise<{ credentialId: Uint8Array; prf: Uint8Array }> {
+export async function assertPrf(enrolled: EnrolledPasskey[], signal?: AbortSignal): Promise<{ credentialId: Uint8Array; prf: Uint8Array }> {
   const creds = webauthn();
   if (enrolled.length === 0) throw new VaultkeyError('NOT_FOUND', 'no passkey is enrolled in this vault');
   const rpId = enrolled[0]!.rpId;
@@ -89,9 +98,10 @@ export async function assertPrf(enrolled: EnrolledPasskey[]): Promise<{ credenti
         timeout: 120_000,
         extensions: { prf: { evalByCredential } } as AuthenticationExtensionsClientInputs,
       },
+      ...(signal ? { signal } : {}),
     })) as PublicKeyCredential | null;
   } catch (cause) {
-    throw mapError(cause);
+    throw mapError(cause, signal);
   }
   if (!cred) throw new VaultkeyError('USER_REJECTED', 'no passkey was chosen');
   const ext = cred.getClientExtensionResults() as { prf?: { results?: { first?: ArrayBuffer } } };
@@ -126,9 +136,10 @@ export async function createPasskey(o: PasskeyOptions = {}): Promise<PasskeyMate
         timeout: 120_000,
         extensions: { prf: { eval: { first: prfSalt } } } as AuthenticationExtensionsClientInputs,
       },
+      ...(o.signal ? { signal: o.signal } : {}),
     })) as PublicKeyCredential | null;
   } catch (cause) {
-    throw mapError(cause);
+    throw mapError(cause, o.signal);
   }
   if (!cred) throw new VaultkeyError('USER_REJECTED', 'no passkey was created');
   const credentialId = new Uint8Array(cred.rawId);
@@ -140,7 +151,7 @@ export async function createPasskey(o: PasskeyOptions = {}): Promise<PasskeyMate
     throw new VaultkeyError('PRF_UNSUPPORTED', 'this authenticator does not support the WebAuthn PRF extension; keep using the passphrase');
   }
   let prf = takePrf(ext.prf.results?.first);
-  if (!prf) prf = (await assertPrf([{ credentialId, rpId, prfSalt }])).prf;
+  if (!prf) prf = (await assertPrf([{ credentialId, rpId, prfSalt }], o.signal)).prf;
   const m: PasskeyMaterial = { credentialId, rpId, prfSalt, prf };
   if (o.label !== undefined) m.label = o.label;
   return m;

@@ -377,12 +377,14 @@ export async function keystoreV3Records(
   });
   try {
     await init();
+    const publicKey = secp256k1.getPublicKey(privateKey, true);
+    await K.assertNewKey('secp256k1', publicKey);
     const keyId = randomId('k_');
     const rec = await K.sealSecret(
       'privateKey',
       keyId,
       keyId,
-      { label: label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey: secp256k1.getPublicKey(privateKey, true) },
+      { label: label(o?.label, 'Imported keystore'), curve: 'secp256k1', publicKey },
       privateKey.slice(),
     );
     return { recs: [rec], address };
@@ -400,12 +402,14 @@ export async function exportKeystoreV3(
   keyId: string,
   password: string,
   o: { path?: string } & KeystoreV3EncryptOptions = {},
+  onProgress?: (f: number) => void,
 ): Promise<string> {
   K.checkKeyId(keyId);
   checkStrength(password);
   const rec = await K.secretRow(keyId);
   await init();
-  const { path, ...enc } = o ?? {};
+  const { path, ...opts } = o ?? {};
+  const enc = { ...opts, ...(onProgress ? { onProgress } : {}) };
   if (rec.kind === 'privateKey') {
     const k = await K.importedOf(keyId);
     if (k.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'keystore v3 holds secp256k1 keys only');

@@ -261,6 +261,8 @@ async function unlock(proof: Proof, o: { principalId?: string; now?: number } = 
   const principalId = o?.principalId ?? OWNER_ID;
   if (typeof principalId !== 'string' || principalId.length > 128)
     throw new VaultkeyError('INVALID_ARGUMENT', 'principalId must be a string');
+  if (!(await S.exists()))
+    throw new VaultkeyError('NO_VAULT', 'there is no vault here yet: create one, or restore a backup into a new one');
   const pending = await M.serialized(async () => {
     const a = await M.attempt(proof);
     const d = await S.db();
@@ -610,8 +612,8 @@ const OPS: OpTable = {
   importKeystoreV3: {
     permission: 'key:create',
     audit: 'key:import-keystore-v3',
-    run: async ([json, pw, o]) => {
-      const { recs, address } = await B.keystoreV3Records(json as string, pw as string, (o ?? {}) as never);
+    run: async ([json, pw, o], _c, progress) => {
+      const { recs, address } = await B.keystoreV3Records(json as string, pw as string, (o ?? {}) as never, progress);
       return { ...(await stored(recs, (o as { policy?: string })?.policy))[0], address };
     },
   },
@@ -697,7 +699,7 @@ const OPS: OpTable = {
     audit: 'key:export-keystore-v3',
     key: 0,
     proof: true,
-    run: ([k, pw, o]) => B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never),
+    run: ([k, pw, o], _c, progress) => B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never, progress),
   },
   backup: {
     permission: 'key:backup',

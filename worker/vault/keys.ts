@@ -537,6 +537,18 @@ export function normalizeMnemonic(mnemonic: unknown): string {
   return m;
 }
 
+/**
+ * Refuses a key file (keystore v3) whose key the vault already holds (same curve, same public key): a
+ * second id for one key would give it two lifecycles, and rotating or removing one would leave the other
+ * signing. Compares public keys only (public data). importKeys, a bulk call, does not check.
+ */
+export async function assertNewKey(curve: KeyCurve, publicKey: Uint8Array): Promise<void> {
+  for (const k of await listKeys()) {
+    if ((k.curve ?? 'secp256k1') === curve && k.publicKey instanceof Uint8Array && bytesEqual(k.publicKey, publicKey))
+      throw new VaultkeyError('ALREADY_EXISTS', `this key is already in the vault as ${k.id}`);
+  }
+}
+
 export async function importedRecords(list: { privateKey: Uint8Array; curve?: KeyCurve; label?: string }[]): Promise<SecretRecord[]> {
   if (!Array.isArray(list) || list.length === 0 || list.length > 10_000)
     throw new VaultkeyError('INVALID_ARGUMENT', 'importKeys takes 1 to 10000 keys');

@@ -68,12 +68,17 @@ export async function dispatch(
   if (!Array.isArray(args)) throw new VaultkeyError('INVALID_ARGUMENT', 'operation arguments must be an array');
   const op = table[name]!;
   if (!S.current()) {
+    // No vault at all is its own answer: there is nothing to unlock (docs/vault.md).
+    if (!(await S.exists()))
+      throw new VaultkeyError('NO_VAULT', 'there is no vault here yet: create one, or restore a backup into a new one');
     await proofs.lockedRefusal(name).catch(() => {
       // Storage refused the note; the call is refused all the same.
     });
     throw new VaultkeyError('LOCKED', 'the vault is locked');
   }
   const { session } = G.live();
+  // Any call is activity: the auto-lock counts idle time from the last call, not from the last secret use.
+  S.touch();
   G.opStarted();
   try {
     return await governed(op, name, args, ctx, session, progress);

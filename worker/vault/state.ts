@@ -9,7 +9,7 @@
 // record decrypts under nothing current).
 import { VaultkeyError } from '../../src/errors.js';
 import type { HDKey } from '../../src/hd/hdkey.js';
-import type { KeyCurve } from '../../src/vault/format.js';
+import { STORES, type KeyCurve } from '../../src/vault/format.js';
 import type { PageRequest, Proof, VaultEvent } from '../../src/vault/contract.js';
 import { checkName, database, type DbHandle, type VaultDB } from '../../src/vault/db.js';
 
@@ -86,6 +86,11 @@ export async function askPage(r: PageRequest): Promise<Proof | null> {
   const ask = binding?.ask;
   if (!ask) return null;
   return (await ask(r)) ?? null;
+}
+
+/** Whether this vault has been created (its 'vault' meta row exists, in every record format). */
+export async function exists(): Promise<boolean> {
+  return (await (await db()).get(STORES.meta, 'vault')) !== undefined;
 }
 
 export function current(): Session | null {
