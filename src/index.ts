@@ -38,6 +38,8 @@ export type {
   Slip39SplitOptions,
   HardwareKeyDescriptor,
   HardwareKey,
+  VaultMultisig,
+  AuditStats,
 } from './vault/keystore.js';
 export * from './security/index.js';
 export * from './multisig/index.js';

@@ -1,5 +1,5 @@
 // The browser build's bundle budget (scripts/bundle-size.mjs, run on dist/
-// after `npm run build`): main entry + worker + WASM at most 130 KB gzipped,
+// after `npm run build`): main entry + worker + WASM at most 134 KB gzipped,
 // the optional entry points reported on their own, and the structural rules
 // that keep the number honest.
 import { test } from 'node:test';
@@ -29,9 +29,9 @@ const m: Measurement = (() => {
   return measure(dist);
 })();
 
-test('main entry + worker + WASM fit in 130 KB gzipped', (t) => {
+test('main entry + worker + WASM fit in 134 KB gzipped', (t) => {
   t.diagnostic('\n' + formatTable(m));
-  assert.equal(BUDGET_BYTES, 130 * 1024);
+  assert.equal(BUDGET_BYTES, 134 * 1024);
   assert.ok(m.main.files.includes('worker.js'), 'the worker is counted');
   assert.ok(
     m.main.gzip <= BUDGET_BYTES,

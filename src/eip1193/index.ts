@@ -148,7 +148,7 @@ export interface Eip1193ProviderOptions {
 // ---- the provider --------------------------------------------------------------------------
 
 // biome-ignore lint/suspicious/noExplicitAny: dApps register typed listeners ((accounts: string[]) => void, ...), as with EventEmitter.
-type Listener = (...args: any[]) => void;
+export type Listener = (...args: any[]) => void;
 
 /** Methods answered from the wallet's own key: never forwarded to an RPC node, whose accounts are not the user's. */
 const NEVER_FORWARDED = new Set([

@@ -31,6 +31,7 @@ export {
   type AuditReport,
   type AuditCounts,
   type AuditLogOptions,
+  type AuditAnchor,
 } from './audit.js';
 export { IdbAuditStore } from './audit-idb.js';
 export { IdbPrincipalStore, derivePrincipalKey, PRINCIPALS_HKDF_INFO } from './rbac-idb.js';

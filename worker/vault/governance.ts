@@ -57,6 +57,8 @@ import {
   type Row,
 } from './records.js';
 import { storageError } from '../../src/vault/db.js';
+// Static (not import()): the worker must not code-split, see scripts/bundle-size.mjs. audit-sign.ts imports this module back; neither uses the other at load time.
+import * as AuditSign from './audit-sign.js';
 
 // ---- lifecycle records (authenticated, in the vault database) ----
 
@@ -630,7 +632,7 @@ export async function begin(pid: string): Promise<void> {
     S.emit({ type: 'audit-tampered', detail: v });
   } else if (config.verifyAuditOnUnlock) {
     // Default: only the entries after the last verified checkpoint; 'full' walks everything.
-    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await (await import('./audit-sign.js')).verifyTail();
+    const r = config.verifyAuditOnUnlock === 'full' ? await verifyAudit() : await AuditSign.verifyTail();
     if (!r.ok) S.emit({ type: 'audit-tampered', detail: r });
     else void maybePrune().catch(() => {});
   }
@@ -973,7 +975,7 @@ export async function verifyAudit(): Promise<AuditVerification> {
   if (!h.ok) return h;
   const [r, head, anchor] = await Promise.all([(await auditLog()).verify(), auditStore.head(), auditStore.anchor()]);
   lastWalk = { from: anchor ? anchor.seq + 1 : 0, checked: r.ok ? r.entries : -1, ok: r.ok, full: true };
-  if (r.ok && head) await (await import('./audit-sign.js')).writeCheckpoint(head.seq, head.mac);
+  if (r.ok && head) await AuditSign.writeCheckpoint(head.seq, head.mac);
   return r;
 }
 
@@ -986,15 +988,13 @@ let pruning: Promise<number> | null = null;
 /** Prunes when the stored run exceeds maxEntries by more than a tenth (so a page is not rewritten on every append). */
 export function maybePrune(): Promise<number> {
   if (config.auditMaxEntries === undefined) return Promise.resolve(0);
-  pruning ??= import('./audit-sign.js')
-    .then((x) => x.prune())
-    .finally(() => {
-      pruning = null;
-    });
+  pruning ??= AuditSign.prune().finally(() => {
+    pruning = null;
+  });
   return pruning;
 }
 
-/** What audit-sign.ts (lazy) needs of this module's state. */
+/** What audit-sign.ts needs of this module's state. */
 export const auditState = () => ({
   max: config.auditMaxEntries,
   broken: auditBroken !== null,

@@ -56,6 +56,9 @@ import * as G from './governance.js';
 import * as B from './backup.js';
 import { migrate } from './migrate.js';
 import { dispatch, proofs, type Op, type OpTable } from './operations.js';
+// Static on purpose: a worker with import() breaks Vite's default IIFE worker build (scripts/bundle-size.mjs).
+import * as Multisig from './multisig.js';
+import * as AuditSign from './audit-sign.js';
 
 // ---- proofs ----
 
@@ -573,7 +576,7 @@ const MULTISIG_OPS: OpTable = Object.fromEntries(
       audit: `multisig:${audit}`,
       ...(name === 'SignWithKey' ? { key: 1, gate: 'sign' as const } : {}),
       meta: ([id]) => (typeof id === 'string' ? { [name === 'Initiate' ? 'groupId' : 'operationId']: id.slice(0, 64) } : undefined),
-      run: async (args) => (await import('./multisig.js')).run(name, args),
+      run: async (args) => Multisig.run(name, args),
     },
   ]),
 );
@@ -877,19 +880,19 @@ const OPS: OpTable = {
   exportSignedAuditLog: {
     permission: 'audit:export',
     audit: 'audit:export-signed',
-    run: async () => (await import('./audit-sign.js')).exportSignedAudit(),
+    run: async () => AuditSign.exportSignedAudit(),
   },
   auditStats: {
     permission: 'audit:read',
     audit: 'audit:stats',
     whileTampered: true,
-    run: async () => (await import('./audit-sign.js')).auditStats(),
+    run: async () => AuditSign.auditStats(),
   },
   auditPublicKey: {
     permission: 'audit:read',
     audit: 'audit:public-key',
     whileTampered: true,
-    run: async () => (await import('./audit-sign.js')).auditPublicKey(),
+    run: async () => AuditSign.auditPublicKey(),
   },
   exportAuditQuarantine: {
     permission: 'audit:export',
