@@ -9,6 +9,7 @@ import ed25519 from './ed25519.ts';
 import kdf from './kdf.ts';
 import browser from './browser.ts';
 import size from './size.ts';
+import bridge from './bridge-suite.ts';
 
 const suites: Record<string, () => Promise<void>> = {
   hash,
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<void>> = {
   ed25519,
   kdf,
   size, // bundle sizes for one task: deterministic, no timing
+  bridge, // vaultkey-bridge under load on SoftHSM2 (32 paired clients, poolSize 1-8)
   browser, // last: the same kind of rows in Chromium (bench/browser/)
 };
 
