@@ -39,9 +39,13 @@ async function tab(o: { prf?: boolean; ctx?: BrowserContext } = {}): Promise<Tab
   return { page, errors, cdp };
 }
 
-/** A raw dump without what every operation legitimately moves: the audit chain, its head, the manifest epoch, the throttle sequence. */
+/**
+ * A raw dump without what every operation legitimately moves: the audit chain, its head, the last
+ * verified audit checkpoint (written after an unlock's incremental check), the manifest epoch, the
+ * throttle sequence.
+ */
 function stable(d: any): any {
-  const meta = JSON.parse(d.meta).filter((r: any) => !['audit-head', 'manifest', 'throttle'].includes(r.id));
+  const meta = JSON.parse(d.meta).filter((r: any) => !['audit-head', 'audit-verified', 'manifest', 'throttle'].includes(r.id));
   return { ...d, audit: undefined, meta: JSON.stringify(meta) };
 }
 
