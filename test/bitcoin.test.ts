@@ -169,7 +169,7 @@ describe('vaultkey/bitcoin with bitcoinjs-lib PSBTs', () => {
     }
   });
 
-  test('refusals: no Schnorr in the Keystore, wrong-key and high-S signatures, bad keys and digests', async () => {
+  test('refusals: a key holder without signSchnorr, wrong-key and high-S signatures, bad keys and digests', async () => {
     const holder = await keystoreBitcoinSigner(keystore(), 'btc');
     assert.throws(() => toTaprootPsbtSigner(holder), codeIs('UNSUPPORTED'));
     const priv = new Uint8Array(crypto.randomBytes(32));

@@ -15,10 +15,14 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import * as ecc from 'tiny-secp256k1';
+import * as bitcoin from 'bitcoinjs-lib';
+import { schnorr, secp256k1 as nobleSecp } from '@noble/curves/secp256k1.js';
 import * as kit from '@solana/kit';
 import { init, HDKey, mnemonicToSeed } from 'vaultkey/core';
 import { browserSuite, watchErrors } from './helpers/browser.ts';
-import { hex, unhex } from './helpers/vectors.ts';
+import { hex, readVector, unhex } from './helpers/vectors.ts';
+
+bitcoin.initEccLib(ecc);
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 const PASS = 'correct horse battery staple';
@@ -171,7 +175,157 @@ test('Solana and Bitcoin signers over a real Keystore sign what kit and tiny-sec
   const btcPriv = HDKey.fromMasterSeed(seed).derive("m/84'/0'/0'/0/2").privateKey!;
   assert.equal(r.btcPub, hex(ecc.pointFromScalar(btcPriv, true)!));
   assert.equal(r.btcSig, hex(ecc.sign(unhex(SIGHASH), btcPriv)), 'ECDSA identical to tiny-secp256k1 (RFC 6979)');
-  assert.equal(r.taproot, 'UNSUPPORTED');
+  assert.equal(r.taproot, 'accepted', 'a Keystore signer spends P2TR key paths too');
   assert.equal(r.lockedCode, 'LOCKED', 'a locked vault signs nothing');
+  await page.close();
+});
+
+const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+/** BIP-86 / BIP-341 on @noble/curves: Q = lift_x(x(P)) + HashTapTweak(x(P))·G, x-only. */
+function bip86OutputKey(internal: Uint8Array): Uint8Array {
+  const x = internal.subarray(internal.length === 33 ? 1 : 0);
+  const t = BigInt(`0x${hex(schnorr.utils.taggedHash('TapTweak', x))}`);
+  const P = nobleSecp.Point.fromBytes(Uint8Array.of(2, ...x));
+  return P.add(nobleSecp.Point.BASE.multiply(t)).toBytes(true).subarray(1);
+}
+
+test('BIP-86 key-path spends signed by a real Keystore: BIP-86 vectors, @noble/curves verification, bitcoinjs-lib finalizes', async () => {
+  const page = await s.context.newPage();
+  const errors = watchErrors(page);
+  await page.route('**/__taproot.html', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>taproot</title>',
+    }),
+  );
+  await page.addInitScript('globalThis.__name = (f) => f;');
+  await page.goto(s.base + '__taproot.html');
+  const keyId = await page.evaluate(
+    async ([mnemonic, pass]) => {
+      const { Keystore } = await import('/dist/index.js' as string);
+      const ks = await Keystore.open({ name: `taproot-${Math.random()}` });
+      await ks.create({ passphrase: pass });
+      const key = await ks.createFromMnemonic(mnemonic);
+      (globalThis as any).__ks = ks;
+      return key.id as string;
+    },
+    [ABANDON, PASS] as const,
+  );
+
+  await init();
+  const root = HDKey.fromMasterSeed(await mnemonicToSeed(ABANDON));
+  const b86 = readVector('bip-0086.mediawiki');
+  const vectorOutputs = [...b86.matchAll(/output_key {3}= (\w+)/g)].map((m) => m[1]!);
+  const parities = new Set<number>();
+  for (const index of [0, 1, 2, 3, 4, 5]) {
+    const internal = root.derive(`m/86'/0'/0'/0/${index}`).publicKey;
+    parities.add(internal[0]!);
+    const expected = bip86OutputKey(internal);
+    if (index < 2) assert.equal(hex(expected), vectorOutputs[index], `BIP-86 vector output key, index ${index}`);
+    const pub = await page.evaluate(
+      async ([id, i]) => {
+        const { keystoreBitcoinSigner, toTaprootPsbtSigner } = await import('/dist/bitcoin.js' as string);
+        const g = globalThis as any;
+        g.__tr = toTaprootPsbtSigner(await keystoreBitcoinSigner(g.__ks, id, { chain: 'bitcoin-taproot', index: i }));
+        return Array.from(g.__tr.publicKey as Uint8Array, (x) => x.toString(16).padStart(2, '0')).join('');
+      },
+      [keyId, index] as const,
+    );
+    assert.equal(pub, `02${hex(expected)}`, 'the signer presents the BIP-86 output key');
+
+    // bitcoinjs-lib computes the BIP-341 sighash here; the vault in Chromium signs it.
+    const p2tr = bitcoin.payments.p2tr({ internalPubkey: internal.subarray(1) });
+    assert.equal(hex(p2tr.pubkey!), hex(expected));
+    const value = 70_000n + BigInt(index);
+    const psbt = new bitcoin.Psbt();
+    psbt.addInput({
+      hash: `${'cd'.repeat(31)}02`,
+      index: 0,
+      witnessUtxo: { script: p2tr.output!, value },
+      tapInternalKey: internal.subarray(1),
+    });
+    psbt.addOutput({ address: 'bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g', value: value - 1_000n });
+    const hashes: string[] = [];
+    await psbt.signInputAsync(0, {
+      publicKey: unhex(pub),
+      async sign() {
+        throw new Error('bitcoinjs-lib asked ECDSA of a P2TR input');
+      },
+      async signSchnorr(hash: Uint8Array) {
+        hashes.push(hex(hash));
+        const sig = await page.evaluate(async (h) => {
+          const d = Uint8Array.from(h.match(/../g)!, (b: string) => parseInt(b, 16));
+          const out = await (globalThis as any).__tr.signSchnorr(d);
+          return Array.from(out as Uint8Array, (x) => x.toString(16).padStart(2, '0')).join('');
+        }, hex(hash));
+        return unhex(sig);
+      },
+    });
+    assert.equal(hashes.length, 1);
+    const sig = psbt.data.inputs[0]!.tapKeySig!;
+    assert.equal(sig.length, 64, 'SIGHASH_DEFAULT: no sighash byte');
+    assert.ok(schnorr.verify(sig, unhex(hashes[0]!), expected), '@noble/curves verifies it under the BIP-86 output key');
+    assert.ok(psbt.validateSignaturesOfInput(0, (p, h, sg) => ecc.verifySchnorr(h, p, sg)));
+    psbt.finalizeAllInputs();
+    const tx = psbt.extractTransaction();
+    assert.equal(tx.ins[0]!.witness.length, 1);
+    assert.equal(hex(tx.ins[0]!.witness[0]!), hex(sig));
+  }
+  assert.deepEqual([...parities].sort(), [2, 3], 'internal keys of both y parities were signed for');
+
+  // keystore.signSchnorr directly: default tweak 'bip86', an explicit tweak, null (plain BIP-340), and refusals.
+  const digest = hex(new Uint8Array(crypto.getRandomValues(new Uint8Array(32))));
+  const internal1 = root.derive("m/86'/0'/0'/0/1").publicKey;
+  const t1 = hex(schnorr.utils.taggedHash('TapTweak', internal1.subarray(1)));
+  const direct = await page.evaluate(
+    async ([id, dHex, tHex]) => {
+      const u = (h: string) => Uint8Array.from(h.match(/../g)!, (b: string) => parseInt(b, 16));
+      const h = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+      const ks = (globalThis as any).__ks;
+      const path = "m/86'/0'/0'/0/1";
+      const a = await ks.keys.signSchnorr(id, u(dHex), { path });
+      const b = await ks.signSchnorr(id, u(dHex), { path, tweak: u(tHex) });
+      const c = await ks.signSchnorr(id, u(dHex), { path, tweak: null });
+      const code = (p: Promise<unknown>) =>
+        p.then(
+          () => 'signed',
+          (e: { code: string }) => e.code,
+        );
+      const short = await code(ks.signSchnorr(id, new Uint8Array(31), { path }));
+      const badTweak = await code(ks.signSchnorr(id, u(dHex), { path, tweak: new Uint8Array(32).fill(0xff) }));
+      const ed = await code(ks.signSchnorr(id, u(dHex), { curve: 'ed25519' }));
+      const audit = (await ks.audit.report()).byOperation['key:sign-schnorr'];
+      await ks.lock();
+      const locked = await code(ks.signSchnorr(id, u(dHex), { path }));
+      return {
+        a: { sig: h(a.signature), out: h(a.outputKey), pub: h(a.publicKey), path: a.path },
+        b: { sig: h(b.signature), out: h(b.outputKey) },
+        c: { sig: h(c.signature), out: h(c.outputKey) },
+        short,
+        badTweak,
+        ed,
+        audit,
+        locked,
+      };
+    },
+    [keyId, digest, t1] as const,
+  );
+  assert.deepEqual(errors, []);
+  const out1 = bip86OutputKey(internal1);
+  assert.equal(direct.a.pub, hex(internal1));
+  assert.equal(direct.a.path, "m/86'/0'/0'/0/1");
+  assert.equal(direct.a.out, hex(out1));
+  assert.ok(schnorr.verify(unhex(direct.a.sig), unhex(digest), out1), 'default tweak is BIP-86');
+  assert.equal(direct.b.out, hex(out1));
+  assert.ok(schnorr.verify(unhex(direct.b.sig), unhex(digest), out1), 'the same t given explicitly');
+  assert.equal(direct.c.out, hex(internal1.subarray(1)));
+  assert.ok(schnorr.verify(unhex(direct.c.sig), unhex(digest), internal1.subarray(1)), 'null: the untweaked key');
+  assert.equal(direct.short, 'INVALID_LENGTH');
+  assert.equal(direct.badTweak, 'INVALID_KEY');
+  assert.equal(direct.ed, 'UNSUPPORTED');
+  // 6 PSBT inputs + 3 direct signatures; the 3 refusals are audited as failures.
+  assert.deepEqual(direct.audit, { total: 12, success: 9, failure: 3 }, 'audited as key:sign-schnorr');
+  assert.equal(direct.locked, 'LOCKED');
   await page.close();
 });

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, [string, boolean?]> = {
   removeKey: ['key:delete'],
   sign: ['key:sign'],
   signMessage: ['key:sign'],
+  signSchnorr: ['key:sign'],
   verify: ['key:read'],
   getAddress: ['key:read'],
   deriveXpub: ['key:read'],

@@ -45,7 +45,7 @@ export interface PsbtSignerAsync {
 }
 
 /** What keystoreBitcoinSigner uses of a Keystore (a structural type, so wrappers and test doubles fit). */
-export type BitcoinKeystoreLike = Pick<Keystore, 'getAddress' | 'sign'>;
+export type BitcoinKeystoreLike = Pick<Keystore, 'getAddress' | 'sign'> & Partial<Pick<Keystore, 'signSchnorr'>>;
 
 export type BitcoinChain = 'bitcoin' | 'bitcoin-legacy' | 'bitcoin-nested-segwit' | 'bitcoin-taproot' | 'bitcoin-testnet';
 
@@ -61,9 +61,9 @@ export interface KeystoreBitcoinOptions {
  * A BitcoinKeySigner for a Keystore key at a BIP-44/49/84/86 position. The
  * private key stays in the vault worker: each signature is one
  * `keystore.sign()` (ECDSA over the digest), so the vault's locks,
- * permissions and lifecycle apply to every one. The vault signs ECDSA only:
- * this signer has no `signSchnorr`, so it cannot spend P2TR outputs
- * (toTaprootPsbtSigner refuses it with UNSUPPORTED).
+ * permissions and lifecycle apply to every one. ECDSA is `keystore.sign()`;
+ * BIP-340 Schnorr with a BIP-341 tweak (P2TR key-path spends) is
+ * `keystore.signSchnorr()`, the tweaked key made and zeroed in the worker.
  */
 export async function keystoreBitcoinSigner(
   keystore: BitcoinKeystoreLike,
@@ -87,6 +87,17 @@ export async function keystoreBitcoinSigner(
         throw new VaultkeyError('INVALID_KEY', 'the key changed since this signer was created');
       return r.signature;
     },
+    ...(typeof keystore.signSchnorr === 'function'
+      ? {
+          async signSchnorr(digest: Uint8Array, o: { tweak: Uint8Array }) {
+            checkDigest(digest);
+            const r = await keystore.signSchnorr!(keyId, digest, { ...signOptions, tweak: o.tweak });
+            if (!bytesEqual(compressed(r.publicKey), pub))
+              throw new VaultkeyError('INVALID_KEY', 'the key changed since this signer was created');
+            return r.signature;
+          },
+        }
+      : {}),
   };
 }
 
@@ -120,7 +131,7 @@ export function toPsbtSigner(signer: BitcoinKeySigner): PsbtSignerAsync {
  * bitcoinjs-lib matches it to the input), and each `signSchnorr` asks the key
  * holder for a BIP-340 signature with the BIP-86 tweak, verified against the
  * output key before it is returned. The key holder must implement
- * `signSchnorr` (the Keystore does not yet: UNSUPPORTED).
+ * `signSchnorr` (a Keystore signer does; one without it: UNSUPPORTED).
  */
 export function toTaprootPsbtSigner(signer: BitcoinKeySigner): PsbtSignerAsync {
   const internal = checkSigner(signer);

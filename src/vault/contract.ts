@@ -109,6 +109,28 @@ export interface SignResult {
   path: string | null;
 }
 
+/** Options of signSchnorr: SignOptions plus the BIP-341 tweak and BIP-340 aux randomness. */
+export interface SchnorrSignOptions extends SignOptions {
+  /**
+   * 'bip86' (default): t = HashTapTweak(x(P)), the key-path tweak with no
+   * script tree (BIP-86). A 32-byte Uint8Array: that t (e.g. HashTapTweak(x(P) || merkle_root),
+   * BIP-341 taproot_tweak_pubkey). null: the untweaked key (plain BIP-340).
+   */
+  tweak?: 'bip86' | Uint8Array | null;
+  /** BIP-340 aux_rand (32 bytes); fresh random bytes by default. */
+  auxRand?: Uint8Array;
+}
+
+export interface SchnorrSignResult {
+  /** 64-byte BIP-340 signature. */
+  signature: Uint8Array;
+  /** 33-byte compressed internal key P (before the tweak). */
+  publicKey: Uint8Array;
+  /** 32-byte x-only key the signature verifies under (the taproot output key Q when tweaked). */
+  outputKey: Uint8Array;
+  path: string | null;
+}
+
 export interface AccountSpec {
   purpose: Purpose;
   coinType: number;

@@ -20,6 +20,8 @@ import type {
   PassphraseEnrollment,
   Proof,
   SessionInfo,
+  SchnorrSignOptions,
+  SchnorrSignResult,
   SignOptions,
   SignResult,
   VaultEvent,
@@ -55,6 +57,8 @@ export type {
   AddressOptions,
   AddressResult,
   ChainName,
+  SchnorrSignOptions,
+  SchnorrSignResult,
   SignOptions,
   SignResult,
   VaultState,
@@ -522,6 +526,7 @@ export class Keystore extends EventTarget {
       active: 'activeKey',
       sign: 'sign',
       signMessage: 'signMessage',
+      signSchnorr: 'signSchnorr',
       verify: 'verify',
       address: 'getAddress',
       xpub: 'deriveXpub',
@@ -672,6 +677,16 @@ export class Keystore extends EventTarget {
 
   async sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Promise<SignResult> {
     return this.#op('sign', [keyId, digest, o]);
+  }
+
+  /**
+   * BIP-340 Schnorr over a 32-byte digest (a BIP-341 sighash) by a secp256k1
+   * key, tweaked for a taproot key-path spend: `tweak` 'bip86' (default, no
+   * script tree), a 32-byte t, or null (untweaked). Same permission
+   * (`key:sign`), lifecycle gate, usage count and audit as `sign`.
+   */
+  async signSchnorr(keyId: string, digest: Uint8Array, o: SchnorrSignOptions = {}): Promise<SchnorrSignResult> {
+    return this.#op('signSchnorr', [keyId, digest, o]);
   }
 
   async signMessage(

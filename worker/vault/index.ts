@@ -645,6 +645,14 @@ const OPS: OpTable = {
     meta: ([, , o]) => pathMeta(o),
     run: ([k, d, o]) => K.sign(k as string, d as Uint8Array, (o ?? {}) as never),
   },
+  signSchnorr: {
+    permission: 'key:sign',
+    audit: 'key:sign-schnorr',
+    key: 0,
+    gate: 'sign',
+    meta: ([, , o]) => pathMeta(o),
+    run: ([k, d, o]) => K.signSchnorr(k as string, d as Uint8Array, (o ?? {}) as never),
+  },
   signMessage: {
     permission: 'key:sign',
     audit: 'key:sign-message',

@@ -3,6 +3,7 @@
 // manifest checked) and decrypted under the session's data key; what leaves
 // is public (key info, public keys, addresses, xpubs, signatures).
 import { keccak_256 } from '@noble/hashes/sha3.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39.js';
@@ -31,6 +32,8 @@ import type {
   AddressOptions,
   AddressResult,
   ChainName,
+  SchnorrSignOptions,
+  SchnorrSignResult,
   SignOptions,
   SignResult,
   VaultKeyInfo,
@@ -330,6 +333,76 @@ export function sign(keyId: string, digest: Uint8Array, o: SignOptions = {}): Pr
     const { signature, recovery } = secp256k1.sign(digest, priv);
     return { signature, recovery, publicKey: pub.slice(), path };
   });
+}
+
+// secp256k1 group order (SEC 2, section 2.4.1).
+const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+// BIP-340 "Design": tagged hash SHA256(SHA256(tag) || SHA256(tag) || msg).
+function taggedHash(tag: string, msg: Uint8Array): Uint8Array {
+  const t = sha256(enc.encode(tag));
+  const buf = new Uint8Array(64 + msg.length);
+  buf.set(t, 0);
+  buf.set(t, 32);
+  buf.set(msg, 64);
+  return sha256(buf);
+}
+
+/** (n - t) mod n of a public tweak, 32 bytes big-endian. */
+function negateTweak(t: Uint8Array): Uint8Array {
+  let v = 0n;
+  for (const b of t) v = (v << 8n) | BigInt(b);
+  if (v >= N) throw new VaultkeyError('INVALID_KEY', 'the taproot tweak is >= n');
+  v = (N - v) % N;
+  const out = new Uint8Array(32);
+  for (let i = 31; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
+
+/**
+ * BIP-340 Schnorr over a 32-byte digest (a BIP-341 sighash) by the key at
+ * `o.path`, tweaked as BIP-341 taproot_tweak_seckey: d' = (P has even y ? d : n - d) + t.
+ * The negation is never done on the secret: BIP-340 Sign uses the same
+ * normalized key for k and n - k (it negates by the parity of k·G), and for
+ * odd-y P, -d + t = -(d + (n - t)); so the key signed with is d + t (even P)
+ * or d + (n - t) (odd P), where only the public t and the public parity of P
+ * choose. The addition runs in WASM (secp256k1.privateAdd, zeroed there); the
+ * tweaked key's JS copy is zeroed before return.
+ */
+export function signSchnorr(keyId: string, digest: Uint8Array, o: SchnorrSignOptions = {}): Promise<SchnorrSignResult> {
+  assertBytes(digest, 'digest');
+  if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'a BIP-341 sighash is 32 bytes');
+  const opts = o ?? {};
+  const tweakOpt = opts.tweak === undefined ? 'bip86' : opts.tweak;
+  if (tweakOpt !== null && tweakOpt !== 'bip86') assertBytes(tweakOpt, 'tweak', 32);
+  if (opts.auxRand !== undefined) assertBytes(opts.auxRand, 'auxRand', 32);
+  const { path, curve } = opts;
+  return withPrivateKey(
+    keyId,
+    { ...(path !== undefined ? { path } : {}), ...(curve !== undefined ? { curve } : {}) },
+    (priv, pub, c, p) => {
+      if (c !== 'secp256k1') throw new VaultkeyError('UNSUPPORTED', 'BIP-340 Schnorr needs a secp256k1 key');
+      const P = secp256k1.publicKeyConvert(pub, true);
+      let key = priv;
+      let tweaked: Uint8Array | undefined;
+      try {
+        if (tweakOpt !== null) {
+          const t = tweakOpt === 'bip86' ? taggedHash('TapTweak', P.subarray(1)) : tweakOpt;
+          // P[0] is 0x02 (even y) or 0x03 (odd y): public data.
+          tweaked = secp256k1.privateAdd(priv, P[0] === 2 ? t : negateTweak(t));
+          key = tweaked;
+        }
+        const outputKey = secp256k1.schnorr.getPublicKey(key);
+        const signature = secp256k1.schnorr.sign(digest, key, opts.auxRand);
+        // BIP-340 "Default Signing": verify before releasing the signature (a fault must not leak the key).
+        if (!secp256k1.schnorr.verify(signature, digest, outputKey))
+          throw new VaultkeyError('INVALID_SIGNATURE', 'the Schnorr signature did not verify');
+        return { signature, publicKey: P, outputKey, path: p };
+      } finally {
+        tweaked?.fill(0);
+      }
+    },
+  );
 }
 
 /** secp256k1: EIP-191 personal_sign, 65-byte r || s || v with v = 27 + recovery. ed25519: the message itself (RFC 8032). */
