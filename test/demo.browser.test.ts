@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HDNodeWallet } from 'ethers';
-import { parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex } from 'viem';
+import { hashTypedData, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex } from 'viem';
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { launch, watchErrors } from './helpers/browser.ts';
@@ -525,5 +525,55 @@ test('sign requests: each is reviewed in a dialog; Reject signs nothing, Approve
   );
 
   assert.deepEqual(errors, [], 'no console errors, no CSP violations');
+  await c.close();
+});
+
+test('sign review decoding on the page: nested EIP-712 structs hash as EIP-712 and viem do; non-text messages show as hex', async () => {
+  const c = await browser.newContext();
+  const { page, errors } = await open(c);
+  // EIP-712's own example (the Mail/Person structs of the EIP's reference test), whose digest the EIP states.
+  const mail = {
+    domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+    types: {
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'to', type: 'Person' },
+        { name: 'contents', type: 'string' },
+      ],
+    },
+    primaryType: 'Mail',
+    message: {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+      contents: 'Hello, Bob!',
+    },
+  } as const;
+  const got = await page.evaluate(
+    `import('./sign-review.js').then((m) => ({
+      digest: '0x' + m.hex(m.typedDataDigest(${JSON.stringify(mail)})),
+      list: (() => { const d = document.createElement('div'); d.append(m.renderRows(m.describe({ kind: 'typed', typedData: ${JSON.stringify(mail)} }).rows)); return d.textContent; })(),
+      binary: m.messageText(Uint8Array.of(0xde, 0xad, 0x00, 0xff)),
+      control: m.messageText(Uint8Array.of(0x68, 0x69, 0x07)),
+      text: m.messageText(new TextEncoder().encode('héllo\\nwörld')),
+    }))`,
+  );
+  const { digest, list, binary, control, text } = got as {
+    digest: string;
+    list: string;
+    binary: { kind: string; text: string };
+    control: { kind: string; text: string };
+    text: { kind: string; text: string };
+  };
+  assert.equal(digest, '0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2', 'the digest EIP-712 gives for its example');
+  assert.equal(digest, hashTypedData(mail), 'and viem agrees');
+  assert.match(list, /from \(Person\): name \(string\): Cow/, 'nested structs are listed inside their field');
+  assert.deepEqual(binary, { kind: 'hex (not printable text)', text: '0xdead00ff' });
+  assert.deepEqual(control, { kind: 'hex (not printable text)', text: '0x686907' });
+  assert.deepEqual(text, { kind: 'text (UTF-8)', text: 'héllo\nwörld' });
+  assert.deepEqual(errors, []);
   await c.close();
 });
