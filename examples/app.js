@@ -5,6 +5,7 @@ import * as core from '../dist/core.js';
 import { WorkerPool, deriveAddressesParallel, Keystore } from '../dist/index.js';
 import { BridgeClient } from '../dist/bridge-client.js';
 import { $, act, fmt, fmtClock, render, ui } from './ui.js';
+import { describe, renderRows, serializeSigned, txDigest, typedDataDigest } from './sign-review.js';
 
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const utf8 = (s) => new TextEncoder().encode(s);
@@ -191,6 +192,83 @@ vaultAct('vault-sign', 'wallet-out', async () => {
   const r = await ks.signMessage(currentKey(), 'hello vaultkey');
   return `EIP-191 signature by ${r.address}\n${hex(r.signature)}`;
 });
+// ---- sign requests: reviewed in a dialog, signed by the vault only after Approve ----
+
+/** Shows the decoded request; resolves true on Approve, false on Reject, Escape or closing. */
+function reviewDialog(req, address) {
+  const d = $('review');
+  const { title, rows } = describe(req);
+  $('review-h').textContent = title;
+  $('review-who').textContent = `Signer: ${address} (wallet ${currentKey()})`;
+  $('review-body').replaceChildren(renderRows(rows));
+  d.returnValue = '';
+  d.showModal();
+  // Reject first: the safe choice is where Enter lands (showModal focuses the dialog's first control anyway).
+  $('review-reject').focus();
+  // Escape closes a modal dialog with an empty returnValue: a rejection.
+  return new Promise((ok) => d.addEventListener('close', () => ok(d.returnValue === 'approve'), { once: true }));
+}
+const SAMPLE_SPENDER = '0x1111111254EEB25477B68fb85Ed929f73A960582';
+const SAMPLE_RECIPIENT = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+const SAMPLES = {
+  message: () => ({ kind: 'message', bytes: utf8('Sign in to vaultkey demo dApp\nNonce: 8f3a1c\nIssued: 2026-12-05') }),
+  // EIP-2612 permit for USDC on mainnet (domain as the token contract publishes it).
+  typed: (owner) => ({
+    kind: 'typed',
+    typedData: {
+      domain: { name: 'USD Coin', version: '2', chainId: 1, verifyingContract: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' },
+      types: {
+        Permit: [
+          { name: 'owner', type: 'address' },
+          { name: 'spender', type: 'address' },
+          { name: 'value', type: 'uint256' },
+          { name: 'nonce', type: 'uint256' },
+          { name: 'deadline', type: 'uint256' },
+        ],
+      },
+      primaryType: 'Permit',
+      message: { owner, spender: SAMPLE_SPENDER, value: '250000000', nonce: '0', deadline: '1798761600' },
+    },
+  }),
+  tx: () => ({
+    kind: 'tx',
+    tx: {
+      chainId: 1,
+      nonce: 7,
+      maxPriorityFeePerGas: 1_500_000_000n,
+      maxFeePerGas: 30_000_000_000n,
+      gas: 21000n,
+      to: SAMPLE_RECIPIENT,
+      value: 12_300_000_000_000_000n,
+      data: '0x',
+    },
+  }),
+};
+const sig65 = (r) => (r.signature.length === 65 ? r.signature : Uint8Array.of(...r.signature, 27 + r.recovery));
+for (const [kind, make] of Object.entries(SAMPLES)) {
+  vaultAct(
+    `sign-${kind}`,
+    'sign-out',
+    async () => {
+      const id = currentKey();
+      const eth = await ks.getAddress(id, 'ethereum', 0);
+      const req = make(eth.address);
+      if (!(await reviewDialog(req, eth.address))) return `rejected: nothing was signed (${kind})`;
+      const opts = eth.path ? { path: eth.path } : {};
+      if (kind === 'message') {
+        const r = await ks.signMessage(id, req.bytes, opts);
+        return `approved: EIP-191 signature by ${eth.address}\nsignature 0x${hex(sig65(r))}`;
+      }
+      if (kind === 'typed') {
+        const r = await ks.sign(id, typedDataDigest(req.typedData), opts);
+        return `approved: EIP-712 signature by ${eth.address}\nsignature 0x${hex(sig65(r))}`;
+      }
+      const r = await ks.sign(id, txDigest(req.tx), opts);
+      return `approved: transaction signed by ${eth.address}\nraw ${serializeSigned(req.tx, r.signature.subarray(0, 64), r.recovery)}`;
+    },
+    { wait: 'Waiting for your review of the request…' },
+  );
+}
 vaultAct(
   'import-mnemonic',
   'import-out',

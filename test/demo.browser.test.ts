@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { HDNodeWallet } from 'ethers';
+import { hashTypedData, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex } from 'viem';
 import { validateMnemonic } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
 import { launch, watchErrors } from './helpers/browser.ts';
@@ -376,6 +377,203 @@ test('passkeys in the demo, on a virtual authenticator: add, unlock, and a passk
   assert.match(r.text, /unlock with the passphrase/);
   assert.equal(await badge(page), 'Locked');
   await snap(page, 'passkey-not-here');
+  assert.deepEqual(errors, []);
+  await c.close();
+});
+
+test('sign requests: each is reviewed in a dialog; Reject signs nothing, Approve signs what was shown', async () => {
+  const c = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const { page, errors } = await open(c);
+  await page.fill('#vault-pass', VAULT_PASS);
+  await run(page, 'vault-create', 'vault-out');
+  await page.fill('#import-phrase', PHRASE);
+  await run(page, 'import-mnemonic', 'import-out');
+  const address = HDNodeWallet.fromPhrase(PHRASE, undefined, "m/44'/60'/0'/0/0").address as Hex;
+
+  /** Opens the review of `button`; resolves to its text once it is open and focused. */
+  const openReview = async (button: string) => {
+    await page.click(`#${button}`);
+    await page.waitForSelector('#review[open]');
+    const inside = await page.evaluate(() => document.getElementById('review')!.contains(document.activeElement));
+    assert.equal(inside, true, 'focus moves into the review');
+    // A <dialog> has the dialog role; its accessible name is its heading (aria-labelledby).
+    const heading = (await page.textContent('#review-h'))!;
+    assert.equal(await page.getByRole('dialog', { name: heading, exact: true }).count(), 1, 'a dialog named by its heading');
+    return (await page.textContent('#review'))!;
+  };
+  const settled = async () => {
+    await page.waitForFunction(() => {
+      const o = document.getElementById('sign-out')!;
+      return o.getAttribute('aria-busy') !== 'true' && !!o.textContent;
+    });
+    const o = await page.evaluate(() => ({
+      text: document.getElementById('sign-out')!.textContent!,
+      error: document.getElementById('sign-out')!.classList.contains('error'),
+    }));
+    assert.equal(o.error, false, o.text);
+    return o.text;
+  };
+  const signature = (text: string) => /^signature (0x[0-9a-f]{130})$/m.exec(text)?.[1] as Hex | undefined;
+
+  // 1. A personal message: shown as its UTF-8 text.
+  let shown = await openReview('sign-message');
+  assert.match(shown, /Sign a message/);
+  assert.match(shown, /text \(UTF-8\)/);
+  assert.ok(shown.includes('Sign in to vaultkey demo dApp'), shown);
+  assert.ok(shown.includes(address), 'the signer is named');
+  await axe(page, 'review: message');
+  await snap(page, 'review-message');
+  await page.click('#review-reject');
+  let out = await settled();
+  assert.match(out, /^rejected: nothing was signed/);
+  assert.equal(signature(out), undefined, 'no signature after Reject');
+  await openReview('sign-message');
+  await page.click('#review-approve');
+  out = await settled();
+  const msgSig = signature(out);
+  assert.ok(msgSig, out);
+  const message = 'Sign in to vaultkey demo dApp\nNonce: 8f3a1c\nIssued: 2026-12-05';
+  assert.equal(await verifyMessage({ address, message, signature: msgSig }), true, 'the EIP-191 signature verifies in viem');
+  assert.equal(await verifyMessage({ address, message: 'something else', signature: msgSig }), false);
+
+  // 2. An EIP-712 Permit: domain and message fields listed; Escape rejects.
+  shown = await openReview('sign-typed');
+  assert.match(shown, /Sign typed data: Permit/);
+  for (const s of [
+    'USD Coin',
+    'chainId: 1',
+    '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48',
+    'spender (address): 0x1111111254EEB25477B68fb85Ed929f73A960582',
+    'value (uint256): 250000000',
+    `owner (address): ${address}`,
+  ]) {
+    assert.ok(shown.includes(s), `review shows ${s}: ${shown}`);
+  }
+  await axe(page, 'review: EIP-712');
+  await snap(page, 'review-typed-data');
+  await page.keyboard.press('Escape');
+  out = await settled();
+  assert.match(out, /^rejected: nothing was signed/);
+  assert.equal(await page.isVisible('#review'), false, 'Escape closes the review');
+  await openReview('sign-typed');
+  await page.click('#review-approve');
+  out = await settled();
+  const typedSig = signature(out);
+  assert.ok(typedSig, out);
+  const permit = {
+    domain: { name: 'USD Coin', version: '2', chainId: 1, verifyingContract: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' },
+    types: {
+      Permit: [
+        { name: 'owner', type: 'address' },
+        { name: 'spender', type: 'address' },
+        { name: 'value', type: 'uint256' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
+    primaryType: 'Permit',
+    message: { owner: address, spender: '0x1111111254EEB25477B68fb85Ed929f73A960582', value: 250000000n, nonce: 0n, deadline: 1798761600n },
+  } as const;
+  assert.equal(await verifyTypedData({ address, signature: typedSig, ...permit }), true, 'the EIP-712 signature verifies in viem');
+  assert.equal(
+    await verifyTypedData({ address, signature: typedSig, ...permit, message: { ...permit.message, value: 250000001n } }),
+    false,
+  );
+
+  // 3. An EIP-1559 transfer, at phone width.
+  await page.setViewportSize({ width: 375, height: 800 });
+  shown = await openReview('sign-tx');
+  for (const s of [
+    'to: 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC',
+    'value: 0.0123 ETH',
+    'chainId: 1',
+    'nonce: 7',
+    'gas limit: 21000',
+    'max fee per gas: 30 gwei',
+    'max priority fee per gas: 1.5 gwei',
+    'data: none',
+  ]) {
+    assert.ok(shown.includes(s), `review shows ${s}: ${shown}`);
+  }
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 375), 'the review fits 375 px');
+  const box = (await page.locator('#review').boundingBox())!;
+  assert.ok(box.x >= 0 && box.x + box.width <= 375, `dialog within the screen: ${JSON.stringify(box)}`);
+  await axe(page, 'review: transaction, 375 px');
+  await snap(page, 'phone-review-transaction');
+  await page.click('#review-reject');
+  out = await settled();
+  assert.match(out, /^rejected: nothing was signed/);
+  assert.doesNotMatch(out, /0x02/);
+  await openReview('sign-tx');
+  await page.click('#review-approve');
+  out = await settled();
+  const raw = /^raw (0x02[0-9a-f]+)$/m.exec(out)?.[1] as Hex | undefined;
+  assert.ok(raw, out);
+  const tx = parseTransaction(raw);
+  assert.equal(tx.type, 'eip1559');
+  assert.equal(tx.to?.toLowerCase(), '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'.toLowerCase());
+  assert.equal(tx.value, 12_300_000_000_000_000n);
+  assert.equal(tx.chainId, 1);
+  assert.equal(tx.nonce, 7);
+  assert.equal(tx.gas, 21000n);
+  assert.equal(tx.maxFeePerGas, 30_000_000_000n);
+  assert.equal(tx.maxPriorityFeePerGas, 1_500_000_000n);
+  assert.equal(
+    await recoverTransactionAddress({ serializedTransaction: raw as any }),
+    address,
+    'the transaction recovers to the wallet in viem',
+  );
+
+  assert.deepEqual(errors, [], 'no console errors, no CSP violations');
+  await c.close();
+});
+
+test('sign review decoding on the page: nested EIP-712 structs hash as EIP-712 and viem do; non-text messages show as hex', async () => {
+  const c = await browser.newContext();
+  const { page, errors } = await open(c);
+  // EIP-712's own example (the Mail/Person structs of the EIP's reference test), whose digest the EIP states.
+  const mail = {
+    domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+    types: {
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'to', type: 'Person' },
+        { name: 'contents', type: 'string' },
+      ],
+    },
+    primaryType: 'Mail',
+    message: {
+      from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
+      to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
+      contents: 'Hello, Bob!',
+    },
+  } as const;
+  const got = await page.evaluate(
+    `import('./sign-review.js').then((m) => ({
+      digest: '0x' + m.hex(m.typedDataDigest(${JSON.stringify(mail)})),
+      list: (() => { const d = document.createElement('div'); d.append(m.renderRows(m.describe({ kind: 'typed', typedData: ${JSON.stringify(mail)} }).rows)); return d.textContent; })(),
+      binary: m.messageText(Uint8Array.of(0xde, 0xad, 0x00, 0xff)),
+      control: m.messageText(Uint8Array.of(0x68, 0x69, 0x07)),
+      text: m.messageText(new TextEncoder().encode('héllo\\nwörld')),
+    }))`,
+  );
+  const { digest, list, binary, control, text } = got as {
+    digest: string;
+    list: string;
+    binary: { kind: string; text: string };
+    control: { kind: string; text: string };
+    text: { kind: string; text: string };
+  };
+  assert.equal(digest, '0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2', 'the digest EIP-712 gives for its example');
+  assert.equal(digest, hashTypedData(mail), 'and viem agrees');
+  assert.match(list, /from \(Person\): name \(string\): Cow/, 'nested structs are listed inside their field');
+  assert.deepEqual(binary, { kind: 'hex (not printable text)', text: '0xdead00ff' });
+  assert.deepEqual(control, { kind: 'hex (not printable text)', text: '0x686907' });
+  assert.deepEqual(text, { kind: 'text (UTF-8)', text: 'héllo\nwörld' });
   assert.deepEqual(errors, []);
   await c.close();
 });
