@@ -81,7 +81,7 @@ export type {
 } from './lifecycle/index.js';
 // Types that the API above names in its signatures (so the API reference can link them).
 export type { Facet, RestoreReport } from './vault/keystore.js';
-export type { VaultKeyInfo, VaultMethodInfo, SessionInfo, TamperDetail } from './vault/contract.js';
+export type { VaultKeyInfo, VaultMethodInfo, SessionInfo, TamperDetail, SchnorrSignOptions, SchnorrSignResult } from './vault/contract.js';
 export type { MethodKind } from './vault/format.js';
 export type { ConflictMode, RestoreResult } from '../worker/vault/backup.js';
 export type { BackupHeader, BackupKey, BackupCurve, BackupKeyKind } from './backup/format.js';
