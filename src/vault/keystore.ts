@@ -1032,6 +1032,10 @@ export class Keystore extends EventTarget {
       case 'tamper':
         this.dispatchEvent(new CustomEvent('tamper', { detail: e.detail }));
         break;
+      case 'backup-required':
+        // docs/lifecycle.md "Backup after rotation": detail { keyId (the successor), predecessor, at }.
+        this.dispatchEvent(new CustomEvent('backup-required', { detail: { keyId: e.keyId, predecessor: e.predecessor, at: e.at } }));
+        break;
     }
   }
 
