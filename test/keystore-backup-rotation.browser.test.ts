@@ -112,6 +112,10 @@ test('a custom policy with requireBackupAfterRotation: deactivateKey and removeK
   // The predecessor's own mnemonic is not the successor's backup.
   await ok(page, 'exportMnemonic', id, { passphrase: PASS });
   await fails(page, 'BACKUP_REQUIRED', 'deactivateKey', id);
+  // A keystore v3 file of an HD key holds one derived key, not the seed: not a backup of it.
+  await ok(page, 'exportKeystoreV3', newKeyId, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  assert.equal(await pending(page, newKeyId), true);
+  await fails(page, 'BACKUP_REQUIRED', 'removeKey', id);
   await ok(page, 'exportMnemonic', newKeyId, { passphrase: PASS });
   assert.equal(await pending(page, newKeyId), false);
   assert.equal((await ok(page, 'deactivateKey', id)).state, 'deactivated');
@@ -152,6 +156,37 @@ test('forced removal with a proof goes through (audited as forced); without the 
     ev.map((e) => `${e.predecessor}>${e.keyId}`),
     [`${hs}>${hs2}`, `${hs2}>${hs}-v3`],
   );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('imported keys: the random successor asks for a backup; custodian shares that hold it clear the flag, so does a keystore v3 export', async () => {
+  const { page, errors } = await tab();
+  await open(page, { name: uniq(), fakeClock: true });
+  await ok(page, 'create', { passphrase: PASS });
+  const [a, b] = (
+    await ok(page, 'importKeys', [{ privateKey: 'hex:' + '0b'.repeat(32) }, { privateKey: 'hex:' + '0c'.repeat(32) }], {
+      policy: 'high-security',
+    })
+  ).map((k: any) => k.id);
+  const { newKeyId: a2 } = await ok(page, 'rotateKey', a);
+  const { newKeyId: b2 } = await ok(page, 'rotateKey', b);
+  assert.equal(await pending(page, a2), true);
+  assert.equal(await pending(page, b2), true);
+  await advance(page, 31 * DAY);
+  await ok(page, 'unlock', { passphrase: PASS });
+  await ok(page, 'runLifecycle');
+  await fails(page, 'BACKUP_REQUIRED', 'removeKey', a);
+  await fails(page, 'BACKUP_REQUIRED', 'removeKey', b);
+  const out = await ok(page, 'backupToShares', { threshold: 2, shares: 3, keyIds: [a2], proof: { passphrase: PASS } });
+  assert.equal(out.shares.length, 3);
+  assert.equal(await pending(page, a2), false);
+  assert.equal(await pending(page, b2), true, 'not in those shares');
+  await ok(page, 'removeKey', a);
+  await fails(page, 'BACKUP_REQUIRED', 'removeKey', b);
+  await ok(page, 'exportKeystoreV3', b2, 'export password', { kdf: 'pbkdf2', pbkdf2: { c: 1000 }, proof: { passphrase: PASS } });
+  assert.equal(await pending(page, b2), false);
+  await ok(page, 'removeKey', b);
   assert.deepEqual(errors, []);
   await page.close();
 });

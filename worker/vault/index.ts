@@ -739,7 +739,12 @@ const OPS: OpTable = {
     audit: 'key:export-keystore-v3',
     key: 0,
     proof: true,
-    run: ([k, pw, o], _c, progress) => backedUp([k as string], B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never, progress)),
+    // A keystore v3 file is the whole of an imported key, but of an HD key only one derived key (not its seed): no backup of it.
+    run: async ([k, pw, o], _c, progress) =>
+      backedUp(
+        (await K.infoOf(k as string)).type === 'imported' ? [k as string] : [],
+        B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never, progress),
+      ),
   },
   backup: {
     permission: 'key:backup',
