@@ -67,8 +67,16 @@ test('high-security: a fresh-seed rotation asks for a backup; the old key is kep
   await ok(page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, keyIds: [other], proof: { passphrase: PASS } });
   assert.equal(await pending(page, newKeyId), true);
   await fails(page, 'BACKUP_REQUIRED', 'removeKey', id);
-  await ok(page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, proof: { passphrase: PASS } });
+  const file = await ok(page, 'backup', { passphrase: BPASS, kdf: FAST_KDF, proof: { passphrase: PASS } });
   assert.equal(await pending(page, newKeyId), false);
+  // Restored elsewhere, the file's own copy of the record does not ask for a backup again (it is one).
+  const b = await tab();
+  await open(b.page, { name: uniq(), fakeClock: true });
+  await ok(b.page, 'create', { passphrase: PASS });
+  assert.equal((await ok(b.page, 'restoreBackup', file, { passphrase: BPASS })).committed, true);
+  assert.equal((await ok(b.page, 'lifecycleRecord', newKeyId)).keyId, newKeyId);
+  assert.equal(await pending(b.page, newKeyId), false);
+  await b.page.close();
   assert.equal(typeof (await ok(page, 'lifecycleRecord', newKeyId)).meta.backedUpAt, 'number');
   await ok(page, 'removeKey', id);
   assert.equal((await ok(page, 'lifecycleRecord', id)).state, 'destroyed');
