@@ -664,7 +664,8 @@ export class Keystore extends EventTarget {
 
   /**
    * Removes a key for good (lifecycle to Destroyed; the data key is rotated so its records open nothing).
-   * A rotated key still in its grace period is refused (KEY_IN_GRACE) unless `{ force: true, proof }`.
+   * A rotated key still in its grace period is refused (KEY_IN_GRACE) unless `{ force: true, proof }`; so is one
+   * whose fresh successor has no backup yet under a `requireBackupAfterRotation` policy (BACKUP_REQUIRED).
    */
   async removeKey(keyId: string, o: RetireOptions = {}): Promise<void> {
     await this.#op('removeKey', [keyId, retire(o)], o);
@@ -862,7 +863,10 @@ export class Keystore extends EventTarget {
     return this.#op('resumeKey', [keyId, { reason: o?.reason }], o);
   }
 
-  /** Retires a key; ending a rotated key's grace period early needs `{ force: true, proof }` (KEY_IN_GRACE otherwise). */
+  /**
+   * Retires a key; ending a rotated key's grace period early needs `{ force: true, proof }` (KEY_IN_GRACE otherwise),
+   * as does retiring one whose fresh successor has no backup yet (BACKUP_REQUIRED, docs/lifecycle.md "Backup after rotation").
+   */
   deactivateKey(keyId: string, o: RetireOptions = {}): Promise<LifecycleRecord> {
     return this.#op('deactivateKey', [keyId, retire(o)], o);
   }
