@@ -205,6 +205,7 @@ describe('policies', () => {
         autoRotate: false,
         requireMfa: true,
         rotateAfterUses: null,
+        requireBackupAfterRotation: false,
       },
     );
     assert.deepEqual(
@@ -218,6 +219,7 @@ describe('policies', () => {
         autoRotate: true,
         requireMfa: true,
         rotateAfterUses: 100_000,
+        requireBackupAfterRotation: true,
       },
     );
     assert.ok(Object.isFrozen(DEFAULT_POLICY) && Object.isFrozen(HIGH_SECURITY_POLICY));

@@ -20,6 +20,16 @@ export interface LifecyclePolicy {
   requireMfa: boolean;
   /** Rotation is due after this many recorded uses; null: no usage trigger. */
   rotateAfterUses: number | null;
+  /**
+   * A rotation that makes its successor from a fresh secret (new HD seed, new
+   * random imported key) marks the successor "backup pending" and emits
+   * 'backup-required'; until a backup holding the successor is made, the
+   * predecessor is not removed nor deactivated by hand (BACKUP_REQUIRED) unless
+   * `{ force: true, proof }`. Optional on input (false when left out), so
+   * policies stored before this field still validate (docs/lifecycle.md
+   * "Backup after rotation").
+   */
+  requireBackupAfterRotation?: boolean;
 }
 
 export const DAY_MS = 86_400_000;
@@ -35,6 +45,8 @@ export const DEFAULT_POLICY: Readonly<LifecyclePolicy> = Object.freeze({
   autoRotate: false,
   requireMfa: true,
   rotateAfterUses: null,
+  // Off: removing a rotated key after its grace period keeps working as before; opt in per policy (docs/lifecycle.md).
+  requireBackupAfterRotation: false,
 });
 
 export const HIGH_SECURITY_POLICY: Readonly<LifecyclePolicy> = Object.freeze({
@@ -46,6 +58,7 @@ export const HIGH_SECURITY_POLICY: Readonly<LifecyclePolicy> = Object.freeze({
   autoRotate: true,
   requireMfa: true,
   rotateAfterUses: 100_000,
+  requireBackupAfterRotation: true,
 });
 
 const FIELDS = new Set<keyof LifecyclePolicy>([
@@ -57,6 +70,7 @@ const FIELDS = new Set<keyof LifecyclePolicy>([
   'autoRotate',
   'requireMfa',
   'rotateAfterUses',
+  'requireBackupAfterRotation',
 ]);
 
 // 100 years: longer than any key should live; also keeps day * DAY_MS exact.
@@ -96,6 +110,8 @@ export function validatePolicy(input: unknown): Readonly<LifecyclePolicy> {
   if (uses !== null && (typeof uses !== 'number' || !Number.isSafeInteger(uses) || uses < 1)) {
     bad('rotateAfterUses must be null or a positive integer');
   }
+  const backupFirst = p.requireBackupAfterRotation ?? false;
+  if (typeof backupFirst !== 'boolean') bad('requireBackupAfterRotation must be a boolean');
   // A key that expires before it is due for rotation would stop signing with
   // no successor: rotation must come first (`default`: rotate 365 d, expire 730 d).
   if (maxActiveAgeDays > expirationDays) bad('maxActiveAgeDays must not exceed expirationDays');
@@ -110,6 +126,8 @@ export function validatePolicy(input: unknown): Readonly<LifecyclePolicy> {
     autoRotate: p.autoRotate as boolean,
     requireMfa: p.requireMfa as boolean,
     rotateAfterUses: uses as number | null,
+    // Kept only when given: a policy written without it reads back as written (its stored, MAC'd copy included).
+    ...(p.requireBackupAfterRotation !== undefined ? { requireBackupAfterRotation: backupFirst } : {}),
   });
 }
 

@@ -71,7 +71,8 @@ export type VaultEvent =
   | { type: 'detector'; kind: 'compromise-indicator' | 'critical'; detail: CompromiseEvent }
   | { type: 'scheduler-error'; code: string; message: string }
   | { type: 'audit-tampered'; detail: AuditVerification }
-  | { type: 'tamper'; detail: TamperDetail };
+  | { type: 'tamper'; detail: TamperDetail }
+  | { type: 'backup-required'; keyId: string; predecessor: string; at: number };
 
 export type ChainName =
   | 'ethereum'

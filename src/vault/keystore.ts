@@ -669,7 +669,8 @@ export class Keystore extends EventTarget {
 
   /**
    * Removes a key for good (lifecycle to Destroyed; the data key is rotated so its records open nothing).
-   * A rotated key still in its grace period is refused (KEY_IN_GRACE) unless `{ force: true, proof }`.
+   * A rotated key still in its grace period is refused (KEY_IN_GRACE) unless `{ force: true, proof }`; so is one
+   * whose fresh successor has no backup yet under a `requireBackupAfterRotation` policy (BACKUP_REQUIRED).
    */
   async removeKey(keyId: string, o: RetireOptions = {}): Promise<void> {
     await this.#op('removeKey', [keyId, retire(o)], o);
@@ -877,7 +878,10 @@ export class Keystore extends EventTarget {
     return this.#op('resumeKey', [keyId, { reason: o?.reason }], o);
   }
 
-  /** Retires a key; ending a rotated key's grace period early needs `{ force: true, proof }` (KEY_IN_GRACE otherwise). */
+  /**
+   * Retires a key; ending a rotated key's grace period early needs `{ force: true, proof }` (KEY_IN_GRACE otherwise),
+   * as does retiring one whose fresh successor has no backup yet (BACKUP_REQUIRED, docs/lifecycle.md "Backup after rotation").
+   */
   deactivateKey(keyId: string, o: RetireOptions = {}): Promise<LifecycleRecord> {
     return this.#op('deactivateKey', [keyId, retire(o)], o);
   }
@@ -1046,6 +1050,10 @@ export class Keystore extends EventTarget {
         break;
       case 'tamper':
         this.dispatchEvent(new CustomEvent('tamper', { detail: e.detail }));
+        break;
+      case 'backup-required':
+        // docs/lifecycle.md "Backup after rotation": detail { keyId (the successor), predecessor, at }.
+        this.dispatchEvent(new CustomEvent('backup-required', { detail: { keyId: e.keyId, predecessor: e.predecessor, at: e.at } }));
         break;
     }
   }

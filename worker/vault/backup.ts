@@ -121,7 +121,14 @@ async function buildPayload(o: { keyIds?: string[] }): Promise<BackupPayload> {
       }
     }
     const ids = new Set(keys.map((k) => k.id));
-    payload.lifecycle = lifecycle.filter((x) => ids.has(x.keyId));
+    // docs/lifecycle.md "Backup after rotation": this file holds these keys, so a restore of it must not ask for their backup again.
+    payload.lifecycle = lifecycle
+      .filter((x) => ids.has(x.keyId))
+      .map((x) => {
+        if (x.meta?.backupPending !== true) return x;
+        const { backupPending: _held, ...meta } = x.meta;
+        return { ...x, meta };
+      });
     payload.policies = G.policies.list().map((p) => ({ ...p }));
     return payload;
   } catch (e) {

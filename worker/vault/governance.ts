@@ -242,6 +242,36 @@ export const lifecycle = new LifecycleManager({
   },
 });
 
+// docs/lifecycle.md "Backup after rotation": a successor the rotation hook marked
+// backupPending (fresh secret, policy requireBackupAfterRotation) is announced once, when its record is committed.
+lifecycle.addEventListener('rotated', (e) => {
+  const d = (e as LifecycleEvent).detail;
+  if (!d.newKeyId) return;
+  void lifecycleStore
+    .get(d.newKeyId)
+    .then((r) => {
+      if (r?.meta?.backupPending === true) S.emit({ type: 'backup-required', keyId: r.keyId, predecessor: d.keyId, at: d.at });
+    })
+    .catch(() => {});
+});
+
+/**
+ * Clears `backupPending` on the keys a just-made backup or export holds
+ * (null: every key); a new revision of each MAC'd record, audited.
+ */
+export async function backedUp(ids: string[] | null): Promise<void> {
+  const want = ids ? new Set(ids) : null;
+  const pending = (await lifecycleStore.list()).filter((r) => r.meta?.backupPending === true && (!want || want.has(r.keyId)));
+  if (!pending.length) return;
+  await lifecycleStore.commit(
+    pending.map((r) => {
+      const { backupPending: _done, ...meta } = r.meta;
+      return { ...r, meta: { ...meta, backedUpAt: S.now() }, revision: r.revision + 1 };
+    }),
+  );
+  S.emit({ type: 'change' });
+}
+
 /** Set by the keys/vault modules (the secret side of rotation and destruction). */
 export const hooks = {
   rotateKey: async (

@@ -155,6 +155,8 @@ G.hooks.rotateKey = async (old, newKeyId, wantFresh) => {
       ...(path ? { path } : {}),
       ...(scope ? { account: scope.account, retiredAccounts: scope.retired } : {}),
       ...(fresh ? { freshSecret: true } : {}),
+      // docs/lifecycle.md "Backup after rotation": a fresh secret exists nowhere else until backed up (MAC'd record).
+      ...(fresh && G.policies.has(old.policy) && G.policies.get(old.policy).requireBackupAfterRotation ? { backupPending: true } : {}),
     },
   };
 };
@@ -507,6 +509,24 @@ function graceGuard(r: LifecycleRecord, o: unknown, ctx: CallContext, what: stri
   if (!ctx?.proof) throw new VaultkeyError('UV_REQUIRED', `a key in its grace period is ${what} early only with a fresh proof on the call`);
 }
 
+/**
+ * docs/lifecycle.md "Backup after rotation": while the successor of `r` holds
+ * a fresh secret no backup contains yet, `r` is neither removed nor retired by
+ * hand (it may be the only recoverable key) unless `force` with a proof.
+ */
+async function backupGuard(r: LifecycleRecord, o: unknown, ctx: CallContext, what: string): Promise<void> {
+  if (!r.successor) return;
+  const next = await G.lifecycle.get(r.successor).catch(() => null);
+  if (next?.meta?.backupPending !== true) return;
+  if (!forcedOf(o))
+    throw new VaultkeyError(
+      'BACKUP_REQUIRED',
+      `key ${r.keyId} was rotated to ${next.keyId}, which has no backup yet; back it up first (backup, backupToShares, exportMnemonic, exportSlip39 or exportKeystoreV3), then ${r.keyId} can be ${what}; or now with { force: true, proof }`,
+    );
+  if (!ctx?.proof)
+    throw new VaultkeyError('UV_REQUIRED', `a key whose successor has no backup is ${what} early only with a fresh proof on the call`);
+}
+
 function checkDescriptor(d: any): Record<string, unknown> & { device: string; curve: string; publicKey: Uint8Array } {
   if (!d || typeof d !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'a hardware key descriptor is required');
   if (d.device !== 'ledger' && d.device !== 'hsm') throw new VaultkeyError('INVALID_ARGUMENT', "device must be 'ledger' or 'hsm'");
@@ -544,6 +564,16 @@ function hardwareOf(r: LifecycleRecord) {
 function fromHexStrict(h: unknown): Uint8Array {
   if (h === '') throw new VaultkeyError('CORRUPTED', 'a hardware key record has no valid public key');
   return fromHex(h, "a hardware key record's public key", 'CORRUPTED');
+}
+
+/** The keys a backup call covers (null: all); the backup itself checked the list. */
+const idsOf = (o: unknown): string[] | null => ((o as { keyIds?: unknown })?.keyIds as string[] | undefined) ?? null;
+
+/** Once the backup or export succeeded, the keys it holds are no longer "backup pending" (docs/lifecycle.md "Backup after rotation"). */
+async function backedUp<T>(ids: string[] | null, made: Promise<T>): Promise<T> {
+  const out = await made;
+  await G.backedUp(ids);
+  return out;
 }
 
 const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
@@ -630,6 +660,7 @@ const OPS: OpTable = {
       const w = why(o, 'removed');
       let r = await G.lifecycle.get(id);
       graceGuard(r, o, ctx, 'removed');
+      await backupGuard(r, o, ctx, 'removed');
       if (r.state === 'created') r = await G.lifecycle.activate(id, w);
       if (['active', 'suspended', 'rotating', 'expired'].includes(r.state)) r = await G.lifecycle.deactivate(id, w);
       if (r.state === 'deactivated') r = await G.lifecycle.archive(id, w);
@@ -697,27 +728,38 @@ const OPS: OpTable = {
   },
   accounts: { permission: 'key:read', audit: 'key:accounts', key: 0, run: ([k]) => K.accounts(k as string) },
   // secrets out: a proof on every call
-  exportMnemonic: { permission: 'key:export', audit: 'key:export', key: 0, proof: true, run: ([k]) => K.mnemonicOf(k as string) },
+  exportMnemonic: {
+    permission: 'key:export',
+    audit: 'key:export',
+    key: 0,
+    proof: true,
+    run: ([k]) => backedUp([k as string], K.mnemonicOf(k as string)),
+  },
   exportSlip39: {
     permission: 'key:export',
     audit: 'key:export-slip39',
     key: 0,
     proof: true,
-    run: ([k, o]) => B.exportSlip39(k as string, (o ?? {}) as never),
+    run: ([k, o]) => backedUp([k as string], B.exportSlip39(k as string, (o ?? {}) as never)),
   },
   exportKeystoreV3: {
     permission: 'key:export',
     audit: 'key:export-keystore-v3',
     key: 0,
     proof: true,
-    run: ([k, pw, o], _c, progress) => B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never, progress),
+    // A keystore v3 file is the whole of an imported key, but of an HD key only one derived key (not its seed): no backup of it.
+    run: async ([k, pw, o], _c, progress) =>
+      backedUp(
+        (await K.infoOf(k as string)).type === 'imported' ? [k as string] : [],
+        B.exportKeystoreV3(k as string, pw as string, (o ?? {}) as never, progress),
+      ),
   },
   backup: {
     permission: 'key:backup',
     audit: 'key:backup',
     proof: true,
     meta: ([, o]) => ({ keys: Array.isArray((o as { keyIds?: unknown[] })?.keyIds) ? (o as { keyIds: unknown[] }).keyIds.length : 'all' }),
-    run: ([secret, o], _c, progress) => B.backup(secret as never, (o ?? {}) as never, progress),
+    run: ([secret, o], _c, progress) => backedUp(idsOf(o), B.backup(secret as never, (o ?? {}) as never, progress)),
   },
   backupToShares: {
     permission: 'key:backup',
@@ -727,7 +769,7 @@ const OPS: OpTable = {
       threshold: Number((split as { threshold?: number })?.threshold) | 0,
       count: Number((split as { shares?: number })?.shares) | 0,
     }),
-    run: ([split, o], _c, progress) => B.backupToShares(split as never, (o ?? {}) as never, progress),
+    run: ([split, o], _c, progress) => backedUp(idsOf(o), B.backupToShares(split as never, (o ?? {}) as never, progress)),
   },
   restoreBackup: {
     permission: 'key:restore',
@@ -772,7 +814,9 @@ const OPS: OpTable = {
     key: 0,
     meta: ([, o]) => forcedMeta(o),
     run: async ([k, o], ctx) => {
-      graceGuard(await G.lifecycle.get(k as string), o, ctx, 'deactivated');
+      const r = await G.lifecycle.get(k as string);
+      graceGuard(r, o, ctx, 'deactivated');
+      await backupGuard(r, o, ctx, 'deactivated');
       return G.lifecycle.deactivate(k as string, why(o, 'deactivate'));
     },
   },
