@@ -94,6 +94,39 @@ export function sqrtMod5(a, q, sqrtM1) {
   return (x * x - a) % q === 0n ? x : null;
 }
 
+// ---- shared renderers
+
+/**
+ * An unrolled CIOS Montgomery product r = a b / 2^256 mod `modulus` over 8x32-bit limbs (u64
+ * products), inputs below the modulus, output fully reduced by one constant-time subtraction.
+ * `q` names the per-round quotient variable, `qLine` computes it from t0, `m` names the modulus
+ * in the closing comment. Used for the secp256k1 scalar (gen-secp256k1.mjs) and both P-256
+ * fields (gen-p256.mjs).
+ */
+export function renderCios8x32({ name, modulus, q, qLine, m }) {
+  const N = limbs(modulus, 32, 8);
+  const range = (k) => Array.from({ length: k }, (_, i) => i);
+  const L = [`export function ${name}(r: usize, a: usize, b: usize): void {`];
+  for (const i of range(8)) L.push(`  const a${i}: u64 = <u64>load<u32>(a, ${4 * i});`);
+  for (const i of range(10)) L.push(`  let t${i}: u64 = 0;`);
+  L.push(`  let s: u64, c: u64, ${q}: u64, bi: u64;`);
+  for (const r of range(8)) {
+    L.push(`  // round ${r}`, `  bi = <u64>load<u32>(b, ${4 * r});`);
+    L.push('  s = t0 + a0 * bi; t0 = s & M32; c = s >> 32;');
+    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + a${j} * bi + c; t${j} = s & M32; c = s >> 32;`);
+    L.push('  s = t8 + c; t8 = s & M32; t9 = s >> 32;', `  ${qLine}`);
+    L.push(`  s = t0 + ${q} * ${hex(N[0], 8)}; c = s >> 32;`);
+    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + ${q} * ${hex(N[j], 8)} + c; t${j - 1} = s & M32; c = s >> 32;`);
+    L.push('  s = t8 + c; t7 = s & M32; t8 = t9 + (s >> 32);');
+  }
+  L.push(`  // t8:t7..t0 < 2${m}: subtract ${m} once when t >= ${m} (constant time).`, '  let d: u64, bw: u64 = 0;');
+  for (const j of range(8)) L.push(`  d = t${j} - ${hex(N[j], 8)} - bw; const d${j} = d & M32; bw = d >> 63;`);
+  L.push('  const keep = <u64>0 - ((t8 | (bw ^ 1)) & 1);');
+  for (const j of range(8)) L.push(`  store<u32>(r, <u32>((d${j} & keep) | (t${j} & ~keep)), ${4 * j});`);
+  L.push('}');
+  return L.join('\n');
+}
+
 // ---- limbs and bytes
 
 /** `count` limbs of `bits` bits (little endian); the value must fit. */

@@ -28,6 +28,7 @@ import {
   mod,
   modInv,
   modPow,
+  renderCios8x32,
   writeTargets,
 } from './codegen.mjs';
 
@@ -103,30 +104,9 @@ const u32s = (xs) => xs.map((x) => hex(x, 8)).join(', ');
 const u32Const = (name, x) => `const ${name}: usize = memory.data<u32>([${u32s(limbs(x, 32, 8))}]);`;
 const u8Const = (name, bytes) => `const ${name}: usize = memory.data<u8>([\n${byteRows(bytes)}\n]);`;
 
-/** Unrolled CIOS Montgomery product r = a b / 2^256 mod m, inputs below m, output fully reduced. */
-function renderMontMul(name, m, n0) {
-  const M = limbs(m, 32, 8);
-  const L = [`export function ${name}(r: usize, a: usize, b: usize): void {`];
-  for (const i of range(8)) L.push(`  const a${i}: u64 = <u64>load<u32>(a, ${4 * i});`);
-  for (const i of range(10)) L.push(`  let t${i}: u64 = 0;`);
-  L.push('  let s: u64, c: u64, q: u64, bi: u64;');
-  for (const r of range(8)) {
-    L.push(`  // round ${r}`, `  bi = <u64>load<u32>(b, ${4 * r});`);
-    L.push('  s = t0 + a0 * bi; t0 = s & M32; c = s >> 32;');
-    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + a${j} * bi + c; t${j} = s & M32; c = s >> 32;`);
-    L.push('  s = t8 + c; t8 = s & M32; t9 = s >> 32;');
-    L.push(n0 === 1n ? '  q = t0;' : `  q = (t0 * ${hex(n0, 8)}) & M32;`);
-    L.push(`  s = t0 + q * ${hex(M[0], 8)}; c = s >> 32;`);
-    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + q * ${hex(M[j], 8)} + c; t${j - 1} = s & M32; c = s >> 32;`);
-    L.push('  s = t8 + c; t7 = s & M32; t8 = t9 + (s >> 32);');
-  }
-  L.push('  // t8:t7..t0 < 2m: subtract m once when t >= m (constant time).', '  let d: u64, bw: u64 = 0;');
-  for (const j of range(8)) L.push(`  d = t${j} - ${hex(M[j], 8)} - bw; const d${j} = d & M32; bw = d >> 63;`);
-  L.push('  const keep = <u64>0 - ((t8 | (bw ^ 1)) & 1);');
-  for (const j of range(8)) L.push(`  store<u32>(r, <u32>((d${j} & keep) | (t${j} & ~keep)), ${4 * j});`);
-  L.push('}');
-  return L.join('\n');
-}
+/** Unrolled CIOS Montgomery product r = a b / 2^256 mod m (codegen.mjs renderCios8x32); n0 = -m^-1 mod 2^32. */
+const renderMontMul = (name, m, n0) =>
+  renderCios8x32({ name, modulus: m, q: 'q', qLine: n0 === 1n ? 'q = t0;' : `q = (t0 * ${hex(n0, 8)}) & M32;`, m: 'm' });
 
 /** Unrolled r = (a + b) mod p: the sum, then the sum minus p kept when it carried or did not borrow. */
 function renderFpAdd() {

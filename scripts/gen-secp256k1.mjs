@@ -39,6 +39,7 @@ import {
   mod,
   modInv,
   modPow,
+  renderCios8x32,
   writeTargets,
 } from './codegen.mjs';
 
@@ -160,7 +161,6 @@ assert(2n ** 260n > 4n * n, 'R = 2^260 > 4n (mont26 keeps outputs below 2n)');
 
 // ---- rendering, in the committed style
 
-const N32 = limbs(n, 32, 8);
 const N26 = limbs(n, 26, 10);
 const P26 = limbs(p, 26, 10);
 assert(
@@ -175,28 +175,8 @@ const u26Const = (name, xs) => `const ${name}: usize = memory.data<u32>([${xs.ma
 const u8Const = (name, bytes) => `const ${name}: usize = memory.data<u8>([\n${byteRows(bytes)}\n]);`;
 const range = (k) => Array.from({ length: k }, (_, i) => i);
 
-/** CIOS Montgomery product over 8x32 limbs, every round unrolled. */
-function renderScMontMul() {
-  const L = ['export function scMontMul(r: usize, a: usize, b: usize): void {'];
-  for (const i of range(8)) L.push(`  const a${i}: u64 = <u64>load<u32>(a, ${4 * i});`);
-  for (const i of range(10)) L.push(`  let t${i}: u64 = 0;`);
-  L.push('  let s: u64, c: u64, m: u64, bi: u64;');
-  for (const r of range(8)) {
-    L.push(`  // round ${r}`, `  bi = <u64>load<u32>(b, ${4 * r});`);
-    L.push('  s = t0 + a0 * bi; t0 = s & M32; c = s >> 32;');
-    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + a${j} * bi + c; t${j} = s & M32; c = s >> 32;`);
-    L.push('  s = t8 + c; t8 = s & M32; t9 = s >> 32;', '  m = (t0 * N0INV) & M32;');
-    L.push(`  s = t0 + m * ${hex(N32[0], 8)}; c = s >> 32;`);
-    for (let j = 1; j < 8; j++) L.push(`  s = t${j} + m * ${hex(N32[j], 8)} + c; t${j - 1} = s & M32; c = s >> 32;`);
-    L.push('  s = t8 + c; t7 = s & M32; t8 = t9 + (s >> 32);');
-  }
-  L.push('  // t8:t7..t0 < 2n: subtract n once when t >= n (constant time).', '  let d: u64, bw: u64 = 0;');
-  for (const j of range(8)) L.push(`  d = t${j} - ${hex(N32[j], 8)} - bw; const d${j} = d & M32; bw = d >> 63;`);
-  L.push('  const keep = <u64>0 - ((t8 | (bw ^ 1)) & 1);');
-  for (const j of range(8)) L.push(`  store<u32>(r, <u32>((d${j} & keep) | (t${j} & ~keep)), ${4 * j});`);
-  L.push('}');
-  return L.join('\n');
-}
+/** CIOS Montgomery product over 8x32 limbs, every round unrolled (codegen.mjs renderCios8x32). */
+const renderScMontMul = () => renderCios8x32({ name: 'scMontMul', modulus: n, q: 'm', qLine: 'm = (t0 * N0INV) & M32;', m: 'n' });
 
 /** Column-wise Montgomery reduction by 2^260 of c0..c18 (10x26 limbs), then the result stores. */
 function renderReduce26() {
