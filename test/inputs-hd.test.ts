@@ -802,3 +802,85 @@ test('HDKey entry points: wrong types are typed errors', () => {
   ];
   for (const [what, f, want] of cases) assert.equal(code(f), want, what);
 });
+
+test('toExtendedKey types its arguments: a null or non-object format and a non-boolean isPrivate are INVALID_ARGUMENT', () => {
+  const k = root.derive("m/84'/0'/0'");
+  for (const format of [null, 'p2wpkh', 7, []]) {
+    assert.equal(
+      code(() => k.toExtendedKey(false, format as never)),
+      'INVALID_ARGUMENT',
+      String(format),
+    );
+  }
+  for (const isPrivate of ['true', 1, null, undefined]) {
+    assert.equal(
+      code(() => k.toExtendedKey(isPrivate as never, {})),
+      'INVALID_ARGUMENT',
+      String(isPrivate),
+    );
+  }
+  // The format may be left out: the key's own version (xpub here).
+  assert.equal(k.toExtendedKey(false), k.publicExtendedKey);
+  assert.equal(
+    code(() => k.toExtendedKey(false, { network: 'moonnet' as never })),
+    'INVALID_ARGUMENT',
+  );
+});
+
+test('an account whose coin has no address encoding here is UNSUPPORTED, never Bitcoin addresses under another coin', () => {
+  for (const coinType of [2, 3, 145, 501, 714]) {
+    assert.equal(
+      code(() => Account.fromRoot(root, { purpose: 44, coinType })),
+      'UNSUPPORTED',
+      `coin ${coinType}`,
+    );
+    const xpub = root.derive(`m/44'/${coinType}'/0'`).publicExtendedKey;
+    assert.equal(
+      code(() => Account.fromExtendedPublicKey(xpub, { purpose: 44, coinType })),
+      'UNSUPPORTED',
+      `coin ${coinType} from xpub`,
+    );
+  }
+  // The supported coins still work and encode their own addresses.
+  assert.match(Account.fromRoot(root, { purpose: 84, coinType: 0 }).next(0).address, /^bc1q/);
+  assert.match(Account.fromRoot(root, { purpose: 84, coinType: 1 }).next(0).address, /^tb1q/);
+  assert.match(Account.fromRoot(root, { purpose: 44, coinType: 60 }).next(0).address, /^0x[0-9a-fA-F]{40}$/);
+});
+
+test('fromExtendedPublicKey checks the key is this account: its index, its network and its SLIP-0132 script', () => {
+  const acct = root.derive("m/84'/0'/0'");
+  const zpub = acct.toExtendedKey(false, { script: 'p2wpkh' });
+  const ok = Account.fromExtendedPublicKey(zpub, { purpose: 84, coinType: 0 });
+  assert.equal(ok.next(0).address, Account.fromRoot(root, { purpose: 84, coinType: 0 }).next(0).address);
+  // A plain xpub is accepted for BIP-84 too (many wallets export that) and gives the same addresses.
+  const viaXpub = Account.fromExtendedPublicKey(acct.publicExtendedKey, { purpose: 84, coinType: 0 });
+  assert.equal(viaXpub.next(0).address, ok.address(0, 0).address);
+  assert.equal(viaXpub.xpub, zpub);
+  const cases: [string, string, AccountOptionsLike, string][] = [
+    [
+      'vpub (testnet) for coin 0',
+      acct.toExtendedKey(false, { script: 'p2wpkh', network: 'testnet' }),
+      { purpose: 84, coinType: 0 },
+      'INVALID_VERSION',
+    ],
+    ['zpub (mainnet) for coin 1', zpub, { purpose: 84, coinType: 1 }, 'INVALID_VERSION'],
+    ['ypub for purpose 84', acct.toExtendedKey(false, { script: 'p2sh-p2wpkh' }), { purpose: 84, coinType: 0 }, 'INVALID_VERSION'],
+    ['zpub for purpose 44', zpub, { purpose: 44, coinType: 0 }, 'INVALID_VERSION'],
+    ['account 0 key as account 1', zpub, { purpose: 84, coinType: 0, account: 1 }, 'INVALID_KEY'],
+    [
+      'a non-hardened depth-3 key',
+      root.derive("m/84'/0'/0").toExtendedKey(false, { script: 'p2wpkh' }),
+      { purpose: 84, coinType: 0 },
+      'INVALID_KEY',
+    ],
+  ];
+  for (const [what, xpub, options, want] of cases) {
+    assert.equal(
+      code(() => Account.fromExtendedPublicKey(xpub, options as never)),
+      want,
+      what,
+    );
+  }
+});
+
+type AccountOptionsLike = { purpose: number; coinType: number; account?: number };

@@ -7,7 +7,7 @@ import { VaultkeyError } from '../errors.js';
 import { HDKey } from './hdkey.js';
 import { HARDENED } from './path.js';
 import { addressOf, type AddressFormat } from './addresses.js';
-import type { Network, ScriptType } from './serialize.js';
+import { decodeExtendedKey, type Network, type ScriptType } from './serialize.js';
 
 export type Purpose = 44 | 49 | 84 | 86;
 export type Chain = 0 | 1;
@@ -41,6 +41,15 @@ export interface AccountState {
 }
 
 function formatFor(purpose: Purpose, coinType: number): AddressFormat {
+  // Address encodings are per coin (version bytes, HRP): only the coins this
+  // module encodes are accepted, so no other coin's account silently yields
+  // Bitcoin addresses. SLIP-0044: 0 Bitcoin, 1 every testnet, 60 Ether.
+  if (coinType !== 0 && coinType !== 1 && coinType !== 60) {
+    throw new VaultkeyError(
+      'UNSUPPORTED',
+      'accounts encode addresses for SLIP-0044 coin types 0, 1 and 60 only; derive other coins with HDKey',
+    );
+  }
   if (coinType === 60) {
     if (purpose !== 44) throw new VaultkeyError('INVALID_ARGUMENT', 'Ethereum accounts use purpose 44');
     return 'ethereum';
@@ -109,13 +118,36 @@ export class Account {
     return new Account(pub, o);
   }
 
-  /** An account from its extended public key (xpub/ypub/zpub/tpub/upub/vpub), e.g. a watch-only wallet. */
-  static fromExtendedPublicKey(xpub: string, options: AccountOptions): Account {
-    const o = checkOptions(options);
+  /** A depth-3 public HDKey from an extended key (the checks every way in shares). */
+  static #accountKey(xpub: string): HDKey {
     const key = HDKey.fromExtendedKey(xpub);
     if (key.privateKey) throw new VaultkeyError('INVALID_KEY', 'expected an extended public key');
     if (key.depth !== 3) throw new VaultkeyError('INVALID_KEY', "an account key has depth 3 (m/purpose'/coin'/account')");
-    return new Account(key, o);
+    return key;
+  }
+
+  /** An account from its extended public key (xpub/ypub/zpub/tpub/upub/vpub), e.g. a watch-only wallet. */
+  static fromExtendedPublicKey(xpub: string, options: AccountOptions): Account {
+    const o = checkOptions(options);
+    const key = Account.#accountKey(xpub);
+    if (key.index !== HARDENED + o.account)
+      throw new VaultkeyError('INVALID_KEY', `the key is not account ${o.account}' (its index differs)`);
+    const account = new Account(key, o);
+    // The version must fit the account: its network (a tpub is not a mainnet
+    // account) and, for SLIP-0132 versions, its script type (a ypub is a
+    // BIP-49 key, not a BIP-84 one). Plain xpub/tpub are accepted for every
+    // purpose, as many wallets export them for BIP-49/84 accounts too.
+    const { meta } = decodeExtendedKey(xpub);
+    if (meta.network !== account.network) {
+      throw new VaultkeyError(
+        'INVALID_VERSION',
+        `a ${meta.prefix} is a ${meta.network} key; coin type ${o.coinType} is ${account.network}`,
+      );
+    }
+    if (meta.script !== 'p2pkh' && meta.script !== SCRIPT[o.purpose]) {
+      throw new VaultkeyError('INVALID_VERSION', `a ${meta.prefix} (SLIP-0132) is not a key for purpose ${o.purpose}`);
+    }
+    return account;
   }
 
   /**
@@ -140,7 +172,9 @@ export class Account {
     const { next, used } = state as { next: unknown; used: unknown };
     if (!Array.isArray(next) || next.length !== 2) bad('next must be [receive, change]');
     if (!Array.isArray(used) || used.length !== 2) bad('used must be [receive indexes, change indexes]');
-    const a = Account.fromExtendedPublicKey(state.xpub, state);
+    // Not fromExtendedPublicKey: a state's xpub must be exactly the one toJSON
+    // writes, checked below with INVALID_ARGUMENT like every other field.
+    const a = new Account(Account.#accountKey(state.xpub), checkOptions(state));
     if (a.#key.index !== HARDENED + a.account) bad("xpub is not the key of m/purpose'/coin'/account'");
     if (a.xpub !== state.xpub) bad('xpub version does not match the purpose and coin type');
     for (const chain of [0, 1] as const) {

@@ -135,7 +135,11 @@ export class HDKey {
   }
 
   /** The same key serialized with other version bytes (e.g. zpub for BIP-84 accounts). */
-  toExtendedKey(isPrivate: boolean, format: ExtendedKeyFormat): string {
+  toExtendedKey(isPrivate: boolean, format: ExtendedKeyFormat = {}): string {
+    if (typeof isPrivate !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', 'isPrivate must be a boolean');
+    if (typeof format !== 'object' || format === null || Array.isArray(format)) {
+      throw new VaultkeyError('INVALID_ARGUMENT', 'format must be an object like { network, script }');
+    }
     const saved = this.#format;
     this.#format = { network: format.network ?? saved.network, script: format.script ?? saved.script };
     try {
