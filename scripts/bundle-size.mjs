@@ -46,9 +46,9 @@ import { parseAst } from 'rollup/parseAst';
 // 134 KB since the worker signs and prunes the audit log (Ed25519 export signature, retention anchor)
 // and keeps multisig approvals as authenticated records: +1.4 KB gzipped.
 // 122 KB since Argon2id, Ed25519 and the SLIP-0039 word list are lazy parts (132.5 -> 120.5 KB first
-// load, the parts 14.7 KB on first use). What remains is code the worker runs for every vault (its
-// governance, ~32 KB; lifecycle, audit, RBAC and multisig, ~25 KB; the backup formats, ~17 KB), which
-// only a second worker could defer (docs/vault.md "Lazy parts").
+// load, the parts 14.7 KB on first use). What remains is mostly code the worker runs for every vault
+// (its governance 26.5 KB; lifecycle, audit, RBAC and multisig 19.4 KB; the backup formats 15.1 KB),
+// which only a second worker could defer (docs/vault.md "Lazy parts").
 export const BUDGET_BYTES = 122 * 1024;
 export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'eip1193', 'solana', 'bitcoin', 'backup'];
 
