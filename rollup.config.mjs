@@ -27,6 +27,21 @@ const nodeSpawn = {
 };
 
 /**
+ * The browser build has no default source of the lazy parts
+ * (src/core/parts-default.browser.ts): the vault worker's graph must have no
+ * import(), and its parts come from its page, checked by digest.
+ */
+const browserParts = {
+  name: 'vaultkey-browser-parts',
+  resolveId(source, importer) {
+    if (source === './parts-default.js' && importer && importer.endsWith('parts.ts')) {
+      return resolve(dirname(importer), 'parts-default.browser.ts');
+    }
+    return null;
+  },
+};
+
+/**
  * Ledger's WebHID transport ships CommonJS dependencies (semver, events);
  * pre-bundle it into one ESM module so rollup needs no CommonJS plugin.
  */
@@ -163,20 +178,20 @@ export default [
     input: { ...withoutBackup, worker: 'worker/browser.ts', errors: 'src/errors.ts' },
     output: output('dist'),
     external: peers,
-    plugins: [cleanDist(), ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
+    plugins: [cleanDist(), browserParts, ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
   },
   {
     input: { backup: entries.backup },
     output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
     external: peers,
-    plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
+    plugins: [sharedErrors(), browserParts, nodeResolve({ browser: true }), ts(), minify()],
   },
   // Each on its own as well, so they share no chunk with backup's or each other's.
   ...['solana', 'bitcoin'].map((name) => ({
     input: { [name]: entries[name] },
     output: { ...output('dist'), paths: { [SHARED_ERRORS]: './errors.js' } },
     external: peers,
-    plugins: [sharedErrors(), nodeResolve({ browser: true }), ts(), minify()],
+    plugins: [sharedErrors(), browserParts, nodeResolve({ browser: true }), ts(), minify()],
   })),
   {
     input: { ...entries, worker: 'worker/node.ts', cli: 'src/cli/index.ts' },

@@ -58,7 +58,7 @@ export function pbkdf2Sha512(pwLen: usize, saltLen: usize, iterations: u32, dkLe
   wipeScratch();
   return rc;
 }
-export { ed25519PublicKey, ed25519Sign, ed25519Verify, ed25519Precompute } from './ed25519/exports';
+// Ed25519 is build/ed25519.wasm, a module of its own (ed25519/index.ts).
 export {
   secp256k1Precompute, secp256k1GetPublicKey, secp256k1IsPrivateKey, secp256k1PublicKeyConvert, secp256k1Sign,
   secp256k1Verify, secp256k1Recover, secp256k1PrivateAdd, secp256k1PublicAdd, secp256k1SchnorrGetPublicKey,

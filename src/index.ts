@@ -1,5 +1,11 @@
 // vaultkey (main entry): the asynchronous, worker-backed API. Secrets live in
 // the workers; the page gets results and handles.
+import { usePartLoader } from './core/parts-page.js';
+
+// What the page itself runs of the lazy parts (src/core/parts.ts: Ed25519 for an
+// audit export's or a multisig envelope's signatures) loads from their chunks.
+usePartLoader();
+
 export { WorkerPool } from './worker/pool.js';
 export type { PoolOptions } from './worker/pool.js';
 export { deriveAddressesParallel } from './hd/parallel.js';

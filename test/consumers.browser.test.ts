@@ -5,7 +5,7 @@
 //   script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; default-src 'self'
 // (no eval, no inline script), sent with the pages and with every script, so
 // workers are held to it too. The app opens a real Keystore, signs with the
-// viem account and the ethers signer, uses the worker pool and vaultkey/core;
+// viem account and the ethers signer and with Ed25519 (a lazy part), uses the worker pool and vaultkey/core;
 // every signature is verified here with viem and ethers.
 //
 // The apps get the package as a user does: `npm pack` of the repository,
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { isAddressEqual, parseTransaction, recoverTransactionAddress, verifyMessage, verifyTypedData, type Hex } from 'viem';
 import { Transaction, verifyMessage as ethersVerifyMessage, verifyTypedData as ethersVerifyTypedData } from 'ethers';
+import { ed25519 as nobleEd } from '@noble/curves/ed25519.js';
 import { init, secp256k1, sha256 } from 'vaultkey/core';
 import { launch, type Served } from './helpers/browser.ts';
 import { installInto, installedVersion, pack } from './helpers/packed.ts';
@@ -90,6 +91,7 @@ interface Result {
   poolBatch: string[];
   viem: { address: Hex; message: Hex; typed: Hex; tx: Hex; legacyTx: Hex };
   ethers: { address: string; expected: string; message: string; typed: string; tx: string };
+  ed25519: { message: string; signature: string; publicKey: string };
   lockedError: string | null;
 }
 
@@ -192,6 +194,10 @@ async function verify(r: Result, bundler: string): Promise<void> {
     isAddressEqual(await recoverTransactionAddress({ serializedTransaction: e.tx as never }), e.address as Hex),
     'viem recovers the sender',
   );
+
+  // Ed25519 from the vault worker (its module a lazy part of the app's bundle), checked with @noble/curves.
+  const unhex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
+  assert.ok(nobleEd.verify(unhex(r.ed25519.signature), unhex(r.ed25519.message), unhex(r.ed25519.publicKey)), 'Ed25519 signature');
 
   assert.equal(r.lockedError, 'LOCKED', 'a locked vault refuses through the adapter with its own error');
 }

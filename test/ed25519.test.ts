@@ -622,9 +622,8 @@ test('through the worker pool: ed25519GetPublicKey / ed25519Sign / ed25519Verify
 });
 
 test('secret, expanded key and nonce are wiped from WASM memory after sign', async () => {
-  const wasmMod = await import('../src/core/wasm.ts');
   const edMod = await import('../src/core/ed25519.ts');
-  await wasmMod.init();
+  await edMod.initEd25519();
   const secret = crypto.randomBytes(32);
   const msg = crypto.randomBytes(200);
   const sig = edMod.ed25519.sign(msg, secret);
@@ -636,7 +635,7 @@ test('secret, expanded key and nonce are wiped from WASM memory after sign', asy
   clamped[31]! |= 64;
   const nonceHash = sha512(h.subarray(32), msg);
   const r = bigToLe(leToBig(nonceHash) % L);
-  const memory = Buffer.from(wasmMod.mem());
+  const memory = Buffer.from(edMod.ed25519Memory());
   const find = (x: Uint8Array, what: string) => {
     // 16-byte windows: a partial copy is as bad as a whole one.
     for (let i = 0; i + 16 <= x.length; i += 8)
@@ -650,7 +649,7 @@ test('secret, expanded key and nonce are wiped from WASM memory after sign', asy
   find(r, 'nonce r');
   // Also after getPublicKey.
   edMod.ed25519.getPublicKey(secret);
-  const memory2 = Buffer.from(wasmMod.mem());
+  const memory2 = Buffer.from(edMod.ed25519Memory());
   assert.equal(memory2.indexOf(secret.subarray(0, 16)), -1);
   assert.equal(memory2.indexOf(clamped.subarray(0, 16)), -1);
   // Control: the message (public) is deliberately left in BUF, and the search finds it.

@@ -7,7 +7,8 @@
 //
 // The core is loaded from src/ with one test-only redirect: a module
 // resolution hook swaps build/wasm-inline.js (the release module that
-// src/core/wasm.ts inlines) for build/wasm-debug-inline.js. Production code
+// src/core/wasm.ts inlines) for build/wasm-debug-inline.js, and the Ed25519
+// module (build/ed25519-inline.js, a lazy part) for build/ed25519-debug-inline.js. Production code
 // has no switch for it, and the release bundle never contains the debug bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,6 +32,7 @@ register(
     encodeURIComponent(`
 export async function resolve(specifier, context, next) {
   if (specifier.endsWith('/build/wasm-inline.js')) specifier = specifier.replace(/wasm-inline\\.js$/, 'wasm-debug-inline.js');
+  if (specifier.endsWith('/build/ed25519-inline.js')) specifier = specifier.replace(/ed25519-inline\\.js$/, 'ed25519-debug-inline.js');
   return next(specifier, context);
 }`),
 );

@@ -56,6 +56,11 @@ const p256Instance = instances.find((i) => 'p256Sign' in i.exports);
 assert.ok(p256Instance, 'the P-256 WASM instance was not captured');
 const p256Ex = p256Instance.exports as any;
 const p256Memory = () => Buffer.from((p256Ex.memory as WebAssembly.Memory).buffer);
+// Ed25519 is a module of its own too (build/ed25519.wasm, loaded by init() as a lazy part).
+const edInstance = instances.find((i) => 'ed25519Sign' in i.exports);
+assert.ok(edInstance, 'the Ed25519 WASM instance was not captured');
+const edEx = edInstance.exports as any;
+const edMemory = () => Buffer.from((edEx.memory as WebAssembly.Memory).buffer);
 
 // ---- forms of a secret
 
@@ -514,9 +519,9 @@ test('ed25519 sign and getPublicKey leave no secret, expanded key, scalar or non
   const msg = rnd(150);
   const sig = ed25519.sign(msg, seed);
   assert.equal(sig.length, 64);
-  assertClean('ed25519.sign', ed25519Secrets(seed, msg));
+  assertClean('ed25519.sign', ed25519Secrets(seed, msg), edMemory());
   ed25519.getPublicKey(seed);
-  assertClean('ed25519.getPublicKey', ed25519Secrets(seed));
+  assertClean('ed25519.getPublicKey', ed25519Secrets(seed), edMemory());
 });
 
 test('SLIP-0010 ed25519 derivation leaves no key or chain code', () => {
@@ -531,6 +536,7 @@ test('SLIP-0010 ed25519 derivation leaves no key or chain code', () => {
   const key = HDKey.fromMasterSeed(seed, 'ed25519').derive("m/44'/501'/0'");
   assert.equal(hex(key.privateKey!), hex(I.subarray(0, 32)));
   assertClean('SLIP-0010 ed25519 derive', secrets);
+  assertClean('SLIP-0010 ed25519 derive (the Ed25519 module)', secrets, edMemory());
 });
 
 test('a trap inside an export is wiped too: withSecrets() calls wipeScratch() when the call throws', async () => {
@@ -538,23 +544,25 @@ test('a trap inside an export is wiped too: withSecrets() calls wipeScratch() wh
   // trap any more: lengths are checked first). ed25519Sign over a message
   // running past the end of memory traps in SHA-512, after the expanded
   // secret is in scratch and before the export's own wipeScratch().
-  const src = await import('../src/core/wasm.ts');
-  await src.init();
-  const e = src.wasm() as any;
+  const src = await import('../src/core/ed25519.ts');
+  await src.initEd25519();
+  const e = instances.findLast((i) => 'ed25519Sign' in i.exports)!.exports as any;
+  assert.notEqual(e, edEx, "the source module's instance is not the package's");
   const srcMemory = () => Buffer.from(e.memory.buffer);
+  const io = e.ioPtr();
   const seed = rnd(32);
   const trap = () => e.ed25519Sign(0x7ffffff0);
   // Control: called bare, the trap leaves the expanded secret behind.
-  src.mem().set(seed, src.ioAddr());
+  new Uint8Array(e.memory.buffer).set(seed, io);
   assert.throws(trap, WebAssembly.RuntimeError);
   assert.notDeepEqual(findLeaks(srcMemory(), ed25519Secrets(seed)), []);
   e.wipeScratch();
-  src.zero(src.ioAddr(), 1024);
+  new Uint8Array(e.memory.buffer).fill(0, io, io + 1024);
   // Through withSecrets: nothing is left.
   assert.throws(
     () =>
-      src.withSecrets((_, io) => {
-        src.mem().set(seed, io);
+      src.withEd25519Secrets((x) => {
+        new Uint8Array(x.memory.buffer).set(seed, io);
         trap();
       }),
     WebAssembly.RuntimeError,
@@ -873,6 +881,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/index.ts',
     'assembly/secp256k1/exports.ts',
     'assembly/ed25519/exports.ts',
+    'assembly/ed25519/index.ts',
     'assembly/hd/bip32.ts',
     'assembly/p256/index.ts',
   ]) {
@@ -893,8 +902,6 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'hash160',
     'hmacSha512',
     'pbkdf2Sha512',
-    'ed25519PublicKey',
-    'ed25519Sign',
     'secp256k1GetPublicKey',
     'secp256k1IsPrivateKey',
     'secp256k1Sign',
@@ -917,4 +924,8 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
   ]);
   const unknownP256 = Object.keys(p256Ex).filter((k) => !knownP256.has(k));
   assert.deepEqual(unknownP256, [], 'a new P-256 export: list it as public-only or secret-taking in this test');
+  // And the Ed25519 module.
+  const knownEd = new Set([...publicOnly, 'memory', 'ed25519PublicKey', 'ed25519Sign']);
+  const unknownEd = Object.keys(edEx).filter((k) => !knownEd.has(k));
+  assert.deepEqual(unknownEd, [], 'a new Ed25519 export: list it as public-only or secret-taking in this test');
 });

@@ -7,7 +7,9 @@ import { hash160, hmacSha512, pbkdf2Sha512, sha256, sha512 } from '../src/core/h
 import { mnemonicToSeed } from '../src/core/bip39.js';
 import { deriveAddresses } from '../src/hd/batch.js';
 import { secp256k1 } from '../src/core/secp256k1.js';
-import { ed25519 } from '../src/core/ed25519.js';
+import { ed25519, initEd25519 } from '../src/core/ed25519.js';
+import { partsFrom } from './parts.js';
+import type { PartName } from '../src/core/parts.js';
 import { VaultkeyError } from '../src/errors.js';
 import { vaultService } from './vault/index.js';
 
@@ -45,22 +47,33 @@ function method(name: unknown): (...args: any[]) => unknown {
   return methods[name as MethodName] as (...args: any[]) => unknown;
 }
 
+/** The main module, and for the ed25519 methods the Ed25519 one (a lazy part, src/core/parts.ts). */
+async function initFor(name: string): Promise<void> {
+  await init();
+  if (name.startsWith('ed25519')) await initEd25519();
+}
+
 export const api = {
   /** The vault service (worker/vault/index.ts): used by the Keystore's dedicated worker only. */
   vault: vaultService,
+  /** Where this worker gets its lazy parts: the page's loader (src/worker/spawn.ts), each part checked by digest. */
+  parts(fetchPart: (name: PartName) => Promise<unknown>): void {
+    partsFrom(fetchPart);
+  },
   /** Resolves once this worker's WASM is instantiated. */
   async ready(): Promise<true> {
     await init();
     return true;
   },
   async call(name: string, args: unknown[]): Promise<unknown> {
-    await init();
-    return method(name)(...args);
+    const fn = method(name);
+    await initFor(name);
+    return fn(...args);
   },
   /** Runs `name` over each argument list in order; one failure rejects the batch. */
   async batch(name: string, calls: unknown[][]): Promise<unknown[]> {
-    await init();
     const fn = method(name);
+    await initFor(name);
     if (!Array.isArray(calls)) throw new VaultkeyError('INVALID_ARGUMENT', 'batch takes an array of argument lists');
     const out: unknown[] = [];
     for (const args of calls) out.push(await fn(...(Array.isArray(args) ? args : [args])));

@@ -1,7 +1,8 @@
 // Binary custodian shares (docs/backup.md §Shares) and SLIP-0039 mnemonic
 // shares (iteration exponent 0, so each combine is 10000 PBKDF2 rounds).
 import { combineShares, decodeShareText, encodeShareText, inspectShare, splitSecret } from '../../src/backup/shares.ts';
-import { combineMnemonics, decodeShare, splitMasterSecret } from '../../src/backup/slip39.ts';
+// Through vaultkey/backup's entry: it carries the SLIP-0039 word list the synchronous functions need (src/core/parts.ts).
+import { combineMnemonics, decodeSlip39Share as decodeShare, splitMasterSecret } from '../../src/backup/index.ts';
 import { SLIP39_WORDS } from '../../src/backup/slip39-wordlist.ts';
 import { bytesEqual } from '../../src/bytes.ts';
 import { Disagreement, type Target } from '../harness.ts';

@@ -1,6 +1,16 @@
 // Backup & recovery, the storage-free parts: the encrypted backup
 // file, binary Shamir shares, SLIP-0039 mnemonic shares and Ethereum keystore
 // v3 import/export. docs/backup.md describes the formats and error codes.
+import slip39Words from '../../build/slip39-words-inline.js';
+import { registerPart } from '../core/parts.js';
+import { usePartLoader } from '../core/parts-page.js';
+
+// The synchronous SLIP-0039 functions below need the word list at once, so
+// this entry carries it (it is a lazy part only for the vault worker,
+// src/core/parts.ts); Argon2id and Ed25519 load from their chunks on first use.
+registerPart('slip39-words', slip39Words);
+usePartLoader();
+
 export {
   encryptBackup,
   decryptBackup,

@@ -1,5 +1,7 @@
 // The SLIP-0039 word list (1024 words, satoshilabs/slips slip-0039/wordlist.txt),
-// kept as data: SLIP-0039 §Wordlist mandates exactly this list.
+// kept as data: SLIP-0039 §Wordlist mandates exactly this list. The code reads it
+// as a lazy part (src/core/parts.ts): scripts/build-wasm.mjs writes these words to
+// build/slip39-words-inline.js and their SHA-256 into the vault worker.
 export const SLIP39_WORDS: readonly string[] = (
   'academic acid acne acquire acrobat activity actress adapt adequate adjust admit adorn adult advance ' +
   'advocate afraid again agency agree aide aircraft airline airport ajar alarm album alcohol alien ' +

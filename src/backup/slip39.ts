@@ -16,7 +16,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { interpolate } from './gf256.js';
-import { SLIP39_WORDS } from './slip39-wordlist.js';
+import { part, partIfLoaded } from '../core/parts.js';
 import {
   type KdfControl,
   type KdfLimits,
@@ -98,7 +98,36 @@ const MAX_SHARES = 256;
 // PBKDF2 iterations between two steps of the async drivers (a few ms of work).
 const STEP = 8192;
 
-const WORD_INDEX = new Map(SLIP39_WORDS.map((w, i) => [w, i]));
+// The word list (§Wordlist) is a lazy part (src/core/parts.ts): the async
+// functions load it; the synchronous ones need it loaded already (vaultkey/backup
+// registers it with the entry, src/backup/index.ts).
+let WORDS: readonly string[] | undefined;
+let WORD_INDEX = new Map<string, number>();
+
+function useWords(list: string): void {
+  const w = list.split(' ');
+  if (w.length !== 1024) throw new VaultkeyError('CORRUPTED', 'the SLIP-0039 word list does not have 1024 words');
+  WORDS = w;
+  WORD_INDEX = new Map(w.map((x, i) => [x, i]));
+}
+
+function words(): readonly string[] {
+  if (!WORDS) {
+    const list = partIfLoaded('slip39-words');
+    if (list === undefined) throw new VaultkeyError('NOT_INITIALIZED', 'the SLIP-0039 word list is not loaded here');
+    useWords(list);
+  }
+  return WORDS!;
+}
+
+/** Throws NOT_INITIALIZED unless the word list is loaded (decodeShare's WORD_INDEX is empty before). */
+function wordsLoaded(): void {
+  words();
+}
+
+async function loadWords(): Promise<void> {
+  if (!WORDS) useWords(await part('slip39-words'));
+}
 
 const err = (code: VaultkeyErrorCode, message: string) => new VaultkeyError(code, message);
 
@@ -319,7 +348,7 @@ export function encodeShare(s: Share): string {
     meta = (meta << 4n) | BigInt(v);
   }
   const data = [3, 2, 1, 0].map((i) => Number((meta >> BigInt(i * 10)) & 1023n)).concat(bytesToWords(s.value, valueWords));
-  return [...data, ...createChecksum(data, s.extendable)].map((i) => SLIP39_WORDS[i]).join(' ');
+  return [...data, ...createChecksum(data, s.extendable)].map((i) => words()[i]).join(' ');
 }
 
 export function decodeShare(mnemonic: string): Share {
@@ -329,6 +358,7 @@ export function decodeShare(mnemonic: string): Share {
   const words = mnemonic.trim().toLowerCase().split(/\s+/);
   if (words.length < MIN_WORDS) throw err('INVALID_SHARE', `a share has at least ${MIN_WORDS} words`);
   if (words.length > MAX_WORDS) throw err('INVALID_SHARE', `a share has at most ${MAX_WORDS} words`);
+  wordsLoaded();
   const idx = words.map((w, i) => {
     const v = WORD_INDEX.get(w);
     if (v === undefined) throw err('INVALID_SHARE', `word ${i + 1} is not in the SLIP-0039 word list`);
@@ -457,6 +487,7 @@ const encryptionOf = (p: SplitPlan) => feistelSteps(p.masterSecret, p.passphrase
  * at once; splitMasterSecretAsync runs it in steps.
  */
 export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOptions = {}): string[][] {
+  wordsLoaded();
   const plan = planSplit(masterSecret, options ?? {}, resolveLimits(options?.limits));
   const ems = runSync(encryptionOf(plan));
   try {
@@ -473,6 +504,7 @@ export function splitMasterSecret(masterSecret: Uint8Array, options: SplitOption
  */
 export async function splitMasterSecretAsync(masterSecret: Uint8Array, options: SplitAsyncOptions = {}): Promise<string[][]> {
   const { signal, report, limits } = readControl(options);
+  await loadWords();
   throwIfAborted(signal);
   const plan = planSplit(masterSecret, options, limits);
   report(0);
@@ -586,6 +618,7 @@ export function combineMnemonics(mnemonics: string[], passphrase: string | Combi
 export async function combineMnemonicsAsync(mnemonics: string[], options: CombineAsyncOptions = {}): Promise<Uint8Array> {
   const { signal, report, limits } = readControl(options);
   const { pass } = combineOptions({ passphrase: (options as CombineOptions).passphrase });
+  await loadWords();
   throwIfAborted(signal);
   const plan = planCombine(mnemonics, limits);
   let ms: Uint8Array;

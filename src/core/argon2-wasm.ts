@@ -9,10 +9,11 @@
 //
 // CSP: the bytes are inlined (build/argon2-inline.js) and compiled with
 // WebAssembly.compile/instantiate on a buffer, which needs only
-// 'wasm-unsafe-eval' (no fetch, no instantiateStreaming from a URL).
-import argon2Base64 from '../../build/argon2-inline.js';
+// 'wasm-unsafe-eval' (no fetch, no instantiateStreaming from a URL). They are
+// a lazy part (./parts.ts): loaded on the first derivation, not with the page.
 import { VaultkeyError, assertBytes } from '../errors.js';
 import { inlineWasmBytes } from './inline-wasm.js';
+import { part } from './parts.js';
 
 /** Raw exports of build/argon2.wasm; see assembly/argon2/index.ts for the protocol. */
 interface Argon2Exports {
@@ -52,11 +53,17 @@ const EMPTY = new Uint8Array(0);
 let compiled: Promise<WebAssembly.Module> | undefined;
 
 function argon2Module(): Promise<WebAssembly.Module> {
-  compiled ??= inlineWasmBytes(argon2Base64)
-    .then((bytes) => WebAssembly.compile(bytes))
-    .catch((cause: unknown) => {
+  compiled ??= part('argon2')
+    .then(async (b64) => {
+      try {
+        return await WebAssembly.compile(await inlineWasmBytes(b64));
+      } catch (cause) {
+        throw new VaultkeyError('NOT_INITIALIZED', 'could not compile the Argon2 WASM module', { cause });
+      }
+    })
+    .catch((e: unknown) => {
       compiled = undefined;
-      throw new VaultkeyError('NOT_INITIALIZED', 'could not compile the Argon2 WASM module', { cause });
+      throw e;
     });
   return compiled;
 }

@@ -4,6 +4,8 @@ import { init as initWasm } from './wasm.js';
 import { registerCurve } from '../hd/curves.js';
 import { initP256 } from './p256.js';
 import { nist256p1 } from '../hd/nist256p1.js';
+import { initEd25519 } from './ed25519.js';
+import { usePartLoader } from './parts-page.js';
 
 export { sha256, sha512, hmacSha512, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
 export { mnemonicToSeed, generateMnemonic, validateMnemonic, pbkdf2Backend } from './bip39.js';
@@ -16,12 +18,14 @@ export { p256 } from './p256.js';
 export * from '../hd/index.js';
 
 /**
- * Instantiates the WASM modules once: the core module and the P-256 one
+ * Instantiates the WASM modules once: the core module, the P-256 one
  * (build/p256.wasm, which only this entry point carries: the vault worker
- * never uses P-256, see scripts/bundle-size.mjs), and registers nist256p1
- * for HDKey.
+ * never uses P-256, see scripts/bundle-size.mjs) and the Ed25519 one (a lazy
+ * part, src/core/parts.ts: fetched here from its own chunk), and registers
+ * nist256p1 for HDKey.
  */
 export async function init(): Promise<void> {
-  await Promise.all([initWasm(), initP256()]);
+  usePartLoader();
+  await Promise.all([initWasm(), initP256(), initEd25519()]);
   registerCurve(nist256p1);
 }

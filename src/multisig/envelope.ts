@@ -9,6 +9,7 @@
 // threshold), the times or a signature makes the import fail with
 // INVALID_ENVELOPE. See docs/security.md for the format.
 import { VaultkeyError } from '../errors.js';
+import { initEd25519 } from '../core/ed25519.js';
 import { canonicalJson, fromHex, toHex } from '../security/canonical.js';
 import {
   buildGroup,
@@ -176,7 +177,16 @@ export interface ImportOptions {
  * operation (if any). Local terminal states (COMPLETE, CANCELLED, EXPIRED) win.
  */
 export async function importEnvelope(m: MultisigManager, input: string | object, opts: ImportOptions = {}): Promise<OperationRecord> {
-  const env = parseEnvelope(input, m.now());
+  let env: OperationEnvelope;
+  try {
+    env = parseEnvelope(input, m.now());
+  } catch (e) {
+    // An Ed25519 signer's check needs the Ed25519 module, a lazy part (src/core/parts.ts): load it and parse
+    // again (parsing changes nothing).
+    if (!(e instanceof VaultkeyError && e.code === 'NOT_INITIALIZED')) throw e;
+    await initEd25519();
+    env = parseEnvelope(input, m.now());
+  }
   const known = await m.store.getGroup(env.group.id);
   if (!known) {
     if (!opts.trustGroup)

@@ -19,7 +19,7 @@
 // RFC 5869) by the worker; only its public half is ever shown.
 import { VaultkeyError } from '../errors.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ed25519 } from '../core/ed25519.js';
+import { ed25519, initEd25519 } from '../core/ed25519.js';
 import { init } from '../core/wasm.js';
 import { type AuditEntry, wellFormed } from './audit.js';
 import { b64url, bytesEqual, canonicalJson, fromHex, utf8 } from './canonical.js';
@@ -210,7 +210,7 @@ export async function verifyAuditExport(file: string | object, publicKey: string
   if (!bytesEqual(fromB64url(x.publicKey, 'publicKey'), trusted)) {
     return broken('WRONG_KEY', 'the export was signed by another audit key than the one given');
   }
-  await init();
+  await Promise.all([init(), initEd25519()]);
   let header: Uint8Array;
   try {
     header = signedHeader(x);

@@ -1,8 +1,9 @@
 // Starts one worker in a browser. The `new Worker(new URL(..., import.meta.url))`
 // form is the one Vite, webpack 5 and Parcel recognise and bundle.
-import { wrap, type Remote } from 'comlink';
+import { proxy, wrap, type Remote } from 'comlink';
 import type { WorkerApi } from '../../worker/api.js';
 import { failure } from './failure.js';
+import { loadPart } from '../core/parts-load.js';
 
 export interface Spawned {
   remote: Remote<WorkerApi>;
@@ -27,8 +28,13 @@ export function spawnWorker(): Spawned {
     worker.terminate();
     fail('the vaultkey worker failed to load or crashed');
   });
+  const remote = wrap<WorkerApi>(worker);
+  // The worker's source of the lazy parts (src/core/parts.ts): this page loads a part's chunk when the
+  // worker asks, and the worker keeps it only if it hashes to the digest built into it (worker/parts.ts).
+  // Sent first, so it arrives before any call. A dead worker is reported through `failed`.
+  remote.parts(proxy(loadPart)).catch(() => {});
   return {
-    remote: wrap<WorkerApi>(worker),
+    remote,
     hold() {},
     terminate: () => {
       worker.terminate();

@@ -52,6 +52,11 @@ async function run(bundler) {
       typed: await signer.signTypedData(TYPED.domain, TYPED.types, TYPED.message),
       tx: await signer.signTransaction(ETHERS_TX),
     };
+    // Ed25519 in the vault worker: a lazy part (docs/vault.md "Lazy parts"), a chunk of the app's own
+    // bundle that the page imports when the worker asks and the worker checks by digest.
+    const edMessage = utf8(`ed25519 ${bundler}`);
+    const ed = await ks.sign(key.id, edMessage, { curve: 'ed25519' });
+    out.ed25519 = { message: hex(edMessage), signature: hex(ed.signature), publicKey: hex(ed.publicKey) };
     // Locked: the adapters surface the vault's own error.
     await ks.lock();
     try {

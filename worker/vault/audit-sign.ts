@@ -6,8 +6,7 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError } from '../../src/errors.js';
-import { ed25519 } from '../../src/core/ed25519.js';
-import { init } from '../../src/core/wasm.js';
+import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
 import { b64url, utf8 } from '../../src/security/canonical.js';
 import { type AuditAnchor, type AuditEntry, type AuditVerification, verifyAuditEntries, wellFormed } from '../../src/security/audit.js';
@@ -34,7 +33,7 @@ function withAuditSigningKey<T>(f: (secret: Uint8Array) => T): T {
 
 /** base64url of the Ed25519 audit public key: what an auditor needs to check a signed export. */
 export async function auditPublicKey(): Promise<string> {
-  await init();
+  await initEd25519();
   return b64url(withAuditSigningKey((k) => ed25519.getPublicKey(k)));
 }
 
@@ -47,7 +46,7 @@ export async function exportSignedAudit(): Promise<string> {
   const v = await G.verifyAudit();
   if (!v.ok) throw new VaultkeyError('AUDIT_TAMPERED', `the audit log does not verify (${v.reason} at entry ${v.seq}); export it unsigned`);
   const { entries, anchor } = await G.storedRun();
-  await init();
+  await initEd25519();
   const x = withAuditSigningKey((k) =>
     buildAuditExport(entries, ed25519.getPublicKey(k), S.now(), (msg) => ed25519.sign(msg, k), anchor?.mac ?? ''),
   );

@@ -6,7 +6,7 @@
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
-import { ed25519 } from '../../src/core/ed25519.js';
+import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { validateMnemonic } from '../../src/core/bip39.js';
 import { HDKey } from '../../src/hd/hdkey.js';
 import { bytesEqual } from '../../src/security/canonical.js';
@@ -245,6 +245,8 @@ export async function restore(
     ...(o?.limits !== undefined ? { limits: o.limits } : {}),
   });
   await init();
+  // Ed25519 is a lazy part (src/core/parts.ts): loaded before checkKey() needs it synchronously.
+  if (payload.keys.some((k) => k.kind === 'privateKey' && k.curve === 'ed25519')) await initEd25519();
   const result: RestoreResult = { committed: false, restored: [], skipped: [], failed: [] };
   try {
     const present = new Set((await read([STORES.secrets], (t) => t.all<SecretRecord & Row>(STORES.secrets))).map((r) => r.keyId));

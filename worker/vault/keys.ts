@@ -8,7 +8,7 @@ import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
-import { ed25519 } from '../../src/core/ed25519.js';
+import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { HDKey } from '../../src/hd/hdkey.js';
 import { Account, type AccountState, type Chain } from '../../src/hd/accounts.js';
 import { addressOf, type AddressFormat } from '../../src/hd/addresses.js';
@@ -212,6 +212,7 @@ async function rootOf(keyId: string, curve: KeyCurve): Promise<HDKey> {
   let root = s.roots.get(k);
   if (!root) {
     await init();
+    if (curve === 'ed25519') await initEd25519(); // a lazy part (src/core/parts.ts)
     root = HDKey.fromMasterSeed(await seedOf(keyId), curve);
     s.roots.set(k, root);
   }
@@ -229,6 +230,7 @@ export async function importedOf(keyId: string): Promise<{ priv: Uint8Array; pub
     if (priv.length !== 32) throw new VaultkeyError('CORRUPTED', `the secrets ${keyId} record has an impossible key length`);
     await init();
     const curve = rec.curve!;
+    if (curve === 'ed25519') await initEd25519();
     let pub: Uint8Array;
     try {
       pub = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
@@ -626,6 +628,7 @@ export async function importedRecords(list: { privateKey: Uint8Array; curve?: Ke
   if (!Array.isArray(list) || list.length === 0 || list.length > 10_000)
     throw new VaultkeyError('INVALID_ARGUMENT', 'importKeys takes 1 to 10000 keys');
   await init();
+  if (list.some((k) => k?.curve === 'ed25519')) await initEd25519();
   const recs: SecretRecord[] = [];
   try {
     for (const k of list) {
@@ -721,7 +724,7 @@ export async function successorRecords(oldKeyId: string, newKeyId: string, fresh
       );
     return recs;
   }
-  const { curve } = await importedOf(oldKeyId);
+  const { curve } = await importedOf(oldKeyId); // loaded Ed25519 if the key needs it
   const priv = curve === 'secp256k1' ? randomSecpKey() : randomBytes(32);
   const publicKey = curve === 'secp256k1' ? secp256k1.getPublicKey(priv, true) : ed25519.getPublicKey(priv);
   return [await sealSecret('privateKey', newKeyId, newKeyId, { label: old.label, curve, publicKey }, priv)];

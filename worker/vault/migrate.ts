@@ -9,7 +9,7 @@
 import { openDB } from 'idb';
 import { VaultkeyError } from '../../src/errors.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
-import { ed25519 } from '../../src/core/ed25519.js';
+import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { init } from '../../src/core/wasm.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -76,6 +76,7 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
     rows.push({ store, row: full });
   };
   await init();
+  if (secrets.some((r) => r.kind === 'privateKey' && r.curve === 'ed25519')) await initEd25519();
   // Secrets: decrypted under the old key (authenticating them), checked, re-encrypted under the new data key.
   for (const r of secrets) {
     const pt = await decryptSecret(rk, r, r.kind);

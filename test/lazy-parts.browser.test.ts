@@ -1,0 +1,180 @@
+// The lazy parts in Chromium (src/core/parts.ts, docs/vault.md "Lazy parts"):
+// the Argon2id and Ed25519 WASM modules and the SLIP-0039 word list are
+// chunks the page fetches on first use and hands to the vault worker, which
+// keeps one only if it hashes to the digest built into it. Every request of
+// the page and its worker is recorded, so the tests see which chunks a flow
+// fetched.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
+import { call, fails, ok, reload } from './helpers/keystore-page.ts';
+
+const PASS = 'correct horse battery staple';
+const dist = new URL('../dist/', import.meta.url);
+
+/** dist/ file name of each part's chunk (content-hashed: found by prefix). */
+const PART_FILES = (() => {
+  const files = readdirSync(dist);
+  const one = (prefix: string) => {
+    const hits = files.filter((f) => f.startsWith(prefix) && f.endsWith('.js'));
+    assert.equal(hits.length, 1, `exactly one dist/${prefix}*.js (run npm run build)`);
+    return hits[0]!;
+  };
+  return { argon2: one('argon2-inline-'), ed25519: one('ed25519-inline-'), 'slip39-words': one('slip39-words-inline-') };
+})();
+type Part = keyof typeof PART_FILES;
+
+let browser: Browser;
+let server: Served;
+let base: string;
+let n = 0;
+const uniq = () => `lazy${process.pid}x${Date.now().toString(36)}x${n++}`;
+
+before(async () => {
+  server = await serveRepo();
+  base = server.url.replace('127.0.0.1', 'localhost');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface Tab {
+  ctx: BrowserContext;
+  page: Page;
+  errors: string[];
+  /** Paths of every request so far (the page's and its workers'). */
+  paths: string[];
+}
+
+/** A fresh profile (empty HTTP cache and IndexedDB) with the Keystore fixture page loaded. */
+async function freshTab(): Promise<Tab> {
+  const ctx = await browser.newContext();
+  const paths: string[] = [];
+  ctx.on('request', (r) => paths.push(new URL(r.url()).pathname));
+  const page = await ctx.newPage();
+  const errors = watchErrors(page);
+  await reload(page, base);
+  return { ctx, page, errors, paths };
+}
+
+/** Which parts' chunks were requested. */
+const fetched = (t: Tab): Part[] =>
+  (Object.keys(PART_FILES) as Part[]).filter((p) => t.paths.some((x) => x.endsWith(`/dist/${PART_FILES[p]}`)));
+
+async function vaultWithKey(t: Tab, opts: object = {}): Promise<string> {
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name: uniq(), ...opts })).state, 'empty');
+  assert.equal((await ok(t.page, 'create', { passphrase: PASS })).state, 'unlocked');
+  return (await ok(t.page, 'generate', { label: 'lazy' })).id;
+}
+
+const unhex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^hex:/, ''), 'hex'));
+
+async function secpSign(t: Tab, id: string): Promise<void> {
+  const digest = crypto.randomBytes(32);
+  const s = await ok(t.page, 'sign', id, 'hex:' + digest.toString('hex'));
+  assert.ok(
+    secp256k1.verify(unhex(s.signature).slice(0, 64), digest, unhex(s.publicKey), { prehash: false }),
+    'secp256k1 signature verifies',
+  );
+}
+
+test('a secp256k1-only flow (default KDF, new key, sign, lock, unlock, sign) fetches none of the lazy parts', async () => {
+  const t = await freshTab();
+  const id = await vaultWithKey(t);
+  await secpSign(t, id);
+  const kdf = (await ok(t.page, 'methods')).find((m: any) => m.kind === 'passphrase').kdf;
+  assert.equal(kdf.alg, 'PBKDF2-SHA512', 'the default vault KDF is WebCrypto PBKDF2, not Argon2id');
+  await ok(t.page, 'lock');
+  await ok(t.page, 'unlock', { passphrase: PASS });
+  await secpSign(t, id);
+  assert.ok(
+    t.paths.some((p) => p.endsWith('/dist/worker.js')),
+    'the worker was loaded (its requests are recorded too)',
+  );
+  assert.deepEqual(fetched(t), [], `no lazy part fetched; requests: ${t.paths.join(' ')}`);
+  assert.deepEqual(t.errors, []);
+  await t.ctx.close();
+});
+
+test('Ed25519, SLIP-0039 and Argon2id each fetch their part on first use, and work', async () => {
+  const t = await freshTab();
+  const id = await vaultWithKey(t);
+  assert.deepEqual(fetched(t), []);
+
+  // Ed25519 (SLIP-0010 path of the HD key): RFC 8032 signature checked by @noble/curves.
+  const msg = crypto.randomBytes(40);
+  const e = await ok(t.page, 'sign', id, 'hex:' + msg.toString('hex'), { curve: 'ed25519' });
+  assert.ok(ed25519.verify(unhex(e.signature), msg, unhex(e.publicKey)), 'Ed25519 signature verifies');
+  assert.deepEqual(fetched(t), ['ed25519']);
+
+  // SLIP-0039: 2-of-3 shares of the seed; two of them restore the same wallet in another profile.
+  const groups = await ok(t.page, 'exportSlip39', id, { passphrase: PASS }, { groups: [{ threshold: 2, count: 3 }] });
+  assert.equal(groups[0].length, 3);
+  assert.deepEqual(fetched(t).sort(), ['ed25519', 'slip39-words']);
+  const other = await freshTab();
+  assert.equal((await other.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() })).state, 'empty');
+  await ok(other.page, 'create', { passphrase: PASS });
+  const k = await ok(other.page, 'importSlip39', [groups[0][0], groups[0][2]], { label: 'from shares' });
+  assert.deepEqual(fetched(other), ['slip39-words']);
+  for (const chain of ['ethereum', 'solana']) {
+    assert.equal((await ok(other.page, 'getAddress', k.id, chain)).address, (await ok(t.page, 'getAddress', id, chain)).address);
+  }
+
+  // Argon2id: re-enrol the passphrase under it, then unlock with it.
+  const pm = await ok(t.page, 'setPassphrase', 'a new passphrase!', { alg: 'argon2id' });
+  assert.equal(pm.kdf.alg, 'argon2id');
+  assert.deepEqual(fetched(t).sort(), ['argon2', 'ed25519', 'slip39-words']);
+  await ok(t.page, 'lock');
+  await fails(t.page, 'WRONG_PASSPHRASE', 'unlock', { passphrase: PASS });
+  await ok(t.page, 'unlock', { passphrase: 'a new passphrase!' });
+  await secpSign(t, id);
+
+  // Each part is fetched once per page, however often it is used.
+  for (const p of Object.values(PART_FILES)) assert.equal(t.paths.filter((x) => x.endsWith(`/dist/${p}`)).length, 1, p);
+  assert.deepEqual(t.errors, []);
+  assert.deepEqual(other.errors, []);
+  await t.ctx.close();
+  await other.ctx.close();
+});
+
+test('a part that is not the one the worker was built with is refused: PART_REJECTED, and the vault keeps working', async () => {
+  const t = await freshTab();
+  // The Ed25519 chunk answered with the Argon2id one (valid WASM, wrong part), then with one base64 character changed.
+  const argon2Chunk = readFileSync(new URL(PART_FILES.argon2, dist), 'utf8');
+  const edChunk = readFileSync(new URL(PART_FILES.ed25519, dist), 'utf8');
+  const flipped = edChunk.replace(/"([A-Za-z0-9+/]{100})([A-Za-z0-9+/])/, (_m, a: string, c: string) => `"${a}${c === 'A' ? 'B' : 'A'}`);
+  assert.notEqual(flipped, edChunk);
+  let body = argon2Chunk;
+  await t.ctx.route(`**/dist/${PART_FILES.ed25519}`, (r) => r.fulfill({ status: 200, contentType: 'text/javascript', body }));
+  const id = await vaultWithKey(t);
+  const msg = 'hex:' + '42'.repeat(32);
+  const r = await call(t.page, 'sign', id, msg, { curve: 'ed25519' });
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.code, 'PART_REJECTED', r.message);
+    assert.equal(r.isVk, true, 'a VaultkeyError on the page');
+  }
+  // secp256k1 is untouched, and asking again asks again (nothing bad was kept): still refused.
+  await secpSign(t, id);
+  await fails(t.page, 'PART_REJECTED', 'sign', id, msg, { curve: 'ed25519' });
+
+  // A fresh page whose chunk has one character changed: refused the same way.
+  body = flipped;
+  await t.page.close();
+  t.page = await t.ctx.newPage();
+  await reload(t.page, base);
+  await t.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
+  await ok(t.page, 'create', { passphrase: PASS });
+  const id2 = (await ok(t.page, 'generate', {})).id;
+  await fails(t.page, 'PART_REJECTED', 'sign', id2, msg, { curve: 'ed25519' });
+  await secpSign(t, id2);
+  await t.ctx.close();
+});
