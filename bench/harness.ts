@@ -7,8 +7,14 @@ import { median, timeRow } from './browser/timing.ts';
 export interface Row {
   /** Library or path, e.g. 'vaultkey', '@noble/hashes', 'node:crypto'. */
   lib: string;
-  /** One operation; may be async. */
+  /** One call; may be async. */
   fn: () => unknown;
+  /**
+   * Operations one call performs (default 1): a batch row that verifies 64
+   * signatures per call says 64, and the group then reports and compares
+   * signatures per second, not calls.
+   */
+  ops?: number;
 }
 
 export interface GroupOptions {
@@ -41,7 +47,7 @@ export async function group(title: string, rows: Row[], options: GroupOptions = 
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < rows.length; i++) samples[i]!.push(await timeRow(rows[i]!.fn, ms));
   }
-  const result: GroupResult = { title, rows: rows.map((row, i) => ({ lib: row.lib, opsPerSec: median(samples[i]!) })) };
+  const result: GroupResult = { title, rows: rows.map((row, i) => ({ lib: row.lib, opsPerSec: median(samples[i]!) * (row.ops ?? 1) })) };
   results.push(result);
   const subject = result.rows.find((r) => r.lib === (options.subject ?? rows[0]!.lib))!;
   console.log(`\n${title}`);
