@@ -19,7 +19,9 @@
 //   ecmult.ts  G_BYTES (G, big-endian x then y), BETA_BYTES (beta, the cube
 //              root of unity mod p with lambda*(x, y) = (beta*x, y)).
 //   field.ts   P0, P1, PM, P9 (p in 10x26 limbs; checked, never rewritten by
-//              hand: the rendering is exactly the committed text).
+//              hand: the rendering is exactly the committed text); MOD_P30,
+//              MOD_N30: the safegcd modulus descriptors (p and n in nine
+//              30-bit limbs, then the modulus' inverse mod 2^30).
 //
 //   node scripts/gen-secp256k1.mjs [--check]   compare with the files (exit 1 on a difference)
 //   node scripts/gen-secp256k1.mjs --write     put the generated text in place
@@ -159,6 +161,15 @@ assert(mod(n * N0INV, 2n ** 32n) === 2n ** 32n - 1n, 'n * N0INV = -1 (mod 2^32)'
 assert(mod(n * NINV26, 2n ** 26n) === 2n ** 26n - 1n, 'n * NINV26 = -1 (mod 2^26)');
 assert(2n ** 260n > 4n * n, 'R = 2^260 > 4n (mont26 keeps outputs below 2n)');
 
+// ---- safegcd descriptors (field.ts modInv30): M in 9 x 30-bit limbs, M^-1 mod 2^30
+
+const INV30P = modInv(p, 2n ** 30n);
+const INV30N = modInv(n, 2n ** 30n);
+assert(mod(p * INV30P, 2n ** 30n) === 1n && mod(n * INV30N, 2n ** 30n) === 1n, 'M * M^-1 = 1 (mod 2^30)');
+assert(p < 2n ** 256n && n < 2n ** 256n, 'moduli fit 8 x 30 + 16 bits (590 divsteps bound for 256 bits)');
+const mod30Const = (name, m, inv, exported) =>
+  `${exported ? 'export ' : ''}const ${name}: usize = memory.data<i32>([${[...limbs(m, 30, 9), inv].map((x) => hex(x)).join(', ')}]);`;
+
 // ---- rendering, in the committed style
 
 const N26 = limbs(n, 26, 10);
@@ -251,6 +262,8 @@ export const targets = [
   c('assembly/secp256k1/field.ts', 'P1', () => `const P1: u32 = ${hex(P26[1])};`),
   c('assembly/secp256k1/field.ts', 'PM', () => `const PM: u32 = ${hex(P26[2])};`),
   c('assembly/secp256k1/field.ts', 'P9', () => `const P9: u32 = ${hex(P26[9])};`),
+  c('assembly/secp256k1/field.ts', 'MOD_P30', () => mod30Const('MOD_P30', p, INV30P, false)),
+  c('assembly/secp256k1/field.ts', 'MOD_N30', () => mod30Const('MOD_N30', n, INV30N, true)),
 ];
 
 /** Mismatches between the files (as `readFile(path)` returns them) and the generated text; empty when all agree. */
