@@ -139,17 +139,35 @@ export function gejDoubleV(r: usize, a: usize): void {
 export function gejAddGeV(r: usize, a: usize, b: usize): void {
   if (geIsInf(b)) { if (r != a) gejCopy(r, a); return; }
   if (gejIsInf(a)) { gejSetGe(r, b); return; }
-  const X1 = a, Y1 = a + FE, Z1 = a + 2 * FE;
+  const Z1 = a + 2 * FE;
   feSqr(T0, Z1);                 // Z1^2
   feMul(U1, b, T0);              // U2 = x2 Z1^2
   feMul(T0, T0, Z1);             // Z1^3
   feMul(S1, b + FE, T0);         // S2 = y2 Z1^3
+  addTail(r, a);
+}
+
+/**
+ * The end of a mixed addition, shared by gejAddGeV and gejAddZinvV: with
+ * U2 in U1 and S2 in S1 (b's coordinates brought to a's Z), r = a + b.
+ */
+// @ts-ignore: decorator
+@inline
+function addTail(r: usize, a: usize): void {
+  const X1 = a, Y1 = a + FE, Z1 = a + 2 * FE;
   feSub(H_, U1, X1, 4);          // H = U2 - X1   (6)
   feSub(R_, S1, Y1, 4);          // R = S2 - Y1   (6)
   if (feIsZero(H_)) {
     if (feIsZero(R_)) gejDoubleV(r, a); else gejSetInf(r);
     return;
   }
+  addFinish(r, X1, Y1, Z1);
+}
+
+/** X3, Y3, Z3 from H (H_), R (R_) and a's coordinates; r may alias a. */
+// @ts-ignore: decorator
+@inline
+function addFinish(r: usize, X1: usize, Y1: usize, Z1: usize): void {
   feMul(r + 2 * FE, Z1, H_);     // Z3 = Z1 H (Z1 is read before X1/Y1 are overwritten below)
   feSqr(T1, H_);                 // HH
   feMul(T2, H_, T1);             // HHH
@@ -164,6 +182,49 @@ export function gejAddGeV(r: usize, a: usize, b: usize): void {
   feMul(T0, T0, R_);             //              (1)
   feSub(r + FE, T0, T4, 1);      // Y3           (3)
   store<u32>(r, 0, 120);
+}
+
+/**
+ * r = a + b where a is Jacobian over "effective affine" coordinates whose
+ * true Z is a's Z times `zg`, and b is a true affine point (not infinity):
+ * b is brought to a's frame on the fly (x zg^2, y zg^3 relative to Z1, i.e.
+ * U2 = x (Z1 zg)^2, S2 = y (Z1 zg)^3), so the result stays in a's frame.
+ * One multiplication more than gejAddGeV and no inversion (the idea of
+ * libsecp256k1's gej_add_zinv_var). Public data. r may alias a.
+ */
+export function gejAddZinvV(r: usize, a: usize, b: usize, zg: usize): void {
+  if (gejIsInf(a)) {
+    feSqr(T0, zg);
+    feMul(r, b, T0);
+    feMul(T0, T0, zg);
+    feMul(r + FE, b + FE, T0);
+    feSetInt(r + 2 * FE, 1);
+    store<u32>(r, 0, 120);
+    return;
+  }
+  feMul(T5, a + 2 * FE, zg);     // Z1 zg
+  feSqr(T0, T5);
+  feMul(U1, b, T0);              // U2
+  feMul(T0, T0, T5);
+  feMul(S1, b + FE, T0);         // S2
+  addTail(r, a);
+}
+
+/**
+ * r = a + b (b affine) for inputs known to need no special case (a not
+ * infinity, a != +-b), also writing H, the ratio Z3 / Z1, to `zr`. Used to
+ * build odd-multiple tables whose Z ratios are kept. Public data.
+ */
+export function gejAddGeZrV(r: usize, a: usize, b: usize, zr: usize): void {
+  const X1 = a, Y1 = a + FE, Z1 = a + 2 * FE;
+  feSqr(T0, Z1);
+  feMul(U1, b, T0);
+  feMul(T0, T0, Z1);
+  feMul(S1, b + FE, T0);
+  feSub(H_, U1, X1, 4);
+  feSub(R_, S1, Y1, 4);
+  feNormWeak(zr, H_);
+  addFinish(r, X1, Y1, Z1);
 }
 
 /** r = a + b, both Jacobian (add-2007-bl style, public data). r may alias a or b. */
