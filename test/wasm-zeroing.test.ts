@@ -816,8 +816,9 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/ed25519/field.ts': ['*'],
     'assembly/ed25519/point.ts': ['*'],
     'assembly/ed25519/scalar.ts': ['*'],
-    // Public caches: BIP-340 tag midstates, the last verified Ed25519 key.
+    // Public caches: BIP-340 tag midstates, the last verified Ed25519 key, the last parsed secp256k1 key.
     'assembly/secp256k1/schnorr.ts': ['MID_AUX', 'MID_NONCE', 'MID_CHAL'],
+    'assembly/secp256k1/keys.ts': ['PC_BYTES', 'PC_POINT'],
     'assembly/ed25519/exports.ts': ['VA', 'KPUB'],
     'assembly/mem.ts': ['IO', 'SCRATCH'],
     // P-256: every temporary is carved from SCRATCH (P256_SLOT); these hold public points and b only.
