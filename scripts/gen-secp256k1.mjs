@@ -161,6 +161,46 @@ assert(mod(n * N0INV, 2n ** 32n) === 2n ** 32n - 1n, 'n * N0INV = -1 (mod 2^32)'
 assert(mod(n * NINV26, 2n ** 26n) === 2n ** 26n - 1n, 'n * NINV26 = -1 (mod 2^26)');
 assert(2n ** 260n > 4n * n, 'R = 2^260 > 4n (mont26 keeps outputs below 2n)');
 
+// ---- feMul/feSqr reduction bounds (field.ts): inputs with limbs below 2^30,
+// columns as u64. Carry c10..c18, fold by 2^260 = 0x3D10 + 2^10 * 2^26, carry
+// c0..c9, fold the top bits by 2^256 = 0x3D1 + 2^6 * 2^26, carry c0..c2:
+// upper bounds (every operation is monotone on these non-negative values)
+// show no u64 overflows and the output has magnitude 1 (limb 3 at most 1 over).
+{
+  const L = 2n ** 30n - 1n;
+  const M26 = 2n ** 26n - 1n;
+  const M22 = 2n ** 22n - 1n;
+  const c = Array.from({ length: 19 }, (_, k) => BigInt(Math.min(k, 18 - k, 9) + 1) * L * L);
+  const fits = (what) =>
+    assert(
+      c.every((x) => x < 2n ** 64n),
+      `feMul bounds: ${what} stays below 2^64`,
+    );
+  const carry = (k) => {
+    c[k + 1] = (c[k + 1] ?? 0n) + (c[k] >> 26n);
+    c[k] = c[k] < M26 ? c[k] : M26;
+    fits(`carry from column ${k}`);
+  };
+  fits('the columns');
+  for (let k = 10; k < 19; k++) carry(k);
+  c[9] += c[19] * 0x3d10n;
+  c[10] += c[19] << 10n;
+  for (let k = 0; k < 9; k++) {
+    c[k] += c[k + 10] * 0x3d10n;
+    c[k + 1] += c[k + 10] << 10n;
+  }
+  fits('the fold by 2^260');
+  c.length = 10;
+  for (let k = 0; k < 9; k++) carry(k);
+  const t = c[9] >> 22n;
+  c[9] = c[9] < M22 ? c[9] : M22;
+  c[0] += t * 0x3d1n;
+  c[1] += t << 6n;
+  for (const k of [0, 1, 2]) carry(k);
+  c.length = 10;
+  assert(c.slice(0, 9).every((x) => x <= M26 + 1n) && c[9] <= M22, 'feMul output: magnitude 1, limbs 0..8 at most 1 over');
+}
+
 // ---- safegcd descriptors (field.ts modInv30): M in 9 x 30-bit limbs, M^-1 mod 2^30
 
 const INV30P = modInv(p, 2n ** 30n);
