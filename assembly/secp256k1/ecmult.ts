@@ -124,7 +124,7 @@ function lookup(i: usize, d: u32): void {
 }
 
 /**
- * out (projective X:Y:Z, 120 bytes, magnitude 1) = k * G for a scalar
+ * out (projective X:Y:Z, 120 bytes; X magnitude 1, Y and Z <= 2) = k * G for a scalar
  * 0 < k < n (8 little-endian u32 limbs). Constant time in k. The caller
  * wipes with ecmultGenWipe() once done with anything derived from k.
  */
@@ -146,8 +146,7 @@ export function ecmultGenProj(out: usize, k: usize): void {
     const a = <u32>((d ^ m) - m);                  // |d|
     lookup(i, a);
     feNeg(NEGY, ENTRY + FE, 1);
-    feCmov(ENTRY + FE, NEGY, neg);
-    feNormWeak(ENTRY + FE, ENTRY + FE);
+    feCmov(ENTRY + FE, NEGY, neg);                 // y magnitude <= 2, which ctAddGe takes
     ctAddGe(SUM, out, ENTRY);
     const nz = <u32>((<u64>a + 0xffffffff) >> 32); // 1 iff d != 0
     feCmov(out, SUM, nz);
