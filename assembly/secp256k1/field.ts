@@ -80,6 +80,8 @@ export function feMul(r: usize, a: usize, b: usize): void {
   // eight more carry steps per product; measured against native
   // libsecp256k1: getPublicKey 0.84x -> 0.89x, sign 1.05x -> 1.12x, verify
   // (a new key each call) 0.53x -> 0.63x. Bounds: scripts/gen-secp256k1.mjs.
+  // Also tried: forming each column with its carry as it goes (fewer live
+  // values): neutral (getPublicKey, sign, verify new/old 0.96-1.01) -> kept.
   c11 += c10 >> 26; c10 &= M26;
   c12 += c11 >> 26; c11 &= M26;
   c13 += c12 >> 26; c12 &= M26;
