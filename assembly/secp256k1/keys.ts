@@ -6,7 +6,7 @@ import { SCRATCH, SECP_KEYS_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd } from './field';
 import { scFromBytes, scIsZero, scAdd, scToBytes } from './scalar';
 import { GEJ_SIZE, GE_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
-import { ecmultGen, ecmultGenProj, projToGej } from './ecmult';
+import { ecmultGenProj, projToGej } from './ecmult';
 import { gejBatchToAffine } from './group';
 
 const XB: usize = SCRATCH + SECP_KEYS_SLOT; // 32: x of a compressed key
@@ -89,8 +89,8 @@ export function privAdd(out: usize, priv: usize, tweak: usize): i32 {
 }
 
 const PT: usize = SCRATCH + SECP_KEYS_SLOT + 96; // 96: GE_SIZE, the parent point
-const TG: usize = SCRATCH + SECP_KEYS_SLOT + 192; // 96: GE_SIZE, tweak * G
 const J: usize = SCRATCH + SECP_KEYS_SLOT + 288; // 128: GEJ_SIZE, the sum
+const PROJ: usize = SCRATCH + SECP_KEYS_SLOT + 416; // 128: a projective tweak * G (120 bytes)
 
 /**
  * BIP-32 public tweak: out = P + tweak*G. Returns 0 on success, 1 if the
@@ -103,9 +103,11 @@ export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, comp
   if (over) return 2;
   gejSetGe(J, PT);
   if (!scIsZero(K2)) {
-    ecmultGen(TG, K2);
-    store<u32>(TG, 0, 80);
-    gejAddGeV(J, J, TG);
+    // tweak * G stays projective (as Jacobian) and P is added to it: one
+    // inversion for the result instead of one more for an affine tweak * G.
+    ecmultGenProj(PROJ, K2);
+    projToGej(J, PROJ);
+    gejAddGeV(J, J, PT);
   }
   if (gejIsInf(J)) return 2;
   geSetGej(PT, J);
@@ -113,7 +115,6 @@ export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, comp
   return 0;
 }
 
-const PROJ: usize = SCRATCH + SECP_KEYS_SLOT + 416; // 128: a projective tweak * G (120 bytes)
 
 /**
  * Many BIP-32 public tweaks of one parent: out_i = P + tweak_i * G for n
