@@ -92,10 +92,10 @@ const partText = (name: string) => {
   return JSON.parse(m[1]!) as string;
 };
 
-test('the lazy parts (Argon2id and Ed25519 WASM, SLIP-0039 words) are outside the first load, each a lazy chunk of main', () => {
+test('the lazy parts (Argon2id and Ed25519 WASM, SLIP-0039 and BIP-39 words) are outside the first load, each a lazy chunk of main', () => {
   const mainCode = m.main.files.map((f) => readFileSync(dist + f, 'utf8')).join('\n');
   const lazyFiles = Object.keys(m.main.lazy ?? {});
-  for (const name of ['argon2', 'ed25519', 'slip39-words']) {
+  for (const name of ['argon2', 'ed25519', 'slip39-words', 'bip39-words']) {
     const text = partText(name);
     // A 64-character slice of the part (words or base64): enough to be found only where the part is.
     const probe = text.slice(text.length >> 1, (text.length >> 1) + 64);
@@ -109,7 +109,7 @@ test('the lazy parts (Argon2id and Ed25519 WASM, SLIP-0039 words) are outside th
 test("the worker carries each part's SHA-256, and the parts hash to it", async () => {
   const { createHash } = await import('node:crypto');
   const worker = readFileSync(dist + 'worker.js', 'utf8');
-  for (const name of ['argon2', 'ed25519', 'slip39-words']) {
+  for (const name of ['argon2', 'ed25519', 'slip39-words', 'bip39-words']) {
     const digest = createHash('sha256').update(partText(name), 'utf8').digest('hex');
     assert.ok(worker.includes(digest), `dist/worker.js holds the digest of ${name}`);
   }

@@ -1,6 +1,6 @@
 // The lazy parts in Chromium (src/core/parts.ts, docs/vault.md "Lazy parts"):
-// the Argon2id and Ed25519 WASM modules and the SLIP-0039 word list are
-// chunks the page fetches on first use and hands to the vault worker, which
+// the Argon2id and Ed25519 WASM modules and the SLIP-0039 and BIP-39 word
+// lists are chunks the page fetches on first use and hands to the vault worker, which
 // keeps one only if it hashes to the digest built into it. Every request of
 // the page and its worker is recorded, so the tests see which chunks a flow
 // fetched.
@@ -25,7 +25,12 @@ const PART_FILES = (() => {
     assert.equal(hits.length, 1, `exactly one dist/${prefix}*.js (run npm run build)`);
     return hits[0]!;
   };
-  return { argon2: one('argon2-inline-'), ed25519: one('ed25519-inline-'), 'slip39-words': one('slip39-words-inline-') };
+  return {
+    argon2: one('argon2-inline-'),
+    ed25519: one('ed25519-inline-'),
+    'slip39-words': one('slip39-words-inline-'),
+    'bip39-words': one('bip39-words-inline-'),
+  };
 })();
 type Part = keyof typeof PART_FILES;
 
@@ -86,18 +91,29 @@ async function secpSign(t: Tab, id: string): Promise<void> {
   );
 }
 
-test('a secp256k1-only flow (default KDF, new key, sign, lock, unlock, sign) fetches none of the lazy parts', async () => {
+test('a secp256k1-only flow: a new mnemonic key fetches only the BIP-39 words; opening, unlocking and signing fetch no part', async () => {
   const t = await freshTab();
-  const id = await vaultWithKey(t);
+  const name = uniq();
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name })).state, 'empty');
+  await ok(t.page, 'create', { passphrase: PASS });
+  const id = (await ok(t.page, 'generate', { label: 'lazy' })).id;
+  assert.deepEqual(fetched(t), ['bip39-words'], 'making a mnemonic needs the word list, and nothing else');
   await secpSign(t, id);
   const kdf = (await ok(t.page, 'methods')).find((m: any) => m.kind === 'passphrase').kdf;
   assert.equal(kdf.alg, 'PBKDF2-SHA512', 'the default vault KDF is WebCrypto PBKDF2, not Argon2id');
+
+  // The returning user: a new page and worker on the same vault.
+  t.paths.length = 0;
+  await reload(t.page, base);
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name })).state, 'locked');
+  await ok(t.page, 'unlock', { passphrase: PASS });
+  await secpSign(t, id);
   await ok(t.page, 'lock');
   await ok(t.page, 'unlock', { passphrase: PASS });
   await secpSign(t, id);
   assert.ok(
     t.paths.some((p) => p.endsWith('/dist/worker.js')),
-    'the worker was loaded (its requests are recorded too)',
+    'the worker was loaded again (its requests are recorded too)',
   );
   assert.deepEqual(fetched(t), [], `no lazy part fetched; requests: ${t.paths.join(' ')}`);
   assert.deepEqual(t.errors, []);
@@ -107,18 +123,18 @@ test('a secp256k1-only flow (default KDF, new key, sign, lock, unlock, sign) fet
 test('Ed25519, SLIP-0039 and Argon2id each fetch their part on first use, and work', async () => {
   const t = await freshTab();
   const id = await vaultWithKey(t);
-  assert.deepEqual(fetched(t), []);
+  assert.deepEqual(fetched(t), ['bip39-words']);
 
   // Ed25519 (SLIP-0010 path of the HD key): RFC 8032 signature checked by @noble/curves.
   const msg = crypto.randomBytes(40);
   const e = await ok(t.page, 'sign', id, 'hex:' + msg.toString('hex'), { curve: 'ed25519' });
   assert.ok(ed25519.verify(unhex(e.signature), msg, unhex(e.publicKey)), 'Ed25519 signature verifies');
-  assert.deepEqual(fetched(t), ['ed25519']);
+  assert.deepEqual(fetched(t).sort(), ['bip39-words', 'ed25519']);
 
   // SLIP-0039: 2-of-3 shares of the seed; two of them restore the same wallet in another profile.
   const groups = await ok(t.page, 'exportSlip39', id, { passphrase: PASS }, { groups: [{ threshold: 2, count: 3 }] });
   assert.equal(groups[0].length, 3);
-  assert.deepEqual(fetched(t).sort(), ['ed25519', 'slip39-words']);
+  assert.deepEqual(fetched(t).sort(), ['bip39-words', 'ed25519', 'slip39-words']);
   const other = await freshTab();
   assert.equal((await other.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() })).state, 'empty');
   await ok(other.page, 'create', { passphrase: PASS });
@@ -131,7 +147,7 @@ test('Ed25519, SLIP-0039 and Argon2id each fetch their part on first use, and wo
   // Argon2id: re-enrol the passphrase under it, then unlock with it.
   const pm = await ok(t.page, 'setPassphrase', 'a new passphrase!', { alg: 'argon2id' });
   assert.equal(pm.kdf.alg, 'argon2id');
-  assert.deepEqual(fetched(t).sort(), ['argon2', 'ed25519', 'slip39-words']);
+  assert.deepEqual(fetched(t).sort(), ['argon2', 'bip39-words', 'ed25519', 'slip39-words']);
   await ok(t.page, 'lock');
   await fails(t.page, 'WRONG_PASSPHRASE', 'unlock', { passphrase: PASS });
   await ok(t.page, 'unlock', { passphrase: 'a new passphrase!' });

@@ -4,7 +4,7 @@
 import { installed } from '../src/worker/protocol.js';
 import { init } from '../src/core/wasm.js';
 import { hash160, hmacSha512, pbkdf2Sha512, sha256, sha512 } from '../src/core/hash.js';
-import { mnemonicToSeed } from '../src/core/bip39.js';
+import { mnemonicToSeed } from '../src/core/bip39-phrase.js';
 import { deriveAddresses } from '../src/hd/batch.js';
 import { secp256k1 } from '../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../src/core/ed25519.js';

@@ -14,6 +14,8 @@ export async function loadPart(name: PartName): Promise<string> {
       return (await import('../../build/ed25519-inline.js')).default;
     case 'slip39-words':
       return (await import('../../build/slip39-words-inline.js')).default;
+    case 'bip39-words':
+      return (await import('../../build/bip39-words-inline.js')).default;
     default:
       throw new VaultkeyError('INVALID_ARGUMENT', `unknown part ${String(name)}`);
   }

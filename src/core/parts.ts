@@ -4,6 +4,8 @@
 //   argon2        build/argon2.wasm (base64 of its gzip): Argon2id KDFs
 //   ed25519       build/ed25519.wasm (likewise): Ed25519 keys and signatures
 //   slip39-words  the SLIP-0039 word list (SLIP-0039 §Wordlist), space-separated
+//   bip39-words   the English BIP-39 word list (BIP-39 §Wordlist), space-separated:
+//                 only the vault worker fetches it, to make or read a mnemonic
 // Each part is one string, exactly what build/<part>-inline.js exports.
 //
 // This module only holds parts and asks a source for the missing ones; it
@@ -17,8 +19,8 @@
 import { VaultkeyError } from '../errors.js';
 import { defaultPartSource } from './parts-default.js';
 
-export type PartName = 'argon2' | 'ed25519' | 'slip39-words';
-export const PART_NAMES: readonly PartName[] = ['argon2', 'ed25519', 'slip39-words'];
+export type PartName = 'argon2' | 'ed25519' | 'slip39-words' | 'bip39-words';
+export const PART_NAMES: readonly PartName[] = ['argon2', 'ed25519', 'slip39-words', 'bip39-words'];
 
 export type PartSource = (name: PartName) => Promise<string>;
 

@@ -7,7 +7,8 @@ import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
-import { validateMnemonic } from '../../src/core/bip39.js';
+import { validateMnemonic } from '../../src/core/bip39-phrase.js';
+import { englishWords } from './words.js';
 import { HDKey } from '../../src/hd/hdkey.js';
 import { bytesEqual } from '../../src/security/canonical.js';
 import { encryptBackup, decryptBackup, verifyBackup as openSummary, wipePayload, type BackupSummary } from '../../src/backup/file.js';
@@ -138,7 +139,7 @@ async function buildPayload(o: { keyIds?: string[] }): Promise<BackupPayload> {
 }
 
 /** Checks a backed-up key against itself (curve, length, public key) before anything is written. */
-function checkKey(k: BackupKey): void {
+function checkKey(k: BackupKey, words: string[] | undefined): void {
   K.checkKeyId(k.id);
   if (k.kind === 'privateKey') {
     if (k.secret.length !== 32) throw new VaultkeyError('CORRUPTED', 'a private key in the backup has the wrong length');
@@ -149,7 +150,7 @@ function checkKey(k: BackupKey): void {
       throw new VaultkeyError('CORRUPTED', 'a public key in the backup does not belong to its private key');
   } else {
     if (k.secret.length < 16 || k.secret.length > 64) throw new VaultkeyError('CORRUPTED', 'a seed in the backup has an impossible length');
-    if (k.mnemonic && !validateMnemonic(new TextDecoder().decode(k.mnemonic)))
+    if (k.mnemonic && !validateMnemonic(new TextDecoder().decode(k.mnemonic), words!))
       throw new VaultkeyError('CORRUPTED', 'a mnemonic in the backup is not valid BIP-39');
   }
 }
@@ -247,6 +248,8 @@ export async function restore(
   await init();
   // Ed25519 is a lazy part (src/core/parts.ts): loaded before checkKey() needs it synchronously.
   if (payload.keys.some((k) => k.kind === 'privateKey' && k.curve === 'ed25519')) await initEd25519();
+  // So is the BIP-39 word list, for the mnemonics checkKey() reads.
+  const words = payload.keys.some((k) => k.kind !== 'privateKey' && k.mnemonic) ? await englishWords() : undefined;
   const result: RestoreResult = { committed: false, restored: [], skipped: [], failed: [] };
   try {
     const present = new Set((await read([STORES.secrets], (t) => t.all<SecretRecord & Row>(STORES.secrets))).map((r) => r.keyId));
@@ -257,7 +260,7 @@ export async function restore(
         continue;
       }
       try {
-        checkKey(k);
+        checkKey(k, words);
         if (present.has(k.id)) {
           if (conflict === 'skip') {
             result.skipped.push({ id: k.id, reason: 'exists' });

@@ -49,7 +49,8 @@ import {
   type Row,
 } from './records.js';
 import { importDek, openKeyring, rotate, sealKeyring } from './keyring.js';
-import { generateMnemonic } from '../../src/core/bip39.js';
+import { generateMnemonic } from '../../src/core/bip39-phrase.js';
+import { englishWords } from './words.js';
 import * as M from './methods.js';
 import * as K from './keys.js';
 import * as G from './governance.js';
@@ -618,7 +619,12 @@ const OPS: OpTable = {
     audit: 'key:create',
     run: async ([o]) => {
       const x = (o ?? {}) as { strength?: 128 | 160 | 192 | 224 | 256; label?: string; policy?: string };
-      return (await stored(await K.mnemonicRecords(generateMnemonic(x.strength ?? 128), '', M.label(x.label, 'HD wallet')), x.policy))[0];
+      return (
+        await stored(
+          await K.mnemonicRecords(generateMnemonic(x.strength ?? 128, await englishWords()), '', M.label(x.label, 'HD wallet')),
+          x.policy,
+        )
+      )[0];
     },
   },
   createFromMnemonic: {
@@ -626,7 +632,7 @@ const OPS: OpTable = {
     audit: 'key:create',
     run: async ([mnemonic, o]) => {
       const x = (o ?? {}) as { bip39Passphrase?: string; label?: string; policy?: string };
-      const m = K.normalizeMnemonic(mnemonic);
+      const m = await K.normalizeMnemonic(mnemonic);
       if (x.bip39Passphrase !== undefined && typeof x.bip39Passphrase !== 'string')
         throw new VaultkeyError('INVALID_ARGUMENT', 'bip39Passphrase must be a string');
       return (await stored(await K.mnemonicRecords(m, x.bip39Passphrase ?? '', M.label(x.label, 'HD wallet')), x.policy))[0];

@@ -6,7 +6,8 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
-import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39.js';
+import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39-phrase.js';
+import { englishWords } from './words.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { HDKey } from '../../src/hd/hdkey.js';
@@ -606,9 +607,10 @@ export async function mnemonicRecords(
   ];
 }
 
-export function normalizeMnemonic(mnemonic: unknown): string {
+export async function normalizeMnemonic(mnemonic: unknown): Promise<string> {
   const m = typeof mnemonic === 'string' ? mnemonic.normalize('NFKD').trim().split(/\s+/).join(' ') : '';
-  if (!m || !validateMnemonic(m)) throw new VaultkeyError('INVALID_MNEMONIC', 'not a valid BIP-39 mnemonic (English word list, checksum)');
+  if (!m || !validateMnemonic(m, await englishWords()))
+    throw new VaultkeyError('INVALID_MNEMONIC', 'not a valid BIP-39 mnemonic (English word list, checksum)');
   return m;
 }
 
@@ -706,7 +708,7 @@ export async function successorRecords(oldKeyId: string, newKeyId: string, fresh
     if (fresh) {
       const words = old.hasMnemonic ? await mnemonicLength(oldKeyId) : 24;
       const strength = ({ 12: 128, 15: 160, 18: 192, 21: 224, 24: 256 } as const)[words as 12] ?? 256;
-      return mnemonicRecords(generateMnemonic(strength), '', old.label, newKeyId);
+      return mnemonicRecords(generateMnemonic(strength, await englishWords()), '', old.label, newKeyId);
     }
     const recs = [
       await sealSecret(
