@@ -180,6 +180,28 @@ test('several bad signatures: findInvalid returns exactly the ones schnorr.verif
   }
 });
 
+test('random bytes as signatures and keys: every one rejected, as by schnorr.verify', () => {
+  // Random r and p are x coordinates about half the time: both outcomes of
+  // the square roots (two at once in the batch, one in single verify).
+  const good = makeItems(40);
+  const items = good.map((it, i) =>
+    i % 3 === 0
+      ? { ...it, publicKey: rnd(32) }
+      : i % 3 === 1
+        ? { ...it, signature: Uint8Array.from([...rnd(32), ...it.signature.subarray(32)]) }
+        : it,
+  );
+  const bad = agree(items, 'random r or key');
+  assert.equal(bad.length, items.filter((_, i) => i % 3 !== 2).length, 'every altered item');
+  assert.deepEqual(
+    agree(
+      Array.from({ length: 12 }, () => ({ signature: rnd(64), message: rnd(32), publicKey: rnd(32) })),
+      'all random',
+    ).length,
+    12,
+  );
+});
+
 test('BIP-340 test vectors as batches', () => {
   const rows = readVector('bip-0340-test-vectors.csv').trim().split(/\r?\n/).slice(1);
   const all = rows.map((line) => {
