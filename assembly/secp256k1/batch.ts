@@ -114,11 +114,10 @@ function popSum(h: u32): u32 {
 /** Window width for n points: the c minimizing W (n - H + c H / 2) additions, c in 2..7 (digits fit an i8). */
 function chooseC(n: u32): i32 {
   let best: i32 = 2;
-  let bestCost: f64 = Infinity;
+  let bestCost: u32 = <u32>-1;
   for (let c = 2; c <= 7; c++) {
-    const w = (SCALAR_BITS + c - 1) / c;
-    const h = <f64>(1 << (c - 1));
-    const cost = <f64>w * (<f64>n - h + <f64>c * h / 2);
+    const h = <u32>1 << <u32>(c - 1);
+    const cost = <u32>((SCALAR_BITS + c - 1) / c) * (2 * n - 2 * h + <u32>c * h);
     if (cost < bestCost) { bestCost = cost; best = c; }
   }
   return best;
