@@ -13,9 +13,9 @@
 // scalars below 2^129: -R_i with a_i (128 bits), P_i and lambda(P_i) with the
 // two GLV halves of -a_i e_i (Gallant-Lambert-Vanstone 2001, scSplitLambda),
 // and G, lambda(G) with the halves of sum a_i s_i (the s terms folded into one
-// G term). It is computed with Pippenger's bucket method (Bernstein et al.,
-// "Faster batch forgery identification", 2012, §4) over signed base-2^c
-// digits:
+// G term). It is computed with Pippenger's bucket method (as in Bernstein,
+// Doumen, Lange, Oosterwijk, "Faster batch forgery identification", 2012)
+// over signed base-2^c digits:
 //   1. every (point, window) with digit d != 0 goes to bucket (window, |d|),
 //      negated when d < 0; each bucket is summed;
 //   2. sum_j j B_j of a window is sum_b 2^b S_b with S_b the sum of the
@@ -129,7 +129,7 @@ function chooseC(n: u32): i32 {
 /** Sets the layout for u signatures from `base`; returns the end address. */
 function layout(base: usize, u: u32, c: i32): usize {
   nPts = 3 * u + 2;
-  wC = c > 0 ? c : chooseC(nPts);
+  wC = c >= 2 && c <= 7 ? c : chooseC(nPts);
   wW = (SCALAR_BITS + wC - 1) / wC;
   wH = <u32>1 << <u32>(wC - 1);
   const W = <usize>wW, N = <usize>nPts;
@@ -554,7 +554,7 @@ export function schnorrVerifyBatch(u: u32, msgTotal: u32, c: i32): u32 {
   for (let i: u32 = 0; i < u; i++) {
     const sig = sigs + 64 * <usize>i, pub = pubs + 32 * <usize>i;
     const len = <usize>load<u32>(lens + 4 * <usize>i);
-    if (!feFromBytes(X, pub) || !feFromBytes(XR, sig)) return 0;   // p < p, r < p
+    if (!feFromBytes(X, pub) || !feFromBytes(XR, sig)) return 0;   // key < p, r < p
     if (!lift2(GT, X, GT2, XR)) return 0;                            // P = lift_x(p), R = lift_x(r)
     setPoint(3 * i + 1, GT, 0, 0);
     setPoint(3 * i, GT2, 0, 1);                                      // stored as -R
@@ -571,16 +571,20 @@ export function schnorrVerifyBatch(u: u32, msgTotal: u32, c: i32): u32 {
     msg += len;
   }
   // Randomizers: BIP-340 "Batch Verification" draws a_2..a_u from a CSPRNG
-  // seeded by a hash of all inputs, so a forger cannot pick its inputs after
-  // seeing the a_i. Ours: SHA-256 in counter mode over the seed
-  // hash_BIP0340/batch(rand || u || (hash_challenge_i || s_i)...), with 32
-  // fresh random bytes from JS (crypto.getRandomValues) so that even a
-  // forger who could grind the hash gets no fixed target. 128-bit a_i suffice
-  // (Bernstein et al. 2012 §5, as in Ed25519 batch verification): if some
-  // signature is invalid, the terms D_i = s_i G - R_i - e_i P_i are not all
-  // O; for D_1 != O alone the sum is D_1 != O; otherwise fix every a but one
-  // a_j with D_j != O: as n is prime, distinct a_j < 2^128 < n give distinct
-  // a_j D_j, so at most one of the 2^128 values passes: probability <= 2^-128.
+  // seeded by a hash of all inputs, so a forger cannot choose its inputs
+  // after seeing the a_i. Ours: SHA-256 in counter mode over the seed
+  // hash_BIP0340/batch(rand || u || hash_challenge_1 || s_1 || ...), where
+  // each challenge hash binds r_i, p_i and m_i, and rand is 32 fresh bytes
+  // from JS (crypto.getRandomValues), so even a forger able to grind the hash
+  // has no fixed target; the hash alone is what BIP-340 asks for.
+  // 128-bit a_i suffice (as the 128-bit z_i of Ed25519's batch verification,
+  // Bernstein-Duif-Lange-Schwabe-Yang, "High-speed high-security
+  // signatures"): write D_i = s_i G - R_i - e_i P_i, all O iff every
+  // signature is valid. If D_1 is the only one != O, the sum is D_1 != O and
+  // the batch fails. Otherwise take j >= 2 with D_j != O and fix every other
+  // a: as the group order n is prime, the 2^128 values a_j < 2^128 < n give
+  // distinct a_j D_j, so at most one of them makes the sum O: the batch
+  // passes with probability at most 2^-128.
   sha256Final(SEED, HB);
   memory.fill(SACC, 0, 32);
   for (let i: u32 = 0; i < u; i++) {
