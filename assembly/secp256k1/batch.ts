@@ -32,18 +32,18 @@
 // a level's denominators is zero.
 //
 // Measured (per signature, against single verify in schnorr.ts, about 100 us
-// on the reference machine; A/B in one process): 1.6x at 8, 2.4x at 64,
-// 2.9x at 256. Of the 42 us at 64: 14 us lift R_i and P_i (square roots,
-// which no batching removes; two at once with SIMD below) and hash, 23 us
-// step 1, 5 us steps 2-3.
+// on the reference machine; A/B in one process): 1.8x at 8, 2.8x at 64,
+// 3.4x at 256. Of the 36 us at 64, 14 us lift R_i and P_i (square roots,
+// which no batching removes) and hash the challenges.
 // Levers:
-//   * the two square roots of a signature side by side in SIMD lanes (sqr2):
-//     47.1 -> 41.6 us per signature at 64: kept (1.1 KB gzipped).
+//   * SIMD pairs (below): the two square roots of a signature side by side,
+//     2.14x -> 2.43x at 64; then the affine additions two at a time, 2.48x
+//     -> 2.84x: kept (2.2 KB gzipped together).
 //   * window width: c = 4..7 measured at 8, 64, 256; chooseC's cost model
 //     picks the best or a tie (within 2%) at each.
 //   * -y stored beside y for input points (no negation per addition): 1%
 //     faster and 118 bytes smaller gzipped than negating on use: kept.
-//   * a squaring loop with the limbs in locals (before sqr2): 5% faster
+//   * a squaring loop with the limbs in locals (before SIMD): 5% faster
 //     squarings, 1-2% overall, for a second copy of feSqr: not kept.
 //   * u <= 2 goes to single verify in JS: a batch of 2 was 0.89x.
 //   * 4096 additions per inversion instead of 1024: under 1%: not kept.
@@ -88,7 +88,7 @@ let SEED: usize = 0;   // SHA-256 context of the seed
 let MID: usize = 0;    // challenge midstate
 let HB: usize = 0;     // 128 bytes: hash output; seed || counter, then a block of two randomizers
 let EAR: usize = 0;    // e_i, 32 bytes each
-let SQ: usize = 0;     // pairs for the square roots (8 x 80) and 7 field temporaries
+let SQ: usize = 0;     // 9 pairs (square roots, SIMD additions) and 4 field temporaries
 let GT2: usize = 0;
 let PTS: usize = 0;    // the 3u + 2 points
 let DIG: usize = 0;    // digits, i8, W per point
@@ -99,7 +99,8 @@ let PA: usize = 0;     // pending additions: first operand
 let PB: usize = 0;     //   second operand
 let PO: usize = 0;     //   entry to write the sum to
 let PF: usize = 0;     //   0 add, 1 double, 2 infinity (u8)
-let PREF: usize = 0;   // prefix products of the denominators
+let PREF: usize = 0;   // prefix products of the denominators (pairs in the SIMD path)
+let D2: usize = 0;     // the denominators, as pairs
 let POOL: usize = 0;   // sums
 let poolTop: usize = 0;
 let poolEnd: usize = 0;
@@ -145,7 +146,7 @@ function layout(base: usize, u: u32, c: i32): usize {
   SEED = p; p += CTX256_SIZE;
   MID = p; p += CTX256_SIZE;
   HB = p; p += 128;
-  SQ = p; p += 8 * 80 + 7 * 48;
+  SQ = p; p += 9 * 80 + 4 * 48;
   GT2 = p; p += A16(GE_SIZE);
   EAR = p; p += 32 * <usize>u;
   PTS = p; p += PI * N;
@@ -157,7 +158,8 @@ function layout(base: usize, u: u32, c: i32): usize {
   PB = p; p += 4 * <usize>K_PAIRS;
   PO = p; p += 4 * <usize>K_PAIRS;
   PF = p; p += <usize>K_PAIRS;
-  PREF = p; p += FE * <usize>K_PAIRS;
+  PREF = p; p += FE * <usize>K_PAIRS + 80;
+  D2 = p; p += FE * <usize>K_PAIRS + 80;
   // A fresh sum is needed only when both operands are shared (input points,
   // or bucket sums in step 2); each such addition consumes two entries.
   POOL = p; p += PT * (ent1 / 2 + ent2 / 2 + 2);
@@ -184,9 +186,6 @@ function queue(a: u32, b: u32, out: usize): void {
   store<u32>(PB + 4 * i, b);
   store<u32>(PO + 4 * i, <u32>out);
   store<u8>(PF + i, 0);
-  const d = PREF + i * FE;
-  feSub(d, <usize>(b & ~1), <usize>(a & ~1), 1); // x_b - x_a (magnitude 3)
-  if (i > 0) feMul(d, d, d - FE);
   np++;
   if (np == K_PAIRS) flush();
 }
@@ -217,11 +216,26 @@ function exceptional(): void {
   }
 }
 
-/** Performs the queued additions with one inversion. */
-function flush(): void {
+/** Stores the sum (x3 magnitude <= 5, y3 <= 4) of pending addition k. */
+function emit(k: usize, x3: usize, y3: usize): void {
+  const a = <usize>load<u32>(PA + 4 * k), b = <usize>load<u32>(PB + 4 * k);
+  // The sum goes to an operand's slot if that slot is not shared, else to a fresh one.
+  let dst: usize;
+  if (a >= phaseBase) dst = a;
+  else if (b >= phaseBase) dst = b;
+  else {
+    dst = poolTop;
+    poolTop += PT;
+    if (poolTop > poolEnd) unreachable();
+  }
+  feNormWeak(dst, x3);
+  feNormWeak(dst + FE, y3);
+  store<u32>(<usize>load<u32>(PO + 4 * k), <u32>dst);
+}
+
+/** The queued additions one at a time, with PREF and the flags from exceptional(). */
+function flushScalar(): void {
   const n = <usize>np;
-  if (n == 0) return;
-  if (feIsZero(PREF + (n - 1) * FE)) exceptional();
   const inv = F(0), ti = F(1), d = F(2), lam = F(3), x3 = F(4), y3 = F(5);
   feInv(inv, PREF + (n - 1) * FE);
   for (let i = <isize>n - 1; i >= 0; i--) {
@@ -249,24 +263,84 @@ function flush(): void {
     feSqr(x3, lam);
     feSub(x3, x3, xa, 1);
     feSub(x3, x3, xb, 1);             // lambda^2 - x_a - x_b (x_b = x_a when doubling)
-    feNormWeak(x3, x3);
-    feSub(y3, xa, x3, 1);
+    feSub(y3, xa, x3, 5);
     feMul(y3, y3, lam);
     feSub(y3, y3, ya, 2);             // lambda (x_a - x_3) - y_a
-    // The sum goes to an operand's slot if that slot is not shared, else to a fresh one.
-    let dst: usize;
-    if (<usize>a >= phaseBase) dst = <usize>a;
-    else if (<usize>b >= phaseBase) dst = <usize>b;
-    else {
-      dst = poolTop;
-      poolTop += PT;
-      if (poolTop > poolEnd) unreachable();
-    }
-    memory.copy(dst, x3, FE);
-    feNormWeak(dst + FE, y3);
-    store<u32>(out, <u32>dst);
+    emit(k, x3, y3);
   }
+}
+
+/**
+ * Packs x (or y, at offset `off` through yOf) of the first or second operand
+ * of pending additions k and k2 into the pair r.
+ */
+function packOp(r: usize, k: usize, k2: usize, second: bool, y: bool): void {
+  const arr = second ? PB : PA;
+  const e0 = load<u32>(arr + 4 * k), e1 = load<u32>(arr + 4 * k2);
+  pack(r, y ? yOf(e0) : <usize>(e0 & ~1), y ? yOf(e1) : <usize>(e1 & ~1));
+}
+
+/**
+ * Performs the queued additions with one inversion, two at a time in the
+ * SIMD lanes: lane 0 takes additions 0..h-1, lane 1 h..n-1 (a dummy with
+ * denominator 1 when n is odd), each lane with its own chain of products;
+ * one inversion of the two chains' product serves both. A zero product
+ * (equal or opposite points) goes to the one-at-a-time path.
+ */
+function flush(): void {
+  const n = <usize>np;
+  if (n == 0) return;
   np = 0;
+  if (n < 4) { np = <u32>n; exceptional(); flushScalar(); np = 0; return; }
+  const h = (n + 1) >> 1;
+  const da = F(0), db = F(1), pa = F(2), pb = F(3), inv = F(4), x3a = F(5), x3b = F(6), y3a = F(7);
+  const INV2 = Q(0), TI2 = Q(1), XA2 = Q(2), XB2 = Q(3), YA2 = Q(4), YB2 = Q(5), L2 = Q(6), X3 = Q(7), Y3 = SQ + 8 * 80;
+  for (let k: usize = 0; k < h; k++) {
+    const a = load<u32>(PA + 4 * k), b = load<u32>(PB + 4 * k);
+    feSub(da, <usize>(b & ~1), <usize>(a & ~1), 1);
+    if (k + h < n) {
+      const a2 = load<u32>(PA + 4 * (k + h)), b2 = load<u32>(PB + 4 * (k + h));
+      feSub(db, <usize>(b2 & ~1), <usize>(a2 & ~1), 1);
+    } else {
+      feSetInt(db, 1);
+    }
+    const d2 = D2 + 80 * k, p2 = PREF + 80 * k;
+    pack(d2, da, db);
+    if (k > 0) mulP(p2, p2 - 80, d2); else memory.copy(p2, d2, 80);
+  }
+  unpack(pa, pb, PREF + 80 * (h - 1));
+  feMul(inv, pa, pb);
+  if (feIsZero(inv)) { np = <u32>n; exceptional(); flushScalar(); np = 0; return; }
+  feInv(inv, inv);
+  feMul(pa, pa, inv);                 // 1 / (product of lane 1's chain)
+  feMul(pb, pb, inv);                 // 1 / (product of lane 0's chain)
+  pack(INV2, pb, pa);
+  for (let i = <isize>h - 1; i >= 0; i--) {
+    const k = <usize>i;
+    const k2 = k + h < n ? k + h : k;
+    if (k > 0) {
+      mulP(TI2, INV2, PREF + 80 * (k - 1));
+      mulP(INV2, INV2, D2 + 80 * k);
+    } else {
+      memory.copy(TI2, INV2, 80);
+    }
+    packOp(XA2, k, k2, false, false);
+    packOp(XB2, k, k2, true, false);
+    packOp(YA2, k, k2, false, true);
+    packOp(YB2, k, k2, true, true);
+    sub2(L2, YB2, YA2, 2);            // magnitude <= 5
+    mulP(L2, L2, TI2);
+    sqr2(X3, L2);
+    sub2(X3, X3, XA2, 1);
+    sub2(X3, X3, XB2, 1);             // lambda^2 - x_a - x_b (magnitude 5)
+    sub2(Y3, XA2, X3, 5);             // magnitude 7
+    mulP(Y3, Y3, L2);
+    sub2(Y3, Y3, YA2, 2);             // lambda (x_a - x_3) - y_a (magnitude 4)
+    unpack(x3a, x3b, X3);
+    unpack(y3a, inv, Y3);
+    emit(k, x3a, y3a);
+    if (k2 != k) emit(k2, x3b, inv);
+  }
 }
 
 /** Sums every list of lists [l0, l1) down to one entry. */
@@ -294,19 +368,18 @@ function reduce(l0: usize, l1: usize): void {
   }
 }
 
-// ---- two square roots at once
-// Lifting R_i and P_i takes two square roots per signature, a third of the
-// batch's time at u = 64: x^((p+1)/4), 253 squarings each. They run here side
-// by side in the two 64-bit lanes of WASM SIMD: a pair of field elements is
-// ten limbs of [a_k, b_k] (u32 each, 80 bytes), and every 26 x 26-bit product
-// of field.ts's feSqr is one i64x2.extmul_low_i32x4_u for both. sqr2 is
-// feSqr's schoolbook column sums, carries and folding (same order, same
-// bounds) on both lanes; its inputs have magnitude <= 2, so each multiplier
-// of the folding (c19, c10..c18 after the carries, t) is below 2^32 and the
-// 32 x 32-bit lane product is exact. The 13 multiplications of the chain go
-// through feMul one element at a time.
-// Measured: batch 1.13x faster per signature at 64 (47.1 -> 41.6 us; 2.14x ->
-// 2.43x against single verify), 1.2x at 256, for 1.1 KB gzipped of code: kept.
+// ---- field arithmetic on pairs, in the two 64-bit SIMD lanes
+// A pair of field elements is ten limbs of [a_k, b_k] (u32 each, 80 bytes),
+// and every 26 x 26-bit product of field.ts's feMul / feSqr is one
+// i64x2.extmul_low_i32x4_u for both. mulP and sqr2 are feMul's and feSqr's
+// column sums, carries and folding (same order, same bounds) on both lanes.
+// Their inputs keep m_a m_b < 16 (magnitudes), so each multiplier of the
+// folding (c19, c10..c18 after the carries, t) is below 2^32 and the 32 x
+// 32-bit lane product exact. Used for the two square roots of each signature
+// (lift2) and for the affine additions, two at a time (flush).
+// Measured: square roots in pairs, 47.1 -> 41.6 us per signature at 64
+// (2.14x -> 2.43x against single verify), 1.1 KB gzipped; additions in pairs,
+// 40.7 -> 35.7 us (2.48x -> 2.84x), 1.1 KB gzipped: both kept.
 
 // @ts-ignore: decorator
 @inline function mx(x: v128, y: v128): v128 { return i64x2.extmul_low_i32x4_u(x, y); }
@@ -426,6 +499,18 @@ function unpack(a: usize, b: usize, r: usize): void {
   }
 }
 
+/** r = a - b lane by lane for pairs, b of magnitude <= mb (field.ts feSub on both). */
+function sub2(r: usize, a: usize, b: usize, mb: u32): void {
+  const k = mb + 1;
+  const lo = i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(<i32>(k * 0x3fffc2f)), 2, <i32>(k * 0x3ffffbf)), 3, <i32>(k * 0x3ffffbf));
+  const mid = i32x4.splat(<i32>(k * 0x3ffffff));
+  const hi = i32x4.replace_lane(i32x4.replace_lane(mid, 2, <i32>(k * 0x3fffff)), 3, <i32>(k * 0x3fffff));
+  for (let o: usize = 0; o < 80; o += 16) {
+    const kp = o == 0 ? lo : o == 64 ? hi : mid;
+    v128.store(r + o, i32x4.sub(i32x4.add(v128.load(a + o), kp), v128.load(b + o)));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function Q(i: usize): usize { return SQ + i * 80; }
 
@@ -434,37 +519,125 @@ function sqrN2(r: usize, a: usize, n: i32): void {
   for (let i = 1; i < n; i++) sqr2(r, r);
 }
 
-function mul2(r: usize, a: usize, b: usize): void {
-  const u0 = SQ + 640, u1 = u0 + 48, u2 = u0 + 96, u3 = u0 + 144;
-  unpack(u0, u1, a);
-  unpack(u2, u3, b);
-  feMul(u0, u0, u2);
-  feMul(u1, u1, u3);
-  pack(r, u0, u1);
+/** Multiplies the pairs a and b lane by lane (magnitudes m_a m_b < 16 in, 1 out). r may alias a or b. */
+function mulP(r: usize, a: usize, b: usize): void {
+  const M26V = i64x2.splat(0x3ffffff), M22V = i64x2.splat(0x3fffff);
+  const K3D10 = i32x4.splat(0x3d10), K3D1 = i32x4.splat(0x3d1);
+  const a0 = v128.load64_zero(a + 0);
+  const a1 = v128.load64_zero(a + 8);
+  const a2 = v128.load64_zero(a + 16);
+  const a3 = v128.load64_zero(a + 24);
+  const a4 = v128.load64_zero(a + 32);
+  const a5 = v128.load64_zero(a + 40);
+  const a6 = v128.load64_zero(a + 48);
+  const a7 = v128.load64_zero(a + 56);
+  const a8 = v128.load64_zero(a + 64);
+  const a9 = v128.load64_zero(a + 72);
+  const b0 = v128.load64_zero(b + 0);
+  const b1 = v128.load64_zero(b + 8);
+  const b2 = v128.load64_zero(b + 16);
+  const b3 = v128.load64_zero(b + 24);
+  const b4 = v128.load64_zero(b + 32);
+  const b5 = v128.load64_zero(b + 40);
+  const b6 = v128.load64_zero(b + 48);
+  const b7 = v128.load64_zero(b + 56);
+  const b8 = v128.load64_zero(b + 64);
+  const b9 = v128.load64_zero(b + 72);
+  let c0 = mx(a0, b0);
+  let c1 = i64x2.add(mx(a0, b1), mx(a1, b0));
+  let c2 = i64x2.add(i64x2.add(mx(a0, b2), mx(a1, b1)), mx(a2, b0));
+  let c3 = i64x2.add(i64x2.add(i64x2.add(mx(a0, b3), mx(a1, b2)), mx(a2, b1)), mx(a3, b0));
+  let c4 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b4), mx(a1, b3)), mx(a2, b2)), mx(a3, b1)), mx(a4, b0));
+  let c5 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b5), mx(a1, b4)), mx(a2, b3)), mx(a3, b2)), mx(a4, b1)), mx(a5, b0));
+  let c6 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b6), mx(a1, b5)), mx(a2, b4)), mx(a3, b3)), mx(a4, b2)), mx(a5, b1)), mx(a6, b0));
+  let c7 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b7), mx(a1, b6)), mx(a2, b5)), mx(a3, b4)), mx(a4, b3)), mx(a5, b2)), mx(a6, b1)), mx(a7, b0));
+  let c8 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b8), mx(a1, b7)), mx(a2, b6)), mx(a3, b5)), mx(a4, b4)), mx(a5, b3)), mx(a6, b2)), mx(a7, b1)), mx(a8, b0));
+  let c9 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b9), mx(a1, b8)), mx(a2, b7)), mx(a3, b6)), mx(a4, b5)), mx(a5, b4)), mx(a6, b3)), mx(a7, b2)), mx(a8, b1)), mx(a9, b0));
+  let c10 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a1, b9), mx(a2, b8)), mx(a3, b7)), mx(a4, b6)), mx(a5, b5)), mx(a6, b4)), mx(a7, b3)), mx(a8, b2)), mx(a9, b1));
+  let c11 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a2, b9), mx(a3, b8)), mx(a4, b7)), mx(a5, b6)), mx(a6, b5)), mx(a7, b4)), mx(a8, b3)), mx(a9, b2));
+  let c12 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a3, b9), mx(a4, b8)), mx(a5, b7)), mx(a6, b6)), mx(a7, b5)), mx(a8, b4)), mx(a9, b3));
+  let c13 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a4, b9), mx(a5, b8)), mx(a6, b7)), mx(a7, b6)), mx(a8, b5)), mx(a9, b4));
+  let c14 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a5, b9), mx(a6, b8)), mx(a7, b7)), mx(a8, b6)), mx(a9, b5));
+  let c15 = i64x2.add(i64x2.add(i64x2.add(mx(a6, b9), mx(a7, b8)), mx(a8, b7)), mx(a9, b6));
+  let c16 = i64x2.add(i64x2.add(mx(a7, b9), mx(a8, b8)), mx(a9, b7));
+  let c17 = i64x2.add(mx(a8, b9), mx(a9, b8));
+  let c18 = mx(a9, b9);
+  c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
+  c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
+  c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
+  c4 = i64x2.add(c4, i64x2.shr_u(c3, 26)); c3 = v128.and(c3, M26V);
+  c5 = i64x2.add(c5, i64x2.shr_u(c4, 26)); c4 = v128.and(c4, M26V);
+  c6 = i64x2.add(c6, i64x2.shr_u(c5, 26)); c5 = v128.and(c5, M26V);
+  c7 = i64x2.add(c7, i64x2.shr_u(c6, 26)); c6 = v128.and(c6, M26V);
+  c8 = i64x2.add(c8, i64x2.shr_u(c7, 26)); c7 = v128.and(c7, M26V);
+  c9 = i64x2.add(c9, i64x2.shr_u(c8, 26)); c8 = v128.and(c8, M26V);
+  c10 = i64x2.add(c10, i64x2.shr_u(c9, 26)); c9 = v128.and(c9, M26V);
+  c11 = i64x2.add(c11, i64x2.shr_u(c10, 26)); c10 = v128.and(c10, M26V);
+  c12 = i64x2.add(c12, i64x2.shr_u(c11, 26)); c11 = v128.and(c11, M26V);
+  c13 = i64x2.add(c13, i64x2.shr_u(c12, 26)); c12 = v128.and(c12, M26V);
+  c14 = i64x2.add(c14, i64x2.shr_u(c13, 26)); c13 = v128.and(c13, M26V);
+  c15 = i64x2.add(c15, i64x2.shr_u(c14, 26)); c14 = v128.and(c14, M26V);
+  c16 = i64x2.add(c16, i64x2.shr_u(c15, 26)); c15 = v128.and(c15, M26V);
+  c17 = i64x2.add(c17, i64x2.shr_u(c16, 26)); c16 = v128.and(c16, M26V);
+  c18 = i64x2.add(c18, i64x2.shr_u(c17, 26)); c17 = v128.and(c17, M26V);
+  const c19 = i64x2.shr_u(c18, 26); c18 = v128.and(c18, M26V);
+  c9 = i64x2.add(c9, mk(c19, K3D10)); c10 = i64x2.add(c10, i64x2.shl(c19, 10));
+  c0 = i64x2.add(c0, mk(c10, K3D10)); c1 = i64x2.add(c1, i64x2.shl(c10, 10));
+  c1 = i64x2.add(c1, mk(c11, K3D10)); c2 = i64x2.add(c2, i64x2.shl(c11, 10));
+  c2 = i64x2.add(c2, mk(c12, K3D10)); c3 = i64x2.add(c3, i64x2.shl(c12, 10));
+  c3 = i64x2.add(c3, mk(c13, K3D10)); c4 = i64x2.add(c4, i64x2.shl(c13, 10));
+  c4 = i64x2.add(c4, mk(c14, K3D10)); c5 = i64x2.add(c5, i64x2.shl(c14, 10));
+  c5 = i64x2.add(c5, mk(c15, K3D10)); c6 = i64x2.add(c6, i64x2.shl(c15, 10));
+  c6 = i64x2.add(c6, mk(c16, K3D10)); c7 = i64x2.add(c7, i64x2.shl(c16, 10));
+  c7 = i64x2.add(c7, mk(c17, K3D10)); c8 = i64x2.add(c8, i64x2.shl(c17, 10));
+  c8 = i64x2.add(c8, mk(c18, K3D10)); c9 = i64x2.add(c9, i64x2.shl(c18, 10));
+  c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
+  c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
+  c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
+  c4 = i64x2.add(c4, i64x2.shr_u(c3, 26)); c3 = v128.and(c3, M26V);
+  c5 = i64x2.add(c5, i64x2.shr_u(c4, 26)); c4 = v128.and(c4, M26V);
+  c6 = i64x2.add(c6, i64x2.shr_u(c5, 26)); c5 = v128.and(c5, M26V);
+  c7 = i64x2.add(c7, i64x2.shr_u(c6, 26)); c6 = v128.and(c6, M26V);
+  c8 = i64x2.add(c8, i64x2.shr_u(c7, 26)); c7 = v128.and(c7, M26V);
+  c9 = i64x2.add(c9, i64x2.shr_u(c8, 26)); c8 = v128.and(c8, M26V);
+  const t = i64x2.shr_u(c9, 22); c9 = v128.and(c9, M22V);
+  c0 = i64x2.add(c0, mk(t, K3D1)); c1 = i64x2.add(c1, i64x2.shl(t, 6));
+  c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
+  c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
+  st(c0, r + 0);
+  st(c1, r + 8);
+  st(c2, r + 16);
+  st(c3, r + 24);
+  st(c4, r + 32);
+  st(c5, r + 40);
+  st(c6, r + 48);
+  st(c7, r + 56);
+  st(c8, r + 64);
+  st(c9, r + 72);
 }
 
 /** r = a^((p+1)/4) for both elements of the pair a: field.ts's feSqrt chain. */
 function sqrt2(r: usize, a: usize): void {
   const x2 = Q(2), x3 = Q(3), x22 = Q(4), x44 = Q(5), t1 = Q(6), t2 = Q(7);
-  sqr2(x2, a); mul2(x2, x2, a);
-  sqr2(x3, x2); mul2(x3, x3, a);
-  sqrN2(t1, x3, 3); mul2(t1, t1, x3);
-  sqrN2(t1, t1, 3); mul2(t1, t1, x3);
-  sqrN2(t1, t1, 2); mul2(t1, t1, x2);
-  sqrN2(x22, t1, 11); mul2(x22, x22, t1);
-  sqrN2(x44, x22, 22); mul2(x44, x44, x22);
-  sqrN2(t2, x44, 44); mul2(t2, t2, x44);
-  sqrN2(t1, t2, 88); mul2(t1, t1, t2);
-  sqrN2(t1, t1, 44); mul2(t1, t1, x44);
-  sqrN2(t1, t1, 3); mul2(t1, t1, x3);
-  sqrN2(t1, t1, 23); mul2(t1, t1, x22);
-  sqrN2(t1, t1, 6); mul2(t1, t1, x2);
+  sqr2(x2, a); mulP(x2, x2, a);
+  sqr2(x3, x2); mulP(x3, x3, a);
+  sqrN2(t1, x3, 3); mulP(t1, t1, x3);
+  sqrN2(t1, t1, 3); mulP(t1, t1, x3);
+  sqrN2(t1, t1, 2); mulP(t1, t1, x2);
+  sqrN2(x22, t1, 11); mulP(x22, x22, t1);
+  sqrN2(x44, x22, 22); mulP(x44, x44, x22);
+  sqrN2(t2, x44, 44); mulP(t2, t2, x44);
+  sqrN2(t1, t2, 88); mulP(t1, t1, t2);
+  sqrN2(t1, t1, 44); mulP(t1, t1, x44);
+  sqrN2(t1, t1, 3); mulP(t1, t1, x3);
+  sqrN2(t1, t1, 23); mulP(t1, t1, x22);
+  sqrN2(t1, t1, 6); mulP(t1, t1, x2);
   sqrN2(r, t1, 2);
 }
 
 /** y of (x, y) with x^3 + 7 = c: even y into g + FE (x copied to g); 0 if c is not a square. */
 function finishLift(g: usize, x: usize, c: usize): u32 {
-  const t = SQ + 640;
+  const t = SQ + 720;
   feSqr(t, g + FE);
   if (!feEqual(t, c)) return 0;
   feNormalize(g + FE, g + FE);
@@ -478,7 +651,7 @@ function finishLift(g: usize, x: usize, c: usize): u32 {
 
 /** BIP-340 lift_x of two normalized x at once into ga and gb (x, even y); 0 if either fails. */
 function lift2(ga: usize, xa: usize, gb: usize, xb: usize): u32 {
-  const ca = SQ + 640 + 4 * 48, cb = ca + 48, seven = cb + 48; // after mul2's four
+  const ca = SQ + 720 + 48, cb = ca + 48, seven = cb + 48;
   feSetInt(seven, 7);
   feSqr(ca, xa); feMul(ca, ca, xa); feAdd(ca, ca, seven); feNormWeak(ca, ca);
   feSqr(cb, xb); feMul(cb, cb, xb); feAdd(cb, cb, seven); feNormWeak(cb, cb);
