@@ -99,7 +99,7 @@ let PA: usize = 0;     // pending additions: first operand
 let PB: usize = 0;     //   second operand
 let PO: usize = 0;     //   entry to write the sum to
 let PF: usize = 0;     //   0 add, 1 double, 2 infinity (u8)
-let PREF: usize = 0;   // prefix products of the denominators (pairs in the SIMD path)
+let PREF: usize = 0;   // running products of the denominators (pairs)
 let D2: usize = 0;     // the denominators, as pairs
 let POOL: usize = 0;   // sums
 let poolTop: usize = 0;
@@ -191,33 +191,50 @@ function queue(a: u32, b: u32, out: usize): void {
 }
 
 /**
- * Some denominator is zero: a = b (double: denominator 2 y_a) or a = -b
- * (the sum is infinity: denominator 1). Marks them and redoes the products.
+ * Denominator of pending addition i into d: x_b - x_a (magnitude 3); 2 y_a
+ * for a doubling (flag 1); 1 for a + (-a) (flag 2: the sum is infinity).
  */
-function exceptional(): void {
-  const d = F(0), t = F(1);
-  for (let i: usize = 0; i < <usize>np; i++) {
-    const a = load<u32>(PA + 4 * i), b = load<u32>(PB + 4 * i);
-    feSub(d, <usize>(b & ~1), <usize>(a & ~1), 1);
+function denom(i: usize, d: usize): void {
+  const a = load<u32>(PA + 4 * i), b = load<u32>(PB + 4 * i);
+  const flag = load<u8>(PF + i);
+  if (flag == 0) feSub(d, <usize>(b & ~1), <usize>(a & ~1), 1);
+  else if (flag == 1) feAdd(d, yOf(a), yOf(a));
+  else feSetInt(d, 1);
+}
+
+/**
+ * Marks the additions whose denominator is zero: a = b (a doubling) or
+ * a = -b (the sum is infinity). Rare: equal points in one list need
+ * repeated keys, signatures or nonces.
+ */
+function exceptional(n: usize): void {
+  const d = F(0);
+  for (let i: usize = 0; i < n; i++) {
+    denom(i, d);
     if (feIsZero(d)) {
-      const ya = yOf(a), yb = yOf(b);
-      feSub(t, yb, ya, 2);
-      if (feIsZero(t)) {
-        store<u8>(PF + i, 1);
-        feAdd(d, ya, ya);
-      } else {
-        store<u8>(PF + i, 2);
-        memory.fill(d, 0, FE);
-        store<u32>(d, 1);
-      }
+      const a = load<u32>(PA + 4 * i), b = load<u32>(PB + 4 * i);
+      feSub(d, yOf(b), yOf(a), 2);
+      store<u8>(PF + i, feIsZero(d) ? 1 : 2);
     }
-    const p = PREF + i * FE;
-    if (i > 0) feMul(p, d, p - FE); else memory.copy(p, d, FE);
   }
 }
 
-/** Stores the sum (x3 magnitude <= 5, y3 <= 4) of pending addition k. */
+/** Lane 0 takes additions 0..h-1, lane 1 h..n-1: the pairs of denominators D2 and their running products PREF. */
+function chains(n: usize, h: usize): void {
+  const da = F(0), db = F(1);
+  for (let k: usize = 0; k < h; k++) {
+    denom(k, da);
+    if (k + h < n) denom(k + h, db); else feSetInt(db, 1);
+    const d2 = D2 + 80 * k, p2 = PREF + 80 * k;
+    pack(d2, da, db);
+    if (k > 0) mulP(p2, p2 - 80, d2); else memory.copy(p2, d2, 80);
+  }
+}
+
+/** Stores the sum (x3 magnitude <= 5, y3 <= 4) of pending addition k, or infinity (flag 2). */
 function emit(k: usize, x3: usize, y3: usize): void {
+  const out = <usize>load<u32>(PO + 4 * k);
+  if (load<u8>(PF + k) == 2) { store<u32>(out, 0); return; }
   const a = <usize>load<u32>(PA + 4 * k), b = <usize>load<u32>(PB + 4 * k);
   // The sum goes to an operand's slot if that slot is not shared, else to a fresh one.
   let dst: usize;
@@ -230,49 +247,12 @@ function emit(k: usize, x3: usize, y3: usize): void {
   }
   feNormWeak(dst, x3);
   feNormWeak(dst + FE, y3);
-  store<u32>(<usize>load<u32>(PO + 4 * k), <u32>dst);
-}
-
-/** The queued additions one at a time, with PREF and the flags from exceptional(). */
-function flushScalar(): void {
-  const n = <usize>np;
-  const inv = F(0), ti = F(1), d = F(2), lam = F(3), x3 = F(4), y3 = F(5);
-  feInv(inv, PREF + (n - 1) * FE);
-  for (let i = <isize>n - 1; i >= 0; i--) {
-    const k = <usize>i;
-    const a = load<u32>(PA + 4 * k), b = load<u32>(PB + 4 * k), out = <usize>load<u32>(PO + 4 * k);
-    const flag = load<u8>(PF + k);
-    if (flag == 2) { store<u32>(out, 0); continue; } // a + (-a): denominator 1, inv unchanged
-    const xa = <usize>(a & ~1), xb = <usize>(b & ~1);
-    const ya = yOf(a), yb = yOf(b);
-    if (flag == 0) feSub(d, xb, xa, 1); else feAdd(d, ya, ya);
-    // ti = 1 / d_k; inv becomes 1 / (d_0 ... d_{k-1}).
-    if (k > 0) {
-      feMul(ti, inv, PREF + (k - 1) * FE);
-      feMul(inv, inv, d);
-    } else {
-      memory.copy(ti, inv, FE);
-    }
-    if (flag == 0) {
-      feSub(lam, yb, ya, 2);          // magnitude <= 5
-    } else {
-      feSqr(lam, xa);
-      feMulSmall(lam, lam, 3);        // 3 x^2
-    }
-    feMul(lam, lam, ti);
-    feSqr(x3, lam);
-    feSub(x3, x3, xa, 1);
-    feSub(x3, x3, xb, 1);             // lambda^2 - x_a - x_b (x_b = x_a when doubling)
-    feSub(y3, xa, x3, 5);
-    feMul(y3, y3, lam);
-    feSub(y3, y3, ya, 2);             // lambda (x_a - x_3) - y_a
-    emit(k, x3, y3);
-  }
+  store<u32>(out, <u32>dst);
 }
 
 /**
- * Packs x (or y, at offset `off` through yOf) of the first or second operand
- * of pending additions k and k2 into the pair r.
+ * Packs x (or y, through yOf) of the first or second operand of pending
+ * additions k and k2 into the pair r.
  */
 function packOp(r: usize, k: usize, k2: usize, second: bool, y: bool): void {
   const arr = second ? PB : PA;
@@ -280,37 +260,41 @@ function packOp(r: usize, k: usize, k2: usize, second: bool, y: bool): void {
   pack(r, y ? yOf(e0) : <usize>(e0 & ~1), y ? yOf(e1) : <usize>(e1 & ~1));
 }
 
+/** Numerator of the slope of pending addition k into t: y_b - y_a, or 3 x_a^2 for a doubling. */
+function numer(k: usize, t: usize): void {
+  const a = load<u32>(PA + 4 * k), b = load<u32>(PB + 4 * k);
+  if (load<u8>(PF + k) == 1) {
+    feSqr(t, <usize>(a & ~1));
+    feMulSmall(t, t, 3);
+  } else {
+    feSub(t, yOf(b), yOf(a), 2);
+  }
+}
+
 /**
  * Performs the queued additions with one inversion, two at a time in the
  * SIMD lanes: lane 0 takes additions 0..h-1, lane 1 h..n-1 (a dummy with
  * denominator 1 when n is odd), each lane with its own chain of products;
- * one inversion of the two chains' product serves both. A zero product
- * (equal or opposite points) goes to the one-at-a-time path.
+ * one inversion of the two chains' product serves both (Montgomery's trick
+ * on each lane). A zero product means equal or opposite points: those
+ * additions are marked (doubling, infinity) and the chains redone.
  */
 function flush(): void {
   const n = <usize>np;
   if (n == 0) return;
   np = 0;
-  if (n < 4) { np = <u32>n; exceptional(); flushScalar(); np = 0; return; }
   const h = (n + 1) >> 1;
-  const da = F(0), db = F(1), pa = F(2), pb = F(3), inv = F(4), x3a = F(5), x3b = F(6), y3a = F(7);
-  const INV2 = Q(0), TI2 = Q(1), XA2 = Q(2), XB2 = Q(3), YA2 = Q(4), YB2 = Q(5), L2 = Q(6), X3 = Q(7), Y3 = SQ + 8 * 80;
-  for (let k: usize = 0; k < h; k++) {
-    const a = load<u32>(PA + 4 * k), b = load<u32>(PB + 4 * k);
-    feSub(da, <usize>(b & ~1), <usize>(a & ~1), 1);
-    if (k + h < n) {
-      const a2 = load<u32>(PA + 4 * (k + h)), b2 = load<u32>(PB + 4 * (k + h));
-      feSub(db, <usize>(b2 & ~1), <usize>(a2 & ~1), 1);
-    } else {
-      feSetInt(db, 1);
-    }
-    const d2 = D2 + 80 * k, p2 = PREF + 80 * k;
-    pack(d2, da, db);
-    if (k > 0) mulP(p2, p2 - 80, d2); else memory.copy(p2, d2, 80);
-  }
+  const pa = F(2), pb = F(3), inv = F(4), x3a = F(5), x3b = F(6), y3a = F(7);
+  const INV2 = Q(0), TI2 = Q(1), XA2 = Q(2), XB2 = Q(3), YA2 = Q(4), YB2 = Q(5), L2 = Q(6), X3 = Q(7), Y3 = Q(8);
+  chains(n, h);
   unpack(pa, pb, PREF + 80 * (h - 1));
   feMul(inv, pa, pb);
-  if (feIsZero(inv)) { np = <u32>n; exceptional(); flushScalar(); np = 0; return; }
+  if (feIsZero(inv)) {
+    exceptional(n);
+    chains(n, h);
+    unpack(pa, pb, PREF + 80 * (h - 1));
+    feMul(inv, pa, pb);
+  }
   feInv(inv, inv);
   feMul(pa, pa, inv);                 // 1 / (product of lane 1's chain)
   feMul(pb, pb, inv);                 // 1 / (product of lane 0's chain)
@@ -327,12 +311,18 @@ function flush(): void {
     packOp(XA2, k, k2, false, false);
     packOp(XB2, k, k2, true, false);
     packOp(YA2, k, k2, false, true);
-    packOp(YB2, k, k2, true, true);
-    sub2(L2, YB2, YA2, 2);            // magnitude <= 5
+    if ((load<u8>(PF + k) | load<u8>(PF + k2)) == 0) {
+      packOp(YB2, k, k2, true, true);
+      sub2(L2, YB2, YA2, 2);          // magnitude <= 5
+    } else {
+      numer(k, x3a);
+      numer(k2, x3b);
+      pack(L2, x3a, x3b);
+    }
     mulP(L2, L2, TI2);
     sqr2(X3, L2);
     sub2(X3, X3, XA2, 1);
-    sub2(X3, X3, XB2, 1);             // lambda^2 - x_a - x_b (magnitude 5)
+    sub2(X3, X3, XB2, 1);             // lambda^2 - x_a - x_b, x_b = x_a when doubling (magnitude 5)
     sub2(Y3, XA2, X3, 5);             // magnitude 7
     mulP(Y3, Y3, L2);
     sub2(Y3, Y3, YA2, 2);             // lambda (x_a - x_3) - y_a (magnitude 4)
