@@ -385,9 +385,9 @@ function batchOk(items: SchnorrBatchItem[], lo: number, hi: number): boolean {
 
 /**
  * BIP-340 batch verification ("Batch Verification"): true iff every item
- * passes `schnorr.verify`, several times faster per signature (measured
- * 1.8x at 8 signatures, 2.8x at 64, 3.4x at 256; one or two items simply
- * take `verify`). Same arguments and errors as `verify` for each item;
+ * passes `schnorr.verify`, faster per signature as the batch grows (about
+ * 1.5-2x at 8 signatures, 2-3x from 64 on; one or two items simply take
+ * `verify`). Same arguments and errors as `verify` for each item;
  * a malformed signature or key makes the batch false. An empty batch is true.
  * A false batch holds at least one invalid signature; a true one is all
  * valid except with probability at most 2^-128 (random 128-bit multipliers).
