@@ -92,17 +92,40 @@ export function ensureTables(): void {
     toP3(BP, CR);
     normalize(TABLE + i * ROW, STRIDE, ENTRIES);
   }
-  // ODD: B, 3B, 5B, ..., 127B (step 2B), in two batches of 32.
   decode(BP, B_ENC);
+  oddMultiples(ODD);
+  ready = true;
+}
+
+// out[j] = (2j+1) P for j = 0..63 as niels points, P at BP (P3): in two batches of 32 (step 2P).
+function oddMultiples(out: usize): void {
   dbl(CR, BP); toP3(TWO, CR);
   toCached(CQ, TWO);
   memory.copy(PTS, BP, P3_SIZE);
   multiples(32);
-  normalize(ODD, NIELS_SIZE, 32);
+  normalize(out, NIELS_SIZE, 32);
   addCached(CR, PTS + 31 * P3_SIZE, CQ); toP3(PTS, CR);
   multiples(32);
-  normalize(ODD + 32 * NIELS_SIZE, NIELS_SIZE, 32);
-  ready = true;
+  normalize(out + 32 * NIELS_SIZE, NIELS_SIZE, 32);
+}
+
+/** ODD2[j] = (2j+1) * 2^128 B as niels points, j = 0..63: the B half of the
+ *  split ladder of dsm.ts (repeated verification under one key). */
+export const ODD2: usize = memory.data(7680, 16); // 64 * NIELS_SIZE
+let ready2 = false;
+
+/** Builds ODD2 once (128 doublings and 64 additions; on the first reuse of a key by verify). */
+export function ensureTables2(): void {
+  if (ready2) return;
+  ensureTables();
+  decode(BP, B_ENC);
+  for (let i = 0; i < 128; i++) {
+    dbl(CR, BP);
+    if (i < 127) toP2(BP, CR);
+    else toP3(BP, CR);
+  }
+  oddMultiples(ODD2);
+  ready2 = true;
 }
 
 const SC: usize = memory.data(48, 16);  // zero-padded copy of the secret scalar
