@@ -517,6 +517,8 @@ function pow2250m1(z: usize): void {
 // libsecp256k1 write-up of the same algorithm (|u| + |v| <= 2^30 per batch).
 // Measured in V8 (x86-64): 5.0 us for the Fermat chain z^(p-2) (254
 // squarings + 11 multiplications, kept below for the square root) -> 2.5 us.
+// For verification (public z), stopping once g = 0 measured 2.55 -> 2.29 us
+// (g vanishes only after ~18 of the 20 batches): not worth a second path.
 
 const M30: i64 = 0x3fffffff;
 /** p^-1 mod 2^30. */
