@@ -9,9 +9,11 @@
 
 import { IO, BUF, SCRATCH, ED25519_SLOT, wipeScratch } from '../mem';
 import { sha512Init, sha512Update, sha512Final, sha512Into } from '../hash/sha512';
-import { P3_SIZE, encode, encode2, decode, isSmallOrder } from './point';
+import { P3_SIZE, encode, encode2, decode } from './point';
 import { scalarmultBase, ensureTables } from './base';
-import { doubleScalarVartimeKey, doubleScalarVartimeKeySplit, prepareKey, prepareKeySplit } from './dsm';
+import {
+  doubleScalarVartimeKey, doubleScalarVartimeKeySplit, prepareKey, prepareKeySplit, isSmallOrderEncoding,
+} from './dsm';
 import { scReduce64, scMulAdd, scIsCanonical } from './scalar';
 
 const HS: usize = SCRATCH + ED25519_SLOT; // 64: SHA-512(secret): clamped scalar s || prefix
@@ -87,7 +89,8 @@ export function ed25519Verify(len: usize): i32 {
     keyState = 0;
     keySplit = false;
     reuse = false;
-    const ok = decode(VA, pub) && !isSmallOrder(VA);
+    // decode() accepts only canonical y, so the encoding decides the order
+    const ok = decode(VA, pub) && !isSmallOrderEncoding(pub);
     if (ok) prepareKey(VA);
     memory.copy(KPUB, pub, 32);
     keyState = ok ? 1 : 2;
@@ -107,7 +110,8 @@ export function ed25519Verify(len: usize): i32 {
   else doubleScalarVartimeKey(PT, sig + 32, KH);
   encode(IO + 128, PT);
   for (let i: usize = 0; i < 32; i++) if (load<u8>(IO + 128 + i) != load<u8>(sig + i)) return 0;
-  if (isSmallOrder(PT)) return 0;
+  // encode(PT) == R (canonical): PT has small order iff R's y says so
+  if (isSmallOrderEncoding(sig)) return 0;
   return 1;
 }
 
