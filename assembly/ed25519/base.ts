@@ -17,13 +17,13 @@
 // that is all-ones only for the wanted |e| (v128 and/or, no secret index or
 // branch), then negated under a mask when e < 0.
 //
-// Verification's [s]B uses a second table of odd multiples B, 3B, ..., 511B
-// for width-10 signed windows (s is public there). Width 8 (64 entries) ->
-// 10 (256 entries): 28 -> 23 additions per [s]B, measured 64.5 -> 63.9 us per
-// [s]B - [k]A; building the tables once went from 2.1 to 3.5 ms.
+// Verification's [s]B uses a second table of odd multiples B, 3B, ..., 127B
+// for width-8 signed windows (s is public there). Width 10 (256 entries,
+// 28 -> 23 additions per [s]B) measured 64.5 -> 63.9 us per [s]B - [k]A (-1%)
+// but 2.1 -> 3.5 ms to build the tables: kept width 8.
 //
-// Both tables (176,128 + 30,720 bytes) are computed on first use rather than
-// shipped, to keep the module small; building them takes about 3.5 ms
+// Both tables (176,128 + 7,680 bytes) are computed on first use rather than
+// shipped, to keep the module small; building them takes about 2 ms
 // once (`ed25519.precompute()` does it ahead of time).
 
 import { FE, feMul, feInvert, feCopy, feAdd, feSub, feZero } from './field';
@@ -40,9 +40,9 @@ const ROW: usize = ENTRIES * STRIDE;
 /** TABLE[i][j] = (j+1) * 64^i * B as padded niels points. */
 export const TABLE: usize = memory.data(176128, 16); // DIGITS * ROW
 /** Entries of ODD and ODD2. */
-export const ODD_COUNT: usize = 256;
-/** ODD[j] = (2j+1) * B as niels points, j = 0..255. */
-export const ODD: usize = memory.data(30720, 16); // ODD_COUNT * NIELS_SIZE
+export const ODD_COUNT: usize = 64;
+/** ODD[j] = (2j+1) * B as niels points, j = 0..63. */
+export const ODD: usize = memory.data(7680, 16); // ODD_COUNT * NIELS_SIZE
 
 let ready = false;
 
@@ -118,10 +118,10 @@ function oddMultiples(out: usize): void {
 
 /** ODD2[j] = (2j+1) * 2^128 B as niels points, j < ODD_COUNT: the B half of the
  *  split ladder of dsm.ts (repeated verification under one key). */
-export const ODD2: usize = memory.data(30720, 16); // ODD_COUNT * NIELS_SIZE
+export const ODD2: usize = memory.data(7680, 16); // ODD_COUNT * NIELS_SIZE
 let ready2 = false;
 
-/** Builds ODD2 once (128 doublings and 256 additions; on the first reuse of a key by verify). */
+/** Builds ODD2 once (128 doublings and 64 additions; on the first reuse of a key by verify). */
 export function ensureTables2(): void {
   if (ready2) return;
   ensureTables();

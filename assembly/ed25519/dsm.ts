@@ -1,7 +1,7 @@
 // [s]B - [k]A for verification (RFC 8032 §5.1.7 step 3). Everything here is
 // public (signature, key, message hash), so this is variable time: signed
-// sliding windows (width-5 NAF for A with 8 cached odd multiples, width-10 NAF
-// for B with the 256 precomputed affine odd multiples in base.ts), doubling
+// sliding windows (width-5 NAF for A with 8 cached odd multiples, width-8 NAF
+// for B with the 64 precomputed affine odd multiples in base.ts), doubling
 // from the top non-zero digit and adding only where a digit is non-zero.
 //
 // Repeated verification under one key (exports.ts keeps the last decoded key)
@@ -21,7 +21,7 @@ const NA: usize = memory.data(512, 16); // wNAF digits of k (i16), or of k0
 const NB: usize = memory.data(512, 16); // wNAF digits of s, or of s0
 const NA2: usize = memory.data(512, 16); // k1
 const NB2: usize = memory.data(512, 16); // s1
-const WB: i32 = 10; // NAF width for B: |digit| < 512, ODD_COUNT = 256 entries
+const WB: i32 = 8; // NAF width for B: |digit| < 128, ODD_COUNT = 64 entries
 const K: usize = memory.data(48, 16);   // working copy of a scalar, zero-padded
 const HALF: usize = memory.data(32, 16); // one 128-bit half of a scalar, zero-padded
 const AI: usize = memory.data(8 * 160, 16); // A, 3A, ..., 15A cached (prepareA)
