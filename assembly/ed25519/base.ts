@@ -20,10 +20,10 @@
 // Verification's [s]B uses a second table of odd multiples B, 3B, ..., 127B
 // for width-8 signed windows (s is public there). Width 10 (256 entries,
 // 28 -> 23 additions per [s]B) measured 64.5 -> 63.9 us per [s]B - [k]A (-1%)
-// but 2.1 -> 3.5 ms to build the tables: kept width 8.
+// for 192 more entries (23 KB) to build on first use: kept width 8.
 //
 // Both tables (176,128 + 7,680 bytes) are computed on first use rather than
-// shipped, to keep the module small; building them takes about 2 ms
+// shipped, to keep the module small; building them takes 2-4 ms
 // once (`ed25519.precompute()` does it ahead of time).
 
 import { FE, feMul, feInvert, feCopy, feAdd, feSub, feZero } from './field';
