@@ -39,6 +39,7 @@ interface Ed25519Exports {
   ed25519Sign(len: number): void;
   ed25519Verify(len: number): number;
   ed25519Precompute(): void;
+  ed25519VerifyBatch(n: number): number;
 }
 
 /** Size of the IO area (assembly/mem.ts IO_SIZE). */
@@ -166,32 +167,96 @@ export interface Ed25519BatchItem {
   publicKey: Uint8Array;
 }
 
-// Batch verification.
+// Batch verification (assembly/ed25519/batch.ts explains the method and its proof).
 //
-// The contract: verifyBatch(items) === items.every(verify), for every input,
-// with certainty; findInvalid(items) is exactly the indices where verify is
-// false. Argument errors (items not an array, an item not an object, a field
-// not a Uint8Array or of the wrong length) throw VaultkeyError as verify does,
-// for the whole batch before anything is checked; malformed content makes its
-// item invalid. An empty batch is true (every one of no signatures is valid).
+// The contract: verifyBatch(items) === items.every(verify) and findInvalid(items)
+// is exactly the indices where verify is false, except with probability at most
+// 2^-128 per WASM call (the random weights z_i below), and never the other way:
+// a batch of signatures that all verify always passes. Argument errors (items
+// not an array, an item not an object, a field not a Uint8Array or of the wrong
+// length) throw VaultkeyError as verify does, for the whole batch before any
+// check; malformed content makes its item invalid. An empty batch is true
+// (every one of no signatures is valid).
 //
-// Why this checks the items one by one instead of with one random linear
-// combination Σ z_i([S_i]B - R_i - [k_i]A_i) = 0: verify is cofactorless (the
-// rules above), so D_i = [S_i]B - R_i - [k_i]A_i must be zero in the whole
-// group Z_L x Z_8, torsion included. A random combination tests the Z_L parts
-// (error <= 2^-128 for 128-bit z_i) but sees the torsion parts only through
-// Σ z_i t_i in Z_8, one element for n unknowns: with t_j = 4 (D_j = the point
-// of order 2) it misses with probability 1/2 (Chalkias, Garillot, Nikolaenko,
-// "Taming the many EdDSAs", SSR 2020: cofactorless single and any batch
-// disagree). Exactness needs t_i per item, i.e. the torsion of every R_i (and
-// of every distinct A_i). Over GF(p), p = 5 mod 8, characters (Tate pairings)
-// reach only E/4E, because 8 does not divide p - 1: the last bit (is
-// R in 8E or in 8E + T2?) needs a point halving (square roots) or [L]R.
-// Measured costs on this build put that per-R work (about six exponentiations,
-// or 252 doublings for [L]R) plus the multi-scalar multiplication at or above
-// the cost of verify itself, so the exact batch runs verify per item, grouped
-// by public key so that verify's cache of the decoded key serves each signer
-// once.
+// Exactness: verify is cofactorless, so the torsion of each R and A matters;
+// the WASM side settles it per point (is it in the prime-order subgroup?)
+// before one random combination checks the rest. Items whose key has a torsion
+// component (rare: no honest key has one) are checked by verify itself.
+
+/** Items per WASM call (assembly/ed25519/batch.ts BATCH_MAX). */
+const BATCH_MAX = 64;
+/** Below this many items, one verify each is cheaper than the shared doubling chain. */
+const BATCH_MIN = 4;
+const ENTRY = 128;
+
+/**
+ * Runs ed25519VerifyBatch on items[idx] (1 <= idx.length <= BATCH_MAX): the
+ * combination's result and each item's status (0 invalid, 1 in the
+ * combination, 2 left to verify).
+ */
+function batchCall(items: readonly Ed25519BatchItem[], idx: readonly number[]): { ok: boolean; status: Uint8Array } {
+  const e = ex();
+  const n = idx.length;
+  let total = ENTRY * n;
+  for (const i of idx) total += items[i]!.message.length;
+  if (total > MAX_INPUT) throw new VaultkeyError('OUT_OF_MEMORY', `a batch of ${total} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
+  const base = e.bufPtr(total);
+  if (base === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${total} bytes of WASM memory`);
+  const m = mem(e);
+  const dv = new DataView(m.buffer);
+  const z = globalThis.crypto.getRandomValues(new Uint8Array(16 * n));
+  let off = ENTRY * n;
+  for (let t = 0; t < n; t++) {
+    const it = items[idx[t]!]!;
+    const p = base + ENTRY * t;
+    m.set(it.signature, p);
+    m.set(it.publicKey, p + 64);
+    m.set(z.subarray(16 * t, 16 * t + 16), p + 96);
+    dv.setUint32(p + 112, off, true);
+    dv.setUint32(p + 116, it.message.length, true);
+    m.set(it.message, base + off);
+    off += it.message.length;
+  }
+  const ok = e.ed25519VerifyBatch(n) === 1;
+  const status = new Uint8Array(n);
+  const m2 = mem(e);
+  for (let t = 0; t < n; t++) status[t] = m2[base + ENTRY * t + 120]!;
+  return { ok, status };
+}
+
+/** Appends to `bad` the indices in idx that verify rejects; stops at the first when `all` is false. */
+function collect(items: readonly Ed25519BatchItem[], idx: readonly number[], all: boolean, bad: number[]): void {
+  if (idx.length < BATCH_MIN) {
+    for (const i of idx) {
+      const it = items[i]!;
+      if (verify(it.signature, it.message, it.publicKey)) continue;
+      bad.push(i);
+      if (!all) return;
+    }
+    return;
+  }
+  const { ok, status } = batchCall(items, idx);
+  const inCombination: number[] = [];
+  for (let t = 0; t < idx.length; t++) {
+    const i = idx[t]!;
+    if (status[t] === 1) inCombination.push(i);
+    else if (status[t] === 0) bad.push(i);
+    else {
+      const it = items[i]!;
+      if (!verify(it.signature, it.message, it.publicKey)) bad.push(i);
+    }
+    if (!all && bad.length) return;
+  }
+  if (ok) return;
+  if (!all) {
+    bad.push(inCombination[0]!); // some item in the combination is invalid (which one does not matter here)
+    return;
+  }
+  // Bisection (fresh weights at every call): the invalid items are among inCombination.
+  const h = inCombination.length >> 1;
+  collect(items, inCombination.slice(0, h), all, bad);
+  collect(items, inCombination.slice(h), all, bad);
+}
 
 function checkItems(items: unknown): asserts items is readonly Ed25519BatchItem[] {
   if (!Array.isArray(items)) {
@@ -208,10 +273,10 @@ function checkItems(items: unknown): asserts items is readonly Ed25519BatchItem[
 }
 
 /**
- * The indices of the items verify rejects, ascending; with `all` false it
- * stops at the first one. Items are visited grouped by public key (first
- * appearance first), so verify's cache of the last decoded key serves each
- * signer once.
+ * The indices of the items verify rejects, ascending; with `all` false, a
+ * non-empty list means "some item is invalid". Items are taken grouped by
+ * public key (first appearance first), in calls of at most BATCH_MAX, so
+ * that each signer's key is decoded and classified once per call.
  */
 function rejected(items: unknown, all: boolean): number[] {
   checkItems(items);
@@ -222,14 +287,11 @@ function rejected(items: unknown, all: boolean): number[] {
     if (g) g.push(i);
     else groups.set(k, [i]);
   }
+  const order = [...groups.values()].flat();
   const bad: number[] = [];
-  for (const g of groups.values()) {
-    for (const i of g) {
-      const it = items[i]!;
-      if (verify(it.signature, it.message, it.publicKey)) continue;
-      bad.push(i);
-      if (!all) return bad;
-    }
+  for (let c = 0; c < order.length; c += BATCH_MAX) {
+    collect(items, order.slice(c, c + BATCH_MAX), all, bad);
+    if (!all && bad.length) return bad;
   }
   return bad.sort((a, b) => a - b);
 }

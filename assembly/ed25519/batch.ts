@@ -1,0 +1,351 @@
+// Batch verification of Ed25519 signatures with exactly the acceptance rules
+// of ed25519Verify (./exports.ts): a batch passes only if every one of its
+// signatures would pass alone. Everything here is public data (signatures,
+// keys, messages, random weights), so it is variable time.
+//
+// Single verification is cofactorless: D = [S]B - R - [k]A must be the
+// identity in the whole group E = Z_L x Z_8, torsion included. A random
+// linear combination sum z_i D_i = 0 checks the Z_L parts (below) but sees
+// the torsion parts t_i in Z_8 only through sum z_i t_i, one element of Z_8
+// for n unknowns: with D_j of order 2 it passes half of the time (Chalkias,
+// Garillot, Nikolaenko, "Taming the many EdDSAs", SSR 2020). So the torsion
+// is settled per point, exactly, before the combination:
+//
+//   - every distinct key A is tested for A in 8E, the prime-order subgroup
+//     (E(F_p) = Z_L x Z_8, so 8E = Z_L). A key outside it (and not of small
+//     order, which verify rejects) has t_A != 0; its items are left to the
+//     single verify (status 2), which settles them exactly.
+//   - with A in 8E, [S]B - [k]A lies in 8E, so verify accepts only if R does
+//     too: an R outside 8E makes its item invalid (status 0).
+//   - all points left are in the prime-order subgroup, where the cofactorless
+//     and the cofactored equations agree, and where a random combination is
+//     sound: if some D_j != O (order L), fix every z_i but z_j; z_j -> [z_j]D_j
+//     is injective on [0, 2^128) since 2^128 < L, so at most one of the 2^128
+//     values of z_j makes the sum vanish. Error <= 2^-128 per call, z_i from
+//     the JS caller's crypto.getRandomValues (unknown to whoever made the
+//     signatures). A true signature never fails (each D_i = O), so
+//     batch == AND of singles except with probability <= 2^-128.
+//
+// The test "P in 8E" (in8E below) uses square roots and quadratic characters
+// on the Montgomery form v^2 = u^3 + A u^2 + u of the curve (RFC 7748 §4.1,
+// u = (1 + y)/(1 - y)). It costs four exponentiations, about a fifth of a
+// single verify; [L]P = O would cost 252 doublings, about half of one.
+// The characters alone (Tate pairings) can only reach E/4E, since 8 does not
+// divide p - 1; the last bit needs one halving:
+//   (1) P in 2E  <=>  u is a square  <=>  u^2 + A u + 1 (= v^2/u) is a square:
+//       u(2Q) = ((u_Q^2 - 1)/(2 v_Q))^2 is a square, and u mod squares is a
+//       homomorphism (2-isogeny descent, Silverman AEC X.4.9) that is -1 on a
+//       point of order 8, so its kernel is the index-2 subgroup 2E.
+//   (2) the halves Q of P: with w = u_Q + 1/u_Q, u(2Q) = (w^2 - 4)/(4(w + A)),
+//       so w = 2(u +- r), r = sqrt(u^2 + A u + 1). For the w of the rational
+//       halves, w^2 - 4 is a square and u_Q = (w +- sqrt(w^2 - 4))/2 (the two
+//       roots are Q and Q + (0,0), which have the same class mod 4E). The two
+//       values of w satisfy (w+^2 - 4)(w-^2 - 4) = 16 u^2 (A^2 - 4), a
+//       non-square: exactly one of them has a square root, and the one
+//       exponentiation that tries w+ gives sqrt(w-^2 - 4) as well when it
+//       fails (K below).
+//   (3) Q in 4E  <=>  Q in 2E and w_Q - 2 is a square: w_Q - 2 = (sqrt(u_R) -
+//       1/sqrt(u_R))^2 for a half R of Q, a square exactly when u_R is.
+//   P in 8E <=> its rational half Q is in 4E (Q is P/2 up to (0,0), in 4E).
+// Points of small order are rejected before this test (exports.ts rules),
+// which keeps every denominator and square root above non-zero.
+// test/ed25519-batch.test.ts checks the batch against verify for R and A off
+// the subgroup by each of the seven non-zero torsion points.
+
+import {
+  SQRTM1, feAdd, feSub, feMul, feSq, feNeg, feOne, feZero, feCopy, feIsZero, fePow22523,
+} from './field';
+import {
+  X, Y, Z, P3_SIZE, NIELS_SIZE, dbl, toP3, toP2, toCached, addCached, subCached, addNiels, subNiels,
+  decode, isSmallOrder,
+} from './point';
+import { ensureTables, ODD } from './base';
+import { scReduce64, scMulAdd, scIsCanonical } from './scalar';
+import { sha512Init, sha512Update, sha512Final } from '../hash/sha512';
+import { BUF } from '../mem';
+
+/** Items per call (the JS side splits larger batches). */
+export const BATCH_MAX: usize = 64;
+/** Bytes per item in the table at BUF (see ed25519VerifyBatch). */
+const ENTRY: usize = 128;
+
+// Field scratch (public values).
+const F0: usize = memory.data(40, 16);
+const F1: usize = memory.data(40, 16);
+const F2: usize = memory.data(40, 16);
+const F3: usize = memory.data(40, 16);
+const UN: usize = memory.data(40, 16);
+const UD: usize = memory.data(40, 16);
+const RN: usize = memory.data(40, 16);
+const AA: usize = memory.data(40, 16);
+const G: usize = memory.data(40, 16);
+const RHO: usize = memory.data(40, 16);
+const QN: usize = memory.data(40, 16);
+const QD: usize = memory.data(40, 16);
+const MA: usize = memory.data(40, 16);   // the Montgomery A = 486662
+const KP: usize = memory.data(40, 16);   // sqrt(-i (A^2 - 4))
+const KM: usize = memory.data(40, 16);   // sqrt(i (A^2 - 4))
+let constantsReady = false;
+
+// Points, tables, scalars, digits.
+const RP: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);        // R_i
+const AP: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);        // distinct keys A_j
+const RT: usize = memory.data(<i32>(BATCH_MAX * 8 * P3_SIZE), 16);    // R_i, 3R_i, ..., 15R_i cached
+const AT: usize = memory.data(<i32>(BATCH_MAX * 8 * P3_SIZE), 16);    // same for A_j
+const ND: usize = 264;                                                // digits per scalar
+const RD: usize = memory.data(<i32>(BATCH_MAX * ND), 16);             // wNAF of z_i
+const AD: usize = memory.data(<i32>(BATCH_MAX * ND), 16);             // wNAF of c_j
+const BD: usize = memory.data(<i32>ND, 16);                           // wNAF of sum z_i S_i
+const CA: usize = memory.data(<i32>(BATCH_MAX * 32), 16);             // c_j = sum z_i k_i over key j
+const KEYOF: usize = memory.data(<i32>BATCH_MAX, 16);                 // item -> key index
+const KEYST: usize = memory.data(<i32>BATCH_MAX, 16);                 // key: 0 bad, 1 in 8E, 2 torsion
+const KEYPOS: usize = memory.data(<i32>(BATCH_MAX * 4), 16);          // key -> first item with it
+const SB: usize = memory.data(48, 16);
+const ZB: usize = memory.data(48, 16);   // z_i zero-padded to 32 bytes
+const KH: usize = memory.data(64, 16);
+const CTX: usize = memory.data(256, 16); // CTX512_SIZE
+const WK: usize = memory.data(48, 16);
+const ACC: usize = memory.data(160, 16);
+const CR: usize = memory.data(160, 16);
+const CH: usize = memory.data(160, 16);
+const C2: usize = memory.data(160, 16);
+
+// ---- square roots and characters in GF(p), p = 5 mod 8 -------------------
+
+/** a^((p-1)/2): 1 for a non-zero square, -1 for a non-square, 0 for 0. */
+function chi(a: usize): i32 {
+  fePow22523(F0, a);                  // a^((p-5)/8)
+  feSq(F0, F0); feSq(F0, F0);         // a^((p-5)/2)
+  feSq(F1, a); feMul(F0, F0, F1);     // a^((p-1)/2)
+  if (feIsZero(a)) return 0;
+  feOne(F1);
+  feSub(F1, F0, F1);
+  return feIsZero(F1) ? 1 : -1;
+}
+
+/**
+ * out = a^((p+3)/8) and which of rho^2 = a (0), -a (1), i a (2), -i a (3)
+ * holds (Atkin's case of p = 5 mod 8: a^((p-1)/4) is a fourth root of unity).
+ * For a square a, the square root is out (0) or out * sqrt(-1) (1).
+ */
+function rootClass(out: usize, a: usize): i32 {
+  fePow22523(F0, a);
+  feMul(out, F0, a);
+  feSq(F1, out);
+  feSub(F2, F1, a);
+  if (feIsZero(F2)) return 0;
+  feAdd(F2, F1, a);
+  if (feIsZero(F2)) return 1;
+  feMul(F3, a, SQRTM1);
+  feSub(F2, F1, F3);
+  if (feIsZero(F2)) return 2;
+  return 3;
+}
+
+/** out = a square root of a; false if a is not a square. */
+function sqrt(out: usize, a: usize): bool {
+  const c = rootClass(out, a);
+  if (c == 1) feMul(out, out, SQRTM1);
+  return c <= 1;
+}
+
+function ensureConstants(): void {
+  if (constantsReady) return;
+  feZero(MA); store<i32>(MA, 486662);
+  // C = A^2 - 4; KP^2 = -i C, KM^2 = i C (both squares: C and i are not).
+  feSq(F3, MA); feOne(G); feAdd(G, G, G); feAdd(G, G, G); feSub(G, F3, G);
+  feMul(QN, G, SQRTM1);
+  sqrt(KM, QN);
+  feNeg(QN, QN);
+  sqrt(KP, QN);
+  constantsReady = true;
+}
+
+/** true if the P3 point p (decoded, Z = 1, not of small order) is in 8E, the subgroup of order L. */
+export function in8E(p: usize): bool {
+  ensureConstants();
+  // u = UN / UD = (1 + y)/(1 - y) (y = Y since Z = 1).
+  feOne(F3);
+  feAdd(UN, F3, p + Y);
+  feSub(UD, F3, p + Y);
+  // (1) r = RN / UD, RN^2 = UN^2 + A UN UD + UD^2; no root: P not in 2E.
+  feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(F3, F3, G);
+  if (!sqrt(RN, F3)) return false;
+  // (2) w+ = 2 (UN + RN)/UD; w+^2 - 4 = 4 G / UD^2 with G = (UN + RN)^2 - UD^2.
+  feAdd(AA, UN, RN);
+  feSq(G, AA); feSq(F3, UD); feSub(G, G, F3);
+  const c = rootClass(RHO, G);
+  if (c <= 1) {
+    // u_Q = (AA + sqrt G)/UD
+    if (c == 1) feMul(RHO, RHO, SQRTM1);
+    feAdd(QN, AA, RHO);
+    feCopy(QD, UD);
+  } else {
+    // w- = 2 (UN - RN)/UD, its G- = UN^2 UD^2 C / G, sqrt(C G) = RHO * K:
+    // u_Q = ((UN - RN) G + UN UD RHO K) / (UD G).
+    feMul(F3, RHO, c == 2 ? KP : KM);
+    feMul(F3, F3, UN); feMul(F3, F3, UD);
+    feSub(QN, UN, RN); feMul(QN, QN, G); feAdd(QN, QN, F3);
+    feMul(QD, UD, G);
+  }
+  // (3) Q in 2E: RQ^2 = QN^2 + A QN QD + QD^2 has a root (RN reused for RQ).
+  feSq(F3, QN); feMul(G, QN, QD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, QD); feAdd(F3, F3, G);
+  if (!sqrt(RN, F3)) return false;
+  // Q in 4E: w_Q - 2 = 2 (QN + RQ - QD)/QD is a square; 2 is not (p = 5 mod 8).
+  feAdd(F3, QN, RN); feSub(F3, F3, QD); feMul(F3, F3, QD);
+  return chi(F3) == -1;
+}
+
+// ---- width-w NAF digits (public scalars) ----------------------------------
+
+// Digits of the little-endian scalar at s (nbytes bytes, < 2^253) into out[0..ND):
+// odd digits |d| < 2^(w-1), at most one non-zero in any w consecutive. Returns
+// the index of the top non-zero digit, or -1.
+function wnaf(out: usize, s: usize, nbytes: usize, w: u32): i32 {
+  memory.fill(WK, 0, 48);
+  memory.copy(WK, s, nbytes);
+  memory.fill(out, 0, ND);
+  const mask: u32 = (1 << w) - 1;
+  const half: i32 = 1 << (w - 1);
+  let carry: u32 = 0;
+  let top: i32 = -1;
+  let i: u32 = 0;
+  while (i < 257) {
+    const win = ((load<u32>(WK + (i >> 3)) >> (i & 7)) & mask) + carry;
+    if ((win & 1) == 0) {
+      // bit i + carry is even: digit 0, and bit == carry, so the carry stays.
+      i++;
+      continue;
+    }
+    let d = <i32>win;           // odd, < 2^w
+    carry = 0;
+    if (d >= half) { d -= 1 << w; carry = 1; }
+    store<i8>(out + i, <i8>d);
+    top = <i32>i;
+    i += w;
+  }
+  return top;
+}
+
+/** tab[j] = (2j+1) p as cached points, j = 0..7, for the P3 point p. */
+function oddMultiples(tab: usize, p: usize): void {
+  toCached(tab, p);
+  dbl(CR, p); toP3(C2, CR);
+  for (let j: usize = 1; j < 8; j++) {
+    addCached(CR, C2, tab + (j - 1) * P3_SIZE);
+    toP3(CH, CR);
+    toCached(tab + j * P3_SIZE, CH);
+  }
+}
+
+function same32(a: usize, b: usize): bool {
+  return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8) &&
+    load<u64>(a, 16) == load<u64>(b, 16) && load<u64>(a, 24) == load<u64>(b, 24);
+}
+
+/**
+ * Checks n <= BATCH_MAX signatures laid out at BUF by the caller: item i is the
+ * 128-byte entry at BUF + 128 i,
+ *   [0, 64) signature R || S, [64, 96) public key, [96, 112) its random weight
+ *   z_i (16 bytes, little-endian), [112, 116) message offset from BUF (u32),
+ *   [116, 120) message length (u32), [120] status written back:
+ *     0  invalid (verify would return false),
+ *     1  in the combination below,
+ *     2  key with a torsion component: left to the single verify.
+ * Returns 1 if sum z_i([S_i]B - R_i - [k_i]A_i) = O over the status-1 items
+ * (also when there are none), else 0.
+ */
+export function ed25519VerifyBatch(n: u32): i32 {
+  ensureTables();
+  let nk: usize = 0;
+  let used: usize = 0;
+  memory.fill(SB, 0, 48);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const e = BUF + i * ENTRY;
+    store<u8>(e + 120, 0);
+    // the key: seen earlier in this call, or decoded and classified now
+    let j: usize = 0;
+    while (j < nk && !same32(BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64, e + 64)) j++;
+    if (j == nk) {
+      const a = AP + j * P3_SIZE;
+      let st: u8 = 0;
+      if (decode(a, e + 64) && !isSmallOrder(a)) st = in8E(a) ? 1 : 2;
+      store<u8>(KEYST + j, st);
+      store<u32>(KEYPOS + (j << 2), <u32>i);
+      memory.fill(CA + (j << 5), 0, 32);
+      nk++;
+    }
+    store<u8>(KEYOF + i, <u8>j);
+    const st = load<u8>(KEYST + j);
+    if (st == 2) { store<u8>(e + 120, 2); continue; }
+    if (st == 0) continue;
+    if (!scIsCanonical(e + 32)) continue;
+    const r = RP + i * P3_SIZE;
+    if (!decode(r, e) || isSmallOrder(r) || !in8E(r)) continue;
+    // k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 2)
+    sha512Init(CTX);
+    sha512Update(CTX, e, 32);
+    sha512Update(CTX, e + 64, 32);
+    sha512Update(CTX, BUF + <usize>load<u32>(e + 112), <usize>load<u32>(e + 116));
+    sha512Final(CTX, KH);
+    scReduce64(KH, KH);
+    memory.fill(ZB, 0, 48);
+    memory.copy(ZB, e + 96, 16);
+    scMulAdd(SB, SB, ZB, e + 32);               // sum z_i S_i
+    scMulAdd(CA + (j << 5), CA + (j << 5), ZB, KH); // c_j += z_i k_i
+    store<u8>(e + 120, 1);
+    used++;
+  }
+  if (used == 0) return 1;
+  // Digits and tables: z_i (128 bits) and c_j at width 5, sum z_i S_i at width 8 (ODD).
+  let top = wnaf(BD, SB, 32, 8);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const e = BUF + i * ENTRY;
+    if (load<u8>(e + 120) != 1) { memory.fill(RD + i * ND, 0, ND); continue; }
+    const t = wnaf(RD + i * ND, e + 96, 16, 5);
+    if (t > top) top = t;
+    oddMultiples(RT + i * 8 * P3_SIZE, RP + i * P3_SIZE);
+  }
+  for (let j: usize = 0; j < nk; j++) {
+    if (load<u8>(KEYST + j) != 1) { memory.fill(AD + j * ND, 0, ND); continue; }
+    const t = wnaf(AD + j * ND, CA + (j << 5), 32, 5);
+    if (t < 0) { memory.fill(AD + j * ND, 0, ND); continue; }
+    if (t > top) top = t;
+    oddMultiples(AT + j * 8 * P3_SIZE, AP + j * P3_SIZE);
+  }
+  // Strauss: ACC = [sum z S]B - sum [z_i]R_i - sum [c_j]A_j, one doubling chain.
+  feZero(ACC + X); feOne(ACC + Y); feOne(ACC + Z);
+  for (let b = top; b >= 0; b--) {
+    const bi = <usize>b;
+    dbl(CR, ACC);
+    if (bi < 130) {
+      for (let i: usize = 0; i < <usize>n; i++) {
+        const d = <i32>load<i8>(RD + i * ND + bi);
+        if (d == 0) continue;
+        toP3(CH, CR);
+        const tab = RT + i * 8 * P3_SIZE;
+        if (d > 0) subCached(CR, CH, tab + <usize>(d >> 1) * P3_SIZE);
+        else addCached(CR, CH, tab + <usize>((-d) >> 1) * P3_SIZE);
+      }
+    }
+    for (let j: usize = 0; j < nk; j++) {
+      const d = <i32>load<i8>(AD + j * ND + bi);
+      if (d == 0) continue;
+      toP3(CH, CR);
+      const tab = AT + j * 8 * P3_SIZE;
+      if (d > 0) subCached(CR, CH, tab + <usize>(d >> 1) * P3_SIZE);
+      else addCached(CR, CH, tab + <usize>((-d) >> 1) * P3_SIZE);
+    }
+    const db = <i32>load<i8>(BD + bi);
+    if (db != 0) {
+      toP3(CH, CR);
+      if (db > 0) addNiels(CR, CH, ODD + <usize>(db >> 1) * NIELS_SIZE);
+      else subNiels(CR, CH, ODD + <usize>((-db) >> 1) * NIELS_SIZE);
+    }
+    toP2(ACC, CR);
+  }
+  // identity: X = 0 and Y = Z
+  if (!feIsZero(ACC + X)) return 0;
+  feSub(F0, ACC + Y, ACC + Z);
+  return feIsZero(F0);
+}
