@@ -280,14 +280,22 @@ function checkItems(items: unknown): asserts items is readonly Ed25519BatchItem[
  */
 function rejected(items: unknown, all: boolean): number[] {
   checkItems(items);
-  const groups = new Map<string, number[]>();
-  for (let i = 0; i < items.length; i++) {
-    const k = String.fromCharCode(...items[i]!.publicKey);
-    const g = groups.get(k);
-    if (g) g.push(i);
-    else groups.set(k, [i]);
+  let order: number[];
+  if (items.length <= BATCH_MAX) {
+    order = items.map((_, i) => i); // one call: the WASM side finds repeated keys itself
+  } else {
+    // Grouping is only an optimization, so a 53-bit prefix of the key will do
+    // (a collision merely puts two signers in one group).
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const k = items[i]!.publicKey;
+      const id = (k[0]! | (k[1]! << 8) | (k[2]! << 16)) * 2 ** 29 + (k[3]! | (k[4]! << 8) | ((k[5]! & 0x1f) << 16)) * 256 + k[6]!;
+      const g = groups.get(id);
+      if (g) g.push(i);
+      else groups.set(id, [i]);
+    }
+    order = [...groups.values()].flat();
   }
-  const order = [...groups.values()].flat();
   const bad: number[] = [];
   for (let c = 0; c < order.length; c += BATCH_MAX) {
     collect(items, order.slice(c, c + BATCH_MAX), all, bad);
