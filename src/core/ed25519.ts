@@ -187,7 +187,7 @@ export interface Ed25519BatchItem {
 const BATCH_MAX = 64;
 /** Below this many items, one verify each is cheaper than the shared doubling chain. */
 const BATCH_MIN = 4;
-const ENTRY = 128;
+const ENTRY = 192;
 
 /**
  * Runs ed25519VerifyBatch on items[idx] (1 <= idx.length <= BATCH_MAX): the
@@ -204,14 +204,14 @@ function batchCall(items: readonly Ed25519BatchItem[], idx: readonly number[]): 
   if (base === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${total} bytes of WASM memory`);
   const m = mem(e);
   const dv = new DataView(m.buffer);
-  const z = globalThis.crypto.getRandomValues(new Uint8Array(16 * n));
+  const rnd = globalThis.crypto.getRandomValues(new Uint8Array(64 * n)); // the weights' randomness
   let off = ENTRY * n;
   for (let t = 0; t < n; t++) {
     const it = items[idx[t]!]!;
     const p = base + ENTRY * t;
     m.set(it.signature, p);
     m.set(it.publicKey, p + 64);
-    m.set(z.subarray(16 * t, 16 * t + 16), p + 96);
+    m.set(rnd.subarray(64 * t, 64 * t + 64), p + 128);
     dv.setUint32(p + 112, off, true);
     dv.setUint32(p + 116, it.message.length, true);
     m.set(it.message, base + off);
