@@ -53,7 +53,7 @@
 // the subgroup by each of the seven non-zero torsion points.
 
 import {
-  SQRTM1, feAdd, feSub, feMul, feSq, feNeg, feOne, feZero, feCopy, feIsZero, fePow22523,
+  SQRTM1, feAdd, feSub, feMul, feSq, feNeg, feOne, feZero, feCopy, feCarry, feIsZero, fePow22523,
 } from './field';
 import {
   X, Y, Z, P3_SIZE, NIELS_SIZE, dbl, toP3, toP2, toCached, addCached, subCached, addNiels, subNiels,
@@ -67,7 +67,7 @@ import { BUF } from '../mem';
 /** Items per call (the JS side splits larger batches). */
 export const BATCH_MAX: usize = 64;
 /** Non-zero digits of each weight z_i, and the positions they are drawn from (see drawWeight). */
-const ZH: usize = 24;
+const ZH: i32 = 24;
 const ZN: u32 = 229;
 /** Bytes per item in the table at BUF (see ed25519VerifyBatch). */
 const ENTRY: usize = 192;
@@ -98,8 +98,8 @@ const AT: usize = memory.data(<i32>(BATCH_MAX * 8 * P3_SIZE), 16);    // same fo
 const ND: usize = 264;                                                // digits per scalar
 const ZM: usize = memory.data(<i32>(BATCH_MAX * 32), 16);             // z_i mod L
 const HEAD: usize = memory.data(2 * 256, 16);                         // bit -> first event (u16, 0xffff none)
-const NEXT: usize = memory.data(<i32>(2 * BATCH_MAX * ZH), 16);       // event -> next event
-const EVT: usize = memory.data(<i32>(2 * BATCH_MAX * ZH), 16);        // event: item << 1 | (digit < 0)
+const NEXT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);       // event -> next event
+const EVT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);         // event: item << 1 | (digit < 0)
 const SET: usize = memory.data(32, 16);                               // Floyd's subset as a bitmap
 const PZ: usize = memory.data(48, 16);
 const NZ: usize = memory.data(48, 16);
@@ -180,20 +180,20 @@ export function in8E(p: usize): bool {
   feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(F3, F3, G);
   if (!sqrt(RN, F3)) return false;
   // (2) w+ = 2 (UN + RN)/UD; w+^2 - 4 = 4 G / UD^2 with G = (UN + RN)^2 - UD^2.
-  feAdd(AA, UN, RN);
+  feAdd(AA, UN, RN); feCarry(AA);  // (field.ts bounds: a sum of at most four carried elements)
   feSq(G, AA); feSq(F3, UD); feSub(G, G, F3);
   const c = rootClass(RHO, G);
   if (c <= 1) {
     // u_Q = (AA + sqrt G)/UD
     if (c == 1) feMul(RHO, RHO, SQRTM1);
-    feAdd(QN, AA, RHO);
-    feCopy(QD, UD);
+    feAdd(QN, AA, RHO); feCarry(QN);
+    feCopy(QD, UD); feCarry(QD);
   } else {
     // w- = 2 (UN - RN)/UD, its G- = UN^2 UD^2 C / G, sqrt(C G) = RHO * K:
     // u_Q = ((UN - RN) G + UN UD RHO K) / (UD G).
     feMul(F3, RHO, c == 2 ? KP : KM);
     feMul(F3, F3, UN); feMul(F3, F3, UD);
-    feSub(QN, UN, RN); feMul(QN, QN, G); feAdd(QN, QN, F3);
+    feSub(QN, UN, RN); feMul(QN, QN, G); feAdd(QN, QN, F3); feCarry(QN);
     feMul(QD, UD, G);
   }
   // (3) Q in 2E: RQ^2 = QN^2 + A QN QD + QD^2 has a root (RN reused for RQ).
@@ -394,7 +394,7 @@ export function ed25519VerifyBatch(n: u32): i32 {
     scReduce64(KH, KH);
     const zi = ZM + (i << 5);
     if (!drawWeight(zi, e + 128, <u32>i, nev)) { store<u8>(e + 120, 2); continue; }
-    nev += ZH;
+    nev += <u32>ZH;
     mulAcc(SB, zi, e + 32);                     // sum z_i S_i
     mulAcc(CA + (j << 6), zi, KH);              // c_j += z_i k_i
     store<u8>(e + 120, 1);
