@@ -199,7 +199,8 @@ function batchCall(items: readonly Ed25519BatchItem[], idx: readonly number[]): 
   const n = idx.length;
   let total = ENTRY * n;
   for (const i of idx) total += items[i]!.message.length;
-  if (total > MAX_INPUT) throw new VaultkeyError('OUT_OF_MEMORY', `a batch of ${total} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
+  if (total > MAX_INPUT)
+    throw new VaultkeyError('OUT_OF_MEMORY', `a batch of ${total} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
   const base = e.bufPtr(total);
   if (base === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${total} bytes of WASM memory`);
   const m = mem(e);
