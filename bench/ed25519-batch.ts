@@ -39,10 +39,11 @@ export default async function ed25519BatchBench(): Promise<void> {
       return ok;
     };
     await group(`Ed25519 verify ${n} signatures (per signature), 64-byte messages`, [
-      { lib: 'vaultkey verifyBatch, distinct keys', fn: () => vk.ed25519.verifyBatch(distinct), ops: n },
-      { lib: 'vaultkey verify loop, distinct keys', fn: loop(distinct), ops: n },
       { lib: 'vaultkey verifyBatch, one key', fn: () => vk.ed25519.verifyBatch(same), ops: n },
       { lib: 'vaultkey verify loop, one key', fn: loop(same), ops: n },
+      { lib: `vaultkey verifyBatch, same ${n} signers`, fn: () => vk.ed25519.verifyBatch(distinct), ops: n },
+      { lib: `vaultkey verifyBatch, ${n} new signers`, fn: () => vk.ed25519.verifyBatch(fresh()), ops: n },
+      { lib: `vaultkey verify loop, ${n} signers`, fn: loop(distinct), ops: n },
       {
         lib: 'libsodium native verify loop',
         fn: () => {
