@@ -278,31 +278,17 @@ function checkItems(items: unknown): asserts items is readonly Ed25519BatchItem[
 
 /**
  * The indices of the items verify rejects, ascending; with `all` false, a
- * non-empty list means "some item is invalid". Items are taken grouped by
- * public key (first appearance first), in calls of at most BATCH_MAX, so
- * that each signer's key is decoded and classified once per call.
+ * non-empty list means "some item is invalid". Calls of at most BATCH_MAX
+ * items; the WASM side finds keys repeated within a call, and keeps the keys
+ * of earlier calls, so items need no grouping by signer here.
  */
 function rejected(items: unknown, all: boolean): number[] {
   checkItems(items);
-  let order: number[];
-  if (items.length <= BATCH_MAX) {
-    order = items.map((_, i) => i); // one call: the WASM side finds repeated keys itself
-  } else {
-    // Grouping is only an optimization, so a 53-bit prefix of the key will do
-    // (a collision merely puts two signers in one group).
-    const groups = new Map<number, number[]>();
-    for (let i = 0; i < items.length; i++) {
-      const k = items[i]!.publicKey;
-      const id = (k[0]! | (k[1]! << 8) | (k[2]! << 16)) * 2 ** 29 + (k[3]! | (k[4]! << 8) | ((k[5]! & 0x1f) << 16)) * 256 + k[6]!;
-      const g = groups.get(id);
-      if (g) g.push(i);
-      else groups.set(id, [i]);
-    }
-    order = [...groups.values()].flat();
-  }
   const bad: number[] = [];
-  for (let c = 0; c < order.length; c += BATCH_MAX) {
-    collect(items, order.slice(c, c + BATCH_MAX), all, bad);
+  for (let c = 0; c < items.length; c += BATCH_MAX) {
+    const idx: number[] = [];
+    for (let i = c; i < Math.min(c + BATCH_MAX, items.length); i++) idx.push(i);
+    collect(items, idx, all, bad);
     if (!all && bad.length) return bad;
   }
   return bad.sort((a, b) => a - b);
