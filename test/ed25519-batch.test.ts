@@ -15,6 +15,10 @@ import { init, ed25519 } from 'vaultkey/core';
 import type { Ed25519BatchItem } from 'vaultkey/core';
 import { unhex, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
+import asc from 'assemblyscript/asc';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 await init();
 await sodium.ready;
@@ -340,5 +344,89 @@ test('random batches with random damage: verifyBatch and findInvalid agree with 
     const items = validBatch(n, crypto.randomInt(1, 6));
     for (let i = 0; i < n; i++) if (crypto.randomInt(0, 10) === 0) items[i] = tamper[names[crypto.randomInt(0, names.length)]!]!(items[i]!);
     agree(items, `round ${round}`);
+  }
+});
+
+// The two pieces the batch's exactness and soundness rest on, compiled alone
+// from assembly/ed25519/batch.ts: in8E (is a point in the prime-order
+// subgroup?) on points of every torsion class, and drawWeight (the random
+// weights) against an independent derivation of the same draw.
+test('assembly: in8E on every torsion class, drawWeight against a JS derivation', async () => {
+  const root = new URL('../', import.meta.url);
+  const harnessPath = fileURLToPath(new URL('assembly/ed25519/batch-harness.ts', root));
+  const harness = `
+    import { in8E, drawWeight } from './batch';
+    import { decode, isSmallOrder } from './point';
+    export const IN: usize = memory.data(64, 16);
+    export const OUT: usize = memory.data(32, 16);
+    const PT: usize = memory.data(160, 16);
+    export function classify(): i32 { if (!decode(PT, IN) || isSmallOrder(PT)) return -1; return in8E(PT) ? 1 : 0; }
+    export function draw(): i32 { return drawWeight(OUT, IN, 0, 0) ? 1 : 0; }`;
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main(
+    [harnessPath, '--outFile', 'h.wasm', '--runtime', 'stub', '--optimizeLevel', '3', '--noAssert', '--enable', 'simd'],
+    {
+      readFile: (name: string, dir: string) => {
+        const p = resolve(dir, name);
+        if (p === harnessPath) return harness;
+        try {
+          return readFileSync(p, 'utf8');
+        } catch {
+          return null;
+        }
+      },
+      writeFile: (name: string, data: Uint8Array | string) => {
+        if (name.endsWith('.wasm')) binary = data as Uint8Array;
+      },
+    },
+  );
+  assert.equal(error, null, String(stderr));
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(binary!), {
+    env: { abort: () => assert.fail('abort') },
+  });
+  const x = instance.exports as any;
+  const m = () => new Uint8Array(x.memory.buffer);
+  // in8E: [r]B + T for every torsion point T (order 1, 2, 4, 8): true exactly for T = O.
+  for (let i = 0; i < 12; i++) {
+    const P = Pt.BASE.multiply((leToBig(crypto.randomBytes(32)) % (L - 1n)) + 1n);
+    for (let t = 0; t < 8; t++) {
+      m().set(P.add(SMALL[t]!).toBytes(), x.IN.value);
+      assert.equal(x.classify(), t === 0 ? 1 : 0, `[r]B + T${t}`);
+    }
+  }
+  // drawWeight: Floyd's 24-subset of [0, 229) from 16-bit draws, position s_k + k, signs from bytes 0..2.
+  for (let i = 0; i < 500; i++) {
+    const rnd = crypto.randomBytes(64);
+    m().set(rnd, x.IN.value);
+    let pos = 3;
+    const set = new Set<number>();
+    let ranOut = false;
+    for (let j = 229 - 24; j < 229 && !ranOut; j++) {
+      const lim = 65536 - (65536 % (j + 1));
+      let v = 65536;
+      while (pos + 2 <= 64) {
+        v = rnd[pos]! | (rnd[pos + 1]! << 8);
+        pos += 2;
+        if (v < lim) break;
+        v = 65536;
+      }
+      if (v === 65536) ranOut = true;
+      let t = v % (j + 1);
+      if (set.has(t)) t = j;
+      set.add(t);
+    }
+    assert.equal(x.draw(), ranOut ? 0 : 1);
+    if (ranOut) continue;
+    const positions = [...set].sort((a, b) => a - b).map((s, k) => s + k);
+    assert.equal(positions.length, 24);
+    assert.ok(
+      positions.every((p, k) => p < 252 && (k === 0 || p > positions[k - 1]! + 1)),
+      'non-adjacent, below 252',
+    );
+    let z = 0n;
+    positions.forEach((p, k) => {
+      z += (rnd[k >> 3]! >> (k & 7)) & 1 ? -(1n << BigInt(p)) : 1n << BigInt(p);
+    });
+    assert.equal(leToBig(m().slice(x.OUT.value, x.OUT.value + 32)), ((z % L) + L) % L);
   }
 });

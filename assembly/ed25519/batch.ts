@@ -300,7 +300,7 @@ const LQ: usize = memory.data<u64>([0x5812631a5cf5d3ed, 0x14def9dea2f79cd6, 0, 0
  * from event number ev. Returns false when the random bytes run out (about
  * 2^-36 of the time): the item then goes to the single verify.
  */
-function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
+export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
   memory.fill(SET, 0, 32);
   let pos: usize = 3;                     // bytes 0..2: the 24 signs
   for (let j: u32 = ZN - <u32>ZH; j < ZN; j++) {
