@@ -381,7 +381,7 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
     },
   );
   assert.equal(error, null, String(stderr));
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(binary!), {
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(binary!)), {
     env: { abort: () => assert.fail('abort') },
   });
   const x = instance.exports as any;
