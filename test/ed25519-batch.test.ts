@@ -430,3 +430,40 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
     assert.equal(leToBig(m().slice(x.OUT.value, x.OUT.value + 32)), ((z % L) + L) % L);
   }
 });
+
+// A key met once in a call is not classified on its own: the item's torsion is
+// settled on R + [k mod 8]A. Many signers, each with a key A + T (T of any
+// order), one signature each, some accepted by verify ([k]T = O, or R carrying
+// the cancelling torsion), the others not: the batch must follow verify.
+test('torsion: one signature per signer under keys A + T (each key once per call)', () => {
+  const items: Ed25519BatchItem[] = [];
+  for (let s = 0; s < 96; s++) {
+    const sg = signer();
+    const T = SMALL[crypto.randomInt(0, 8)]!;
+    const pub = sg.A.add(T).toBytes();
+    const m = crypto.randomBytes(24);
+    const r = leToBig(sha512(sg.prefix, m)) % L;
+    // a third of them carry a torsion point in R too
+    const Tr = s % 3 === 0 ? SMALL[crypto.randomInt(0, 8)]! : Pt.ZERO;
+    const Rb = Pt.BASE.multiply(r).add(Tr).toBytes();
+    const k = leToBig(sha512(Rb, pub, m)) % L;
+    const signature = new Uint8Array(64);
+    signature.set(Rb);
+    signature.set(bigToLe((r + k * sg.a) % L), 32);
+    items.push({ signature, message: m, publicKey: pub });
+  }
+  const honest = validBatch(20, 20);
+  for (let round = 0; round < 4; round++) {
+    const batch = [...items.slice(round * 24, round * 24 + 24), ...honest].sort(() => crypto.randomInt(0, 3) - 1);
+    const ok = agree(batch, `keys A + T, round ${round}`);
+    const good = batch.filter((_, i) => ok[i]);
+    assert.ok(good.length > 20, 'some torsion-key signatures verify');
+    assert.equal(ed25519.verifyBatch(good), true);
+  }
+  for (const it of items) {
+    assert.equal(
+      ed25519.verify(it.signature, it.message, it.publicKey),
+      sodium.crypto_sign_verify_detached(it.signature, it.message, it.publicKey),
+    );
+  }
+});

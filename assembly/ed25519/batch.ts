@@ -123,6 +123,10 @@ const CA: usize = memory.data(<i32>(BATCH_MAX * 64), 16);             // c_j = s
 const KEYOF: usize = memory.data(<i32>BATCH_MAX, 16);                 // item -> key index
 const KEYST: usize = memory.data(<i32>BATCH_MAX, 16);                 // key: 0 bad, 1 in 8E, 2 torsion
 const KEYPOS: usize = memory.data(<i32>(BATCH_MAX * 4), 16);          // key -> first item with it
+const KEYN: usize = memory.data(<i32>BATCH_MAX, 16);                  // key -> its number of items
+/** Key class: decoded, not of small order, torsion not tested (see torsionFree). */
+const KEY_X: u8 = 3;
+const XP: usize = memory.data(160, 16);
 const SB: usize = memory.data(64, 16);  // sum z_i S_i (512-bit, then mod L)
 const KH: usize = memory.data(64, 16);
 const CTX: usize = memory.data(256, 16); // CTX512_SIZE
@@ -183,13 +187,15 @@ function ensureConstants(): void {
   constantsReady = true;
 }
 
-/** true if the P3 point p (decoded, Z = 1, not of small order) is in 8E, the subgroup of order L. */
+/**
+ * true if the P3 point p (not of small order) is in 8E, the subgroup of order
+ * L. Every quantity below is homogeneous in (UN, UD), so any Z will do.
+ */
 export function in8E(p: usize): bool {
   ensureConstants();
-  // u = UN / UD = (1 + y)/(1 - y) (y = Y since Z = 1).
-  feOne(F3);
-  feAdd(UN, F3, p + Y);
-  feSub(UD, F3, p + Y);
+  // u = UN / UD = (1 + y)/(1 - y) = (Z + Y)/(Z - Y).
+  feAdd(UN, p + Z, p + Y);
+  feSub(UD, p + Z, p + Y);
   // (1) r = RN / UD, RN^2 = UN^2 + A UN UD + UD^2; no root: P not in 2E.
   feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(F3, F3, G);
   if (!sqrt(RN, F3)) return false;
@@ -364,6 +370,37 @@ const KC_KEY: usize = memory.data(<i32>(KC_N * 32), 16);
 const KC_ST: usize = memory.data(<i32>KC_N, 16);
 const KC_PT: usize = memory.data(<i32>(KC_N * P3_SIZE), 16);
 
+/** true if the key at k is in the cache (classifyKey will not recompute it). */
+function cachedKey(a: usize, k: usize): bool {
+  const slot = <usize>((load<u32>(k) ^ load<u32>(k, 12) ^ load<u32>(k, 24)) & <u32>(KC_N - 1));
+  return load<u8>(KC_ST + slot) != 0 && same32(KC_KEY + (slot << 5), k);
+}
+
+/**
+ * For a key A met once (not classified): true if D = [S]B - R - [k]A has no
+ * torsion part, i.e. if X = R + [m]A is in 8E, m = k mod 8 (the torsion part
+ * of D is minus that of X, as [k]T = [m]T for T of order dividing 8; the part
+ * of order L does not matter here). One in8E per item instead of one for R
+ * and one for A: a key seen once costs its decoding only. tab holds A, 3A,
+ * ..., 15A cached (oddMultiples). X of small order is in 8E only if it is O.
+ */
+function torsionFree(r: usize, tab: usize, m: u32): bool {
+  if (m == 0) {
+    memory.copy(XP, r, P3_SIZE);
+  } else {
+    const odd = m | 1;                      // m or m + 1
+    addCached(CR, r, tab + <usize>(odd >> 1) * P3_SIZE);
+    toP3(XP, CR);
+    if (odd != m) { subCached(CR, XP, tab); toP3(XP, CR); } // m + 1 - 1
+  }
+  if (isSmallOrder(XP)) {
+    if (!feIsZero(XP + X)) return false;
+    feSub(F0, XP + Y, XP + Z);
+    return feIsZero(F0) != 0;
+  }
+  return in8E(XP);
+}
+
 /** Decodes the key at k into a (P3): 0 invalid (not a point, small order), 1 in 8E, 2 with a torsion component. */
 function classifyKey(a: usize, k: usize): u8 {
   const slot = <usize>((load<u32>(k) ^ load<u32>(k, 12) ^ load<u32>(k, 24)) & <u32>(KC_N - 1));
@@ -405,25 +442,43 @@ export function ed25519VerifyBatch(n: u32): i32 {
   let nev: u32 = 0;
   memory.fill(SB, 0, 64);
   memory.fill(HEAD, 0xff, 512);
+  // Keys: distinct within the call, and how many items each has.
   for (let i: usize = 0; i < <usize>n; i++) {
     const e = BUF + i * ENTRY;
-    store<u8>(e + 120, 0);
-    // the key: seen earlier in this call, or decoded and classified now
     let j: usize = 0;
     while (j < nk && !same32(BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64, e + 64)) j++;
     if (j == nk) {
-      store<u8>(KEYST + j, classifyKey(AP + j * P3_SIZE, e + 64));
       store<u32>(KEYPOS + (j << 2), <u32>i);
-      memory.fill(CA + (j << 6), 0, 64);
+      store<u8>(KEYN + j, 0);
       nk++;
     }
     store<u8>(KEYOF + i, <u8>j);
+    store<u8>(KEYN + j, load<u8>(KEYN + j) + 1);
+  }
+  // A key with several items here, or classified by an earlier call, is
+  // classified (in8E once for all its items); a key with one item is only
+  // decoded, and that item's torsion is settled on X = R + [k mod 8]A (KEY_X).
+  for (let j: usize = 0; j < nk; j++) {
+    const k = BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64;
+    const a = AP + j * P3_SIZE;
+    let st: u8;
+    if (load<u8>(KEYN + j) > 1 || cachedKey(a, k)) st = classifyKey(a, k);
+    else st = decode(a, k) && !isSmallOrder(a) ? KEY_X : 0;
+    store<u8>(KEYST + j, st);
+    memory.fill(CA + (j << 6), 0, 64);
+    if (st == 1 || st == KEY_X) oddMultiples(AT + j * 8 * P3_SIZE, a);
+  }
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const e = BUF + i * ENTRY;
+    store<u8>(e + 120, 0);
+    const j = <usize>load<u8>(KEYOF + i);
     const st = load<u8>(KEYST + j);
     if (st == 2) { store<u8>(e + 120, 2); continue; }
     if (st == 0) continue;
     if (!scIsCanonical(e + 32)) continue;
     const r = RP + i * P3_SIZE;
-    if (!decode(r, e) || isSmallOrder(r) || !in8E(r)) continue;
+    if (!decode(r, e) || isSmallOrder(r)) continue;
+    if (st == 1 && !in8E(r)) continue;
     // k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 2)
     sha512Init(CTX);
     sha512Update(CTX, e, 32);
@@ -431,6 +486,7 @@ export function ed25519VerifyBatch(n: u32): i32 {
     sha512Update(CTX, BUF + <usize>load<u32>(e + 112), <usize>load<u32>(e + 116));
     sha512Final(CTX, KH);
     scReduce64(KH, KH);
+    if (st == KEY_X && !torsionFree(r, AT + j * 8 * P3_SIZE, <u32>load<u8>(KH) & 7)) continue;
     const zi = ZM + (i << 5);
     if (!drawWeight(zi, e + 128, <u32>i, nev)) { store<u8>(e + 120, 2); continue; }
     nev += <u32>ZH;
@@ -449,12 +505,12 @@ export function ed25519VerifyBatch(n: u32): i32 {
   }
   for (let b: i32 = 255; b > top; b--) if (load<u16>(HEAD + (<usize>b << 1)) != 0xffff) { top = b; break; }
   for (let j: usize = 0; j < nk; j++) {
-    if (load<u8>(KEYST + j) != 1) { memory.fill(AD + j * ND, 0, ND); continue; }
+    const st = load<u8>(KEYST + j);
+    if (st != 1 && st != KEY_X) { memory.fill(AD + j * ND, 0, ND); continue; }
     scReduce64(CA + (j << 6), CA + (j << 6));
     const t = wnaf(AD + j * ND, CA + (j << 6), 32, 5);
     if (t < 0) { memory.fill(AD + j * ND, 0, ND); continue; }
     if (t > top) top = t;
-    oddMultiples(AT + j * 8 * P3_SIZE, AP + j * P3_SIZE);
   }
   // Strauss: ACC = [sum z S]B - sum [z_i]R_i - sum [c_j]A_j, one doubling chain.
   feZero(ACC + X); feOne(ACC + Y); feOne(ACC + Z);
@@ -484,7 +540,15 @@ export function ed25519VerifyBatch(n: u32): i32 {
     }
     toP2(ACC, CR);
   }
-  // identity: X = 0 and Y = Z
+  // [8]ACC = O. The sum computed above is sum z_i D_i plus a point of small
+  // order: the weights of the A_j are reduced mod L, not mod 8L, so under a
+  // key with a torsion part (met once, KEY_X) [c_j]A_j is off by a torsion
+  // point. Every D_i here is in 8E, where [8] is one-to-one, so [8]ACC = O
+  // exactly when sum z_i D_i = O: the cofactor removes the error and nothing
+  // else. (A test with such keys failed without it: valid batches rejected.)
+  dbl(CR, ACC); toP2(ACC, CR);
+  dbl(CR, ACC); toP2(ACC, CR);
+  dbl(CR, ACC); toP2(ACC, CR);
   if (!feIsZero(ACC + X)) return 0;
   feSub(F0, ACC + Y, ACC + Z);
   return feIsZero(F0);
