@@ -5,7 +5,7 @@
 // verifyBatch keeps the keys it classified (public data, 256 slots): the
 // "same N signers" rows reuse one signer set call after call (a validator
 // set), the "new signers" rows take each call's N items from a pool of 2,048
-// signers, so that every key is classified afresh.
+// signers, so that every key is decoded afresh.
 import crypto from 'node:crypto';
 import sodiumNative from 'sodium-native';
 import * as vk from 'vaultkey/core';

@@ -11,28 +11,35 @@
 // Garillot, Nikolaenko, "Taming the many EdDSAs", SSR 2020). So the torsion
 // is settled per point, exactly, before the combination:
 //
-//   - every distinct key A is tested for A in 8E, the prime-order subgroup
+//   - a key with several items in the call (or classified by an earlier
+//     call, classifyKey) is tested once for A in 8E, the prime-order subgroup
 //     (E(F_p) = Z_L x Z_8, so 8E = Z_L). A key outside it (and not of small
 //     order, which verify rejects) has t_A != 0; its items are left to the
-//     single verify (status 2), which settles them exactly.
-//   - with A in 8E, [S]B - [k]A lies in 8E, so verify accepts only if R does
-//     too: an R outside 8E makes its item invalid (status 0).
-//   - all points left are in the prime-order subgroup, where the cofactorless
-//     and the cofactored equations agree, and where a random combination is
-//     sound: if some D_j != O (order L), fix every z_i but z_j; the sum
-//     vanishes only for one residue of z_j mod L, which a weight drawn by
-//     drawWeight hits with probability <= 3 / 2^131 < 2^-129. The weights
-//     come from the JS caller's crypto.getRandomValues (unknown to whoever
-//     made the signatures). A true signature never fails (each D_i = O), so
-//     batch == AND of singles, except with probability < 2^-129 per call
-//     that a batch holding an invalid signature passes.
+//     single verify (status 2), which settles them exactly. With A in 8E,
+//     [S]B - [k]A lies in 8E, so verify accepts only if R does too: an R
+//     outside 8E makes its item invalid (status 0).
+//   - a key met once is only decoded (KEY_X): its item is in the combination
+//     only if X = R + [k mod 8]A is in 8E, which is exactly "D has no torsion
+//     part" (torsionFree); otherwise invalid. One in8E per item either way.
+//   - every D_i left is in the prime-order subgroup, where the cofactorless
+//     and the cofactored equations agree (the final check is cofactored, to
+//     absorb the torsion of KEY_X keys, see the end of ed25519VerifyBatch),
+//     and where a random combination is sound: if some D_j != O (order L),
+//     fix every z_i but z_j; the sum vanishes only for one residue of z_j mod
+//     L, which a weight drawn by drawWeight hits with probability
+//     <= 3 / 2^131 < 2^-129. The weights come from the JS caller's
+//     crypto.getRandomValues (unknown to whoever made the signatures). A true
+//     signature never fails (each D_i = O), so batch == AND of singles, except
+//     with probability < 2^-129 per call that a batch holding an invalid
+//     signature passes.
 //
 // Measured (V8, x86-64, 64 signatures of one signer): per signature about
 // 22 us for in8E(R), 5.6 us to decode R, 7 us of additions for [z_i]R_i,
 // 0.7 us of SHA-512; single verify is about 78 us (2.06x per signature).
-// With distinct signers each key adds in8E and decoding once (kept across
-// calls, classifyKey) and a full-size scalar ([sum z_i k_i]A, 42 additions
-// at width 5): 1.07x with keys never seen before, 1.4x for a recurring set.
+// With distinct signers each key adds its decoding and a full-size scalar
+// ([sum z_i k_i]A, 42 additions at width 5): about 1.45x (noisy machine).
+// Classifying each key with in8E(A) as well as in8E(R) gave 1.05x with new
+// keys; torsionFree's one in8E per item replaced it.
 // Lost or dropped: uniform 128-bit weights at width 5 (21 additions plus a
 // table of 8 multiples per R_i: 8.9 us against 7.2 us sparse); a reduction
 // mod L per product (scMulAdd, 0.68 us, twice per item) instead of one per

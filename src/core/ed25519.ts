@@ -181,10 +181,9 @@ export interface Ed25519BatchItem {
 // Exactness: verify is cofactorless, so the torsion of each R and A matters;
 // the WASM side settles it per point (is it in the prime-order subgroup?)
 // before one random combination checks the rest. Items whose key has a torsion
-// component (no honest key has one) are checked by verify itself. Measured at
-// 64 signatures: 2.06x the verify loop per signature with one signer, 1.07x
-// with 64 signers never seen before, 1.4x for a signer set seen in an earlier
-// call (keys are kept, 256 slots); findInvalid bisects a failing call.
+// component (no honest key has one) are settled exactly too. Measured at 64
+// signatures: 2.0-2.2x the verify loop per signature with one signer, about
+// 1.4-1.5x with 64 signers; findInvalid bisects a failing call.
 
 /** Items per WASM call (assembly/ed25519/batch.ts BATCH_MAX). */
 const BATCH_MAX = 64;
