@@ -355,13 +355,15 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   const root = new URL('../', import.meta.url);
   const harnessPath = fileURLToPath(new URL('assembly/ed25519/batch-harness.ts', root));
   const harness = `
-    import { in8E, drawWeight } from './batch';
+    import { in8E, drawWeight, smallOrderY } from './batch';
     import { decode, isSmallOrder } from './point';
     export const IN: usize = memory.data(64, 16);
     export const OUT: usize = memory.data(32, 16);
     const PT: usize = memory.data(160, 16);
     export function classify(): i32 { if (!decode(PT, IN) || isSmallOrder(PT)) return -1; return in8E(PT) ? 1 : 0; }
-    export function draw(): i32 { return drawWeight(OUT, IN, 0, 0) ? 1 : 0; }`;
+    export function draw(): i32 { return drawWeight(OUT, IN, 0, 0) ? 1 : 0; }
+    export function smallY(): i32 { return smallOrderY(IN) ? 1 : 0; }
+    export function smallPt(): i32 { return decode(PT, IN) && isSmallOrder(PT) ? 1 : 0; }`;
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main(
     [harnessPath, '--outFile', 'h.wasm', '--runtime', 'stub', '--optimizeLevel', '3', '--noAssert', '--enable', 'simd'],
@@ -393,6 +395,18 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
       m().set(P.add(SMALL[t]!).toBytes(), x.IN.value);
       assert.equal(x.classify(), t === 0 ? 1 : 0, `[r]B + T${t}`);
     }
+  }
+  // smallOrderY (bytes) and isSmallOrder (three doublings) agree: on the 8 points of small order, and off them.
+  for (const T of SMALL) {
+    m().set(T.toBytes(), x.IN.value);
+    assert.equal(x.smallY(), 1);
+    assert.equal(x.smallPt(), 1);
+  }
+  for (let i = 0; i < 50; i++) {
+    const P = Pt.BASE.multiply((leToBig(crypto.randomBytes(32)) % (L - 1n)) + 1n).add(SMALL[i % 8]!);
+    m().set(P.toBytes(), x.IN.value);
+    assert.equal(x.smallY(), 0);
+    assert.equal(x.smallPt(), 0);
   }
   // drawWeight: Floyd's 24-subset of [0, 229) from 16-bit draws, position s_k + k, signs from bytes 0..2.
   for (let i = 0; i < 500; i++) {

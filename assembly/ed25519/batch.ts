@@ -74,7 +74,7 @@
 // the subgroup by each of the seven non-zero torsion points.
 
 import {
-  SQRTM1, D2, feAdd, feSub, feMul, feSq, feNeg, feOne, feZero, feCopy, feCarry, feIsZero, fePow22523,
+  D, SQRTM1, D2, feAdd, feSub, feMul, feSq, feNeg, feOne, feZero, feCopy, feCarry, feIsZero, fePow22523, feToBytes, feInvert,
 } from './field';
 import {
   X, Y, Z, T, P3_SIZE, NIELS_SIZE, dbl, toP3, toP2, toCached, addCached, subCached, addNiels, subNiels,
@@ -109,6 +109,7 @@ const QD: usize = memory.data(40, 16);
 const MA: usize = memory.data(40, 16);   // the Montgomery A = 486662
 const KP: usize = memory.data(40, 16);   // sqrt(-i (A^2 - 4))
 const KM: usize = memory.data(40, 16);   // sqrt(i (A^2 - 4))
+const SOY: usize = memory.data(160, 16); // the y (encoded) of the 8 points of small order
 let constantsReady = false;
 
 // Points, tables, scalars, digits.
@@ -191,7 +192,36 @@ function ensureConstants(): void {
   sqrt(KM, QN);
   feNeg(QN, QN);
   sqrt(KP, QN);
+  // The y of the points of small order (SOY): 1 (O), -1 (order 2), 0 (order 4)
+  // and +-y8 (order 8), where y8^2 = (-1 +- sqrt(1 + d))/d: doubling a point
+  // of order 8 gives y = 0, i.e. y^2 + x^2 = 0, and with the curve equation
+  // d y^4 + 2 y^2 - 1 = 0. 1 + d is a square (the identity is in 2E, (1)
+  // in the header of in8E), and one of the two roots has rational square roots.
+  feOne(RHO); feToBytes(SOY, RHO);
+  feNeg(G, RHO); feToBytes(SOY + 32, G);
+  feAdd(G, RHO, D); sqrt(AA, G);             // AA = sqrt(1 + d)
+  feInvert(QD, D);
+  feSub(G, AA, RHO); feMul(G, G, QD);
+  if (!sqrt(QN, G)) { feAdd(G, AA, RHO); feNeg(G, G); feMul(G, G, QD); sqrt(QN, G); }
+  feToBytes(SOY + 96, QN);
+  feNeg(QN, QN); feToBytes(SOY + 128, QN);
   constantsReady = true;
+}
+
+/**
+ * true if the canonical encoding at s (already decoded, so y < p) is that of
+ * a point of small order: its y is one of SOY (each y there has only points
+ * of small order). The same answer as isSmallOrder on the decoded point, by a
+ * comparison of bytes instead of three doublings (0.6 us per signature).
+ */
+export function smallOrderY(s: usize): bool {
+  ensureConstants();
+  const hi = load<u64>(s, 24) & 0x7fffffffffffffff;
+  for (let c: usize = SOY; c < SOY + 160; c += 32) {
+    if (load<u64>(s) == load<u64>(c) && load<u64>(s, 8) == load<u64>(c, 8) &&
+        load<u64>(s, 16) == load<u64>(c, 16) && hi == load<u64>(c, 24)) return true;
+  }
+  return false;
 }
 
 /**
@@ -417,7 +447,7 @@ function classifyKey(a: usize, k: usize): u8 {
     return st - 1;
   }
   let c: u8 = 0;
-  if (decode(a, k) && !isSmallOrder(a)) c = in8E(a) ? 1 : 2;
+  if (decode(a, k) && !smallOrderY(k)) c = in8E(a) ? 1 : 2;
   memory.copy(KC_KEY + (slot << 5), k, 32);
   memory.copy(KC_PT + slot * P3_SIZE, a, P3_SIZE);
   store<u8>(KC_ST + slot, c + 1);
@@ -470,7 +500,7 @@ export function ed25519VerifyBatch(n: u32): i32 {
     const a = AP + j * P3_SIZE;
     let st: u8;
     if (load<u8>(KEYN + j) > 1 || cachedKey(a, k)) st = classifyKey(a, k);
-    else st = decode(a, k) && !isSmallOrder(a) ? KEY_X : 0;
+    else st = decode(a, k) && !smallOrderY(k) ? KEY_X : 0;
     store<u8>(KEYST + j, st);
     memory.fill(CA + (j << 6), 0, 64);
     if (st == 1 || st == KEY_X) oddMultiples(AT + j * 8 * P3_SIZE, a);
@@ -484,7 +514,7 @@ export function ed25519VerifyBatch(n: u32): i32 {
     if (st == 0) continue;
     if (!scIsCanonical(e + 32)) continue;
     const r = RP + i * P3_SIZE;
-    if (!decode(r, e) || isSmallOrder(r)) continue;
+    if (!decode(r, e) || smallOrderY(e)) continue;
     if (st == 1 && !in8E(r)) continue;
     // k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 2)
     sha512Init(CTX);
