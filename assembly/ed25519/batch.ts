@@ -116,7 +116,7 @@ let constantsReady = false;
 const RP: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);        // R_i
 const AP: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);        // distinct keys A_j
 const RT: usize = memory.data(<i32>(BATCH_MAX * NIELS_SIZE), 16);     // R_i as niels points (Z = 1)
-const AT: usize = memory.data(<i32>(BATCH_MAX * 8 * P3_SIZE), 16);    // same for A_j
+const AT: usize = memory.data(<i32>(BATCH_MAX * 8 * P3_SIZE), 16);    // A_j, 3A_j, ..., 15A_j cached
 const ND: usize = 264;                                                // digits per scalar
 const ZM: usize = memory.data(<i32>(BATCH_MAX * 32), 16);             // z_i mod L
 const HEAD: usize = memory.data(2 * 256, 16);                         // bit -> first event (u16, 0xffff none)
@@ -129,7 +129,7 @@ const AD: usize = memory.data(<i32>(BATCH_MAX * ND), 16);             // wNAF of
 const BD: usize = memory.data(<i32>ND, 16);                           // wNAF of sum z_i S_i
 const CA: usize = memory.data(<i32>(BATCH_MAX * 64), 16);             // c_j = sum z_i k_i over key j (512-bit, then mod L)
 const KEYOF: usize = memory.data(<i32>BATCH_MAX, 16);                 // item -> key index
-const KEYST: usize = memory.data(<i32>BATCH_MAX, 16);                 // key: 0 bad, 1 in 8E, 2 torsion
+const KEYST: usize = memory.data(<i32>BATCH_MAX, 16);                 // key: 0 bad, 1 in 8E, 2 torsion, KEY_X
 const KEYPOS: usize = memory.data(<i32>(BATCH_MAX * 4), 16);          // key -> first item with it
 const KEYN: usize = memory.data(<i32>BATCH_MAX, 16);                  // key -> its number of items
 /** Key class: decoded, not of small order, torsion not tested (see torsionFree). */
