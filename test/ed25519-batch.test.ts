@@ -474,6 +474,11 @@ test('torsion: one signature per signer under keys A + T (each key once per call
     assert.ok(good.length > 20, 'some torsion-key signatures verify');
     assert.equal(ed25519.verifyBatch(good), true);
   }
+  // The same keys again, now twice each in one call: classified this time
+  // (after being only decoded and kept by the calls above).
+  const twice = items.slice(0, 30).flatMap((it) => [it, it]);
+  agree(twice, 'keys A + T, twice each');
+  agree([...twice.slice(0, 40), ...honest, ...honest], 'keys A + T and honest keys, twice each');
   for (const it of items) {
     assert.equal(
       ed25519.verify(it.signature, it.message, it.publicKey),
