@@ -34,10 +34,10 @@
 //     signature passes.
 //
 // Measured (V8, x86-64, 64 signatures of one signer): per signature about
-// 22 us for in8E(R), 5.6 us to decode R, 7 us of additions for [z_i]R_i,
-// 0.7 us of SHA-512; single verify is about 78 us (2.06x per signature).
+// 22 us for in8E(R), 5.6 us to decode R, 6.3 us of mixed additions for [z_i]R_i,
+// 0.7 us of SHA-512; single verify is about 78 us (2.1x per signature).
 // With distinct signers each key adds its decoding and a full-size scalar
-// ([sum z_i k_i]A, 42 additions at width 5): about 1.45x (noisy machine).
+// ([sum z_i k_i]A, 42 additions at width 5): about 1.5x.
 // Classifying each key with in8E(A) as well as in8E(R) gave 1.05x with new
 // keys; torsionFree's one in8E per item replaced it.
 // Lost or dropped: uniform 128-bit weights at width 5 (21 additions plus a
