@@ -36,9 +36,9 @@ export const VERIFY: bool = isDefined(VAULTKEY_VERIFY) ? VAULTKEY_VERIFY != 0 : 
 // ---------------------------------------------------------------- secp256k1 (10 x 26-bit u32 limbs)
 
 /** Room per unit of magnitude above m * 2^26 on limbs 0..8. feMul/feSqr end
- *  their last carry chain at limb 2, which then exceeds 2^26 - 1 by at most 63
- *  for inputs below 2^30 (the fold of the top limb adds < 2^32 to limb 1);
- *  feNormWeak/feMulSmall leave it at most 1 over. Sums add this slack like
+ *  their last carry chain at limb 3, which then exceeds 2^26 - 1 by at most 1
+ *  for inputs below 2^30 (scripts/gen-secp256k1.mjs bounds it);
+ *  feNormWeak/feMulSmall leave limb 2 at most 1 over. Sums add this slack like
  *  they add magnitudes. The top limb needs none: every producer keeps it
  *  <= m * 2^22. */
 export const SECP_SLACK: u64 = 64;

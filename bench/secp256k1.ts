@@ -62,11 +62,45 @@ export default async function secp256k1Bench(): Promise<void> {
     },
   ]);
 
+  // vaultkey keeps the last parsed public key and the odd-multiples table of
+  // the last verified point (public data), which the row above, with one key
+  // on every call, benefits from. These rows cycle through three keys (and
+  // three signatures for recovery) so every call parses and builds afresh:
+  // the ratio that holds for a stream of different signers.
+  const cycle = [0, 1, 2].map(() => {
+    const sk = noble.utils.randomSecretKey();
+    const d = crypto.randomBytes(32);
+    const s = secp256k1.sign(d, sk);
+    return { sk, d, pub: secp256k1.getPublicKey(sk), sig: s.signature, rec: s.recovery, tweak: crypto.randomBytes(32) };
+  });
+  const next = (() => {
+    const at = new Map<string, number>();
+    return (lib: string) => {
+      const i = at.get(lib) ?? 0;
+      at.set(lib, i + 1);
+      return cycle[i % cycle.length]!;
+    };
+  })();
+  await group('secp256k1 ECDSA verify, a different key on every call (3 keys in turn)', [
+    { lib: 'vaultkey (wasm)', fn: () => ((c) => secp256k1.verify(c.sig, c.d, c.pub))(next('vk')) },
+    { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => ((c) => tiny.verify(c.d, c.pub, c.sig))(next('tiny')) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => ((c) => native.ecdsaVerify(c.sig, c.d, c.pub))(next('native')) },
+  ]);
+
   await group('secp256k1 ECDSA recover public key', [
     { lib: 'vaultkey (wasm)', fn: () => secp256k1.recoverPublicKey(signature, recovery, digest) },
     { lib: '@noble/curves', fn: () => noble.recoverPublicKey(recovered, digest, { prehash: false }) },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.recover(digest, signature, recovery as 0 | 1 | 2 | 3, true) },
     { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.ecdsaRecover(signature, recovery, digest, true) },
+  ]);
+
+  await group('secp256k1 ECDSA recover, a different signature on every call (3 in turn)', [
+    { lib: 'vaultkey (wasm)', fn: () => ((c) => secp256k1.recoverPublicKey(c.sig, c.rec, c.d))(next('vk-r')) },
+    {
+      lib: 'tiny-secp256k1 (libsecp256k1 wasm)',
+      fn: () => ((c) => tiny.recover(c.d, c.sig, c.rec as 0 | 1 | 2 | 3, true))(next('tiny-r')),
+    },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => ((c) => native.ecdsaRecover(c.sig, c.rec, c.d, true))(next('native-r')) },
   ]);
 
   await group('secp256k1 BIP-32 tweaks: publicAdd (pub + t*G)', [
@@ -80,6 +114,12 @@ export default async function secp256k1Bench(): Promise<void> {
     },
     { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => tiny.pointAddScalar(pub, tweak, true) },
     { lib: 'libsecp256k1 native (secp256k1)', fn: () => native.publicKeyTweakAdd(pub, tweak, true) },
+  ]);
+
+  await group('secp256k1 BIP-32 tweaks: publicAdd, a different parent key on every call (3 in turn)', [
+    { lib: 'vaultkey (wasm)', fn: () => ((c) => secp256k1.publicAdd(c.pub, c.tweak))(next('vk-t')) },
+    { lib: 'tiny-secp256k1 (libsecp256k1 wasm)', fn: () => ((c) => tiny.pointAddScalar(c.pub, c.tweak, true))(next('tiny-t')) },
+    { lib: 'libsecp256k1 native (secp256k1)', fn: () => ((c) => native.publicKeyTweakAdd(c.pub, c.tweak, true))(next('native-t')) },
   ]);
 
   const tweaks = Array.from({ length: 100 }, () => crypto.randomBytes(32) as Uint8Array);

@@ -34,6 +34,7 @@ export {
   feNormalize as verifySecpFeNormalize, feInv as verifySecpFeInv, feSqrt as verifySecpFeSqrt,
   feFromBytes as verifySecpFeFromBytes, feToBytes as verifySecpFeToBytes,
 } from './secp256k1/field';
+export { scInv as verifySecpScInv } from './secp256k1/scalar';
 export {
   feMul as verifyEdFeMul, feSq as verifyEdFeSq, feSqN as verifyEdFeSqN, feAdd as verifyEdFeAdd,
   feSub as verifyEdFeSub, feNeg as verifyEdFeNeg, feCarry as verifyEdFeCarry, feToBytes as verifyEdFeToBytes,

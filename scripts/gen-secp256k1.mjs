@@ -5,21 +5,20 @@
 // y^2 = x^3 + 7, G, n, h = 1. Everything else is derived here with BigInt and
 // checked before anything is rendered (a failed check throws, so neither the
 // check nor --write can run on a wrong derivation):
-//   scalar.ts  N, HALF = (n-1)/2, R2 = 2^512 mod n, N0INV = -n^-1 mod 2^32,
-//              NINV26 = -n^-1 mod 2^26, R2_26 = 2^520 mod n and N26 = n in
-//              10x26-bit limbs, ONE26, NM2 = n - 2 (little-endian bytes);
+//   scalar.ts  N, HALF = (n-1)/2, R2 = 2^512 mod n, N0INV = -n^-1 mod 2^32;
 //              the GLV endomorphism (Gallant, Lambert, Vanstone, "Faster
 //              point multiplication on elliptic curves with efficient
 //              endomorphisms", CRYPTO 2001, §4): LAMBDA, the short lattice
 //              basis from the extended Euclidean algorithm on (n, lambda),
 //              G1, G2, MB1, MB2 as the GLV section of scalar.ts defines them;
-//              and the fully unrolled scMontMul (CIOS, 8x32 limbs), mont26
-//              and montSqr26 (column-wise Montgomery, 10x26 limbs).
+//              and the fully unrolled scMontMul (CIOS, 8x32 limbs).
 //   ecdsa.ts   NBYTES (n as 8x32 limbs).
 //   ecmult.ts  G_BYTES (G, big-endian x then y), BETA_BYTES (beta, the cube
 //              root of unity mod p with lambda*(x, y) = (beta*x, y)).
 //   field.ts   P0, P1, PM, P9 (p in 10x26 limbs; checked, never rewritten by
-//              hand: the rendering is exactly the committed text).
+//              hand: the rendering is exactly the committed text); MOD_P30,
+//              MOD_N30: the safegcd modulus descriptors (p and n in nine
+//              30-bit limbs, then the modulus' inverse mod 2^30).
 //
 //   node scripts/gen-secp256k1.mjs [--check]   compare with the files (exit 1 on a difference)
 //   node scripts/gen-secp256k1.mjs --write     put the generated text in place
@@ -29,7 +28,6 @@ import {
   assert,
   byteRows,
   bytesBE,
-  bytesLE,
   checkTargets,
   cubeRootOfUnity,
   hex,
@@ -153,15 +151,58 @@ for (const k of samples) {
 
 const R2 = 2n ** 512n % n;
 const N0INV = mod(-modInv(n, 2n ** 32n), 2n ** 32n);
-const NINV26 = mod(-modInv(n, 2n ** 26n), 2n ** 26n);
-const R2_26 = 2n ** 520n % n;
-assert(mod(n * N0INV, 2n ** 32n) === 2n ** 32n - 1n, 'n * N0INV = -1 (mod 2^32)');
-assert(mod(n * NINV26, 2n ** 26n) === 2n ** 26n - 1n, 'n * NINV26 = -1 (mod 2^26)');
-assert(2n ** 260n > 4n * n, 'R = 2^260 > 4n (mont26 keeps outputs below 2n)');
+
+// ---- feMul/feSqr reduction bounds (field.ts): inputs with limbs below 2^30,
+// columns as u64. Carry c10..c18, fold by 2^260 = 0x3D10 + 2^10 * 2^26, carry
+// c0..c9, fold the top bits by 2^256 = 0x3D1 + 2^6 * 2^26, carry c0..c2:
+// upper bounds (every operation is monotone on these non-negative values)
+// show no u64 overflows and the output has magnitude 1 (limb 3 at most 1 over).
+{
+  const L = 2n ** 30n - 1n;
+  const M26 = 2n ** 26n - 1n;
+  const M22 = 2n ** 22n - 1n;
+  const c = Array.from({ length: 19 }, (_, k) => BigInt(Math.min(k, 18 - k, 9) + 1) * L * L);
+  const fits = (what) =>
+    assert(
+      c.every((x) => x < 2n ** 64n),
+      `feMul bounds: ${what} stays below 2^64`,
+    );
+  const carry = (k) => {
+    c[k + 1] = (c[k + 1] ?? 0n) + (c[k] >> 26n);
+    c[k] = c[k] < M26 ? c[k] : M26;
+    fits(`carry from column ${k}`);
+  };
+  fits('the columns');
+  for (let k = 10; k < 19; k++) carry(k);
+  c[9] += c[19] * 0x3d10n;
+  c[10] += c[19] << 10n;
+  for (let k = 0; k < 9; k++) {
+    c[k] += c[k + 10] * 0x3d10n;
+    c[k + 1] += c[k + 10] << 10n;
+  }
+  fits('the fold by 2^260');
+  c.length = 10;
+  for (let k = 0; k < 9; k++) carry(k);
+  const t = c[9] >> 22n;
+  c[9] = c[9] < M22 ? c[9] : M22;
+  c[0] += t * 0x3d1n;
+  c[1] += t << 6n;
+  for (const k of [0, 1, 2]) carry(k);
+  c.length = 10;
+  assert(c.slice(0, 9).every((x) => x <= M26 + 1n) && c[9] <= M22, 'feMul output: magnitude 1, limbs 0..8 at most 1 over');
+}
+
+// ---- safegcd descriptors (field.ts modInv30): M in 9 x 30-bit limbs, M^-1 mod 2^30
+
+const INV30P = modInv(p, 2n ** 30n);
+const INV30N = modInv(n, 2n ** 30n);
+assert(mod(p * INV30P, 2n ** 30n) === 1n && mod(n * INV30N, 2n ** 30n) === 1n, 'M * M^-1 = 1 (mod 2^30)');
+assert(p < 2n ** 256n && n < 2n ** 256n, 'moduli fit 8 x 30 + 16 bits (590 divsteps bound for 256 bits)');
+const mod30Const = (name, m, inv, exported) =>
+  `${exported ? 'export ' : ''}const ${name}: usize = memory.data<i32>([${[...limbs(m, 30, 9), inv].map((x) => hex(x)).join(', ')}]);`;
 
 // ---- rendering, in the committed style
 
-const N26 = limbs(n, 26, 10);
 const P26 = limbs(p, 26, 10);
 assert(
   P26.slice(2, 9).every((x) => x === P26[2]),
@@ -171,56 +212,10 @@ assert(
 // 8x32 limbs: 0x%08x, zero limbs as a bare 0.
 const u32s = (xs) => xs.map((x) => (x === 0n ? '0' : hex(x, 8))).join(', ');
 const u32Const = (name, x) => `const ${name}: usize = memory.data<u32>([${u32s(limbs(x, 32, 8))}]);`;
-const u26Const = (name, xs) => `const ${name}: usize = memory.data<u32>([${xs.map((x) => hex(x)).join(', ')}]);`;
 const u8Const = (name, bytes) => `const ${name}: usize = memory.data<u8>([\n${byteRows(bytes)}\n]);`;
-const range = (k) => Array.from({ length: k }, (_, i) => i);
 
 /** CIOS Montgomery product over 8x32 limbs, every round unrolled (codegen.mjs renderCios8x32). */
 const renderScMontMul = () => renderCios8x32({ name: 'scMontMul', modulus: n, q: 'm', qLine: 'm = (t0 * N0INV) & M32;', m: 'n' });
-
-/** Column-wise Montgomery reduction by 2^260 of c0..c18 (10x26 limbs), then the result stores. */
-function renderReduce26() {
-  const L = ['  let c19: u64 = 0;', '  let m: u64;'];
-  for (const i of range(10)) {
-    L.push(`  m = ((c${i} & M26) * NINV26) & M26;`);
-    L.push('  ' + N26.map((x, j) => `c${i + j} += m * ${hex(x)};`).join(' '));
-    L.push(`  c${i + 1} += c${i} >> 26;`);
-  }
-  for (let k = 11; k < 20; k++) L.push(`  c${k} += c${k - 1} >> 26; c${k - 1} &= M26;`);
-  for (const i of range(10)) L.push(`  store<u32>(r, <u32>c${10 + i}, ${4 * i});`);
-  return L;
-}
-
-const loads = (v) => range(10).map((i) => `  const ${v}${i}: u64 = <u64>load<u32>(${v}, ${4 * i});`);
-// Pairs (i, j), i ascending, of limb indices 0..9 with i + j = k.
-const pairs = (k) =>
-  range(10)
-    .filter((i) => k - i >= 0 && k - i < 10)
-    .map((i) => [i, k - i]);
-
-function renderMont26() {
-  const L = ['function mont26(r: usize, a: usize, b: usize): void {', ...loads('a'), ...loads('b')];
-  for (const k of range(19))
-    L.push(
-      `  let c${k}: u64 = ${pairs(k)
-        .map(([i, j]) => `a${i} * b${j}`)
-        .join(' + ')};`,
-    );
-  return [...L, ...renderReduce26(), '}'].join('\n');
-}
-
-function renderMontSqr26() {
-  const L = ['function montSqr26(r: usize, a: usize): void {', ...loads('a')];
-  for (const i of range(10)) L.push(`  const d${i}: u64 = a${i} << 1;`);
-  for (const k of range(19)) {
-    const terms = pairs(k)
-      .filter(([i, j]) => i < j)
-      .map(([i, j]) => `a${i} * d${j}`);
-    if (k % 2 === 0) terms.push(`a${k / 2} * a${k / 2}`);
-    L.push(`  let c${k}: u64 = ${terms.join(' + ')};`);
-  }
-  return [...L, ...renderReduce26(), '}'].join('\n');
-}
 
 const SCALAR = 'assembly/secp256k1/scalar.ts';
 const c = (file, name, render) => ({ file, name, kind: 'const', render });
@@ -232,13 +227,6 @@ export const targets = [
   c(SCALAR, 'R2', () => u32Const('R2', R2)),
   c(SCALAR, 'N0INV', () => `const N0INV: u64 = ${hex(N0INV, 8)};`),
   f(SCALAR, 'scMontMul', renderScMontMul),
-  c(SCALAR, 'NINV26', () => `const NINV26: u64 = ${hex(NINV26)};`),
-  c(SCALAR, 'R2_26', () => u26Const('R2_26', limbs(R2_26, 26, 10))),
-  c(SCALAR, 'N26', () => u26Const('N26', N26)),
-  f(SCALAR, 'mont26', renderMont26),
-  f(SCALAR, 'montSqr26', renderMontSqr26),
-  c(SCALAR, 'ONE26', () => `const ONE26: usize = memory.data<u32>([${limbs(1n, 26, 10).join(', ')}]);`),
-  c(SCALAR, 'NM2', () => u8Const('NM2', bytesLE(n - 2n, 32))),
   c(SCALAR, 'LAMBDA', () => u32Const('LAMBDA', lambda)),
   c(SCALAR, 'G1', () => u32Const('G1', g1)),
   c(SCALAR, 'G2', () => u32Const('G2', g2)),
@@ -251,6 +239,8 @@ export const targets = [
   c('assembly/secp256k1/field.ts', 'P1', () => `const P1: u32 = ${hex(P26[1])};`),
   c('assembly/secp256k1/field.ts', 'PM', () => `const PM: u32 = ${hex(P26[2])};`),
   c('assembly/secp256k1/field.ts', 'P9', () => `const P9: u32 = ${hex(P26[9])};`),
+  c('assembly/secp256k1/field.ts', 'MOD_P30', () => mod30Const('MOD_P30', p, INV30P, false)),
+  c('assembly/secp256k1/field.ts', 'MOD_N30', () => mod30Const('MOD_N30', n, INV30N, true)),
 ];
 
 /** Mismatches between the files (as `readFile(path)` returns them) and the generated text; empty when all agree. */

@@ -64,19 +64,12 @@ test('every generator agrees with the committed files', () => {
     'HALF',
     'R2',
     'N0INV',
-    'NINV26',
-    'R2_26',
-    'N26',
-    'ONE26',
-    'NM2',
     'LAMBDA',
     'G1',
     'G2',
     'MB1',
     'MB2',
     'scMontMul',
-    'mont26',
-    'montSqr26',
     'NBYTES',
     'G_BYTES',
     'BETA_BYTES',
@@ -84,6 +77,8 @@ test('every generator agrees with the committed files', () => {
     'P1',
     'PM',
     'P9',
+    'MOD_P30',
+    'MOD_N30',
   ]) {
     assert.ok(names.includes(n), `gen-secp256k1 covers ${n}`);
   }
@@ -122,11 +117,6 @@ test('a changed line of an unrolled function is reported at that line', () => {
   const problems = secp256k1.check(mutated(SCALAR, line, '  bi = <u64>load<u32>(b, 24);'));
   assert.equal(problems.length, 1, problems.join('\n'));
   assert.match(problems[0]!, new RegExp(`^assembly/secp256k1/scalar\\.ts:${lineOf(SCALAR, line)} scMontMul: differs`));
-
-  const col = '  let c10: u64 = a1 * d9 + a2 * d8 + a3 * d7 + a4 * d6 + a5 * a5;';
-  const sq = secp256k1.check(mutated(SCALAR, col, col.replace('a5 * a5', 'a5 * d5')));
-  assert.equal(sq.length, 1, sq.join('\n'));
-  assert.match(sq[0]!, /montSqr26: differs/);
 });
 
 test('the field constants (field.ts of both curves) are checked too', () => {
@@ -139,9 +129,9 @@ test('the field constants (field.ts of both curves) are checked too', () => {
 });
 
 test('a missing or duplicated declaration is reported', () => {
-  const gone = secp256k1.check(mutated(SCALAR, 'const NM2: usize', 'const NM_2: usize'));
+  const gone = secp256k1.check(mutated(SCALAR, 'const HALF: usize', 'const HALF_: usize'));
   assert.equal(gone.length, 1);
-  assert.match(gone[0]!, /NM2: 0 declarations of const NM2 \(expected exactly 1\)/);
+  assert.match(gone[0]!, /HALF: 0 declarations of const HALF \(expected exactly 1\)/);
   const ll = 'const LL: usize';
   const twice = ed25519.check(mutated('assembly/ed25519/scalar.ts', ll, `${ll} = memory.data<i64>([]);\n${ll}`));
   assert.match(twice.join('\n'), /LL: 2 declarations of const LL/);

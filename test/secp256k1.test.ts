@@ -278,6 +278,50 @@ test('property: BIP-340 against @noble/curves', () => {
   assert.ok(nobleSchnorr.verify(a, msg, secp256k1.schnorr.getPublicKey(priv)));
 });
 
+test('the kept last key and last table answer only for the same bytes and point', () => {
+  // verify and publicAdd keep the last parsed public key, and ecmultV keeps
+  // the odd-multiples table of its last point: alternate keys, repeat them,
+  // change one byte, switch encodings, and compare every answer with noble.
+  const keys = [0, 1, 2].map(() => {
+    const sk = noble.utils.randomSecretKey();
+    const digest = crypto.randomBytes(32);
+    const { signature, recovery } = secp256k1.sign(digest, sk);
+    return { pub: noble.getPublicKey(sk, true), pubU: noble.getPublicKey(sk, false), digest, signature, recovery };
+  });
+  const tweak = crypto.randomBytes(32);
+  const order = [0, 0, 1, 0, 2, 2, 1, 1, 0, 2];
+  for (const i of order) {
+    const k = keys[i]!;
+    for (const j of [0, 1, 2]) {
+      const o = keys[j]!;
+      assert.equal(secp256k1.verify(k.signature, k.digest, o.pub), i === j, `verify sig ${i} with key ${j}`);
+      assert.equal(secp256k1.verify(k.signature, k.digest, o.pubU), i === j, `verify sig ${i} with key ${j} (65 bytes)`);
+    }
+    assert.equal(hex(secp256k1.recoverPublicKey(k.signature, k.recovery, k.digest)), hex(k.pub), `recover ${i}`);
+    const want = noble.Point.fromBytes(k.pub)
+      .add(noble.Point.BASE.multiply(big(tweak)))
+      .toBytes(true);
+    assert.equal(hex(secp256k1.publicAdd(k.pub, tweak)), hex(want), `publicAdd ${i}`);
+    // The same key with its last byte changed: a different point, or no point at all.
+    const bent = Uint8Array.from(k.pub);
+    bent[32]! ^= 1;
+    let other: InstanceType<typeof noble.Point> | undefined;
+    try {
+      other = noble.Point.fromBytes(bent);
+    } catch {}
+    assert.equal(secp256k1.verify(k.signature, k.digest, bent), false, `verify ${i} with a changed key`);
+    if (other) {
+      const wantBent = other.add(noble.Point.BASE.multiply(big(tweak))).toBytes(true);
+      assert.equal(hex(secp256k1.publicAdd(bent, tweak)), hex(wantBent), `publicAdd ${i} with a changed key`);
+    } else {
+      assert.equal(
+        code(() => secp256k1.publicAdd(bent, tweak)),
+        'INVALID_KEY',
+      );
+    }
+  }
+});
+
 test('RFC 6979 / known answer: private key 1 and n - 1', () => {
   // Key 1: the public key is G itself (SEC 2 §2.4.1); key n-1: -G.
   const G = '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798';

@@ -455,6 +455,56 @@ test(`secp256k1 field: ${FIELD_ROUNDS} rounds of each operation at the documente
   assert.deepEqual(raw.trapped, []);
 });
 
+test('secp256k1 safegcd inversion (feInv mod p, scInv mod n) against BigInt on edge and random inputs', () => {
+  const raw = rawModule();
+  const { ex, io } = raw;
+  const R = io,
+    A = io + 40;
+  const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const invMod = (x: bigint, m: bigint) => (mod(x, m) === 0n ? 0n : powMod(x, m - 2n, m));
+  const rndBig = (m: bigint) => mod(BigInt('0x' + crypto.randomBytes(40).toString('hex')), m);
+  const edges = (m: bigint) => [0n, 1n, 2n, 3n, m - 1n, m - 2n, (m - 1n) / 2n, (m + 1n) / 2n, 2n ** 128n, 2n ** 255n, m - 2n ** 128n];
+  const putLimbs26 = (at: number, x: bigint) =>
+    putSecp(
+      raw,
+      at,
+      Array.from({ length: 10 }, (_, i) => Number((x >> BigInt(26 * i)) & (i === 9 ? 0x3fffffn : 0x3ffffffn))),
+    );
+  const put32 = (at: number, x: bigint) => {
+    const v = raw.mem();
+    for (let i = 0; i < 8; i++) v.setUint32(at + 4 * i, Number((x >> BigInt(32 * i)) & 0xffffffffn), true);
+  };
+  const get32 = (at: number) => {
+    const v = raw.mem();
+    let x = 0n;
+    for (let i = 7; i >= 0; i--) x = (x << 32n) | BigInt(v.getUint32(at + 4 * i, true));
+    return x;
+  };
+  const fieldInputs = [...edges(P), P, P + 1n, 2n ** 256n - 1n];
+  const scalarInputs = edges(N);
+  for (let i = 0; i < 300; i++) {
+    fieldInputs.push(rndBig(P));
+    scalarInputs.push(rndBig(N));
+  }
+  for (const x of fieldInputs) {
+    // Unreduced encodings (p, p + 1, 2^256 - 1) included: feInv normalizes first.
+    putLimbs26(A, x);
+    ex.verifySecpFeInv(R, A);
+    const got = getSecp(raw, R);
+    assert.equal(got.value, invMod(x, P), `feInv(${x.toString(16)})`);
+    assert.ok(
+      got.limbs.every((l, i) => l < (i === 9 ? 2 ** 22 : 2 ** 26)),
+      'feInv output limbs normalized',
+    );
+  }
+  for (const x of scalarInputs) {
+    put32(A, x);
+    ex.verifySecpScInv(R, A);
+    assert.equal(get32(R), invMod(x, N), `scInv(${x.toString(16)})`);
+  }
+  assert.deepEqual(raw.trapped, []);
+});
+
 test(`Ed25519 field: ${FIELD_ROUNDS} rounds of each operation at the documented input bounds`, () => {
   const raw = rawModule();
   const { ex, io } = raw;

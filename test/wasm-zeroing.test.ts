@@ -8,8 +8,9 @@
 // module is searched for each secret in every form the WASM code holds it in:
 //   - the bytes as given, and byte-reversed (which is also the 8 x 32-bit
 //     little-endian limb form of secp256k1 scalars, assembly/secp256k1/scalar.ts);
-//   - secp256k1 scalars as 10 x 26-bit limbs (the inversion's radix, scInv),
-//     plain and in its Montgomery domain (x * 2^260 mod n);
+//   - secp256k1 scalars as 10 x 26-bit limbs, plain and as x * 2^260 mod n
+//     (the radix and domain of an earlier inversion), and as the nine signed
+//     30-bit limbs of the safegcd inversion (scInv), of x and of 1/x mod n;
 //   - Ed25519 scalars as 21-bit limbs in i64 (assembly/ed25519/scalar.ts),
 //     as the signed radix-64 digits of the fixed-base multiplication
 //     (assembly/ed25519/base.ts), and as 10 field limbs (radix 2^25.5,
@@ -151,7 +152,15 @@ function bytes(name: string, b: Uint8Array): Secret {
   };
 }
 
-/** A secp256k1 scalar (32 big-endian bytes as given): bytes, 8 x 32 LE limbs, 10 x 26 limbs, Montgomery 10 x 26. */
+/** 1/x mod n (Fermat, BigInt: independent of the code under test). */
+function invN(x: bigint): bigint {
+  let r = 1n;
+  let b = x % N;
+  for (let e = N - 2n; e > 0n; e >>= 1n, b = (b * b) % N) if (e & 1n) r = (r * b) % N;
+  return r;
+}
+
+/** A secp256k1 scalar (32 big-endian bytes as given): bytes, 8 x 32 LE limbs, 10 x 26 limbs, Montgomery 10 x 26, safegcd 9 x 30. */
 function secpScalar(name: string, x: bigint): Secret {
   return {
     name,
@@ -160,6 +169,8 @@ function secpScalar(name: string, x: bigint): Secret {
       { form: '8 x 32-bit LE limbs', bytes: le32(x), window: 8 },
       { form: '10 x 26-bit limbs', bytes: limbs(x, 26, 10, 4), window: 12 },
       { form: '10 x 26-bit limbs, x * 2^260 mod n', bytes: limbs((x * 2n ** 260n) % N, 26, 10, 4), window: 12 },
+      { form: '9 x 30-bit limbs (safegcd)', bytes: limbs(x, 30, 9, 4), window: 12 },
+      { form: '9 x 30-bit limbs of 1/x mod n (safegcd)', bytes: limbs(invN(x), 30, 9, 4), window: 12 },
     ],
   };
 }
@@ -816,8 +827,9 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/ed25519/field.ts': ['*'],
     'assembly/ed25519/point.ts': ['*'],
     'assembly/ed25519/scalar.ts': ['*'],
-    // Public caches: BIP-340 tag midstates, the last verified Ed25519 key.
+    // Public caches: BIP-340 tag midstates, the last verified Ed25519 key, the last parsed secp256k1 key.
     'assembly/secp256k1/schnorr.ts': ['MID_AUX', 'MID_NONCE', 'MID_CHAL'],
+    'assembly/secp256k1/keys.ts': ['PC_BYTES', 'PC_POINT'],
     'assembly/ed25519/exports.ts': ['VA', 'KPUB'],
     'assembly/mem.ts': ['IO', 'SCRATCH'],
     // P-256: every temporary is carved from SCRATCH (P256_SLOT); these hold public points and b only.

@@ -1,23 +1,26 @@
 // Scalar multiplication.
 //
-//  * ecmultGen: k*G for a secret k. A table of j * 2^(6i) * G (i = 0..42,
-//    j = 1..63, affine, 217 KB) is built on first use; k*G is then the sum of
-//    one entry per 6-bit window: 43 complete additions and no doublings. Each
-//    entry is fetched by scanning all 63 candidates of its window with SIMD
-//    masks (no secret-dependent address), and the addition result is
-//    discarded by a masked move when the window is 0 (no secret-dependent
-//    branch). Width 6 measured best against 4 and 5 (fewer additions pay for
-//    the longer scans).
+//  * ecmultGen: k*G for a secret k. k is recoded into 37 signed 7-bit
+//    digits d_i in [-63, 64] (k = sum d_i 2^(7i)); a table of j * 2^(7i) * G
+//    (i = 0..36, j = 1..64, affine, 189 KB) is built on first use, and k*G
+//    is the sum of +-(entry |d_i|) over the windows: 37 complete additions
+//    and no doublings. Each entry is fetched by scanning all 64 candidates of
+//    its window with SIMD masks (no secret-dependent address), its y is
+//    negated by a masked move when d_i < 0, and the addition result is
+//    discarded by a masked move when d_i = 0 (no secret-dependent branch).
+//    Measured against native libsecp256k1 (getPublicKey / sign): unsigned
+//    6-bit windows 0.77x / 0.99x; signed 6-bit 0.80x / 0.99x; signed 7-bit
+//    0.85x / 1.06x; signed 8-bit 0.85x / 1.06x with a 338 KB table -> kept 7.
 //  * ecmultV: a*G + b*P for public a, b, P (verification, recovery): GLV
 //    split of both scalars, Strauss' interleaving of four width-w NAFs, a
 //    precomputed table of odd multiples of G and lambda(G) (w = 12), and
 //    Jacobian formulas that branch freely.
 
-import { FE, feInv, feMul, feSqr, feNormalize, feNeg, feCopy, feSetInt, feCmov, feFromBytes, feWipe } from './field';
+import { FE, feInv, feMul, feSqr, feNormalize, feNormWeak, feNeg, feCopy, feSetInt, feCmov, feFromBytes, feWipe } from './field';
 import { scSplitLambda } from './scalar';
 import {
   GEJ_SIZE, TE_SIZE, GE_SIZE, gejSetInf, gejSetGe, gejDoubleV, gejAddGeV, gejAddV, gejCopy, gejBatchToAffine, ctAddGe,
-  groupWipe,
+  groupWipe, gejAddZinvV, gejAddGeZrV, gejIsInf,
 } from './group';
 
 // SEC 2 §2.4.1 generator, big-endian x then y.
@@ -39,9 +42,10 @@ const BETA: usize = memory.data(40, 16);
 export const GEN: usize = memory.data(<i32>GE_SIZE, 16);
 
 // ---- fixed-base table
-const GEN_BITS: i32 = 6;                                            // window width (chosen by measurement)
-const WINDOWS: usize = <usize>((256 + GEN_BITS - 1) / GEN_BITS);
-const PER: usize = (<usize>1 << GEN_BITS) - 1;                      // entries 1..2^w - 1 per window
+const GEN_BITS: i32 = 7;                                            // window width (chosen by measurement)
+// Signed digits need one bit of headroom for the last carry: 37 x 7 = 259 > 256.
+const WINDOWS: usize = <usize>((256 + GEN_BITS) / GEN_BITS);
+const PER: usize = <usize>1 << (GEN_BITS - 1);                      // entries 1..2^(w-1) per window
 const GTAB: usize = memory.data(<i32>(WINDOWS * PER * TE_SIZE), 16);
 // Scratch used while building tables: PER (and later WG_COUNT) Jacobian points.
 const WG_BITS: i32 = 12;                       // width of G's NAF in ecmultV
@@ -61,12 +65,12 @@ export function ecInit(): void {
   feFromBytes(GEN, G_BYTES);
   feFromBytes(GEN + FE, G_BYTES + 32);
   store<u32>(GEN, 0, 80);
-  // Fixed-base windows: base B = 2^(w i) G; entries j B for j = 1..2^w - 1.
+  // Fixed-base windows: base B = 2^(w i) G; entries j B for j = 1..2^(w-1).
   gejSetGe(J0, GEN);
   for (let i: usize = 0; i < WINDOWS; i++) {
     gejCopy(BUILD, J0);
     for (let j: usize = 1; j < PER; j++) gejAddV(BUILD + j * GEJ_SIZE, BUILD + (j - 1) * GEJ_SIZE, J0);
-    gejAddV(J0, BUILD + (PER - 1) * GEJ_SIZE, J0); // 2^w B
+    gejDoubleV(J0, BUILD + (PER - 1) * GEJ_SIZE); // 2^w B
     gejBatchToAffine(GTAB + i * PER * TE_SIZE, TE_SIZE, BUILD, PER, BUILD_Z);
   }
   // Odd multiples of G for the NAF of ecmultV.
@@ -90,9 +94,10 @@ export function ecInit(): void {
 const ACC: usize = memory.data(120, 16);   // projective accumulator
 const SUM: usize = memory.data(120, 16);
 const ENTRY: usize = memory.data(<i32>TE_SIZE, 16);
+const NEGY: usize = memory.data(40, 16);
 
 /**
- * ENTRY = window i's entry d (d in 1..2^w - 1), or zeros for d = 0, reading
+ * ENTRY = window i's entry d (d in 1..2^(w-1)), or zeros for d = 0, reading
  * all entries of the window and keeping one with a mask (no secret-dependent
  * address). An entry is 80 bytes = five v128 lanes.
  */
@@ -119,7 +124,7 @@ function lookup(i: usize, d: u32): void {
 }
 
 /**
- * out (projective X:Y:Z, 120 bytes, magnitude 1) = k * G for a scalar
+ * out (projective X:Y:Z, 120 bytes; X magnitude 1, Y and Z <= 2) = k * G for a scalar
  * 0 < k < n (8 little-endian u32 limbs). Constant time in k. The caller
  * wipes with ecmultGenWipe() once done with anything derived from k.
  */
@@ -128,11 +133,22 @@ export function ecmultGenProj(out: usize, k: usize): void {
   // Identity (0:1:0).
   memory.fill(out, 0, 120);
   store<u32>(out + FE, 1);
+  let carry: u32 = 0;
   for (let i: usize = 0; i < WINDOWS; i++) {
-    const d = bitsAt(k, <i32>i * GEN_BITS, GEN_BITS); // public position, secret value
-    lookup(i, d);
+    // Signed recoding: b = window bits + carry in [0, 2^w]; b > 2^(w-1)
+    // becomes b - 2^w with a carry into the next window. All by arithmetic
+    // on the secret (public position, secret value).
+    const b = bitsAt(k, <i32>i * GEN_BITS, GEN_BITS) + carry;
+    carry = (<u32>PER - b) >> 31;                 // 1 iff b > 2^(w-1)
+    const d = <i32>b - <i32>(carry << GEN_BITS);   // in [-(2^(w-1) - 1), 2^(w-1)]
+    const neg = <u32>d >> 31;
+    const m = <i32>0 - <i32>neg;
+    const a = <u32>((d ^ m) - m);                  // |d|
+    lookup(i, a);
+    feNeg(NEGY, ENTRY + FE, 1);
+    feCmov(ENTRY + FE, NEGY, neg);                 // y magnitude <= 2, which ctAddGe takes
     ctAddGe(SUM, out, ENTRY);
-    const nz = <u32>((<u64>d + 0xffffffff) >> 32); // 1 iff d != 0
+    const nz = <u32>((<u64>a + 0xffffffff) >> 32); // 1 iff d != 0
     feCmov(out, SUM, nz);
     feCmov(out + FE, SUM + FE, nz);
     feCmov(out + 2 * FE, SUM + 2 * FE, nz);
@@ -143,6 +159,7 @@ export function ecmultGenWipe(): void {
   memory.fill(ACC, 0, 120);
   memory.fill(SUM, 0, 120);
   memory.fill(ENTRY, 0, TE_SIZE);
+  memory.fill(NEGY, 0, 40);
   groupWipe();
   feWipe();
 }
@@ -170,10 +187,20 @@ export function projToGej(r: usize, a: usize): void {
 
 // ---- variable-time double multiplication (GLV + Strauss + wNAF)
 
+// Measured (a different key on every call, vs native): WP_BITS 6 lost
+// (verify 0.535x -> 0.485x: the longer table costs more than the 7 fewer
+// additions save) -> kept 5. WG_BITS 14 instead of 12 was neutral (verify
+// new/old 1.005) for a 4x larger G table -> kept 12.
 const WP_BITS: i32 = 5;
 const WP_COUNT: usize = 1 << (WP_BITS - 2);
-const PODD: usize = memory.data(<i32>(WP_COUNT * GEJ_SIZE), 16);   // (2j+1) P
-const PLAM: usize = memory.data(<i32>(WP_COUNT * GEJ_SIZE), 16);   // (2j+1) lambda(P) = (beta X, Y, Z)
+// Odd multiples (2j+1) P and their lambda images (beta x, y), all on one
+// shared Z (PZG, the true Z): "effective affine" entries, see ecmultV.
+const PODD: usize = memory.data(<i32>(WP_COUNT * TE_SIZE), 16);
+const PLAM: usize = memory.data(<i32>(WP_COUNT * TE_SIZE), 16);
+const PZR: usize = memory.data(<i32>(WP_COUNT * 40), 16);    // Z ratios of the table build
+const PZG: usize = memory.data(40, 16);
+const PSRC: usize = memory.data(80, 16);                      // the P the table is for (x, y normalized)
+let pReady = false;
 const NAF_LEN: usize = 140;
 const NAF_A1: usize = memory.data(<i32>(NAF_LEN * 4), 16);
 const NAF_A2: usize = memory.data(<i32>(NAF_LEN * 4), 16);
@@ -184,8 +211,8 @@ const A2: usize = memory.data(32, 16);
 const B1: usize = memory.data(32, 16);
 const B2: usize = memory.data(32, 16);
 const NEGT: usize = memory.data(<i32>GE_SIZE, 16);
-const NEGJ: usize = memory.data(<i32>GEJ_SIZE, 16);
 const P2: usize = memory.data(<i32>GEJ_SIZE, 16);
+const RT: usize = memory.data(40, 16);
 
 // @ts-ignore: decorator
 @inline
@@ -225,49 +252,85 @@ function wnaf(out: usize, s: usize, w: i32, neg: u32): i32 {
   return top;
 }
 
+/** NEGT = table entry |d| (x, y) with y negated when d < 0. */
 // @ts-ignore: decorator
 @inline
-function addJac(r: usize, table: usize, d: i32): void {
-  if (d > 0) {
-    gejAddV(r, r, table + (<usize>(d >> 1)) * GEJ_SIZE);
-  } else {
-    gejCopy(NEGJ, table + (<usize>((-d) >> 1)) * GEJ_SIZE);
-    // Table entries come from the addition and doubling formulas, whose Y has
-    // magnitude <= 3 (group.ts), or are the input point (magnitude 1):
-    // negating at 3 gives magnitude 4, what the group formulas accept. (At 4
-    // the result had magnitude 5, outside feSub's bound; the VERIFY build
-    // caught it on Wycheproof's ECDSA set.)
-    feNeg(NEGJ + FE, NEGJ + FE, 3);
-    gejAddV(r, r, NEGJ);
-  }
-}
-
-// @ts-ignore: decorator
-@inline
-function addAff(r: usize, table: usize, d: i32): void {
+function entry(table: usize, d: i32): void {
   const e = table + (<usize>((d < 0 ? -d : d) >> 1)) * TE_SIZE;
   memory.copy(NEGT, e, FE);
   if (d > 0) memory.copy(NEGT + FE, e + FE, FE); else feNeg(NEGT + FE, e + FE, 1);
   store<u32>(NEGT, 0, 80);
-  gejAddGeV(r, r, NEGT);
 }
 
 /**
+ * PODD = (2j+1) P for j < WP_COUNT, PLAM = their lambda images, all on the
+ * common Z held in PZG: the effective-affine construction. With d = 2P =
+ * (Xd, Yd, Zd), the map (x, y) -> (x Zd^2, y Zd^3) is an isomorphism onto a
+ * curve y^2 = x^3 + b' on which d is affine, so (2j+1) P follows from P by
+ * mixed additions of d; the Z ratios of those additions then bring every
+ * entry to the last one's Z (backwards, two multiplications and a squaring
+ * each), with no inversion. The additions with these entries in ecmultV are
+ * then mixed additions too. P is public and of prime order, so no addition
+ * here meets a special case ((2j+1) P = +-2P would need a tiny order).
+ */
+function buildPTable(p: usize): void {
+  gejSetGe(J0, p);
+  gejDoubleV(P2, J0);                               // d = 2P (Zd != 0)
+  const Zd = P2 + 2 * FE;
+  feSqr(RT, Zd);
+  feMul(J1, p, RT);                                 // P in d's frame: (x Zd^2, y Zd^3, 1)
+  feMul(RT, RT, Zd);
+  feMul(J1 + FE, p + FE, RT);
+  feSetInt(J1 + 2 * FE, 1);
+  store<u32>(J1, 0, 120);
+  memory.copy(PODD, J1, 2 * FE);
+  for (let j: usize = 1; j < WP_COUNT; j++) {
+    gejAddGeZrV(J1, J1, P2, PZR + j * FE);         // d's X, Y read as an affine point of that frame
+    memory.copy(PODD + j * TE_SIZE, J1, 2 * FE);
+  }
+  const last = PODD + (WP_COUNT - 1) * TE_SIZE;
+  feNormWeak(last + FE, last + FE);                 // y magnitude 1 for the negation in entry()
+  feMul(PZG, J1 + 2 * FE, Zd);                      // the true common Z
+  // Entry j times (Z_last / Z_j)^2, ^3, where Z_last / Z_j = product of the ratios after j.
+  feCopy(RT, PZR + (WP_COUNT - 1) * FE);
+  for (let j: isize = <isize>WP_COUNT - 2; j >= 0; j--) {
+    const e = PODD + <usize>j * TE_SIZE;
+    feSqr(T_SQ, RT);
+    feMul(e, e, T_SQ);
+    feMul(T_SQ, T_SQ, RT);
+    feMul(e + FE, e + FE, T_SQ);
+    if (j > 0) feMul(RT, RT, PZR + <usize>j * FE);
+  }
+  for (let j: usize = 0; j < WP_COUNT; j++) {
+    const src = PODD + j * TE_SIZE, dst = PLAM + j * TE_SIZE;
+    feMul(dst, src, BETA);
+    feCopy(dst + FE, src + FE);
+  }
+}
+const T_SQ: usize = memory.data(40, 16);
+
+/**
  * r (Jacobian) = a*G + b*P for public scalars a, b (8-limb, < n) and a
- * public affine point P (not infinity). With lambda(x, y) = (beta x, y):
- * a G + b P = a1 G + a2 lambda(G) + b1 P + b2 lambda(P), four half-length
- * NAFs sharing about 129 doublings.
+ * public affine point P (not infinity, normalized). With lambda(x, y) =
+ * (beta x, y): a G + b P = a1 G + a2 lambda(G) + b1 P + b2 lambda(P), four
+ * half-length NAFs sharing about 129 doublings. The accumulator lives in
+ * the frame of P's table (true Z = its Z times PZG): P entries are added by
+ * mixed additions, G entries with gejAddZinvV, and one multiplication by
+ * PZG at the end returns to true coordinates. The table is kept for the
+ * next call with the same P (public data: a signer's key verified again).
+ *
+ * Measured against native libsecp256k1, with a different key (or
+ * signature) on every call: Jacobian P table (12M + 4S per P addition)
+ * verify 0.50x, recover 0.53x -> effective affine (8M + 3S; G additions
+ * 9M + 3S) 0.535x, 0.59x. The kept table adds: verify with one key
+ * 0.55x -> 0.58x.
  */
 export function ecmultV(r: usize, a: usize, p: usize, b: usize): void {
   ecInit();
-  // Odd multiples of P and of lambda(P).
-  gejSetGe(PODD, p);
-  gejDoubleV(P2, PODD);
-  for (let j: usize = 1; j < WP_COUNT; j++) gejAddV(PODD + j * GEJ_SIZE, PODD + (j - 1) * GEJ_SIZE, P2);
-  for (let j: usize = 0; j < WP_COUNT; j++) {
-    const src = PODD + j * GEJ_SIZE, dst = PLAM + j * GEJ_SIZE;
-    feMul(dst, src, BETA);
-    memory.copy(dst + FE, src + FE, GEJ_SIZE - FE);
+  if (!pReady || memory.compare(PSRC, p, 80) != 0) {
+    buildPTable(p);
+    memory.copy(PSRC, p, 80);
+    pReady = true;
   }
   const sa = scSplitLambda(A1, A2, a);
   const sb = scSplitLambda(B1, B2, b);
@@ -283,12 +346,13 @@ export function ecmultV(r: usize, a: usize, p: usize, b: usize): void {
     gejDoubleV(r, r);
     const o = <usize>i << 2;
     let d = load<i32>(NAF_B1 + o);
-    if (d != 0) addJac(r, PODD, d);
+    if (d != 0) { entry(PODD, d); gejAddGeV(r, r, NEGT); }
     d = load<i32>(NAF_B2 + o);
-    if (d != 0) addJac(r, PLAM, d);
+    if (d != 0) { entry(PLAM, d); gejAddGeV(r, r, NEGT); }
     d = load<i32>(NAF_A1 + o);
-    if (d != 0) addAff(r, GODD, d);
+    if (d != 0) { entry(GODD, d); gejAddZinvV(r, r, NEGT, PZG); }
     d = load<i32>(NAF_A2 + o);
-    if (d != 0) addAff(r, GLAM, d);
+    if (d != 0) { entry(GLAM, d); gejAddZinvV(r, r, NEGT, PZG); }
   }
+  if (!gejIsInf(r)) feMul(r + 2 * FE, r + 2 * FE, PZG);
 }

@@ -7,7 +7,7 @@
 import { IO, BUF, SCRATCH, SECP_EXPORTS_SLOT, wipeScratch } from '../mem';
 import { ecInit } from './ecmult';
 import { ecdsaSign, ecdsaVerify, ecdsaRecover } from './ecdsa';
-import { pubParse, pubSerialize, privLoad, privAdd, pubAdd, pubAddBatch } from './keys';
+import { pubParse, pubParseCached, pubSerialize, privLoad, privAdd, pubAdd, pubAddBatch } from './keys';
 import { GEJ_SIZE } from './group';
 import { schnorrPub, schnorrSign, schnorrVerify } from './schnorr';
 import { ecmultGen } from './ecmult';
@@ -57,7 +57,7 @@ export function secp256k1Sign(): i32 {
  * `lowS` = 1 rejects s > n/2 (the default of the JS API).
  */
 export function secp256k1Verify(pubLen: u32, lowS: u32): i32 {
-  if (!pubParse(PUB, IO + 96, pubLen)) return 0;
+  if (!pubParseCached(PUB, IO + 96, pubLen)) return 0;
   return <i32>ecdsaVerify(IO, IO + 64, PUB, lowS);
 }
 

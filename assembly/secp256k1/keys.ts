@@ -5,8 +5,8 @@
 import { SCRATCH, SECP_KEYS_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd } from './field';
 import { scFromBytes, scIsZero, scAdd, scToBytes } from './scalar';
-import { GEJ_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
-import { ecmultGen, ecmultGenProj, projToGej } from './ecmult';
+import { GEJ_SIZE, GE_SIZE, geSetXo, geOnCurve, gejSetGe, gejAddGeV, geSetGej, gejIsInf } from './group';
+import { ecmultGenProj, projToGej } from './ecmult';
 import { gejBatchToAffine } from './group';
 
 const XB: usize = SCRATCH + SECP_KEYS_SLOT; // 32: x of a compressed key
@@ -30,6 +30,26 @@ export function pubParse(r: usize, p: usize, len: usize): u32 {
     return geOnCurve(r);
   }
   return 0;
+}
+
+// The last public key parsed through pubParseCached: its encoding and its
+// point. Public data (verification keys, BIP-32 parents); a repeated key
+// skips the square root of a compressed encoding or the curve check.
+const PC_BYTES: usize = memory.data(80, 16);
+const PC_POINT: usize = memory.data(<i32>GE_SIZE, 16);
+let pcLen: usize = 0;
+
+/** pubParse, answered from the last key when the same bytes arrive again. */
+export function pubParseCached(r: usize, p: usize, len: usize): u32 {
+  if (len == pcLen && memory.compare(PC_BYTES, p, len) == 0) {
+    memory.copy(r, PC_POINT, GE_SIZE);
+    return 1;
+  }
+  if (!pubParse(r, p, len)) return 0;
+  memory.copy(PC_BYTES, p, len);
+  memory.copy(PC_POINT, r, GE_SIZE);
+  pcLen = len;
+  return 1;
 }
 
 /** Writes an affine normalized point as 33 or 65 bytes; returns the length. */
@@ -69,8 +89,8 @@ export function privAdd(out: usize, priv: usize, tweak: usize): i32 {
 }
 
 const PT: usize = SCRATCH + SECP_KEYS_SLOT + 96; // 96: GE_SIZE, the parent point
-const TG: usize = SCRATCH + SECP_KEYS_SLOT + 192; // 96: GE_SIZE, tweak * G
 const J: usize = SCRATCH + SECP_KEYS_SLOT + 288; // 128: GEJ_SIZE, the sum
+const PROJ: usize = SCRATCH + SECP_KEYS_SLOT + 416; // 128: a projective tweak * G (120 bytes)
 
 /**
  * BIP-32 public tweak: out = P + tweak*G. Returns 0 on success, 1 if the
@@ -78,14 +98,16 @@ const J: usize = SCRATCH + SECP_KEYS_SLOT + 288; // 128: GEJ_SIZE, the sum
  * A zero tweak is allowed (the result is P), as in BIP-32's parse256 < n rule.
  */
 export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, compressed: u32): i32 {
-  if (!pubParse(PT, pub, pubLen)) return 1;
+  if (!pubParseCached(PT, pub, pubLen)) return 1;
   const over = scFromBytes(K2, tweak);
   if (over) return 2;
   gejSetGe(J, PT);
   if (!scIsZero(K2)) {
-    ecmultGen(TG, K2);
-    store<u32>(TG, 0, 80);
-    gejAddGeV(J, J, TG);
+    // tweak * G stays projective (as Jacobian) and P is added to it: one
+    // inversion for the result instead of one more for an affine tweak * G.
+    ecmultGenProj(PROJ, K2);
+    projToGej(J, PROJ);
+    gejAddGeV(J, J, PT);
   }
   if (gejIsInf(J)) return 2;
   geSetGej(PT, J);
@@ -93,7 +115,6 @@ export function pubAdd(out: usize, pub: usize, pubLen: usize, tweak: usize, comp
   return 0;
 }
 
-const PROJ: usize = SCRATCH + SECP_KEYS_SLOT + 416; // 128: a projective tweak * G (120 bytes)
 
 /**
  * Many BIP-32 public tweaks of one parent: out_i = P + tweak_i * G for n
