@@ -66,3 +66,4 @@ export {
 } from './secp256k1/exports';
 export { bip32Ckd } from './hd/bip32';
 export { secp256k1PublicAddBatch, secp256k1PublicAddBatchSize } from './secp256k1/exports';
+export { secp256k1SchnorrVerifyBatch, secp256k1SchnorrVerifyBatchSize } from './secp256k1/exports';

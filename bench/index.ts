@@ -4,6 +4,7 @@ import os from 'node:os';
 import hash from './hash.ts';
 import hd from './hd.ts';
 import secp256k1 from './secp256k1.ts';
+import batch from './schnorr-batch.ts';
 import p256 from './p256.ts';
 import ed25519 from './ed25519.ts';
 import kdf from './kdf.ts';
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<void>> = {
   hash,
   hd,
   secp256k1,
+  batch, // BIP-340 batch verification per signature (8, 64, 256)
   p256,
   ed25519,
   kdf,

@@ -879,6 +879,8 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'secp256k1Verify',
     'secp256k1Recover',
     'secp256k1SchnorrVerify',
+    'secp256k1SchnorrVerifyBatch',
+    'secp256k1SchnorrVerifyBatchSize',
     'secp256k1PublicAdd',
     'secp256k1PublicAddBatch',
     'secp256k1PublicAddBatchSize',

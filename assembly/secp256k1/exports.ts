@@ -11,6 +11,7 @@ import { pubParse, pubParseCached, pubSerialize, privLoad, privAdd, pubAdd, pubA
 import { GEJ_SIZE } from './group';
 import { schnorrPub, schnorrSign, schnorrVerify } from './schnorr';
 import { ecmultGen } from './ecmult';
+import { schnorrVerifyBatch, schnorrVerifyBatchSize } from './batch';
 
 const PUB: usize = SCRATCH + SECP_EXPORTS_SLOT; // 96: GE_SIZE, a parsed public key
 const SK: usize = SCRATCH + SECP_EXPORTS_SLOT + 96; // 32: the private key as a scalar
@@ -120,4 +121,20 @@ export function secp256k1PublicAddBatch(pubLen: u32, n: u32, compressed: u32): i
 /** Bytes of BUF that secp256k1PublicAddBatch needs for n tweaks (uncompressed output, scratch, alignment). */
 export function secp256k1PublicAddBatchSize(n: u32): u32 {
   return 32 * n + 65 * n + 16 + n * (<u32>GEJ_SIZE + 40);
+}
+
+/**
+ * BIP-340 batch verification (batch.ts): u signatures at BUF[0..64u), x-only
+ * keys at BUF[64u..96u), message lengths (u32) at BUF[96u..100u), messages
+ * back to back from BUF[100u); 32 fresh random bytes at IO[0..32). JS
+ * reserves bufPtr(secp256k1SchnorrVerifyBatchSize(u, msgTotal, c)) first.
+ * `c` forces the Pippenger window (0: chosen from u). 1 if all are valid.
+ */
+export function secp256k1SchnorrVerifyBatch(u: u32, msgTotal: u32, c: i32): i32 {
+  return <i32>schnorrVerifyBatch(u, msgTotal, c);
+}
+
+/** Bytes of BUF that secp256k1SchnorrVerifyBatch needs (inputs and working memory). */
+export function secp256k1SchnorrVerifyBatchSize(u: u32, msgTotal: u32, c: i32): u32 {
+  return schnorrVerifyBatchSize(u, msgTotal, c);
 }
