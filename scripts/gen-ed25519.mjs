@@ -11,6 +11,9 @@
 //              rendering is exactly the committed text.
 //   scalar.ts  C = L - 2^252 and LL = L as 21-bit limbs (i64), LB = the low
 //              16 bytes of L, little endian.
+//   dsm.ts     SMALL_Y, the y (32 bytes, little endian) of the points of
+//              order 1, 2, 4 and 8: 0, 1, p - 1 and +-y8, each checked to
+//              have 8 (x, y) = neutral.
 //   base.ts    B_ENC, the encoding of B (RFC 8032 §5.1.2: y little endian,
 //              the low bit of x in bit 255).
 //
@@ -73,6 +76,28 @@ assert(onCurve([Bx, By]), 'B is on the curve');
 const LB_ = mul(L, [Bx, By]);
 assert(LB_[0] === 0n && LB_[1] === 1n, 'L*B = neutral');
 
+// The points of order dividing 8: y = 1 (order 1), y = -1 (2), y = 0 (x^2 =
+// -1, order 4) and the four of order 8, y = +-y8 (doubling gives y = 0
+// exactly when y^2 = -x^2, so d x^4 - 2 x^2 - 1 = 0: x^2 = (1 +- sqrt(1 + d)) / d,
+// y = x sqrt(-1)). A canonical encoding is of small order iff its y is one of these five.
+let y8 = null;
+for (const sgn of [1n, -1n]) {
+  const r = sqrtMod5(mod(1n + d, p), p, sqrtM1);
+  if (r === null) break;
+  const x = sqrtMod5(mod((1n + sgn * r) * modInv(d, p), p), p, sqrtM1);
+  if (x !== null && y8 === null) y8 = mod(x * sqrtM1, p);
+}
+assert(y8 !== null, 'an order-8 point exists');
+const smallY = [0n, 1n, p - 1n, y8, p - y8];
+for (const y of smallY) {
+  const x2 = mod((y * y - 1n) * modInv(d * y * y + 1n, p), p);
+  const x = sqrtMod5(x2, p, sqrtM1);
+  assert(x !== null && onCurve([x, y]), 'a small-order y is on the curve');
+  const e = mul(8n, [x, y]);
+  assert(e[0] === 0n && e[1] === 1n, '8 * (x, y) = neutral');
+}
+assert(new Set(smallY).size === 5, 'five distinct small-order y');
+
 // ---- rendering, in the committed style
 
 // Radix 2^25.5: limb i starts at bit ceil(25.5 i) and has 26 bits when i is even, 25 when odd.
@@ -118,6 +143,12 @@ export const targets = [
       `const LB: usize = memory.data<u8>([${Lbytes.slice(0, 16)
         .map((b) => hex(b, 2))
         .join(', ')}]);`,
+  },
+  {
+    file: 'assembly/ed25519/dsm.ts',
+    name: 'SMALL_Y',
+    kind: 'const',
+    render: () => `const SMALL_Y: usize = memory.data<u8>([\n${byteRows(smallY.flatMap((y) => bytesLE(y, 32)))}\n]);`,
   },
   {
     file: 'assembly/ed25519/base.ts',

@@ -9,9 +9,11 @@
 
 import { IO, BUF, SCRATCH, ED25519_SLOT, wipeScratch } from '../mem';
 import { sha512Init, sha512Update, sha512Final, sha512Into } from '../hash/sha512';
-import { P3_SIZE, encode, encode2, decode, isSmallOrder } from './point';
+import { P3_SIZE, encode, encode2, decode } from './point';
 import { scalarmultBase, ensureTables } from './base';
-import { doubleScalarVartime, prepareA } from './dsm';
+import {
+  doubleScalarVartimeKey, doubleScalarVartimeKeySplit, prepareKey, prepareKeySplit, isSmallOrderEncoding,
+} from './dsm';
 import { scReduce64, scMulAdd, scIsCanonical } from './scalar';
 
 const HS: usize = SCRATCH + ED25519_SLOT; // 64: SHA-512(secret): clamped scalar s || prefix
@@ -24,9 +26,12 @@ const PA: usize = SCRATCH + ED25519_SLOT + 608; // 160: P3_SIZE, A during signin
 const VA: usize = memory.data(<i32>P3_SIZE, 16);
 // The last public key verify() decoded (public data): its bytes and whether it
 // was acceptable. Verifying several signatures by one signer skips decoding A,
-// its small-order check and the A table, much as a parsed key object would.
+// its small-order check and the A table, much as a parsed key object would;
+// from the key's first reuse on, verify also uses the split ladder of dsm.ts
+// (the tables for 2^128 A are built then, once per key).
 const KPUB: usize = memory.data(32, 16);
 let keyState: i32 = 0; // 0 none, 1 valid (VA and the A table hold it), 2 rejected
+let keySplit = false;  // the split tables of the kept key are built
 
 // RFC 8032 §5.1.5 steps 1-3: h = SHA-512(k); s = clamp(h[0..32)).
 function expandSecret(secret: usize): void {
@@ -79,24 +84,34 @@ export function ed25519Sign(len: usize): void {
 export function ed25519Verify(len: usize): i32 {
   const sig = IO, pub = IO + 64;
   if (!scIsCanonical(sig + 32)) return 0;
+  let reuse = true;
   if (keyState == 0 || !same32(KPUB, pub)) {
     keyState = 0;
-    const ok = decode(VA, pub) && !isSmallOrder(VA);
-    if (ok) prepareA(VA);
+    keySplit = false;
+    reuse = false;
+    // decode() accepts only canonical y, so the encoding decides the order
+    const ok = decode(VA, pub) && !isSmallOrderEncoding(pub);
+    if (ok) prepareKey(VA);
     memory.copy(KPUB, pub, 32);
     keyState = ok ? 1 : 2;
   }
   if (keyState != 1) return 0;
+  if (reuse && !keySplit) {
+    prepareKeySplit(VA);
+    keySplit = true;
+  }
   sha512Init(CTX);
   sha512Update(CTX, sig, 32);
   sha512Update(CTX, pub, 32);
   sha512Update(CTX, BUF, len);
   sha512Final(CTX, KH);
   scReduce64(KH, KH);
-  doubleScalarVartime(PT, sig + 32, KH);
+  if (keySplit) doubleScalarVartimeKeySplit(PT, sig + 32, KH);
+  else doubleScalarVartimeKey(PT, sig + 32, KH);
   encode(IO + 128, PT);
   for (let i: usize = 0; i < 32; i++) if (load<u8>(IO + 128 + i) != load<u8>(sig + i)) return 0;
-  if (isSmallOrder(PT)) return 0;
+  // encode(PT) == R (canonical): PT has small order iff R's y says so
+  if (isSmallOrderEncoding(sig)) return 0;
   return 1;
 }
 

@@ -152,7 +152,7 @@ function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Arra
   return ok;
 }
 
-/** Builds the base-point tables now instead of on the first call (about a millisecond). */
+/** Builds the base-point tables now instead of on the first call (a few milliseconds, once). */
 function precompute(): void {
   ex().ed25519Precompute();
 }
