@@ -7,6 +7,7 @@ import secp256k1 from './secp256k1.ts';
 import batch from './schnorr-batch.ts';
 import p256 from './p256.ts';
 import ed25519 from './ed25519.ts';
+import ed25519Batch from './ed25519-batch.ts';
 import kdf from './kdf.ts';
 import browser from './browser.ts';
 import size from './size.ts';
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<void>> = {
   batch, // BIP-340 batch verification per signature (8, 64, 256)
   p256,
   ed25519,
+  'ed25519-batch': ed25519Batch,
   kdf,
   size, // bundle sizes for one task: deterministic, no timing
   bridge, // vaultkey-bridge under load on SoftHSM2 (32 paired clients, poolSize 1-8)

@@ -820,6 +820,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/secp256k1/ecmult.ts': ['*'],
     'assembly/ed25519/base.ts': ['*'],
     'assembly/ed25519/dsm.ts': ['*'],
+    'assembly/ed25519/batch.ts': ['*'],
     // Registered: wipeScratch() calls groupWipe, feWipe, scWipe, pointWipe.
     'assembly/secp256k1/group.ts': ['*'],
     'assembly/secp256k1/field.ts': ['*'],
@@ -885,6 +886,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'secp256k1PublicAddBatch',
     'secp256k1PublicAddBatchSize',
     'ed25519Verify',
+    'ed25519VerifyBatch',
     'ed25519Precompute',
     'p256Precompute',
     'p256PublicKeyConvert',

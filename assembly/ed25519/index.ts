@@ -9,3 +9,4 @@
 
 export { ioPtr, bufPtr, wipe, wipeScratch } from '../mem';
 export { ed25519PublicKey, ed25519Sign, ed25519Verify, ed25519Precompute } from './exports';
+export { ed25519VerifyBatch } from './batch';

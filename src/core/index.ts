@@ -13,6 +13,7 @@ export type { Pbkdf2Backend } from './bip39.js';
 export { VaultkeyError } from '../errors.js';
 export type { VaultkeyErrorCode } from '../errors.js';
 export { ed25519 } from './ed25519.js';
+export type { Ed25519BatchItem } from './ed25519.js';
 export { secp256k1 } from './secp256k1.js';
 export { p256 } from './p256.js';
 export * from '../hd/index.js';
