@@ -341,6 +341,25 @@ test('verify reuses the last decoded key only for the same key bytes', () => {
   assert.equal(ed25519.verify(s1, msg, p1), true);
 });
 
+test('sign keeps A only for the same secret: interleaved and repeated keys match @noble/curves', () => {
+  // The module keeps the last signing key's A beside a one-way tag of its
+  // secret; a key that differs in any bit, including the one next call,
+  // must be signed with its own A.
+  const k1 = crypto.randomBytes(32);
+  const k2 = new Uint8Array(k1);
+  k2[31]! ^= 0x80; // k1 but its last bit
+  const k3 = new Uint8Array(k1);
+  k3[0]! ^= 0x01; // k1 but its first bit
+  const k4 = crypto.randomBytes(32);
+  const keys = [k1, k1, k2, k1, k3, k3, k4, k1, k4, k4, k2, k1];
+  for (const [i, k] of keys.entries()) {
+    const msg = crypto.randomBytes(i * 7);
+    const sig = ed25519.sign(msg, k);
+    assert.equal(hex(sig), hex(noble.sign(msg, k)), `signature ${i}`);
+    assert.equal(ed25519.verify(sig, msg, noble.getPublicKey(k)), true, `verifies ${i}`);
+  }
+});
+
 test('scalar arithmetic mod L (assembly/ed25519/scalar.ts alone): edge cases and random values vs BigInt', async () => {
   // scalar.ts has no imports, so it compiles on its own with a small harness.
   const harness = `

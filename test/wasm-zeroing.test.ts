@@ -831,7 +831,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     // Public caches: BIP-340 tag midstates, the last verified Ed25519 key, the last parsed secp256k1 key.
     'assembly/secp256k1/schnorr.ts': ['MID_AUX', 'MID_NONCE', 'MID_CHAL'],
     'assembly/secp256k1/keys.ts': ['PC_BYTES', 'PC_POINT'],
-    'assembly/ed25519/exports.ts': ['VA', 'KPUB'],
+    'assembly/ed25519/exports.ts': ['VA', 'KPUB', 'SIGN_A', 'SIGN_TAG', 'SIGN_DOMAIN'],
     'assembly/mem.ts': ['IO', 'SCRATCH'],
     // P-256: every temporary is carved from SCRATCH (P256_SLOT); these hold public points and b only.
     'assembly/p256/ecmult.ts': ['GEN', 'GTAB', 'PTAB', 'BASE', 'BUILD', 'PREF', 'BINV'],

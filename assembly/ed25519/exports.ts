@@ -32,6 +32,20 @@ const VA: usize = memory.data(<i32>P3_SIZE, 16);
 const KPUB: usize = memory.data(32, 16);
 let keyState: i32 = 0; // 0 none, 1 valid (VA and the A table hold it), 2 rejected
 let keySplit = false;  // the split tables of the kept key are built
+// The public key of the last signing key, with that key's tag (keyTag
+// below): signing again with the same secret skips A = [s]B, the second of
+// the two base-point multiplications RFC 8032 §5.1.6 needs from a bare
+// 32-byte secret, as libsodium's 64-byte secret key (seed || A) and a node
+// KeyObject skip it by holding A. Both buffers hold public-equivalent data
+// only (A, and a one-way hash of the secret); nothing secret outlives a call.
+const SIGN_A: usize = memory.data(32, 16);
+const SIGN_TAG: usize = memory.data(32, 16);
+// Domain separation of the tag from every hash of RFC 8032 (32 bytes, zero-padded).
+const SIGN_DOMAIN: usize = memory.data<u8>([
+  0x76, 0x61, 0x75, 0x6c, 0x74, 0x6b, 0x65, 0x79, 0x20, 0x65, 0x64, 0x32, 0x35, 0x35, 0x31, 0x39, // "vaultkey ed25519"
+  0x20, 0x73, 0x69, 0x67, 0x6e, 0x69, 0x6e, 0x67, 0x20, 0x6b, 0x65, 0x79, 0x20, 0x74, 0x61, 0x67, // " signing key tag"
+]);
+let signState: i32 = 0; // 0 none, 1 SIGN_A and SIGN_TAG hold the last signing key
 
 // RFC 8032 §5.1.5 steps 1-3: h = SHA-512(k); s = clamp(h[0..32)).
 function expandSecret(secret: usize): void {
@@ -51,7 +65,12 @@ export function ed25519PublicKey(): void {
 /** RFC 8032 §5.1.6: signs BUF[0..len) with the secret at IO[0..32). */
 export function ed25519Sign(len: usize): void {
   expandSecret(IO);
-  scalarmultBase(PA, HS);                    // A = [s]B, encoded with R below
+  // A = [s]B, unless the last signing key was this one (see SIGN_A above):
+  // the tag is compared without early exit, and the one branch on the result
+  // says only whether the key is the previous call's.
+  keyTag(KH, IO);
+  const hit = signState != 0 && eq32(KH, SIGN_TAG);
+  if (!hit) scalarmultBase(PA, HS);
   // step 2: r = SHA-512(prefix || M) mod L, hashed in place over BUF
   sha512Init(CTX);
   sha512Update(CTX, HS + 32, 32);
@@ -60,7 +79,15 @@ export function ed25519Sign(len: usize): void {
   scReduce64(NH, NH);
   // step 3: R = [r]B
   scalarmultBase(PT, NH);
-  encode2(IO + 32, PA, IO + 64, PT);         // A and R share one inversion
+  if (hit) {
+    memory.copy(IO + 32, SIGN_A, 32);
+    encode(IO + 64, PT);
+  } else {
+    encode2(IO + 32, PA, IO + 64, PT);       // A and R share one inversion
+    memory.copy(SIGN_A, IO + 32, 32);
+    memory.copy(SIGN_TAG, KH, 32);
+    signState = 1;
+  }
   // step 4: k = SHA-512(R || A || M) mod L
   sha512Init(CTX);
   sha512Update(CTX, IO + 64, 32);
@@ -71,6 +98,23 @@ export function ed25519Sign(len: usize): void {
   // step 5: S = (r + k * s) mod L
   scMulAdd(IO + 96, NH, KH, HS);
   wipeScratch();
+}
+
+// The tag of a signing key: SHA-512(SIGN_DOMAIN || secret), first 32 bytes,
+// written to out (64 bytes of scratch). Like A itself it is a one-way image
+// of the secret, so keeping it beside A reveals nothing A does not.
+function keyTag(out: usize, secret: usize): void {
+  sha512Init(CTX);
+  sha512Update(CTX, SIGN_DOMAIN, 32);
+  sha512Update(CTX, secret, 32);
+  sha512Final(CTX, out);
+}
+
+// Equality of two 32-byte strings without an early exit.
+function eq32(a: usize, b: usize): bool {
+  let d: u64 = 0;
+  for (let i: usize = 0; i < 32; i += 8) d |= load<u64>(a + i) ^ load<u64>(b + i);
+  return d == 0;
 }
 
 /**
