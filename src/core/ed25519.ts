@@ -158,7 +158,7 @@ function precompute(): void {
   ex().ed25519Precompute();
 }
 
-/** One signature for {@link verifyBatch} / {@link findInvalid}: the three arguments of `verify`. */
+/** One signature for `ed25519.verifyBatch` / `ed25519.findInvalid`: the three arguments of `verify`. */
 export interface Ed25519BatchItem {
   /** 64 bytes R || S. */
   signature: Uint8Array;

@@ -15,6 +15,7 @@ export type { VaultkeyErrorCode } from '../errors.js';
 export { ed25519 } from './ed25519.js';
 export type { Ed25519BatchItem } from './ed25519.js';
 export { secp256k1 } from './secp256k1.js';
+export type { SchnorrBatchItem } from './secp256k1.js';
 export { p256 } from './p256.js';
 export * from '../hd/index.js';
 
