@@ -33,11 +33,36 @@
 //     with probability < 2^-129 per call that a batch holding an invalid
 //     signature passes.
 //
-// Measured (V8, x86-64, 64 signatures of one signer): per signature about
-// 22 us for in8E(R), 5.6 us to decode R, 6.3 us of mixed additions for [z_i]R_i,
-// 0.7 us of SHA-512; single verify is about 78 us (2.1x per signature).
-// With distinct signers each key adds its decoding and a full-size scalar
-// ([sum z_i k_i]A, 42 additions at width 5): about 1.5x.
+// Measured (V8, x86-64, 64 signatures of one signer, against the verify loop
+// over the same items in one process): per signature 5.6 us to decode R,
+// 11.2 us for in8E(R) (two exponentiations of 5.1 us, 1 us of products), 6.3
+// us of mixed additions for [z_i]R_i, 0.7 us of SHA-512, 0.35 us to draw z_i,
+// about 0.8 us of the shared doublings: 25.8 us against 47.9 us (1.85x). With
+// 64 new signers each key adds its decoding and a full-size scalar ([sum z_i
+// k_i]A, 42 additions at width 5, and its table of 8): 47.5 us against 79.9
+// us (1.68x). Before in8E took two exponentiations (four: 22 us): 35.8 us
+// (1.34x) and 57 us (1.40x).
+// Where this stops: three exponentiations per item (the x of R, r and the
+// quartic character of in8E) are what this test needs. x and r are square
+// roots of radicands whose quadratic characters are independent ((x r)^2 =
+// -(A + 2) u, and the characters of u and of x^2 are unrelated), so one
+// exponentiation cannot give both; any character of a function evaluated at P
+// sees only E/4E, so the last bit needs one root (r); and the character on E'
+// has order 4, which no Jacobi symbol computes (so the binary-GCD Jacobi lever
+// found no quadratic character left to replace). The exponentiations run at
+// the multiplier's pace (feSq, 55 + 8 i64 multiplies in about 19 ns), and the
+// 24 additions per item are the price of the 2^-129 bound (drawWeight).
+// Lost: the exponentiations of two items side by side in SIMD lanes (an
+// i64x2 pair of field elements, limb k of both lanes in i32 lanes 0 and 1,
+// 100 i64x2.extmul_low_i32x4_s per product and 55 per square): 10.3 us per
+// pair of exponentiations against 10.3 us for two scalar ones (V8 lowers each
+// extmul to two shuffles and one pmuldq, so the shuffle port sets the pace,
+// as field.ts found for a single product); a loop running one scalar chain
+// beside a SIMD pair, for the multiplier and the shuffle port at once: 13.5
+// us against 10.1 + 4.8 us, no overlap. Not kept (what secp256k1/batch.ts won
+// with its 26-bit unsigned limbs does not carry over). The small-order test
+// of X in torsionFree by comparing Y with y Z for the y of SOY instead of
+// three doublings: 47.45 -> 47.64 us with new signers, no gain, dropped.
 // Classifying each key with in8E(A) as well as in8E(R) gave 1.05x with new
 // keys; torsionFree's one in8E per item replaced it.
 // Lost or dropped: uniform 128-bit weights at width 5 (21 additions plus a
