@@ -788,3 +788,31 @@ test('pair arithmetic (assembly/secp256k1/pair.ts): feMul2 / feSqr2 against BigI
     }
   }
 });
+
+test('verify / recover with the same key repeated (the wider kept table) and switching keys, against @noble/curves', () => {
+  // ecmultV keeps the table of its last point and widens it when the point
+  // comes again: runs of 1..7 calls per key, valid and invalid signatures,
+  // both encodings, and recovery of a repeated signature, all against noble.
+  const keys = Array.from({ length: 4 }, () => noble.utils.randomSecretKey());
+  for (let round = 0; round < 40; round++) {
+    const sk = keys[round % keys.length]!;
+    const pubC = noble.getPublicKey(sk, true);
+    const pubU = noble.getPublicKey(sk, false);
+    const run = 1 + (round % 7);
+    for (let i = 0; i < run; i++) {
+      const digest = crypto.randomBytes(32);
+      const sig = noble.sign(digest, sk, { prehash: false, format: 'recovered' });
+      const compact = sig.subarray(1);
+      assert.equal(secp256k1.verify(compact, digest, i & 1 ? pubU : pubC), true, `verify round ${round} call ${i}`);
+      const bad = crypto.randomBytes(32);
+      assert.equal(secp256k1.verify(compact, bad, pubC), noble.verify(compact, bad, pubC, { prehash: false }));
+      assert.equal(hex(secp256k1.recoverPublicKey(compact, sig[0]!, digest)), hex(pubC), `recover round ${round} call ${i}`);
+    }
+    // One signature recovered again and again: its R point's table is kept and widened.
+    const digest = crypto.randomBytes(32);
+    const sig = noble.sign(digest, sk, { prehash: false, format: 'recovered' });
+    for (let i = 0; i < run; i++) {
+      assert.equal(hex(secp256k1.recoverPublicKey(sig.subarray(1), sig[0]!, digest, false)), hex(pubU), `recover again ${i}`);
+    }
+  }
+});
