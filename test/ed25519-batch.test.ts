@@ -15,6 +15,7 @@ import { init, ed25519 } from 'vaultkey/core';
 import type { Ed25519BatchItem } from 'vaultkey/core';
 import { unhex, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
+import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -22,23 +23,6 @@ import { fileURLToPath } from 'node:url';
 
 await init();
 await sodium.ready;
-
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-const P = 2n ** 255n - 19n;
-const leToBig = (b: Uint8Array) => BigInt('0x' + (Buffer.from(b).reverse().toString('hex') || '0'));
-const bigToLe = (x: bigint, n = 32) => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = Number(x & 255n);
-    x >>= 8n;
-  }
-  return out;
-};
-const sha512 = (...parts: Uint8Array[]) => {
-  const h = crypto.createHash('sha512');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
 
 const Pt = noble.Point;
 type Point = InstanceType<typeof Pt>;

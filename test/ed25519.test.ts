@@ -11,26 +11,10 @@ import { hex, unhex, wycheproof } from './helpers/vectors.ts';
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
 import { errorCode as code } from './helpers/errors.ts';
+import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
 
 await init();
 await sodium.ready;
-
-const L = 2n ** 252n + 27742317777372353535851937790883648493n;
-const P = 2n ** 255n - 19n;
-const leToBig = (b: Uint8Array) => BigInt('0x' + (Buffer.from(b).reverse().toString('hex') || '0'));
-const bigToLe = (x: bigint, n = 32) => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = Number(x & 255n);
-    x >>= 8n;
-  }
-  return out;
-};
-const sha512 = (...parts: Uint8Array[]) => {
-  const h = crypto.createHash('sha512');
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
 
 // PKCS#8 wrapping of a raw 32-byte Ed25519 secret for node's crypto (RFC 8410 §7).
 const PKCS8_PREFIX = unhex('302e020100300506032b657004220420');
