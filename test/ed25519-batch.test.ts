@@ -341,10 +341,19 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   const harness = `
     import { in8E, drawWeight, smallOrderY } from './batch';
     import { decode, isSmallOrder } from './point';
+    import { feFromBytes, feMul } from './field';
+    const LAMBDA: usize = memory.data(40, 16);
     export const IN: usize = memory.data(64, 16);
     export const OUT: usize = memory.data(32, 16);
     const PT: usize = memory.data(160, 16);
     export function classify(): i32 { if (!decode(PT, IN) || isSmallOrder(PT)) return -1; return in8E(PT) ? 1 : 0; }
+    // the same point with every coordinate times lambda (bytes 32..63 of IN): Z != 1
+    export function classifyScaled(): i32 {
+      if (!decode(PT, IN) || isSmallOrder(PT)) return -1;
+      feFromBytes(LAMBDA, IN + 32);
+      feMul(PT, PT, LAMBDA); feMul(PT + 40, PT + 40, LAMBDA); feMul(PT + 80, PT + 80, LAMBDA); feMul(PT + 120, PT + 120, LAMBDA);
+      return in8E(PT) ? 1 : 0;
+    }
     export function draw(): i32 { return drawWeight(OUT, IN, 0, 0) ? 1 : 0; }
     export function smallY(): i32 { return smallOrderY(IN) ? 1 : 0; }
     export function smallPt(): i32 { return decode(PT, IN) && isSmallOrder(PT) ? 1 : 0; }`;
@@ -372,12 +381,16 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   });
   const x = instance.exports as any;
   const m = () => new Uint8Array(x.memory.buffer);
-  // in8E: [r]B + T for every torsion point T (order 1, 2, 4, 8): true exactly for T = O.
-  for (let i = 0; i < 12; i++) {
+  // in8E: [r]B + T for every torsion point T (order 1, 2, 4, 8): true exactly for
+  // T = O, also with Z != 1 (every coordinate times a random lambda), as
+  // torsionFree calls it on X = R + [m]A.
+  for (let i = 0; i < 40; i++) {
     const P = Pt.BASE.multiply((leToBig(crypto.randomBytes(32)) % (L - 1n)) + 1n);
     for (let t = 0; t < 8; t++) {
       m().set(P.add(SMALL[t]!).toBytes(), x.IN.value);
       assert.equal(x.classify(), t === 0 ? 1 : 0, `[r]B + T${t}`);
+      m().set(bigToLe((leToBig(crypto.randomBytes(32)) % (2n ** 255n - 20n)) + 1n), x.IN.value + 32);
+      assert.equal(x.classifyScaled(), t === 0 ? 1 : 0, `lambda ([r]B + T${t})`);
     }
   }
   // smallOrderY (bytes) and isSmallOrder (three doublings) agree: on the 8 points of small order, and off them.

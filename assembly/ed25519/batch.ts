@@ -33,11 +33,36 @@
 //     with probability < 2^-129 per call that a batch holding an invalid
 //     signature passes.
 //
-// Measured (V8, x86-64, 64 signatures of one signer): per signature about
-// 22 us for in8E(R), 5.6 us to decode R, 6.3 us of mixed additions for [z_i]R_i,
-// 0.7 us of SHA-512; single verify is about 78 us (2.1x per signature).
-// With distinct signers each key adds its decoding and a full-size scalar
-// ([sum z_i k_i]A, 42 additions at width 5): about 1.5x.
+// Measured (V8, x86-64, 64 signatures of one signer, against the verify loop
+// over the same items in one process): per signature 5.6 us to decode R,
+// 11.2 us for in8E(R) (two exponentiations of 5.1 us, 1 us of products), 6.3
+// us of mixed additions for [z_i]R_i, 0.7 us of SHA-512, 0.35 us to draw z_i,
+// about 0.8 us of the shared doublings: 25.8 us against 47.9 us (1.85x). With
+// 64 new signers each key adds its decoding and a full-size scalar ([sum z_i
+// k_i]A, 42 additions at width 5, and its table of 8): 47.5 us against 79.9
+// us (1.68x). Before in8E took two exponentiations (four: 22 us): 35.8 us
+// (1.34x) and 57 us (1.40x).
+// Where this stops: three exponentiations per item (the x of R, r and the
+// quartic character of in8E) are what this test needs. x and r are square
+// roots of radicands whose quadratic characters are independent ((x r)^2 =
+// -(A + 2) u, and the characters of u and of x^2 are unrelated), so one
+// exponentiation cannot give both; any character of a function evaluated at P
+// sees only E/4E, so the last bit needs one root (r); and the character on E'
+// has order 4, which no Jacobi symbol computes (so the binary-GCD Jacobi lever
+// found no quadratic character left to replace). The exponentiations run at
+// the multiplier's pace (feSq, 55 + 8 i64 multiplies in about 19 ns), and the
+// 24 additions per item are the price of the 2^-129 bound (drawWeight).
+// Lost: the exponentiations of two items side by side in SIMD lanes (an
+// i64x2 pair of field elements, limb k of both lanes in i32 lanes 0 and 1,
+// 100 i64x2.extmul_low_i32x4_s per product and 55 per square): 10.3 us per
+// pair of exponentiations against 10.3 us for two scalar ones (V8 lowers each
+// extmul to two shuffles and one pmuldq, so the shuffle port sets the pace,
+// as field.ts found for a single product); a loop running one scalar chain
+// beside a SIMD pair, for the multiplier and the shuffle port at once: 13.5
+// us against 10.1 + 4.8 us, no overlap. Not kept (what secp256k1/batch.ts won
+// with its 26-bit unsigned limbs does not carry over). The small-order test
+// of X in torsionFree by comparing Y with y Z for the y of SOY instead of
+// three doublings: 47.45 -> 47.64 us with new signers, no gain, dropped.
 // Classifying each key with in8E(A) as well as in8E(R) gave 1.05x with new
 // keys; torsionFree's one in8E per item replaced it.
 // Lost or dropped: uniform 128-bit weights at width 5 (21 additions plus a
@@ -46,28 +71,39 @@
 // sum; grouping items by key with a Map of key strings in JS (1.2 us per
 // item; the WASM side finds repeated keys within a call itself).
 //
-// The test "P in 8E" (in8E below) uses square roots and quadratic characters
-// on the Montgomery form v^2 = u^3 + A u^2 + u of the curve (RFC 7748 §4.1,
-// u = (1 + y)/(1 - y)). It costs four exponentiations (measured 22 us, 28%
-// of a single verify); [L]P = O would cost 252 doublings and ~21 additions
-// (about 55 us, 70% of one), which would leave the batch no faster than verify.
-// The characters alone (Tate pairings) can only reach E/4E, since 8 does not
-// divide p - 1; the last bit needs one halving:
-//   (1) P in 2E  <=>  u is a square  <=>  u^2 + A u + 1 (= v^2/u) is a square:
-//       u(2Q) = ((u_Q^2 - 1)/(2 v_Q))^2 is a square, and u mod squares is a
-//       homomorphism (2-isogeny descent, Silverman AEC X.4.9) that is -1 on a
-//       point of order 8, so its kernel is the index-2 subgroup 2E.
-//   (2) the halves Q of P: with w = u_Q + 1/u_Q, u(2Q) = (w^2 - 4)/(4(w + A)),
-//       so w = 2(u +- r), r = sqrt(u^2 + A u + 1). For the w of the rational
-//       halves, w^2 - 4 is a square and u_Q = (w +- sqrt(w^2 - 4))/2 (the two
-//       roots are Q and Q + (0,0), which have the same class mod 4E). The two
-//       values of w satisfy (w+^2 - 4)(w-^2 - 4) = 16 u^2 (A^2 - 4), a
-//       non-square: exactly one of them has a square root, and the one
-//       exponentiation that tries w+ gives sqrt(w-^2 - 4) as well when it
-//       fails (K below).
-//   (3) Q in 4E  <=>  Q in 2E and w_Q - 2 is a square: w_Q - 2 = (sqrt(u_R) -
-//       1/sqrt(u_R))^2 for a half R of Q, a square exactly when u_R is.
-//   P in 8E <=> its rational half Q is in 4E (Q is P/2 up to (0,0), in 4E).
+// The test "P in 8E" (in8E below) works on the Montgomery form
+// E: v^2 = u^3 + A u^2 + u of the curve (RFC 7748 §4.1: u = (1 + y)/(1 - y),
+// v = c u/x with c = sqrt(-(A + 2))) and on the 2-isogenous curve
+// E': Y^2 = X (X - (A + 2)) (X - (A - 2)), with phi: E -> E' of kernel
+// T2 = (0, 0), phi(u, v) = (v^2/u^2, v (1 - u^2)/u^2), and its dual
+// psi: E' -> E, psi(X, Y) = (Y^2/(4 X^2), Y (A^2 - 4 - X^2)/(8 X^2)),
+// psi phi = [2] (Silverman AEC III.4.5). It costs two exponentiations (a
+// square root and a quartic character, about 11 us); [L]P = O would cost 252
+// doublings and ~21 additions (about 55 us, more than a single verify).
+// Characters of functions evaluated at P alone (Tate pairings on E) reach
+// only E/4E: the 2-part of E(F_p) is Z_8 and 8 does not divide p - 1. E' is
+// one level up the 2-isogeny volcano: its 2-part is Z_4 x Z_2, all of it
+// 4-torsion, so on E' a pairing sees everything. Hence:
+//   (1) W with psi(W) = P: X_W = w + A, w = 2 (u +- r), r = sqrt(u^2 + A u +
+//       1) (w = u_Q + 1/u_Q for a half Q of P; W = phi(Q)). No root: P is not
+//       in psi(E'(F_p)), which contains 2E, so not in 8E. Either sign gives a
+//       rational W (the two are W and W + K, K = (0, 0) = ker psi, and
+//       X_W+ X_W- = A^2 - 4), and Y_W = 8 X_W^2 v_P/(A^2 - 4 - X_W^2) is
+//       rational too: v_P = c u/x comes from the decoded x, no root needed.
+//   (2) P in 8E <=> the 2-part of W is in ker psi = {O, K} (psi maps the 2-part
+//       of W to that of P). The annihilator of <K> under the reduced Tate
+//       pairing E'[4] x E'/4E' -> mu_4 (non-degenerate: 4 divides p - 1;
+//       Frey-Rueck, Silverman AEC XI.9) has order 4 and is not E'[2], since
+//       t(((A - 2), 0), K) = chi(-(A - 2)) = -1; so it is cyclic, <S4> with
+//       2 S4 = (A + 2, 0), and W's 2-part is in <K> exactly when
+//       t(S4, W) = f(W)^((p-1)/4) = 1, f = l^2/(X - (A + 2)), l the tangent
+//       at S4 (div f = 4(S4) - 4(O), f monic at O). ensureConstants picks
+//       S4 among the halves of (A + 2, 0) by t(S4, K) = 1.
+//   W is not of small order (P is not), so f(W) is defined and non-zero.
+// Measured per signature (one signer at 64): with the halving on E (two
+// roots: r, then sqrt(w^2 - 4) for u_Q) and Q in 4E by a square root and a
+// character, four exponentiations: 35.8 us; Q in 4E by the quartic character
+// of the pairing with T4 on E, three: 31.3 us; this, two: 25.3 us.
 // Points of small order are rejected before this test (exports.ts rules),
 // which keeps every denominator and square root above non-zero.
 // test/ed25519-batch.test.ts checks the batch against verify for R and A off
@@ -107,8 +143,15 @@ const RHO: usize = memory.data(40, 16);
 const QN: usize = memory.data(40, 16);
 const QD: usize = memory.data(40, 16);
 const MA: usize = memory.data(40, 16);   // the Montgomery A = 486662
-const KP: usize = memory.data(40, 16);   // sqrt(-i (A^2 - 4))
-const KM: usize = memory.data(40, 16);   // sqrt(i (A^2 - 4))
+const C4: usize = memory.data(40, 16);   // A^2 - 4
+const MA2: usize = memory.data(40, 16);  // A + 2
+const K8C: usize = memory.data(40, 16);  // 8 c, c = sqrt(-(A + 2)) (v = c u/x, RFC 7748 §4.1)
+const X4: usize = memory.data(40, 16);   // S4 = (X4, Y4) on E', of order 4 (see in8E)
+const Y4: usize = memory.data(40, 16);
+const LAM: usize = memory.data(40, 16);  // the slope of the tangent at S4
+const XN: usize = memory.data(40, 16);
+const DN: usize = memory.data(40, 16);
+const EN: usize = memory.data(40, 16);
 const SOY: usize = memory.data(160, 16); // the y (encoded) of the 8 points of small order
 let constantsReady = false;
 
@@ -146,17 +189,6 @@ const C2: usize = memory.data(160, 16);
 
 // ---- square roots and characters in GF(p), p = 5 mod 8 -------------------
 
-/** a^((p-1)/2): 1 for a non-zero square, -1 for a non-square, 0 for 0. */
-function chi(a: usize): i32 {
-  fePow22523(F0, a);                  // a^((p-5)/8)
-  feSq(F0, F0); feSq(F0, F0);         // a^((p-5)/2)
-  feSq(F1, a); feMul(F0, F0, F1);     // a^((p-1)/2)
-  if (feIsZero(a)) return 0;
-  feOne(F1);
-  feSub(F1, F0, F1);
-  return feIsZero(F1) ? 1 : -1;
-}
-
 /**
  * out = a^((p+3)/8) and which of rho^2 = a (0), -a (1), i a (2), -i a (3)
  * holds (Atkin's case of p = 5 mod 8: a^((p-1)/4) is a fourth root of unity).
@@ -186,12 +218,32 @@ function sqrt(out: usize, a: usize): bool {
 function ensureConstants(): void {
   if (constantsReady) return;
   feZero(MA); store<i32>(MA, 486662);
-  // C = A^2 - 4; KP^2 = -i C, KM^2 = i C (both squares: C and i are not).
-  feSq(F3, MA); feOne(G); feAdd(G, G, G); feAdd(G, G, G); feSub(G, F3, G);
-  feMul(QN, G, SQRTM1);
-  sqrt(KM, QN);
-  feNeg(QN, QN);
-  sqrt(KP, QN);
+  feSq(F3, MA); feOne(G); feAdd(G, G, G); feAdd(G, G, G); feSub(C4, F3, G); feCarry(C4);
+  feZero(MA2); store<i32>(MA2, 486664);
+  feNeg(G, MA2); sqrt(K8C, G);
+  feAdd(K8C, K8C, K8C); feCarry(K8C); feAdd(K8C, K8C, K8C); feCarry(K8C); feAdd(K8C, K8C, K8C); feCarry(K8C);
+  // S4: the halves of (A + 2, 0) on E' have X = A + 2 +- 2 sqrt(A + 2) (for
+  // y^2 = (x - e1)(x - e2)(x - e3), 2Q = (e1, 0) when x(Q) = e1 +- sqrt((e1 -
+  // e2)(e1 - e3))); both are rational. The one wanted pairs trivially with K
+  // = (0, 0): f_S4(K)^((p-1)/4) = 1 (tested on both candidates below).
+  sqrt(RHO, MA2); feAdd(RHO, RHO, RHO); feCarry(RHO);
+  for (let k = 0; k < 2; k++) {
+    if (k == 0) feSub(X4, MA2, RHO); else feAdd(X4, MA2, RHO);
+    feCarry(X4);
+    feSub(F3, X4, MA2);                              // X4 - (A + 2)
+    feOne(F2); feAdd(F2, F2, F2); feSub(G, X4, MA); feAdd(G, G, F2); feCarry(G); // X4 - (A - 2)
+    feMul(F3, F3, G); feMul(F3, F3, X4);             // Y4^2
+    sqrt(Y4, F3);
+    // slope (3 X^2 - 4 A X + A^2 - 4) / (2 Y)
+    feSq(F3, X4); feAdd(G, F3, F3); feAdd(F3, G, F3); feCarry(F3);
+    feMul(G, MA, X4); feAdd(G, G, G); feAdd(G, G, G); feCarry(G);
+    feSub(F3, F3, G); feAdd(F3, F3, C4); feCarry(F3);
+    feAdd(G, Y4, Y4); feInvert(G, G); feMul(LAM, F3, G);
+    // l(K) = LAM X4 - Y4; f(K) = l(K)^2 / (-(A + 2)), character of l(K)^2 (-(A + 2))^3
+    feMul(F3, LAM, X4); feSub(F3, F3, Y4); feSq(F3, F3);
+    feNeg(G, MA2); feMul(F3, F3, G); feSq(G, G); feMul(F3, F3, G);
+    if (quartic1(F3)) break;
+  }
   // The y of the points of small order (SOY): 1 (O), -1 (order 2), 0 (order 4)
   // and +-y8 (order 8), where y8^2 = (-1 +- sqrt(1 + d))/d: doubling a point
   // of order 8 gives y = 0, i.e. y^2 + x^2 = 0, and with the curve equation
@@ -226,7 +278,8 @@ export function smallOrderY(s: usize): bool {
 
 /**
  * true if the P3 point p (not of small order) is in 8E, the subgroup of order
- * L. Every quantity below is homogeneous in (UN, UD), so any Z will do.
+ * L (see the header). Every quantity below is homogeneous in (UN, UD), so any
+ * Z will do.
  */
 export function in8E(p: usize): bool {
   ensureConstants();
@@ -236,29 +289,34 @@ export function in8E(p: usize): bool {
   // (1) r = RN / UD, RN^2 = UN^2 + A UN UD + UD^2; no root: P not in 2E.
   feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(F3, F3, G);
   if (!sqrt(RN, F3)) return false;
-  // (2) w+ = 2 (UN + RN)/UD; w+^2 - 4 = 4 G / UD^2 with G = (UN + RN)^2 - UD^2.
-  feAdd(AA, UN, RN); feCarry(AA);  // (field.ts bounds: a sum of at most four carried elements)
-  feSq(G, AA); feSq(F3, UD); feSub(G, G, F3);
-  const c = rootClass(RHO, G);
-  if (c <= 1) {
-    // u_Q = (AA + sqrt G)/UD
-    if (c == 1) feMul(RHO, RHO, SQRTM1);
-    feAdd(QN, AA, RHO); feCarry(QN);
-    feCopy(QD, UD); feCarry(QD);
-  } else {
-    // w- = 2 (UN - RN)/UD, its G- = UN^2 UD^2 C / G, sqrt(C G) = RHO * K:
-    // u_Q = ((UN - RN) G + UN UD RHO K) / (UD G).
-    feMul(F3, RHO, c == 2 ? KP : KM);
-    feMul(F3, F3, UN); feMul(F3, F3, UD);
-    feSub(QN, UN, RN); feMul(QN, QN, G); feAdd(QN, QN, F3); feCarry(QN);
-    feMul(QD, UD, G);
-  }
-  // (3) Q in 2E: RQ^2 = QN^2 + A QN QD + QD^2 has a root (RN reused for RQ).
-  feSq(F3, QN); feMul(G, QN, QD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, QD); feAdd(F3, F3, G);
-  if (!sqrt(RN, F3)) return false;
-  // Q in 4E: w_Q - 2 = 2 (QN + RQ - QD)/QD is a square; 2 is not (p = 5 mod 8).
-  feAdd(F3, QN, RN); feSub(F3, F3, QD); feMul(F3, F3, QD);
-  return chi(F3) == -1;
+  // (2) W on E' with psi(W) = P: X_W = w + A = XN / UD with XN = 2 (UN + RN) + A UD;
+  // Y_W = 8 X_W^2 v_P / (A^2 - 4 - X_W^2) = YN / YD with v_P = c UN Z / (UD X),
+  // YN = 8c XN^2 UN Z, YD = UD X DN, DN = (A^2 - 4) UD^2 - XN^2.
+  feAdd(XN, UN, RN); feCarry(XN); feAdd(XN, XN, XN); feMul(G, MA, UD); feAdd(XN, XN, G); feCarry(XN);
+  feSq(AA, XN);                                       // XN^2
+  feSq(DN, UD); feMul(DN, DN, C4); feSub(DN, DN, AA);  // DN
+  feMul(AA, AA, K8C); feMul(AA, AA, UN); feMul(AA, AA, p + Z); // YN
+  feMul(RHO, UD, p + X); feMul(RHO, RHO, DN);         // YD
+  // (3) l(W) = Y_W - LAM (X_W - X4) - Y4 = LN / YD,
+  // LN = YN - (LAM (XN - X4 UD) + Y4 UD) X DN.
+  feMul(F3, X4, UD); feSub(F3, XN, F3); feMul(F3, F3, LAM);
+  feMul(G, Y4, UD); feAdd(F3, F3, G); feMul(F3, F3, p + X); feMul(F3, F3, DN);
+  feSub(F3, AA, F3);                                  // LN
+  // f(W) = l^2 / (X_W - (A + 2)) = LN^2 UD / (YD^2 EN), EN = XN - (A + 2) UD:
+  // its quartic character is that of M = (LN YD EN)^2 UD EN.
+  feMul(G, MA2, UD); feSub(EN, XN, G);
+  feMul(F3, F3, RHO); feMul(F3, F3, EN); feSq(F3, F3);
+  feMul(F3, F3, UD); feMul(F3, F3, EN);
+  return quartic1(F3);
+}
+
+/** true if a^((p-1)/4) = 1 (a non-zero): (p-1)/4 = 2 (p-5)/8 + 1. */
+function quartic1(a: usize): bool {
+  fePow22523(F0, a);
+  feSq(F0, F0); feMul(F0, F0, a);
+  feOne(F1);
+  feSub(F1, F0, F1);
+  return feIsZero(F1) != 0;
 }
 
 // ---- width-w NAF digits (public scalars) ----------------------------------
