@@ -8,6 +8,8 @@ import { secp256k1 as noble, schnorr as nobleSchnorr } from '@noble/curves/secp2
 import { init, secp256k1, sha256, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, readVector, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
+import asc from 'assemblyscript/asc';
+import { readFileSync } from 'node:fs';
 
 await init();
 
@@ -685,4 +687,132 @@ test('private key and nonce are wiped from WASM memory after signing', async () 
   // Control: a public value that is deliberately left in memory is found by the same search.
   mod.secp256k1.verify(signature, digest, mod.secp256k1.getPublicKey(priv));
   assert.notEqual(Buffer.from(wasmMod.mem()).indexOf(Buffer.from(signature)), -1);
+});
+
+test('pair arithmetic (assembly/secp256k1/pair.ts): feMul2 / feSqr2 against BigInt and feMul / feSqr at the input bounds', async () => {
+  // Compiled twice: with the debug checks on (VAULTKEY_VERIFY=1, asserts
+  // kept: an input outside pair.ts's bounds or an output above magnitude 1
+  // traps) and as the release build compiles it.
+  const harness = `
+    import { feMul, feSqr } from './field';
+    import { feMul2, feSqr2 } from './pair';
+    export const IO: usize = memory.data(512, 16);
+    export function io(): usize { return IO; }
+    // IO: x1 @0, y1 @40, x2 @80, y2 @120; results @200 (r1), @240 (r2), @280, @320 (scalar references).
+    export function mul2(): void {
+      feMul(IO + 280, IO, IO + 40); feMul(IO + 320, IO + 80, IO + 120);
+      feMul2(IO + 200, IO, IO + 40, IO + 240, IO + 80, IO + 120);
+    }
+    export function sqr2(): void {
+      feSqr(IO + 280, IO); feSqr(IO + 320, IO + 80);
+      feSqr2(IO + 200, IO, IO + 240, IO + 80);
+    }
+    // Results written over the inputs: r1 = x1, r2 = y2.
+    export function mul2Alias(): void { feMul2(IO, IO, IO + 40, IO + 120, IO + 80, IO + 120); }
+    export function sqr2Alias(): void { feSqr2(IO + 80, IO + 80, IO, IO); }`;
+  const read = (f: string) => readFileSync(new URL(`../assembly/${f}`, import.meta.url), 'utf8');
+  const files = {
+    'secp256k1/h.ts': harness,
+    'secp256k1/field.ts': read('secp256k1/field.ts'),
+    'secp256k1/pair.ts': read('secp256k1/pair.ts'),
+    'verify.ts': read('verify.ts'),
+  };
+  const M26 = 2 ** 26;
+  const rnd = (n: number) => crypto.randomInt(0, n);
+  const rndLimbs = (max: (i: number) => number) => Array.from({ length: 10 }, (_, i) => rnd(max(i) + 1));
+  const val = (l: number[]) => l.reduce((acc, x, i) => acc + (BigInt(x) << BigInt(26 * i)), 0n);
+  const mod = (v: bigint) => ((v % P) + P) % P;
+  // Limbs below 2^30; top limbs below 2^28 keep a9 b9 < 2^56 (magnitude 15 is 15 2^22 < 2^26).
+  const lim = (i: number) => (i === 9 ? 2 ** 28 - 1 : 2 ** 30 - 1);
+  const mag = (m: number) => (i: number) => (i === 9 ? m * 2 ** 22 : m * M26);
+  const pLimbs = [0x3fffc2f, 0x3ffffbf, ...Array(7).fill(M26 - 1), 0x3fffff];
+  const edges: number[][] = [
+    Array(10).fill(0),
+    [1, ...Array(9).fill(0)],
+    pLimbs,
+    Array.from({ length: 10 }, (_, i) => lim(i)),
+    Array.from({ length: 10 }, (_, i) => mag(15)(i)),
+    Array.from({ length: 10 }, (_, i) => (i === 9 ? 2 ** 22 - 1 : M26 - 1)),
+  ];
+  for (const verify of [true, false]) {
+    const out = await asc.compileString(files, {
+      runtime: 'stub',
+      optimizeLevel: 3,
+      noAssert: !verify,
+      enable: ['simd'],
+      use: verify ? ['VAULTKEY_VERIFY=1'] : [],
+    } as any);
+    assert.equal(out.error, null, String(out.stderr));
+    const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
+      env: {
+        abort() {
+          throw new Error('abort');
+        },
+      },
+    });
+    const x = instance.exports as any;
+    const io: number = x.io();
+    const dv = () => new DataView(x.memory.buffer);
+    const put = (at: number, l: number[]) => l.forEach((v, i) => dv().setUint32(io + at + 4 * i, v, true));
+    const get = (at: number) => Array.from({ length: 10 }, (_, i) => dv().getUint32(io + at + 4 * i, true));
+    const magnitude1 = (l: number[]) => l.every((v, i) => v <= (i === 9 ? 2 ** 22 : M26 + 64));
+    const cases: number[][][] = [];
+    for (const a of edges) for (const b of edges) cases.push([a, b, b, a]);
+    for (let n = 0; n < 3000; n++) {
+      const pick = (k: number) => (k === 0 ? rndLimbs(lim) : rndLimbs(mag(1 + rnd(15))));
+      cases.push([pick(n & 1), pick((n >> 1) & 1), pick((n >> 2) & 1), pick((n >> 3) & 1)]);
+    }
+    for (const [x1, y1, x2, y2] of cases) {
+      put(0, x1!);
+      put(40, y1!);
+      put(80, x2!);
+      put(120, y2!);
+      x.mul2();
+      assert.equal(mod(val(get(200))), mod(val(x1!) * val(y1!)), 'feMul2 lane 0');
+      assert.equal(mod(val(get(240))), mod(val(x2!) * val(y2!)), 'feMul2 lane 1');
+      assert.deepEqual(get(200), get(280), 'feMul2 lane 0 = feMul');
+      assert.deepEqual(get(240), get(320), 'feMul2 lane 1 = feMul');
+      assert.ok(magnitude1(get(200)) && magnitude1(get(240)), 'feMul2 output magnitude 1');
+      x.sqr2();
+      assert.equal(mod(val(get(200))), mod(val(x1!) ** 2n), 'feSqr2 lane 0');
+      assert.equal(mod(val(get(240))), mod(val(x2!) ** 2n), 'feSqr2 lane 1');
+      assert.deepEqual(get(200), get(280), 'feSqr2 lane 0 = feSqr');
+      assert.deepEqual(get(240), get(320), 'feSqr2 lane 1 = feSqr');
+      x.mul2Alias();
+      assert.equal(mod(val(get(0))), mod(val(x1!) * val(y1!)), 'feMul2 aliased lane 0');
+      assert.equal(mod(val(get(120))), mod(val(x2!) * val(y2!)), 'feMul2 aliased lane 1');
+      const r1 = get(0);
+      x.sqr2Alias();
+      assert.equal(mod(val(get(80))), mod(val(x2!) ** 2n), 'feSqr2 aliased lane 0');
+      assert.equal(mod(val(get(0))), mod(val(r1) ** 2n), 'feSqr2 aliased lane 1');
+    }
+  }
+});
+
+test('verify / recover with the same key repeated (the wider kept table) and switching keys, against @noble/curves', () => {
+  // ecmultV keeps the table of its last point and widens it when the point
+  // comes again: runs of 1..7 calls per key, valid and invalid signatures,
+  // both encodings, and recovery of a repeated signature, all against noble.
+  const keys = Array.from({ length: 4 }, () => noble.utils.randomSecretKey());
+  for (let round = 0; round < 40; round++) {
+    const sk = keys[round % keys.length]!;
+    const pubC = noble.getPublicKey(sk, true);
+    const pubU = noble.getPublicKey(sk, false);
+    const run = 1 + (round % 7);
+    for (let i = 0; i < run; i++) {
+      const digest = crypto.randomBytes(32);
+      const sig = noble.sign(digest, sk, { prehash: false, format: 'recovered' });
+      const compact = sig.subarray(1);
+      assert.equal(secp256k1.verify(compact, digest, i & 1 ? pubU : pubC), true, `verify round ${round} call ${i}`);
+      const bad = crypto.randomBytes(32);
+      assert.equal(secp256k1.verify(compact, bad, pubC), noble.verify(compact, bad, pubC, { prehash: false }));
+      assert.equal(hex(secp256k1.recoverPublicKey(compact, sig[0]!, digest)), hex(pubC), `recover round ${round} call ${i}`);
+    }
+    // One signature recovered again and again: its R point's table is kept and widened.
+    const digest = crypto.randomBytes(32);
+    const sig = noble.sign(digest, sk, { prehash: false, format: 'recovered' });
+    for (let i = 0; i < run; i++) {
+      assert.equal(hex(secp256k1.recoverPublicKey(sig.subarray(1), sig[0]!, digest, false)), hex(pubU), `recover again ${i}`);
+    }
+  }
 });

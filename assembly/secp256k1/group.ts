@@ -19,6 +19,7 @@ import {
   FE, feMul, feSqr, feAdd, feSub, feNeg, feMulSmall, feNormWeak, feNormalize, feIsZero, feCopy, feSetInt,
   feInv, feSqrt, feFromBytes, feCmov, feIsOdd, feEqual,
 } from './field';
+import { feMul2, feSqr2 } from './pair';
 import { scFromBytes } from './scalar';
 
 export const GE_SIZE: usize = 88;
@@ -117,18 +118,17 @@ export function gejCopy(r: usize, a: usize): void {
 export function gejDoubleV(r: usize, a: usize): void {
   if (gejIsInf(a)) { gejSetInf(r); return; }
   const X = a, Y = a + FE, Z = a + 2 * FE;
-  feMul(T5, Y, Z);          // Y*Z           (1)
-  feSqr(A_, X);             // A = X^2       (1)
-  feSqr(B_, Y);             // B = Y^2       (1)
-  feSqr(C_, B_);            // C = B^2       (1)
+  // Paired products (pair.ts): X^2 with Y^2, then B^2 with (X + B)^2, then
+  // YZ with E^2: 4 steps instead of 7 products.
+  feSqr2(A_, X, B_, Y);     // A = X^2, B = Y^2                 (1, 1)
   feAdd(D_, X, B_);         // X + B         (<= 5)
-  feSqr(D_, D_);            //               (1)
+  feMulSmall(E_, A_, 3);    // E = 3A        (1)
+  feSqr2(C_, B_, D_, D_);   // C = B^2, (X + B)^2               (1, 1)
+  feMul2(T5, Y, Z, F_, E_, E_); // YZ, F = E^2                  (1, 1)
   feSub(D_, D_, A_, 1);     //               (3)
   feSub(D_, D_, C_, 1);     //               (5)
   feAdd(D_, D_, D_);        // D             (10)
   feNormWeak(D_, D_);       //               (1)
-  feMulSmall(E_, A_, 3);    // E = 3A        (1)
-  feSqr(F_, E_);            // F = E^2       (1)
   feAdd(T0, D_, D_);        // 2D            (2)
   feSub(r, F_, T0, 2);      // X3 = F - 2D   (4)
   feSub(T0, D_, r, 4);      // D - X3        (6)
@@ -145,8 +145,7 @@ export function gejAddGeV(r: usize, a: usize, b: usize): void {
   if (gejIsInf(a)) { gejSetGe(r, b); return; }
   const Z1 = a + 2 * FE;
   feSqr(T0, Z1);                 // Z1^2
-  feMul(U1, b, T0);              // U2 = x2 Z1^2
-  feMul(T0, T0, Z1);             // Z1^3
+  feMul2(U1, b, T0, T0, T0, Z1); // U2 = x2 Z1^2, Z1^3
   feMul(S1, b + FE, T0);         // S2 = y2 Z1^3
   addTail(r, a);
 }
@@ -172,12 +171,10 @@ function addTail(r: usize, a: usize): void {
 // @ts-ignore: decorator
 @inline
 function addFinish(r: usize, X1: usize, Y1: usize, Z1: usize): void {
-  feMul(r + 2 * FE, Z1, H_);     // Z3 = Z1 H (Z1 is read before X1/Y1 are overwritten below)
-  feSqr(T1, H_);                 // HH
-  feMul(T2, H_, T1);             // HHH
-  feMul(T3, X1, T1);             // V = X1 HH
-  feMul(T4, Y1, T2);             // Y1 HHH (before Y1 is overwritten)
-  feSqr(T0, R_);                 // R^2
+  // Paired products (pair.ts): 4 steps instead of 7.
+  feMul2(r + 2 * FE, Z1, H_, T1, H_, H_); // Z3 = Z1 H, HH (Z1 is read before X1/Y1 are overwritten below)
+  feMul2(T2, H_, T1, T3, X1, T1); // HHH, V = X1 HH
+  feMul2(T4, Y1, T2, T0, R_, R_); // Y1 HHH (before Y1 is overwritten), R^2
   feSub(T0, T0, T2, 1);          // R^2 - HHH    (3)
   feSub(T0, T0, T3, 1);          //              (5)
   feSub(T0, T0, T3, 1);          //              (7)
@@ -208,8 +205,7 @@ export function gejAddZinvV(r: usize, a: usize, b: usize, zg: usize): void {
   }
   feMul(T5, a + 2 * FE, zg);     // Z1 zg
   feSqr(T0, T5);
-  feMul(U1, b, T0);              // U2
-  feMul(T0, T0, T5);
+  feMul2(U1, b, T0, T0, T0, T5); // U2, (Z1 zg)^3
   feMul(S1, b + FE, T0);         // S2
   addTail(r, a);
 }
@@ -222,8 +218,7 @@ export function gejAddZinvV(r: usize, a: usize, b: usize, zg: usize): void {
 export function gejAddGeZrV(r: usize, a: usize, b: usize, zr: usize): void {
   const X1 = a, Y1 = a + FE, Z1 = a + 2 * FE;
   feSqr(T0, Z1);
-  feMul(U1, b, T0);
-  feMul(T0, T0, Z1);
+  feMul2(U1, b, T0, T0, T0, Z1);
   feMul(S1, b + FE, T0);
   feSub(H_, U1, X1, 4);
   feSub(R_, S1, Y1, 4);
