@@ -61,6 +61,7 @@ import {
 import { scFromBytes, scMul, scAdd, scNeg, scSplitLambda } from './scalar';
 import { GE_SIZE, GEJ_SIZE, gejSetInf, gejDoubleV, gejAddGeV, gejIsInf } from './group';
 import { ecInit, GEN } from './ecmult';
+import { mulPacked as mulP, sqrPacked as sqr2 } from './pair';
 import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into } from '../hash/sha256';
 
 const TAG_CHAL: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 99, 104, 97, 108, 108, 101, 110, 103, 101]); // "BIP0340/challenge"
@@ -363,7 +364,8 @@ function reduce(l0: usize, l1: usize): void {
 // ---- field arithmetic on pairs, in the two 64-bit SIMD lanes
 // A pair of field elements is ten limbs of [a_k, b_k] (u32 each, 80 bytes),
 // and every 26 x 26-bit product of field.ts's feMul / feSqr is one
-// i64x2.extmul_low_i32x4_u for both. mulP and sqr2 form the same column
+// i64x2.extmul_low_i32x4_u for both (pair.ts: mulP and sqr2 here are its
+// mulPacked and sqrPacked, the packed layout). They form the same column
 // sums in both lanes, high columns first, each carried into the next as it
 // is formed, then the low ones, each taking its folded high limbs (2^260 =
 // 0x3D10 + 2^10 2^26 mod p) and the carry before it: 21 carry steps instead
@@ -375,66 +377,6 @@ function reduce(l0: usize, l1: usize): void {
 // Measured: square roots in pairs, 47.1 -> 41.6 us per signature at 64
 // (2.14x -> 2.43x against single verify), 1.1 KB gzipped; additions in pairs,
 // 40.7 -> 35.7 us (2.48x -> 2.84x), 1.1 KB gzipped: both kept.
-
-// @ts-ignore: decorator
-@inline function mx(x: v128, y: v128): v128 { return i64x2.extmul_low_i32x4_u(x, y); }
-// Low 32 bits of both 64-bit lanes times k (both lanes' values below 2^32).
-// @ts-ignore: decorator
-@inline function mk(c: v128, k: v128): v128 { return i64x2.extmul_low_i32x4_u(i32x4.shuffle(c, c, 0, 2, 0, 2), k); }
-// @ts-ignore: decorator
-@inline function st(c: v128, p: usize): void { v128.store64_lane(p, i32x4.shuffle(c, c, 0, 2, 0, 2), 0); }
-
-/** Squares both elements of a pair (magnitude <= 2 in, 1 out). r may alias a. */
-function sqr2(r: usize, a: usize): void {
-  const M26V = i64x2.splat(0x3ffffff), M22V = i64x2.splat(0x3fffff);
-  const K3D10 = i32x4.splat(0x3d10), W3D10 = i64x2.splat(0x3d10), W3D1 = i64x2.splat(0x3d1);
-  const a0 = v128.load64_zero(a + 0);
-  const a1 = v128.load64_zero(a + 8);
-  const a2 = v128.load64_zero(a + 16);
-  const a3 = v128.load64_zero(a + 24);
-  const a4 = v128.load64_zero(a + 32);
-  const a5 = v128.load64_zero(a + 40);
-  const a6 = v128.load64_zero(a + 48);
-  const a7 = v128.load64_zero(a + 56);
-  const a8 = v128.load64_zero(a + 64);
-  const a9 = v128.load64_zero(a + 72);
-  const d1 = i32x4.shl(a1, 1);
-  const d2 = i32x4.shl(a2, 1);
-  const d3 = i32x4.shl(a3, 1);
-  const d4 = i32x4.shl(a4, 1);
-  const d5 = i32x4.shl(a5, 1);
-  const d6 = i32x4.shl(a6, 1);
-  const d7 = i32x4.shl(a7, 1);
-  const d8 = i32x4.shl(a8, 1);
-  const d9 = i32x4.shl(a9, 1);
-  let c10 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a1, d9), mx(a2, d8)), mx(a3, d7)), mx(a4, d6)), mx(a5, a5));
-  let c11 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a2, d9), mx(a3, d8)), mx(a4, d7)), mx(a5, d6)), i64x2.shr_u(c10, 26)); c10 = v128.and(c10, M26V);
-  let c12 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a3, d9), mx(a4, d8)), mx(a5, d7)), mx(a6, a6)), i64x2.shr_u(c11, 26)); c11 = v128.and(c11, M26V);
-  let c13 = i64x2.add(i64x2.add(i64x2.add(mx(a4, d9), mx(a5, d8)), mx(a6, d7)), i64x2.shr_u(c12, 26)); c12 = v128.and(c12, M26V);
-  let c14 = i64x2.add(i64x2.add(i64x2.add(mx(a5, d9), mx(a6, d8)), mx(a7, a7)), i64x2.shr_u(c13, 26)); c13 = v128.and(c13, M26V);
-  let c15 = i64x2.add(i64x2.add(mx(a6, d9), mx(a7, d8)), i64x2.shr_u(c14, 26)); c14 = v128.and(c14, M26V);
-  let c16 = i64x2.add(i64x2.add(mx(a7, d9), mx(a8, a8)), i64x2.shr_u(c15, 26)); c15 = v128.and(c15, M26V);
-  let c17 = i64x2.add(mx(a8, d9), i64x2.shr_u(c16, 26)); c16 = v128.and(c16, M26V);
-  let c18 = i64x2.add(mx(a9, a9), i64x2.shr_u(c17, 26)); c17 = v128.and(c17, M26V);
-  const c19 = i64x2.shr_u(c18, 26); c18 = v128.and(c18, M26V);
-  c10 = i64x2.add(c10, i64x2.shl(c19, 10));
-  let c0 = i64x2.add(mx(a0, a0), i64x2.mul(c10, W3D10));
-  let c1 = i64x2.add(i64x2.add(i64x2.add(mx(a0, d1), i64x2.shl(c10, 10)), mk(c11, K3D10)), i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
-  let c2 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d2), mx(a1, a1)), i64x2.shl(c11, 10)), mk(c12, K3D10)), i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
-  let c3 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d3), mx(a1, d2)), i64x2.shl(c12, 10)), mk(c13, K3D10)), i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  let c4 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d4), mx(a1, d3)), mx(a2, a2)), i64x2.shl(c13, 10)), mk(c14, K3D10)), i64x2.shr_u(c3, 26)); c3 = v128.and(c3, M26V);
-  let c5 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d5), mx(a1, d4)), mx(a2, d3)), i64x2.shl(c14, 10)), mk(c15, K3D10)), i64x2.shr_u(c4, 26)); c4 = v128.and(c4, M26V);
-  let c6 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d6), mx(a1, d5)), mx(a2, d4)), mx(a3, a3)), i64x2.shl(c15, 10)), mk(c16, K3D10)), i64x2.shr_u(c5, 26)); c5 = v128.and(c5, M26V);
-  let c7 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d7), mx(a1, d6)), mx(a2, d5)), mx(a3, d4)), i64x2.shl(c16, 10)), mk(c17, K3D10)), i64x2.shr_u(c6, 26)); c6 = v128.and(c6, M26V);
-  let c8 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d8), mx(a1, d7)), mx(a2, d6)), mx(a3, d5)), mx(a4, a4)), i64x2.shl(c17, 10)), mk(c18, K3D10)), i64x2.shr_u(c7, 26)); c7 = v128.and(c7, M26V);
-  let c9 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, d9), mx(a1, d8)), mx(a2, d7)), mx(a3, d6)), mx(a4, d5)), i64x2.shl(c18, 10)), mk(c19, K3D10)), i64x2.shr_u(c8, 26)); c8 = v128.and(c8, M26V);
-  const t = i64x2.shr_u(c9, 22); c9 = v128.and(c9, M22V);
-  c0 = i64x2.add(c0, i64x2.mul(t, W3D1)); c1 = i64x2.add(c1, i64x2.shl(t, 6));
-  c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
-  c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
-  c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  st(c0, r + 0); st(c1, r + 8); st(c2, r + 16); st(c3, r + 24); st(c4, r + 32); st(c5, r + 40); st(c6, r + 48); st(c7, r + 56); st(c8, r + 64); st(c9, r + 72);
-}
 
 function pack(r: usize, a: usize, b: usize): void {
   for (let k: usize = 0; k < 10; k++) {
@@ -468,59 +410,6 @@ function sub2(r: usize, a: usize, b: usize, mb: u32): void {
 function sqrN2(r: usize, a: usize, n: i32): void {
   sqr2(r, a);
   for (let i = 1; i < n; i++) sqr2(r, r);
-}
-
-/** Multiplies the pairs a and b lane by lane (magnitudes m_a m_b < 16 in, 1 out). r may alias a or b. */
-function mulP(r: usize, a: usize, b: usize): void {
-  const M26V = i64x2.splat(0x3ffffff), M22V = i64x2.splat(0x3fffff);
-  const K3D10 = i32x4.splat(0x3d10), W3D10 = i64x2.splat(0x3d10), W3D1 = i64x2.splat(0x3d1);
-  const a0 = v128.load64_zero(a + 0);
-  const a1 = v128.load64_zero(a + 8);
-  const a2 = v128.load64_zero(a + 16);
-  const a3 = v128.load64_zero(a + 24);
-  const a4 = v128.load64_zero(a + 32);
-  const a5 = v128.load64_zero(a + 40);
-  const a6 = v128.load64_zero(a + 48);
-  const a7 = v128.load64_zero(a + 56);
-  const a8 = v128.load64_zero(a + 64);
-  const a9 = v128.load64_zero(a + 72);
-  const b0 = v128.load64_zero(b + 0);
-  const b1 = v128.load64_zero(b + 8);
-  const b2 = v128.load64_zero(b + 16);
-  const b3 = v128.load64_zero(b + 24);
-  const b4 = v128.load64_zero(b + 32);
-  const b5 = v128.load64_zero(b + 40);
-  const b6 = v128.load64_zero(b + 48);
-  const b7 = v128.load64_zero(b + 56);
-  const b8 = v128.load64_zero(b + 64);
-  const b9 = v128.load64_zero(b + 72);
-  let c10 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a1, b9), mx(a2, b8)), mx(a3, b7)), mx(a4, b6)), mx(a5, b5)), mx(a6, b4)), mx(a7, b3)), mx(a8, b2)), mx(a9, b1));
-  let c11 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a2, b9), mx(a3, b8)), mx(a4, b7)), mx(a5, b6)), mx(a6, b5)), mx(a7, b4)), mx(a8, b3)), mx(a9, b2)), i64x2.shr_u(c10, 26)); c10 = v128.and(c10, M26V);
-  let c12 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a3, b9), mx(a4, b8)), mx(a5, b7)), mx(a6, b6)), mx(a7, b5)), mx(a8, b4)), mx(a9, b3)), i64x2.shr_u(c11, 26)); c11 = v128.and(c11, M26V);
-  let c13 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a4, b9), mx(a5, b8)), mx(a6, b7)), mx(a7, b6)), mx(a8, b5)), mx(a9, b4)), i64x2.shr_u(c12, 26)); c12 = v128.and(c12, M26V);
-  let c14 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a5, b9), mx(a6, b8)), mx(a7, b7)), mx(a8, b6)), mx(a9, b5)), i64x2.shr_u(c13, 26)); c13 = v128.and(c13, M26V);
-  let c15 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a6, b9), mx(a7, b8)), mx(a8, b7)), mx(a9, b6)), i64x2.shr_u(c14, 26)); c14 = v128.and(c14, M26V);
-  let c16 = i64x2.add(i64x2.add(i64x2.add(mx(a7, b9), mx(a8, b8)), mx(a9, b7)), i64x2.shr_u(c15, 26)); c15 = v128.and(c15, M26V);
-  let c17 = i64x2.add(i64x2.add(mx(a8, b9), mx(a9, b8)), i64x2.shr_u(c16, 26)); c16 = v128.and(c16, M26V);
-  let c18 = i64x2.add(mx(a9, b9), i64x2.shr_u(c17, 26)); c17 = v128.and(c17, M26V);
-  const c19 = i64x2.shr_u(c18, 26); c18 = v128.and(c18, M26V);
-  c10 = i64x2.add(c10, i64x2.shl(c19, 10));
-  let c0 = i64x2.add(mx(a0, b0), i64x2.mul(c10, W3D10));
-  let c1 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b1), mx(a1, b0)), i64x2.shl(c10, 10)), mk(c11, K3D10)), i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
-  let c2 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b2), mx(a1, b1)), mx(a2, b0)), i64x2.shl(c11, 10)), mk(c12, K3D10)), i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
-  let c3 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b3), mx(a1, b2)), mx(a2, b1)), mx(a3, b0)), i64x2.shl(c12, 10)), mk(c13, K3D10)), i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  let c4 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b4), mx(a1, b3)), mx(a2, b2)), mx(a3, b1)), mx(a4, b0)), i64x2.shl(c13, 10)), mk(c14, K3D10)), i64x2.shr_u(c3, 26)); c3 = v128.and(c3, M26V);
-  let c5 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b5), mx(a1, b4)), mx(a2, b3)), mx(a3, b2)), mx(a4, b1)), mx(a5, b0)), i64x2.shl(c14, 10)), mk(c15, K3D10)), i64x2.shr_u(c4, 26)); c4 = v128.and(c4, M26V);
-  let c6 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b6), mx(a1, b5)), mx(a2, b4)), mx(a3, b3)), mx(a4, b2)), mx(a5, b1)), mx(a6, b0)), i64x2.shl(c15, 10)), mk(c16, K3D10)), i64x2.shr_u(c5, 26)); c5 = v128.and(c5, M26V);
-  let c7 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b7), mx(a1, b6)), mx(a2, b5)), mx(a3, b4)), mx(a4, b3)), mx(a5, b2)), mx(a6, b1)), mx(a7, b0)), i64x2.shl(c16, 10)), mk(c17, K3D10)), i64x2.shr_u(c6, 26)); c6 = v128.and(c6, M26V);
-  let c8 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b8), mx(a1, b7)), mx(a2, b6)), mx(a3, b5)), mx(a4, b4)), mx(a5, b3)), mx(a6, b2)), mx(a7, b1)), mx(a8, b0)), i64x2.shl(c17, 10)), mk(c18, K3D10)), i64x2.shr_u(c7, 26)); c7 = v128.and(c7, M26V);
-  let c9 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a0, b9), mx(a1, b8)), mx(a2, b7)), mx(a3, b6)), mx(a4, b5)), mx(a5, b4)), mx(a6, b3)), mx(a7, b2)), mx(a8, b1)), mx(a9, b0)), i64x2.shl(c18, 10)), mk(c19, K3D10)), i64x2.shr_u(c8, 26)); c8 = v128.and(c8, M26V);
-  const t = i64x2.shr_u(c9, 22); c9 = v128.and(c9, M22V);
-  c0 = i64x2.add(c0, i64x2.mul(t, W3D1)); c1 = i64x2.add(c1, i64x2.shl(t, 6));
-  c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
-  c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
-  c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  st(c0, r + 0); st(c1, r + 8); st(c2, r + 16); st(c3, r + 24); st(c4, r + 32); st(c5, r + 40); st(c6, r + 48); st(c7, r + 56); st(c8, r + 64); st(c9, r + 72);
 }
 
 /** r = a^((p+1)/4) for both elements of the pair a: field.ts's feSqrt chain. */

@@ -1,12 +1,13 @@
 // Two field multiplications (or squarings) at once, in the two 64-bit SIMD
 // lanes: the 10x26 limbs of field.ts, with every 26 x 26-bit product of
 // feMul / feSqr one i64x2.extmul_low_i32x4_u for both elements. The column
-// sums and their reduction are batch.ts's mulP / sqr2 (high columns carried
-// as they are formed, then the low ones, each taking its folded high limbs:
-// 2^260 = 0x3D10 + 2^10 2^26 mod p), but the operands and results are plain
-// field elements at separate addresses (limb k of the first goes to lane 0, of
-// the second to lane 1), so the group formulas (group.ts) can pair any two independent
-// products without packing. Public data only here (verification and
+// sums and their reduction (high columns carried as they are formed, then the
+// low ones, each taking its folded high limbs: 2^260 = 0x3D10 + 2^10 2^26 mod
+// p) serve two layouts: feMul2 / feSqr2 take plain field elements at separate
+// addresses (limb k of the first goes to lane 0, of the second to lane 1), so
+// the group formulas (group.ts) can pair any two independent products without
+// packing; mulPacked / sqrPacked take pairs stored limb by limb, the layout
+// of the Schnorr batch (batch.ts), which keeps its pairs packed end to end. Public data only here (verification and
 // recovery), though nothing in it branches.
 //
 // Measured (group.ts pairs the products of the doubling and of the mixed
@@ -30,14 +31,23 @@ import { VERIFY, secpLimbsBelow } from '../verify';
 // Low 32 bits of both 64-bit lanes times k (both lanes' values below 2^32).
 // @ts-ignore: decorator
 @inline function mk(c: v128, k: v128): v128 { return i64x2.extmul_low_i32x4_u(i32x4.shuffle(c, c, 0, 2, 0, 2), k); }
-// Limb at byte offset o of p (lane 0) and q (lane 1).
+// Limb k of p (lane 0) and q (lane 1): two elements at separate addresses,
+// or, when packed, one pair stored limb by limb at p ([p_k, q_k] in 8 bytes,
+// q unused), the layout of batch.ts. \`packed\` is a constant at every call,
+// so each inlined copy keeps one of the two loads.
 // @ts-ignore: decorator
-@inline function ld(p: usize, q: usize, o: usize): v128 { return v128.load32_lane(q + o, v128.load32_zero(p + o), 1); }
-// The low 32 bits of each 64-bit lane to p and q at byte offset o.
+@inline function ld(p: usize, q: usize, k: usize, packed: bool): v128 {
+  return packed ? v128.load64_zero(p + 8 * k) : v128.load32_lane(q + 4 * k, v128.load32_zero(p + 4 * k), 1);
+}
+// The low 32 bits of each 64-bit lane to limb k of p and q (or of the pair at p).
 // @ts-ignore: decorator
-@inline function st(p: usize, q: usize, c: v128, o: usize): void {
-  v128.store32_lane(p + o, c, 0);
-  v128.store32_lane(q + o, c, 2);
+@inline function st(p: usize, q: usize, k: usize, c: v128, packed: bool): void {
+  if (packed) {
+    v128.store64_lane(p + 8 * k, i32x4.shuffle(c, c, 0, 2, 0, 2), 0);
+  } else {
+    v128.store32_lane(p + 4 * k, c, 0);
+    v128.store32_lane(q + 4 * k, c, 2);
+  }
 }
 
 // @ts-ignore: decorator
@@ -51,28 +61,47 @@ export function feMul2(r1: usize, x1: usize, y1: usize, r2: usize, x2: usize, y2
     ? assert(secpLimbsBelow(x1, 1 << 30) && secpLimbsBelow(y1, 1 << 30) && secpLimbsBelow(x2, 1 << 30) && secpLimbsBelow(y2, 1 << 30)
       && topOk(x1, y1) && topOk(x2, y2), 'secp feMul2: input out of bounds')
     : true;
+  mul2(r1, r2, x1, x2, y1, y2, false);
+}
+
+/**
+ * Multiplies the packed pairs a and b lane by lane into the packed pair r
+ * (magnitudes m_a m_b < 16 in, 1 out; r may alias a or b).
+ */
+export function mulPacked(r: usize, a: usize, b: usize): void {
+  mul2(r, 0, a, 0, b, 0, true);
+}
+
+/** Squares both elements of the packed pair a into r (magnitude <= 2 in, 1 out; r may alias a). */
+export function sqrPacked(r: usize, a: usize): void {
+  sqr2(r, 0, a, 0, true);
+}
+
+// The column sums and reduction shared by both layouts (see the header).
+// @ts-ignore: decorator
+@inline function mul2(r1: usize, r2: usize, x1: usize, x2: usize, y1: usize, y2: usize, packed: bool): void {
   const M26V = i64x2.splat(0x3ffffff), M22V = i64x2.splat(0x3fffff);
   const K3D10 = i32x4.splat(0x3d10), W3D10 = i64x2.splat(0x3d10), W3D1 = i64x2.splat(0x3d1);
-  const a0 = ld(x1, x2, 0);
-  const a1 = ld(x1, x2, 4);
-  const a2 = ld(x1, x2, 8);
-  const a3 = ld(x1, x2, 12);
-  const a4 = ld(x1, x2, 16);
-  const a5 = ld(x1, x2, 20);
-  const a6 = ld(x1, x2, 24);
-  const a7 = ld(x1, x2, 28);
-  const a8 = ld(x1, x2, 32);
-  const a9 = ld(x1, x2, 36);
-  const b0 = ld(y1, y2, 0);
-  const b1 = ld(y1, y2, 4);
-  const b2 = ld(y1, y2, 8);
-  const b3 = ld(y1, y2, 12);
-  const b4 = ld(y1, y2, 16);
-  const b5 = ld(y1, y2, 20);
-  const b6 = ld(y1, y2, 24);
-  const b7 = ld(y1, y2, 28);
-  const b8 = ld(y1, y2, 32);
-  const b9 = ld(y1, y2, 36);
+  const a0 = ld(x1, x2, 0, packed);
+  const a1 = ld(x1, x2, 1, packed);
+  const a2 = ld(x1, x2, 2, packed);
+  const a3 = ld(x1, x2, 3, packed);
+  const a4 = ld(x1, x2, 4, packed);
+  const a5 = ld(x1, x2, 5, packed);
+  const a6 = ld(x1, x2, 6, packed);
+  const a7 = ld(x1, x2, 7, packed);
+  const a8 = ld(x1, x2, 8, packed);
+  const a9 = ld(x1, x2, 9, packed);
+  const b0 = ld(y1, y2, 0, packed);
+  const b1 = ld(y1, y2, 1, packed);
+  const b2 = ld(y1, y2, 2, packed);
+  const b3 = ld(y1, y2, 3, packed);
+  const b4 = ld(y1, y2, 4, packed);
+  const b5 = ld(y1, y2, 5, packed);
+  const b6 = ld(y1, y2, 6, packed);
+  const b7 = ld(y1, y2, 7, packed);
+  const b8 = ld(y1, y2, 8, packed);
+  const b9 = ld(y1, y2, 9, packed);
   let c10 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a1, b9), mx(a2, b8)), mx(a3, b7)), mx(a4, b6)), mx(a5, b5)), mx(a6, b4)), mx(a7, b3)), mx(a8, b2)), mx(a9, b1));
   let c11 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a2, b9), mx(a3, b8)), mx(a4, b7)), mx(a5, b6)), mx(a6, b5)), mx(a7, b4)), mx(a8, b3)), mx(a9, b2)), i64x2.shr_u(c10, 26)); c10 = v128.and(c10, M26V);
   let c12 = i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(i64x2.add(mx(a3, b9), mx(a4, b8)), mx(a5, b7)), mx(a6, b6)), mx(a7, b5)), mx(a8, b4)), mx(a9, b3)), i64x2.shr_u(c11, 26)); c11 = v128.and(c11, M26V);
@@ -99,7 +128,7 @@ export function feMul2(r1: usize, x1: usize, y1: usize, r2: usize, x2: usize, y2
   c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
   c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
   c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  st(r1, r2, c0, 0); st(r1, r2, c1, 4); st(r1, r2, c2, 8); st(r1, r2, c3, 12); st(r1, r2, c4, 16); st(r1, r2, c5, 20); st(r1, r2, c6, 24); st(r1, r2, c7, 28); st(r1, r2, c8, 32); st(r1, r2, c9, 36);
+  st(r1, r2, 0, c0, packed); st(r1, r2, 1, c1, packed); st(r1, r2, 2, c2, packed); st(r1, r2, 3, c3, packed); st(r1, r2, 4, c4, packed); st(r1, r2, 5, c5, packed); st(r1, r2, 6, c6, packed); st(r1, r2, 7, c7, packed); st(r1, r2, 8, c8, packed); st(r1, r2, 9, c9, packed);
 }
 
 /** r1 = x1^2 and r2 = x2^2 (field elements, bounds above). */
@@ -107,18 +136,23 @@ export function feSqr2(r1: usize, x1: usize, r2: usize, x2: usize): void {
   const verifyIn: bool = VERIFY
     ? assert(secpLimbsBelow(x1, 1 << 30) && secpLimbsBelow(x2, 1 << 30) && topOk(x1, x1) && topOk(x2, x2), 'secp feSqr2: input out of bounds')
     : true;
+  sqr2(r1, r2, x1, x2, false);
+}
+
+// @ts-ignore: decorator
+@inline function sqr2(r1: usize, r2: usize, x1: usize, x2: usize, packed: bool): void {
   const M26V = i64x2.splat(0x3ffffff), M22V = i64x2.splat(0x3fffff);
   const K3D10 = i32x4.splat(0x3d10), W3D10 = i64x2.splat(0x3d10), W3D1 = i64x2.splat(0x3d1);
-  const a0 = ld(x1, x2, 0);
-  const a1 = ld(x1, x2, 4);
-  const a2 = ld(x1, x2, 8);
-  const a3 = ld(x1, x2, 12);
-  const a4 = ld(x1, x2, 16);
-  const a5 = ld(x1, x2, 20);
-  const a6 = ld(x1, x2, 24);
-  const a7 = ld(x1, x2, 28);
-  const a8 = ld(x1, x2, 32);
-  const a9 = ld(x1, x2, 36);
+  const a0 = ld(x1, x2, 0, packed);
+  const a1 = ld(x1, x2, 1, packed);
+  const a2 = ld(x1, x2, 2, packed);
+  const a3 = ld(x1, x2, 3, packed);
+  const a4 = ld(x1, x2, 4, packed);
+  const a5 = ld(x1, x2, 5, packed);
+  const a6 = ld(x1, x2, 6, packed);
+  const a7 = ld(x1, x2, 7, packed);
+  const a8 = ld(x1, x2, 8, packed);
+  const a9 = ld(x1, x2, 9, packed);
   const d1 = i32x4.shl(a1, 1);
   const d2 = i32x4.shl(a2, 1);
   const d3 = i32x4.shl(a3, 1);
@@ -154,5 +188,5 @@ export function feSqr2(r1: usize, x1: usize, r2: usize, x2: usize): void {
   c1 = i64x2.add(c1, i64x2.shr_u(c0, 26)); c0 = v128.and(c0, M26V);
   c2 = i64x2.add(c2, i64x2.shr_u(c1, 26)); c1 = v128.and(c1, M26V);
   c3 = i64x2.add(c3, i64x2.shr_u(c2, 26)); c2 = v128.and(c2, M26V);
-  st(r1, r2, c0, 0); st(r1, r2, c1, 4); st(r1, r2, c2, 8); st(r1, r2, c3, 12); st(r1, r2, c4, 16); st(r1, r2, c5, 20); st(r1, r2, c6, 24); st(r1, r2, c7, 28); st(r1, r2, c8, 32); st(r1, r2, c9, 36);
+  st(r1, r2, 0, c0, packed); st(r1, r2, 1, c1, packed); st(r1, r2, 2, c2, packed); st(r1, r2, 3, c3, packed); st(r1, r2, 4, c4, packed); st(r1, r2, 5, c5, packed); st(r1, r2, 6, c6, packed); st(r1, r2, 7, c7, packed); st(r1, r2, 8, c8, packed); st(r1, r2, 9, c9, packed);
 }
