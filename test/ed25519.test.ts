@@ -8,7 +8,7 @@ import { ed25519 as noble } from '@noble/curves/ed25519.js';
 import sodium from 'libsodium-wrappers';
 import { init, ed25519, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, wycheproof } from './helpers/vectors.ts';
-import asc from 'assemblyscript/asc';
+import { compileHarness } from './helpers/asc-harness.ts';
 import { readFileSync } from 'node:fs';
 import { errorCode as code } from './helpers/errors.ts';
 import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
@@ -353,16 +353,7 @@ test('scalar arithmetic mod L (assembly/ed25519/scalar.ts alone): edge cases and
     export function reduce(): void { scReduce64(IO + 128, IO); }
     export function muladd(): void { scMulAdd(IO + 128, IO, IO + 32, IO + 64); }`;
   const scalarSrc = readFileSync(new URL('../assembly/ed25519/scalar.ts', import.meta.url), 'utf8');
-  const out = await asc.compileString({ 'h.ts': harness, 'scalar.ts': scalarSrc }, { runtime: 'stub', optimizeLevel: 3, noAssert: true });
-  assert.equal(out.error, null, String(out.stderr));
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
-    env: {
-      abort() {
-        throw new Error('abort');
-      },
-    },
-  });
-  const x = instance.exports as any;
+  const x = await compileHarness({ 'h.ts': harness, 'scalar.ts': scalarSrc });
   const io = x.io();
   const m = () => new Uint8Array(x.memory.buffer);
   const reduce = (v: bigint) => {
@@ -440,21 +431,7 @@ test('field arithmetic mod p (assembly/ed25519/field.ts alone): edge cases and r
       store<i32>(IO + 352, feIsZero(IO + 400)); store<i32>(IO + 356, feIsNegative(IO + 400));
     }`;
   const fieldSrc = readFileSync(new URL('../assembly/ed25519/field.ts', import.meta.url), 'utf8');
-  const out = await asc.compileString({ 'h.ts': harness, 'field.ts': fieldSrc }, {
-    runtime: 'stub',
-    optimizeLevel: 3,
-    noAssert: true,
-    enable: ['simd'],
-  } as any);
-  assert.equal(out.error, null, String(out.stderr));
-  const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
-    env: {
-      abort() {
-        throw new Error('abort');
-      },
-    },
-  });
-  const x = instance.exports as any;
+  const x = await compileHarness({ 'h.ts': harness, 'field.ts': fieldSrc });
   const io = x.io();
   const m = () => new Uint8Array(x.memory.buffer);
   const md = (v: bigint) => ((v % P) + P) % P;

@@ -8,7 +8,7 @@ import { secp256k1 as noble, schnorr as nobleSchnorr } from '@noble/curves/secp2
 import { init, secp256k1, sha256, VaultkeyError } from 'vaultkey/core';
 import { hex, unhex, readVector, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
-import asc from 'assemblyscript/asc';
+import { compileHarness } from './helpers/asc-harness.ts';
 import { readFileSync } from 'node:fs';
 
 await init();
@@ -735,22 +735,7 @@ test('pair arithmetic (assembly/secp256k1/pair.ts): feMul2 / feSqr2 against BigI
     Array.from({ length: 10 }, (_, i) => (i === 9 ? 2 ** 22 - 1 : M26 - 1)),
   ];
   for (const verify of [true, false]) {
-    const out = await asc.compileString(files, {
-      runtime: 'stub',
-      optimizeLevel: 3,
-      noAssert: !verify,
-      enable: ['simd'],
-      use: verify ? ['VAULTKEY_VERIFY=1'] : [],
-    } as any);
-    assert.equal(out.error, null, String(out.stderr));
-    const instance = await WebAssembly.instantiate(await WebAssembly.compile(new Uint8Array(out.binary!)), {
-      env: {
-        abort() {
-          throw new Error('abort');
-        },
-      },
-    });
-    const x = instance.exports as any;
+    const x = await compileHarness(files, { verify });
     const io: number = x.io();
     const dv = () => new DataView(x.memory.buffer);
     const put = (at: number, l: number[]) => l.forEach((v, i) => dv().setUint32(io + at + 4 * i, v, true));
