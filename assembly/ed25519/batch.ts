@@ -165,7 +165,6 @@ const ZM: usize = memory.data(<i32>(BATCH_MAX * 32), 16);             // z_i mod
 const HEAD: usize = memory.data(2 * 256, 16);                         // bit -> first event (u16, 0xffff none)
 const NEXT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);       // event -> next event
 const EVT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);         // event: item << 1 | (digit < 0)
-const SET: usize = memory.data(32, 16);                               // Floyd's subset as a bitmap
 const PZ: usize = memory.data(48, 16);
 const NZ: usize = memory.data(48, 16);
 const AD: usize = memory.data(<i32>(BATCH_MAX * ND), 16);             // wNAF of c_j
@@ -402,7 +401,7 @@ const LQ: usize = memory.data<u64>([0x5812631a5cf5d3ed, 0x14def9dea2f79cd6, 0, 0
  * 2^-36 of the time): the item then goes to the single verify.
  */
 export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
-  memory.fill(SET, 0, 32);
+  let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0;  // Floyd's subset as a bitmap
   let pos: usize = 3;                     // bytes 0..2: the 24 signs
   for (let j: u32 = ZN - <u32>ZH; j < ZN; j++) {
     const m: u32 = j + 1;
@@ -415,22 +414,31 @@ export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
     }
     if (v == 65536) return false;
     let t = v % m;
-    if ((<u32>load<u8>(SET + (t >> 3)) >> (t & 7)) & 1) t = j;
-    store<u8>(SET + (t >> 3), <u8>(<u32>load<u8>(SET + (t >> 3)) | (1 << (t & 7))));
+    const w = t >> 6;
+    const word = w == 0 ? s0 : w == 1 ? s1 : w == 2 ? s2 : s3;
+    if ((word >> <u64>(t & 63)) & 1) t = j;
+    const b = <u64>1 << <u64>(t & 63);
+    const wt = t >> 6;
+    if (wt == 0) s0 |= b; else if (wt == 1) s1 |= b; else if (wt == 2) s2 |= b; else s3 |= b;
   }
   memory.fill(PZ, 0, 48); memory.fill(NZ, 0, 48);
+  // The k-th smallest member s_k of the subset goes to position s_k + k (set bits in order, by ctz).
   let k: u32 = 0;
-  for (let t: u32 = 0; t < ZN; t++) {
-    if (((<u32>load<u8>(SET + (t >> 3)) >> (t & 7)) & 1) == 0) continue;
-    const p = t + k;
-    const neg = (<u32>load<u8>(rnd + (k >> 3)) >> (k & 7)) & 1;
-    const w = (neg ? NZ : PZ) + ((p >> 6) << 3);
-    store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(p & 63)));
-    const e = ev + k;
-    store<u16>(EVT + (<usize>e << 1), <u16>((item << 1) | neg));
-    store<u16>(NEXT + (<usize>e << 1), load<u16>(HEAD + (<usize>p << 1)));
-    store<u16>(HEAD + (<usize>p << 1), <u16>e);
-    k++;
+  for (let wi: u32 = 0; wi < 4; wi++) {
+    let word = wi == 0 ? s0 : wi == 1 ? s1 : wi == 2 ? s2 : s3;
+    while (word != 0) {
+      const t = (wi << 6) + <u32>ctz(word);
+      word &= word - 1;
+      const p = t + k;
+      const neg = (<u32>load<u8>(rnd + (k >> 3)) >> (k & 7)) & 1;
+      const w = (neg ? NZ : PZ) + ((p >> 6) << 3);
+      store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(p & 63)));
+      const e = ev + k;
+      store<u16>(EVT + (<usize>e << 1), <u16>((item << 1) | neg));
+      store<u16>(NEXT + (<usize>e << 1), load<u16>(HEAD + (<usize>p << 1)));
+      store<u16>(HEAD + (<usize>p << 1), <u16>e);
+      k++;
+    }
   }
   // z = PZ - NZ, plus L if that is negative: z mod L in [0, L) (PZ, NZ < 2^252 < L).
   let borrow: u64 = 0;
