@@ -341,8 +341,24 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   const harness = `
     import { in8E, drawWeight, smallOrderY } from './batch';
     import { decode, isSmallOrder } from './point';
-    import { feFromBytes, feMul } from './field';
+    import { feFromBytes, feMul, feToBytes, fePow22523 } from './field';
+    import { fePow22523x2 } from './fpow';
     const LAMBDA: usize = memory.data(40, 16);
+    const PA: usize = memory.data(40, 16);
+    const PB: usize = memory.data(40, 16);
+    const PC: usize = memory.data(40, 16);
+    const PD: usize = memory.data(40, 16);
+    const PE: usize = memory.data(128, 16);
+    // fePow22523x2 (two exponentiations in f64x2 lanes) against fePow22523 on both inputs
+    export function pow2(): i32 {
+      feFromBytes(PA, IN); feFromBytes(PB, IN + 32);
+      fePow22523(PC, PA); fePow22523(PD, PB);
+      feToBytes(PE, PC); feToBytes(PE + 32, PD);
+      fePow22523x2(PA, PA, PB, PB);
+      feToBytes(PE + 64, PA); feToBytes(PE + 96, PB);
+      for (let i = 0; i < 64; i++) if (load<u8>(PE + i) != load<u8>(PE + 64 + i)) return 0;
+      return 1;
+    }
     export const IN: usize = memory.data(64, 16);
     export const OUT: usize = memory.data(32, 16);
     const PT: usize = memory.data(160, 16);
@@ -381,6 +397,24 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   });
   const x = instance.exports as any;
   const m = () => new Uint8Array(x.memory.buffer);
+  // fePow22523x2: the 12-limb f64 chain of fpow.ts gives fePow22523's results, on
+  // values at the edges (0, 1, p - 1, p and above, 2^255 - 1, limbs all ones,
+  // powers of two) and random ones.
+  const P25519 = 2n ** 255n - 19n;
+  const edges = [0n, 1n, 2n, 19n, P25519 - 1n, P25519, P25519 + 1n, 2n ** 255n - 1n, 2n ** 254n, (1n << 22n) - 1n, 2n ** 234n - 1n, P25519 - (1n << 128n)];
+  for (const a of edges) {
+    for (const b of edges) {
+      m().set(bigToLe(a), x.IN.value);
+      m().set(bigToLe(b), x.IN.value + 32);
+      assert.equal(x.pow2(), 1, `pow pair ${a} ${b}`);
+    }
+  }
+  for (let i = 0; i < 300; i++) {
+    const v = crypto.randomBytes(64);
+    if (i % 3 === 0) v.fill(0xff, 0, 28);
+    m().set(v, x.IN.value);
+    assert.equal(x.pow2(), 1, 'pow pair, random');
+  }
   // in8E: [r]B + T for every torsion point T (order 1, 2, 4, 8): true exactly for
   // T = O, also with Z != 1 (every coordinate times a random lambda), as
   // torsionFree calls it on X = R + [m]A.
