@@ -33,15 +33,22 @@
 //     with probability < 2^-129 per call that a batch holding an invalid
 //     signature passes.
 //
-// Measured (V8, x86-64, 64 signatures of one signer, against the verify loop
-// over the same items in one process): per signature 5.6 us to decode R,
-// 11.2 us for in8E(R) (two exponentiations of 5.1 us, 1 us of products), 6.3
-// us of mixed additions for [z_i]R_i, 0.7 us of SHA-512, 0.35 us to draw z_i,
-// about 0.8 us of the shared doublings: 25.8 us against 47.9 us (1.85x). With
-// 64 new signers each key adds its decoding and a full-size scalar ([sum z_i
-// k_i]A, 42 additions at width 5, and its table of 8): 47.5 us against 79.9
-// us (1.68x). Before in8E took two exponentiations (four: 22 us): 35.8 us
-// (1.34x) and 57 us (1.40x).
+// Measured (npm run bench -- ed25519-batch, V8, x86-64, a loaded 2-core
+// machine; per signature at 64, against the verify loop over the same items):
+// one signer 29.4 us against 60.2 us (2.05x), 64 new signers 51.3 us against
+// 93.5 us (1.83x); at 256, 2.13x and 1.97x. Per signature of one signer: three
+// exponentiations (the x of R, and r and the quartic character of in8E) of 4.9
+// us each, two at a time in the f64x2 lanes of fpow.ts (5.8 us each one at a
+// time with fePow22523), ~6 us of mixed additions for [z_i]R_i, ~1.3 us of
+// products around the exponentiations, 0.8 us of SHA-512, 0.3 us to draw z_i,
+// ~0.7 us of the shared doublings. With new signers each key adds its decoding
+// (a fourth exponentiation, paired with the other keys') and a full-size
+// scalar ([sum z_i k_i]A: 42 additions at width 5 and its table of 8, ~12 us).
+// The items go through the call in passes so that the exponentiations pair up
+// (ed25519VerifyBatch, keyClasses, powAll). Earlier rounds, one exponentiation
+// at a time: 25.8 us against 47.9 us (1.85x) and 47.5 us against 79.9 us
+// (1.68x), on a quieter machine; before that, with four exponentiations in
+// in8E, 35.8 us (1.34x) and 57 us (1.40x).
 // Where this stops: three exponentiations per item (the x of R, r and the
 // quartic character of in8E) are what this test needs. x and r are square
 // roots of radicands whose quadratic characters are independent ((x r)^2 =
@@ -49,9 +56,10 @@
 // exponentiation cannot give both; any character of a function evaluated at P
 // sees only E/4E, so the last bit needs one root (r); and the character on E'
 // has order 4, which no Jacobi symbol computes (so the binary-GCD Jacobi lever
-// found no quadratic character left to replace). The exponentiations run at
-// the multiplier's pace (feSq, 55 + 8 i64 multiplies in about 19 ns), and the
-// 24 additions per item are the price of the 2^-129 bound (drawWeight).
+// found no quadratic character left to replace). The exponentiations are 250
+// squarings each: field.ts squares at the 64-bit multiplier's pace (55 + 7 i64
+// multiplies, ~21 ns), fpow.ts two at a time on the FP units (16.8 ns each);
+// and the 24 additions per item are the price of the 2^-129 bound (drawWeight).
 // Lost: the exponentiations of two items side by side in SIMD lanes (an
 // i64x2 pair of field elements, limb k of both lanes in i32 lanes 0 and 1,
 // 100 i64x2.extmul_low_i32x4_s per product and 55 per square): 10.3 us per
@@ -70,6 +78,23 @@
 // mod L per product (scMulAdd, 0.68 us, twice per item) instead of one per
 // sum; grouping items by key with a Map of key strings in JS (1.2 us per
 // item; the WASM side finds repeated keys within a call itself).
+// Lost this round (minimum of interleaved runs in one process, per signature):
+//   - every key's odd multiples as niels points (one shared inversion,
+//     Montgomery's trick: 3 products per point, then 4 to niels form) so that
+//     the key's 42 additions are mixed: 53.5 and 54.9 us against 53.4 and 53.5
+//     us with new signers; the 6 more products per table point eat the one
+//     saved per addition. On paper the same for a wider window for keys (width
+//     6: 16 table points for 36 additions, against 8 for 42) and for
+//     Pippenger's buckets over the keys' scalars (at 64 keys ~76 additions per
+//     key against ~50 for Strauss); not tried.
+//   - field.ts squaring: 19 f as (38 f) >> 1 (21.18 against 21.13 ns), two
+//     independent chains interleaved in one loop (21.22 ns), the 30 products
+//     of columns without wrap-around in f64 with an i64.trunc_sat per column
+//     (22.7 against 21.3 ns): the integer multiplier is saturated.
+//   - fpow.ts: three carry chains instead of two (17.7 against 16.8 ns per
+//     squaring), the doublings of limbs as products (no change), two pairs in
+//     one loop, four exponentiations at once (19.2 ns: register spills).
+
 //
 // The test "P in 8E" (in8E below) works on the Montgomery form
 // E: v^2 = u^3 + A u^2 + u of the curve (RFC 7748 §4.1: u = (1 + y)/(1 - y),

@@ -183,14 +183,15 @@ const W: usize = memory.data(40, 16);
 export function decode(p: usize, s: usize): bool {
   if (!decodeStart(p, s)) return false;
   fePow22523(p + X, p + X);
-  return decodeFinish(p, s);
+  return decodeEnd(p, s);         // U, V, W still hold what decodeStart left
 }
 
 /**
  * decode in two halves around its exponentiation, so that batch verification
  * can run two exponentiations at once (fpow.ts): decodeStart sets y (and Z =
  * 1) and leaves in p + X the radicand u v^7 (false when y >= p), the caller
- * raises p + X to (p-5)/8 (fePow22523), and decodeFinish completes the point.
+ * raises p + X to (p-5)/8 (fePow22523), and decodeFinish completes the point
+ * (it recomputes u, v and v^3 from y: other decodings may run in between).
  */
 export function decodeStart(p: usize, s: usize): bool {
   if (isNonCanonicalY(s)) return false;
@@ -212,8 +213,12 @@ function decodeUV(p: usize): void {
 
 /** The second half of decode: p + X holds (u v^7)^((p-5)/8) (see decodeStart). */
 export function decodeFinish(p: usize, s: usize): bool {
-  const sign = <i32>(load<u8>(s + 31) >> 7);
   decodeUV(p);
+  return decodeEnd(p, s);
+}
+
+function decodeEnd(p: usize, s: usize): bool {
+  const sign = <i32>(load<u8>(s + 31) >> 7);
   // x = u v^3 (u v^7)^((p-5)/8)  (step 2)
   feMul(p + X, p + X, W); feMul(p + X, p + X, U);
   // step 3: v x^2 = u -> x; v x^2 = -u -> x sqrt(-1); otherwise no square root.
