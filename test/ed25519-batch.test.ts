@@ -341,8 +341,24 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   const harness = `
     import { in8E, drawWeight, smallOrderY } from './batch';
     import { decode, isSmallOrder } from './point';
-    import { feFromBytes, feMul } from './field';
+    import { feFromBytes, feMul, feToBytes, fePow22523 } from './field';
+    import { fePow22523x2 } from './fpow';
     const LAMBDA: usize = memory.data(40, 16);
+    const PA: usize = memory.data(40, 16);
+    const PB: usize = memory.data(40, 16);
+    const PC: usize = memory.data(40, 16);
+    const PD: usize = memory.data(40, 16);
+    const PE: usize = memory.data(128, 16);
+    // fePow22523x2 (two exponentiations in f64x2 lanes) against fePow22523 on both inputs
+    export function pow2(): i32 {
+      feFromBytes(PA, IN); feFromBytes(PB, IN + 32);
+      fePow22523(PC, PA); fePow22523(PD, PB);
+      feToBytes(PE, PC); feToBytes(PE + 32, PD);
+      fePow22523x2(PA, PA, PB, PB);
+      feToBytes(PE + 64, PA); feToBytes(PE + 96, PB);
+      for (let i = 0; i < 64; i++) if (load<u8>(PE + i) != load<u8>(PE + 64 + i)) return 0;
+      return 1;
+    }
     export const IN: usize = memory.data(64, 16);
     export const OUT: usize = memory.data(32, 16);
     const PT: usize = memory.data(160, 16);
@@ -381,6 +397,23 @@ test('assembly: in8E on every torsion class, drawWeight against a JS derivation'
   });
   const x = instance.exports as any;
   const m = () => new Uint8Array(x.memory.buffer);
+  // fePow22523x2: the 12-limb f64 chain of fpow.ts gives fePow22523's results, on
+  // values at the edges (0, 1, p - 1, p and above, 2^255 - 1, limbs all ones,
+  // powers of two) and random ones.
+  const edges = [0n, 1n, 2n, 19n, P - 1n, P, P + 1n, 2n ** 255n - 1n, 2n ** 254n, (1n << 22n) - 1n, 2n ** 234n - 1n, P - (1n << 128n)];
+  for (const a of edges) {
+    for (const b of edges) {
+      m().set(bigToLe(a), x.IN.value);
+      m().set(bigToLe(b), x.IN.value + 32);
+      assert.equal(x.pow2(), 1, `pow pair ${a} ${b}`);
+    }
+  }
+  for (let i = 0; i < 300; i++) {
+    const v = crypto.randomBytes(64);
+    if (i % 3 === 0) v.fill(0xff, 0, 28);
+    m().set(v, x.IN.value);
+    assert.equal(x.pow2(), 1, 'pow pair, random');
+  }
   // in8E: [r]B + T for every torsion point T (order 1, 2, 4, 8): true exactly for
   // T = O, also with Z != 1 (every coordinate times a random lambda), as
   // torsionFree calls it on X = R + [m]A.
@@ -481,5 +514,104 @@ test('torsion: one signature per signer under keys A + T (each key once per call
       ed25519.verify(it.signature, it.message, it.publicKey),
       sodium.crypto_sign_verify_detached(it.signature, it.message, it.publicKey),
     );
+  }
+});
+
+// The WASM side runs the exponentiations of a call two at a time (fpow.ts), in
+// passes: decoding every R (and every key not kept from earlier calls), then
+// in8E's root, then its quartic character, each over the items still in. An
+// item can drop out at any pass, so the pairs form anew each time, and odd
+// counts leave one exponentiation alone. Batches of every size from 4 to 21,
+// mixing items that fail at each pass (y not on the curve, R of small order,
+// R + T of every order, keys A + T met once and twice, undecodable keys) with
+// valid ones, must follow verify item by item.
+test('passes and pairs: items failing at every stage, batches of odd and even size, against verify', () => {
+  const sg = signer();
+  const sign = (A: Point, a: bigint, m: Uint8Array, torsionR = Pt.ZERO): Ed25519BatchItem => {
+    const pub = A.toBytes();
+    const r = leToBig(sha512(sg.prefix, m)) % L;
+    const Rb = Pt.BASE.multiply(r).add(torsionR).toBytes();
+    const k = leToBig(sha512(Rb, pub, m)) % L;
+    const signature = new Uint8Array(64);
+    signature.set(Rb);
+    signature.set(bigToLe((r + k * a) % L), 32);
+    return { signature, message: m, publicKey: pub };
+  };
+  const others = Array.from({ length: 6 }, () => signer());
+  const kinds: (() => Ed25519BatchItem)[] = [
+    () => sign(sg.A, sg.a, crypto.randomBytes(16)),
+    () => sign(sg.A, sg.a, crypto.randomBytes(16), SMALL[crypto.randomInt(1, 8)]!),
+    () => {
+      const o = others[crypto.randomInt(0, others.length)]!;
+      return sign(o.A.add(SMALL[crypto.randomInt(0, 8)]!), o.a, crypto.randomBytes(16), SMALL[crypto.randomInt(0, 8)]!);
+    },
+    () => {
+      const it = sign(sg.A, sg.a, crypto.randomBytes(16));
+      it.signature.set(SMALL[crypto.randomInt(0, 8)]!.toBytes(), 0); // R of small order
+      return it;
+    },
+    () => {
+      const it = sign(sg.A, sg.a, crypto.randomBytes(16));
+      for (;;) {
+        const y = crypto.randomBytes(32);
+        try {
+          Pt.fromBytes(y);
+        } catch {
+          it.signature.set(y, 0); // no x for this y
+          return it;
+        }
+      }
+    },
+    () => {
+      const it = validBatch(1, 1)[0]!;
+      for (;;) {
+        const y = crypto.randomBytes(32);
+        try {
+          Pt.fromBytes(y);
+        } catch {
+          return { ...it, publicKey: new Uint8Array(y) }; // a key that does not decode
+        }
+      }
+    },
+    () => validBatch(1, 1)[0]!,
+  ];
+  for (let n = 4; n <= 21; n++) {
+    for (let rep = 0; rep < 2; rep++) {
+      const items = Array.from({ length: n }, () => kinds[crypto.randomInt(0, kinds.length)]!());
+      agree(items, `${n} mixed items`);
+    }
+  }
+});
+
+// Keys share a cache slot when bytes 0..3, 12..15 and 24..27 xor to the same
+// low byte: two such keys in one call, one with two items (classified by in8E
+// after both are decoded), must not leave the slot holding one key's point
+// under the other's class.
+test('kept keys: two keys of one call in the same cache slot', () => {
+  const slot = (k: Uint8Array) => (k[0]! ^ k[12]! ^ k[24]!) & 255;
+  const pool = Array.from({ length: 80 }, () => signer());
+  const bySlot = new Map<number, ReturnType<typeof signer>[]>();
+  for (const s of pool) bySlot.set(slot(s.pub), [...(bySlot.get(slot(s.pub)) ?? []), s]);
+  const pairs = [...bySlot.values()].filter((v) => v.length >= 2);
+  assert.ok(pairs.length > 0, 'some slot is shared');
+  for (const [s1, s2] of pairs.slice(0, 4)) {
+    const msg = () => crypto.randomBytes(10);
+    const one = (s: ReturnType<typeof signer>, T: Point) => {
+      const pub = s.A.add(T).toBytes();
+      const m = msg();
+      const r = leToBig(sha512(s.prefix, m)) % L;
+      const Rb = Pt.BASE.multiply(r).toBytes();
+      const k = leToBig(sha512(Rb, pub, m)) % L;
+      const signature = new Uint8Array(64);
+      signature.set(Rb);
+      signature.set(bigToLe((r + k * s.a) % L), 32);
+      return { signature, message: m, publicKey: pub };
+    };
+    for (const T of [Pt.ZERO, SMALL[4]!, SMALL[crypto.randomInt(1, 8)]!]) {
+      const batch = [one(s1!, T), one(s2!, Pt.ZERO), one(s1!, T), ...validBatch(3, 3)];
+      agree(batch, 'slot shared, first call');
+      agree(batch, 'slot shared, again');
+      agree([one(s2!, Pt.ZERO), one(s2!, Pt.ZERO), one(s1!, T), ...validBatch(2, 1)], 'slot shared, roles swapped');
+    }
   }
 });

@@ -12,7 +12,7 @@
 // is settled per point, exactly, before the combination:
 //
 //   - a key with several items in the call (or classified by an earlier
-//     call, keyClass) is tested once for A in 8E, the prime-order subgroup
+//     call, keyClasses) is tested once for A in 8E, the prime-order subgroup
 //     (E(F_p) = Z_L x Z_8, so 8E = Z_L). A key outside it (and not of small
 //     order, which verify rejects) has t_A != 0; its items are left to the
 //     single verify (status 2), which settles them exactly. With A in 8E,
@@ -33,15 +33,22 @@
 //     with probability < 2^-129 per call that a batch holding an invalid
 //     signature passes.
 //
-// Measured (V8, x86-64, 64 signatures of one signer, against the verify loop
-// over the same items in one process): per signature 5.6 us to decode R,
-// 11.2 us for in8E(R) (two exponentiations of 5.1 us, 1 us of products), 6.3
-// us of mixed additions for [z_i]R_i, 0.7 us of SHA-512, 0.35 us to draw z_i,
-// about 0.8 us of the shared doublings: 25.8 us against 47.9 us (1.85x). With
-// 64 new signers each key adds its decoding and a full-size scalar ([sum z_i
-// k_i]A, 42 additions at width 5, and its table of 8): 47.5 us against 79.9
-// us (1.68x). Before in8E took two exponentiations (four: 22 us): 35.8 us
-// (1.34x) and 57 us (1.40x).
+// Measured (npm run bench -- ed25519-batch, V8, x86-64, a loaded 2-core
+// machine; per signature at 64, against the verify loop over the same items):
+// one signer 29.4 us against 60.2 us (2.05x), 64 new signers 51.3 us against
+// 93.5 us (1.83x); at 256, 2.13x and 1.97x. Per signature of one signer: three
+// exponentiations (the x of R, and r and the quartic character of in8E) of 4.9
+// us each, two at a time in the f64x2 lanes of fpow.ts (5.8 us each one at a
+// time with fePow22523), ~6 us of mixed additions for [z_i]R_i, ~1.3 us of
+// products around the exponentiations, 0.8 us of SHA-512, 0.3 us to draw z_i,
+// ~0.7 us of the shared doublings. With new signers each key adds its decoding
+// (a fourth exponentiation, paired with the other keys') and a full-size
+// scalar ([sum z_i k_i]A: 42 additions at width 5 and its table of 8, ~12 us).
+// The items go through the call in passes so that the exponentiations pair up
+// (ed25519VerifyBatch, keyClasses, powAll). Earlier rounds, one exponentiation
+// at a time: 25.8 us against 47.9 us (1.85x) and 47.5 us against 79.9 us
+// (1.68x), on a quieter machine; before that, with four exponentiations in
+// in8E, 35.8 us (1.34x) and 57 us (1.40x).
 // Where this stops: three exponentiations per item (the x of R, r and the
 // quartic character of in8E) are what this test needs. x and r are square
 // roots of radicands whose quadratic characters are independent ((x r)^2 =
@@ -49,9 +56,10 @@
 // exponentiation cannot give both; any character of a function evaluated at P
 // sees only E/4E, so the last bit needs one root (r); and the character on E'
 // has order 4, which no Jacobi symbol computes (so the binary-GCD Jacobi lever
-// found no quadratic character left to replace). The exponentiations run at
-// the multiplier's pace (feSq, 55 + 8 i64 multiplies in about 19 ns), and the
-// 24 additions per item are the price of the 2^-129 bound (drawWeight).
+// found no quadratic character left to replace). The exponentiations are 250
+// squarings each: field.ts squares at the 64-bit multiplier's pace (55 + 7 i64
+// multiplies, ~21 ns), fpow.ts two at a time on the FP units (16.8 ns each);
+// and the 24 additions per item are the price of the 2^-129 bound (drawWeight).
 // Lost: the exponentiations of two items side by side in SIMD lanes (an
 // i64x2 pair of field elements, limb k of both lanes in i32 lanes 0 and 1,
 // 100 i64x2.extmul_low_i32x4_s per product and 55 per square): 10.3 us per
@@ -70,6 +78,26 @@
 // mod L per product (scMulAdd, 0.68 us, twice per item) instead of one per
 // sum; grouping items by key with a Map of key strings in JS (1.2 us per
 // item; the WASM side finds repeated keys within a call itself).
+// Lost this round (minimum of interleaved runs in one process, per signature):
+//   - every key's odd multiples as niels points (one shared inversion,
+//     Montgomery's trick: 3 products per point, then 4 to niels form) so that
+//     the key's 42 additions are mixed: 53.5 and 54.9 us against 53.4 and 53.5
+//     us with new signers; the 6 more products per table point eat the one
+//     saved per addition. On paper the same for a wider window for keys (width
+//     6: 16 table points for 36 additions, against 8 for 42) and for
+//     Pippenger's buckets over the keys' scalars (at 64 keys ~76 additions per
+//     key against ~50 for Strauss); not tried.
+//   - field.ts squaring: 19 f as (38 f) >> 1 (21.18 against 21.13 ns), two
+//     independent chains interleaved in one loop (21.22 ns), the 30 products
+//     of columns without wrap-around in f64 with an i64.trunc_sat per column
+//     (22.7 against 21.3 ns): the integer multiplier is saturated.
+//   - fpow.ts: three carry chains instead of two (17.7 against 16.8 ns per
+//     squaring), the doublings of limbs as products (no change), two pairs in
+//     one loop, four exponentiations at once (19.2 ns: register spills).
+//   - not tried, measured only: the point additions in f64x2 pairs too (their
+//     products come in independent pairs), but fpMul costs 38.6 ns per product
+//     (77 ns a pair) against feMul's 35.6 ns: only squarings gain from doubles.
+
 //
 // The test "P in 8E" (in8E below) works on the Montgomery form
 // E: v^2 = u^3 + A u^2 + u of the curve (RFC 7748 §4.1: u = (1 + y)/(1 - y),
@@ -114,9 +142,10 @@ import {
 } from './field';
 import {
   X, Y, Z, T, P3_SIZE, NIELS_SIZE, dbl, toP3, toP2, toCached, addCached, subCached, addNiels, subNiels,
-  decode, isSmallOrder,
+  decode, decodeStart, decodeFinish, isSmallOrder,
 } from './point';
 import { ensureTables, ODD } from './base';
+import { fePow22523x2 } from './fpow';
 import { scReduce64, scIsCanonical } from './scalar';
 import { sha512Init, sha512Update, sha512Final } from '../hash/sha512';
 import { BUF } from '../mem';
@@ -154,6 +183,9 @@ const DN: usize = memory.data(40, 16);
 const EN: usize = memory.data(40, 16);
 const SOY: usize = memory.data(160, 16); // the y (encoded) of the 8 points of small order
 let constantsReady = false;
+const RAD1: usize = memory.data(40, 16);
+const RAD2: usize = memory.data(40, 16);
+const PW1: usize = memory.data(40, 16);
 
 // Points, tables, scalars, digits.
 const RP: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);        // R_i
@@ -165,7 +197,6 @@ const ZM: usize = memory.data(<i32>(BATCH_MAX * 32), 16);             // z_i mod
 const HEAD: usize = memory.data(2 * 256, 16);                         // bit -> first event (u16, 0xffff none)
 const NEXT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);       // event -> next event
 const EVT: usize = memory.data(2 * <i32>BATCH_MAX * ZH, 16);         // event: item << 1 | (digit < 0)
-const SET: usize = memory.data(32, 16);                               // Floyd's subset as a bitmap
 const PZ: usize = memory.data(48, 16);
 const NZ: usize = memory.data(48, 16);
 const AD: usize = memory.data(<i32>(BATCH_MAX * ND), 16);             // wNAF of c_j
@@ -175,9 +206,18 @@ const KEYOF: usize = memory.data(<i32>BATCH_MAX, 16);                 // item ->
 const KEYST: usize = memory.data(<i32>BATCH_MAX, 16);                 // key: 0 bad, 1 in 8E, 2 torsion, KEY_X
 const KEYPOS: usize = memory.data(<i32>(BATCH_MAX * 4), 16);          // key -> first item with it
 const KEYN: usize = memory.data(<i32>BATCH_MAX, 16);                  // key -> its number of items
+// The item passes (see ed25519VerifyBatch): radicands, their powers, in8E's
+// quartic values, pending items, test points, k_i, X_i, and which items passed.
+const RADS: usize = memory.data(<i32>(BATCH_MAX * 40), 16);
+const PWS: usize = memory.data(<i32>(BATCH_MAX * 40), 16);
+const MS: usize = memory.data(<i32>(BATCH_MAX * 40), 16);
+const PEND: usize = memory.data(<i32>BATCH_MAX, 16);
+const TPA: usize = memory.data(<i32>(BATCH_MAX * 4), 16);
+const KS: usize = memory.data(<i32>(BATCH_MAX * 32), 16);
+const XPS: usize = memory.data(<i32>(BATCH_MAX * P3_SIZE), 16);
+const OKI: usize = memory.data(<i32>BATCH_MAX, 16);
 /** Key class: decoded, not of small order, torsion not tested (see torsionFree). */
 const KEY_X: u8 = 3;
-const XP: usize = memory.data(160, 16);
 const SB: usize = memory.data(64, 16);  // sum z_i S_i (512-bit, then mod L)
 const KH: usize = memory.data(64, 16);
 const CTX: usize = memory.data(256, 16); // CTX512_SIZE
@@ -196,7 +236,12 @@ const C2: usize = memory.data(160, 16);
  */
 function rootClass(out: usize, a: usize): i32 {
   fePow22523(F0, a);
-  feMul(out, F0, a);
+  return rootClassOf(out, a, F0);
+}
+
+/** rootClass given pw = a^((p-5)/8) (computed elsewhere, e.g. two at once by fpow.ts). */
+function rootClassOf(out: usize, a: usize, pw: usize): i32 {
+  feMul(out, pw, a);
   feSq(F1, out);
   feSub(F2, F1, a);
   if (feIsZero(F2)) return 0;
@@ -282,13 +327,37 @@ export function smallOrderY(s: usize): bool {
  * Z will do.
  */
 export function in8E(p: usize): bool {
-  ensureConstants();
-  // u = UN / UD = (1 + y)/(1 - y) = (Z + Y)/(Z - Y).
+  in8EStart(RAD1, p);
+  fePow22523(PW1, RAD1);
+  if (!in8EMid(RAD2, p, RAD1, PW1)) return false;
+  fePow22523(PW1, RAD2);
+  return quartic1Of(RAD2, PW1);
+}
+
+// in8E in three steps around its two exponentiations, so that the batch runs
+// them two at a time (fpow.ts): in8EStart writes the radicand of r to rad,
+// in8EMid (given pw = rad^((p-5)/8)) takes the root and writes to m the value
+// whose quartic character decides (false: no root, P not in 2E), and
+// quartic1Of(m, m^((p-5)/8)) is the answer.
+
+// u = UN / UD = (1 + y)/(1 - y) = (Z + Y)/(Z - Y).
+function in8EUV(p: usize): void {
   feAdd(UN, p + Z, p + Y);
   feSub(UD, p + Z, p + Y);
+}
+
+function in8EStart(rad: usize, p: usize): void {
+  ensureConstants();
+  in8EUV(p);
   // (1) r = RN / UD, RN^2 = UN^2 + A UN UD + UD^2; no root: P not in 2E.
-  feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(F3, F3, G);
-  if (!sqrt(RN, F3)) return false;
+  feSq(F3, UN); feMul(G, UN, UD); feMul(G, G, MA); feAdd(F3, F3, G); feSq(G, UD); feAdd(rad, F3, G);
+}
+
+function in8EMid(m: usize, p: usize, rad: usize, pw: usize): bool {
+  in8EUV(p);
+  const c = rootClassOf(RN, rad, pw);
+  if (c > 1) return false;
+  if (c == 1) feMul(RN, RN, SQRTM1);
   // (2) W on E' with psi(W) = P: X_W = w + A = XN / UD with XN = 2 (UN + RN) + A UD;
   // Y_W = 8 X_W^2 v_P / (A^2 - 4 - X_W^2) = YN / YD with v_P = c UN Z / (UD X),
   // YN = 8c XN^2 UN Z, YD = UD X DN, DN = (A^2 - 4) UD^2 - XN^2.
@@ -307,16 +376,34 @@ export function in8E(p: usize): bool {
   feMul(G, MA2, UD); feSub(EN, XN, G);
   feMul(F3, F3, RHO); feMul(F3, F3, EN); feSq(F3, F3);
   feMul(F3, F3, UD); feMul(F3, F3, EN);
-  return quartic1(F3);
+  feCopy(m, F3);
+  return true;
 }
+
 
 /** true if a^((p-1)/4) = 1 (a non-zero): (p-1)/4 = 2 (p-5)/8 + 1. */
 function quartic1(a: usize): bool {
-  fePow22523(F0, a);
-  feSq(F0, F0); feMul(F0, F0, a);
+  fePow22523(PW1, a);
+  return quartic1Of(a, PW1);
+}
+
+/** quartic1 given pw = a^((p-5)/8). */
+function quartic1Of(a: usize, pw: usize): bool {
+  feSq(F0, pw); feMul(F0, F0, a);
   feOne(F1);
   feSub(F1, F0, F1);
   return feIsZero(F1) != 0;
+}
+
+/**
+ * out_i = in_i^((p-5)/8) for the n elements (40 bytes each) at inp, two at a
+ * time in the lanes of fpow.ts (4.9 us per exponentiation against 5.8 us for
+ * fePow22523 alone, measured on this machine), the odd one out alone.
+ */
+function powAll(out: usize, inp: usize, n: usize): void {
+  let i: usize = 0;
+  for (; i + 1 < n; i += 2) fePow22523x2(out + i * 40, inp + i * 40, out + (i + 1) * 40, inp + (i + 1) * 40);
+  if (i < n) fePow22523(out + i * 40, inp + i * 40);
 }
 
 // ---- width-w NAF digits (public scalars) ----------------------------------
@@ -402,7 +489,7 @@ const LQ: usize = memory.data<u64>([0x5812631a5cf5d3ed, 0x14def9dea2f79cd6, 0, 0
  * 2^-36 of the time): the item then goes to the single verify.
  */
 export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
-  memory.fill(SET, 0, 32);
+  let s0: u64 = 0, s1: u64 = 0, s2: u64 = 0, s3: u64 = 0;  // Floyd's subset as a bitmap
   let pos: usize = 3;                     // bytes 0..2: the 24 signs
   for (let j: u32 = ZN - <u32>ZH; j < ZN; j++) {
     const m: u32 = j + 1;
@@ -415,22 +502,31 @@ export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
     }
     if (v == 65536) return false;
     let t = v % m;
-    if ((<u32>load<u8>(SET + (t >> 3)) >> (t & 7)) & 1) t = j;
-    store<u8>(SET + (t >> 3), <u8>(<u32>load<u8>(SET + (t >> 3)) | (1 << (t & 7))));
+    const w = t >> 6;
+    const word = w == 0 ? s0 : w == 1 ? s1 : w == 2 ? s2 : s3;
+    if ((word >> <u64>(t & 63)) & 1) t = j;
+    const b = <u64>1 << <u64>(t & 63);
+    const wt = t >> 6;
+    if (wt == 0) s0 |= b; else if (wt == 1) s1 |= b; else if (wt == 2) s2 |= b; else s3 |= b;
   }
   memory.fill(PZ, 0, 48); memory.fill(NZ, 0, 48);
+  // The k-th smallest member s_k of the subset goes to position s_k + k (set bits in order, by ctz).
   let k: u32 = 0;
-  for (let t: u32 = 0; t < ZN; t++) {
-    if (((<u32>load<u8>(SET + (t >> 3)) >> (t & 7)) & 1) == 0) continue;
-    const p = t + k;
-    const neg = (<u32>load<u8>(rnd + (k >> 3)) >> (k & 7)) & 1;
-    const w = (neg ? NZ : PZ) + ((p >> 6) << 3);
-    store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(p & 63)));
-    const e = ev + k;
-    store<u16>(EVT + (<usize>e << 1), <u16>((item << 1) | neg));
-    store<u16>(NEXT + (<usize>e << 1), load<u16>(HEAD + (<usize>p << 1)));
-    store<u16>(HEAD + (<usize>p << 1), <u16>e);
-    k++;
+  for (let wi: u32 = 0; wi < 4; wi++) {
+    let word = wi == 0 ? s0 : wi == 1 ? s1 : wi == 2 ? s2 : s3;
+    while (word != 0) {
+      const t = (wi << 6) + <u32>ctz(word);
+      word &= word - 1;
+      const p = t + k;
+      const neg = (<u32>load<u8>(rnd + (k >> 3)) >> (k & 7)) & 1;
+      const w = (neg ? NZ : PZ) + ((p >> 6) << 3);
+      store<u64>(w, load<u64>(w) | (<u64>1 << <u64>(p & 63)));
+      const e = ev + k;
+      store<u16>(EVT + (<usize>e << 1), <u16>((item << 1) | neg));
+      store<u16>(NEXT + (<usize>e << 1), load<u16>(HEAD + (<usize>p << 1)));
+      store<u16>(HEAD + (<usize>p << 1), <u16>e);
+      k++;
+    }
   }
   // z = PZ - NZ, plus L if that is negative: z mod L in [0, L) (PZ, NZ < 2^252 < L).
   let borrow: u64 = 0;
@@ -455,7 +551,7 @@ export function drawWeight(z: usize, rnd: usize, item: u32, ev: u32): bool {
 }
 
 // Keys seen by earlier calls (public data): the key bytes, its class
-// (0 empty slot, else 1 + the class of keyClass) and its decoded point,
+// (0 empty slot, else 1 + the class of keyClasses) and its decoded point,
 // direct-mapped on the key's first bytes. A signer set that comes back batch
 // after batch (a validator set, a wallet's own keys) is decoded once (5.6 us
 // per key) and, if it has several items in a call, classified once (in8E,
@@ -472,45 +568,81 @@ const KC_PT: usize = memory.data(<i32>(KC_N * P3_SIZE), 16);
  * of order L does not matter here). One in8E per item instead of one for R
  * and one for A: a key seen once costs its decoding only. tab holds A, 3A,
  * ..., 15A cached (oddMultiples). X of small order is in 8E only if it is O.
+ * Writes X to out and returns 0 (torsion), 1 (none: X = O) or 2 (X not of
+ * small order: the answer is in8E(out), which the caller runs).
  */
-function torsionFree(r: usize, tab: usize, m: u32): bool {
+function torsionFree(out: usize, r: usize, tab: usize, m: u32): i32 {
   if (m == 0) {
-    memory.copy(XP, r, P3_SIZE);
+    memory.copy(out, r, P3_SIZE);
   } else {
     const odd = m | 1;                      // m or m + 1
     addCached(CR, r, tab + <usize>(odd >> 1) * P3_SIZE);
-    toP3(XP, CR);
-    if (odd != m) { subCached(CR, XP, tab); toP3(XP, CR); } // m + 1 - 1
+    toP3(out, CR);
+    if (odd != m) { subCached(CR, out, tab); toP3(out, CR); } // m + 1 - 1
   }
-  if (isSmallOrder(XP)) {
-    if (!feIsZero(XP + X)) return false;
-    feSub(F0, XP + Y, XP + Z);
-    return feIsZero(F0) != 0;
+  if (isSmallOrder(out)) {
+    if (!feIsZero(out + X)) return 0;
+    feSub(F0, out + Y, out + Z);
+    return feIsZero(F0);
   }
-  return in8E(XP);
+  return 2;
 }
 
 /**
- * Decodes the key at k into a (P3) and returns its class: 0 invalid (not a
- * point, or of small order), KEY_X (decoded, torsion not tested) unless
- * `full`, else 1 (in 8E) or 2 (with a torsion component), through the cache.
+ * Decodes the nk distinct keys of the call into AP (P3) and writes their
+ * classes to KEYST: 0 invalid (not a point, or of small order), KEY_X
+ * (decoded, torsion not tested) for a key with one item, else 1 (in 8E) or 2
+ * (with a torsion component), through the cache. The keys not in the cache
+ * are decoded with their exponentiations two at a time (powAll).
  */
-function keyClass(a: usize, k: usize, full: bool): u8 {
-  const slot = <usize>((load<u32>(k) ^ load<u32>(k, 12) ^ load<u32>(k, 24)) & <u32>(KC_N - 1));
-  const st = load<u8>(KC_ST + slot);
-  let c: u8;
-  if (st != 0 && same32(KC_KEY + (slot << 5), k)) {
-    c = st - 1;
-    memory.copy(a, KC_PT + slot * P3_SIZE, P3_SIZE);
-    if (c != KEY_X || !full) return c;
-  } else {
-    c = decode(a, k) && !smallOrderY(k) ? KEY_X : 0;
-    memory.copy(KC_KEY + (slot << 5), k, 32);
-    memory.copy(KC_PT + slot * P3_SIZE, a, P3_SIZE);
+function keyClasses(nk: usize): void {
+  let nd: usize = 0;
+  for (let j: usize = 0; j < nk; j++) {
+    const k = BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64;
+    const a = AP + j * P3_SIZE;
+    const slot = keySlot(k);
+    const st = load<u8>(KC_ST + slot);
+    if (st != 0 && same32(KC_KEY + (slot << 5), k)) {
+      store<u8>(KEYST + j, st - 1);
+      memory.copy(a, KC_PT + slot * P3_SIZE, P3_SIZE);
+    } else if (decodeStart(a, k) && !smallOrderY(k)) {
+      feCopy(RADS + nd * 40, a + X);
+      store<u8>(PEND + nd, <u8>j);
+      nd++;
+    } else {
+      store<u8>(KEYST + j, 0);
+      keyStore(slot, k, a, 0);
+    }
   }
-  if (c == KEY_X && full) c = in8E(a) ? 1 : 2;
+  powAll(PWS, RADS, nd);
+  for (let q: usize = 0; q < nd; q++) {
+    const j = <usize>load<u8>(PEND + q);
+    const k = BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64;
+    const a = AP + j * P3_SIZE;
+    feCopy(a + X, PWS + q * 40);
+    const c = decodeFinish(a, k) ? KEY_X : <u8>0;
+    store<u8>(KEYST + j, c);
+    keyStore(keySlot(k), k, a, c);
+  }
+  // A key with several items here is classified (in8E once for all its items).
+  for (let j: usize = 0; j < nk; j++) {
+    if (load<u8>(KEYST + j) != KEY_X || load<u8>(KEYN + j) < 2) continue;
+    const k = BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64;
+    const c: u8 = in8E(AP + j * P3_SIZE) ? 1 : 2;
+    store<u8>(KEYST + j, c);
+    const slot = keySlot(k);
+    if (same32(KC_KEY + (slot << 5), k)) store<u8>(KC_ST + slot, c + 1); // unless another key of the call took the slot
+  }
+}
+
+function keySlot(k: usize): usize {
+  return <usize>((load<u32>(k) ^ load<u32>(k, 12) ^ load<u32>(k, 24)) & <u32>(KC_N - 1));
+}
+
+function keyStore(slot: usize, k: usize, a: usize, c: u8): void {
+  memory.copy(KC_KEY + (slot << 5), k, 32);
+  memory.copy(KC_PT + slot * P3_SIZE, a, P3_SIZE);
   store<u8>(KC_ST + slot, c + 1);
-  return c;
 }
 
 function same32(a: usize, b: usize): bool {
@@ -554,25 +686,38 @@ export function ed25519VerifyBatch(n: u32): i32 {
   // A key with several items here, or classified by an earlier call, is
   // classified (in8E once for all its items); a key with one item is only
   // decoded, and that item's torsion is settled on X = R + [k mod 8]A (KEY_X).
+  keyClasses(nk);
   for (let j: usize = 0; j < nk; j++) {
-    const k = BUF + <usize>load<u32>(KEYPOS + (j << 2)) * ENTRY + 64;
-    const a = AP + j * P3_SIZE;
-    const st = keyClass(a, k, load<u8>(KEYN + j) > 1);
-    store<u8>(KEYST + j, st);
+    const st = load<u8>(KEYST + j);
     memory.fill(CA + (j << 6), 0, 64);
-    if (st == 1 || st == KEY_X) oddMultiples(AT + j * 8 * P3_SIZE, a);
+    if (st == 1 || st == KEY_X) oddMultiples(AT + j * 8 * P3_SIZE, AP + j * P3_SIZE);
   }
+  // Items, in passes, so that their exponentiations run two at a time
+  // (powAll): decoding R_i (one each), then the torsion test, in8E of R_i (key
+  // in 8E) or of X_i (key met once, torsionFree): two each.
+  memory.fill(OKI, 0, <i32>n);
+  let np: usize = 0;
   for (let i: usize = 0; i < <usize>n; i++) {
     const e = BUF + i * ENTRY;
     store<u8>(e + 120, 0);
-    const j = <usize>load<u8>(KEYOF + i);
-    const st = load<u8>(KEYST + j);
+    const st = load<u8>(KEYST + <usize>load<u8>(KEYOF + i));
     if (st == 2) { store<u8>(e + 120, 2); continue; }
     if (st == 0) continue;
     if (!scIsCanonical(e + 32)) continue;
     const r = RP + i * P3_SIZE;
-    if (!decode(r, e) || smallOrderY(e)) continue;
-    if (st == 1 && !in8E(r)) continue;
+    if (!decodeStart(r, e) || smallOrderY(e)) continue;
+    feCopy(RADS + np * 40, r + X);
+    store<u8>(PEND + np, <u8>i);
+    np++;
+  }
+  powAll(PWS, RADS, np);
+  let nt: usize = 0;
+  for (let q: usize = 0; q < np; q++) {
+    const i = <usize>load<u8>(PEND + q);
+    const e = BUF + i * ENTRY;
+    const r = RP + i * P3_SIZE;
+    feCopy(r + X, PWS + q * 40);
+    if (!decodeFinish(r, e)) continue;
     // k = SHA-512(R || A || M) mod L (RFC 8032 §5.1.7 step 2)
     sha512Init(CTX);
     sha512Update(CTX, e, 32);
@@ -580,12 +725,40 @@ export function ed25519VerifyBatch(n: u32): i32 {
     sha512Update(CTX, BUF + <usize>load<u32>(e + 112), <usize>load<u32>(e + 116));
     sha512Final(CTX, KH);
     scReduce64(KH, KH);
-    if (st == KEY_X && !torsionFree(r, AT + j * 8 * P3_SIZE, <u32>load<u8>(KH) & 7)) continue;
+    memory.copy(KS + (i << 5), KH, 32);
+    const j = <usize>load<u8>(KEYOF + i);
+    let tp = r;
+    if (load<u8>(KEYST + j) == KEY_X) {
+      tp = XPS + i * P3_SIZE;
+      const t = torsionFree(tp, r, AT + j * 8 * P3_SIZE, <u32>load<u8>(KH) & 7);
+      if (t == 0) continue;
+      if (t == 1) { store<u8>(OKI + i, 1); continue; }
+    }
+    in8EStart(RADS + nt * 40, tp);
+    store<u32>(TPA + (nt << 2), <u32>tp);
+    store<u8>(PEND + nt, <u8>i);                  // PEND[nt] is free again: nt <= q
+    nt++;
+  }
+  powAll(PWS, RADS, nt);
+  let nm: usize = 0;
+  for (let q: usize = 0; q < nt; q++) {
+    if (!in8EMid(MS + nm * 40, <usize>load<u32>(TPA + (q << 2)), RADS + q * 40, PWS + q * 40)) continue;
+    store<u8>(PEND + nm, load<u8>(PEND + q));     // nm <= q
+    nm++;
+  }
+  powAll(PWS, MS, nm);
+  for (let q: usize = 0; q < nm; q++) {
+    if (quartic1Of(MS + q * 40, PWS + q * 40)) store<u8>(OKI + <usize>load<u8>(PEND + q), 1);
+  }
+  for (let i: usize = 0; i < <usize>n; i++) {
+    if (load<u8>(OKI + i) == 0) continue;
+    const e = BUF + i * ENTRY;
+    const j = <usize>load<u8>(KEYOF + i);
     const zi = ZM + (i << 5);
     if (!drawWeight(zi, e + 128, <u32>i, nev)) { store<u8>(e + 120, 2); continue; }
     nev += <u32>ZH;
     mulAcc(SB, zi, e + 32);                     // sum z_i S_i
-    mulAcc(CA + (j << 6), zi, KH);              // c_j += z_i k_i
+    mulAcc(CA + (j << 6), zi, KS + (i << 5));   // c_j += z_i k_i
     store<u8>(e + 120, 1);
     used++;
   }

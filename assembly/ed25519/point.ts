@@ -181,18 +181,45 @@ const W: usize = memory.data(40, 16);
  * Used on public data only (the key and points in verify), so it may branch.
  */
 export function decode(p: usize, s: usize): bool {
+  if (!decodeStart(p, s)) return false;
+  fePow22523(p + X, p + X);
+  return decodeEnd(p, s);         // U, V, W still hold what decodeStart left
+}
+
+/**
+ * decode in two halves around its exponentiation, so that batch verification
+ * can run two exponentiations at once (fpow.ts): decodeStart sets y (and Z =
+ * 1) and leaves in p + X the radicand u v^7 (false when y >= p), the caller
+ * raises p + X to (p-5)/8 (fePow22523), and decodeFinish completes the point
+ * (it recomputes u, v and v^3 from y: other decodings may run in between).
+ */
+export function decodeStart(p: usize, s: usize): bool {
   if (isNonCanonicalY(s)) return false;
-  const sign = <i32>(load<u8>(s + 31) >> 7);
   feFromBytes(p + Y, s);
   feOne(p + Z);
+  decodeUV(p);
+  feSq(p + X, W); feMul(p + X, p + X, V); feMul(p + X, p + X, U); // u v^7
+  return true;
+}
+
+// U = y^2 - 1, V = d y^2 + 1, W = v^3 for the y of p (Z = 1).
+function decodeUV(p: usize): void {
   feSq(U, p + Y);
   feMul(V, U, D);
   feSub(U, U, p + Z);            // u = y^2 - 1
   feAdd(V, V, p + Z);            // v = d y^2 + 1
-  // x = u v^3 (u v^7)^((p-5)/8)  (step 2)
   feSq(W, V); feMul(W, W, V);    // v^3
-  feSq(p + X, W); feMul(p + X, p + X, V); feMul(p + X, p + X, U); // u v^7
-  fePow22523(p + X, p + X);
+}
+
+/** The second half of decode: p + X holds (u v^7)^((p-5)/8) (see decodeStart). */
+export function decodeFinish(p: usize, s: usize): bool {
+  decodeUV(p);
+  return decodeEnd(p, s);
+}
+
+function decodeEnd(p: usize, s: usize): bool {
+  const sign = <i32>(load<u8>(s + 31) >> 7);
+  // x = u v^3 (u v^7)^((p-5)/8)  (step 2)
   feMul(p + X, p + X, W); feMul(p + X, p + X, U);
   // step 3: v x^2 = u -> x; v x^2 = -u -> x sqrt(-1); otherwise no square root.
   feSq(W, p + X); feMul(W, W, V);

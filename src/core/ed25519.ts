@@ -183,9 +183,9 @@ export interface Ed25519BatchItem {
 // before one random combination checks the rest. Items whose key has a torsion
 // component (no honest key has one) are settled exactly too. Measured at 64
 // signatures (npm run bench -- ed25519-batch, per signature against the verify
-// loop over the same items): 39.3k/s against 21.0k/s (1.88x) with one signer,
-// 21.4k/s against 12.8k/s (1.68x) with 64 new signers; at 256, 1.88x and
-// 1.85x. findInvalid bisects a failing call.
+// loop over the same items): 34.0k/s against 16.6k/s (2.05x) with one signer,
+// 19.5k/s against 10.7k/s (1.83x) with 64 new signers; at 256, 2.13x and
+// 1.97x. findInvalid bisects a failing call.
 
 /** Items per WASM call (assembly/ed25519/batch.ts BATCH_MAX). */
 const BATCH_MAX = 64;
