@@ -16,6 +16,13 @@
 //              have 8 (x, y) = neutral.
 //   base.ts    B_ENC, the encoding of B (RFC 8032 §5.1.2: y little endian,
 //              the low bit of x in bit 255).
+//   fpow.ts    the radix-2^21.25 double-precision field of the batch's paired
+//              exponentiations: the rounding constants M0..M11 = 1.5 *
+//              2^(52 + w_(k+1)) and W19 = 19 * 2^-255, and fpSqN / fpMul
+//              written out limb by limb (column sums in pairwise trees, then
+//              the carry chains), after checking the exactness bounds that
+//              fpow.ts's header argues (limb weights superadditive, every
+//              column below 2^53 units of its weight, carries >= 21 bits).
 //
 //   node scripts/gen-ed25519.mjs [--check]   compare with the files (exit 1 on a difference)
 //   node scripts/gen-ed25519.mjs --write     put the generated text in place
@@ -119,6 +126,95 @@ const Lbytes = bytesLE(L, 32);
 assert(Lbytes.slice(16, 31).every((b) => b === 0n) && Lbytes[31] === 0x10n, 'bytes 16..30 of L are 0, byte 31 is 0x10');
 const encB = bytesLE(By | ((Bx & 1n) << 255n), 32);
 
+// ---- fpow.ts: twelve limbs of radix 2^21.25 in doubles, two elements per f64x2
+
+const FP_N = 12;
+const fpW = Array.from({ length: FP_N + 1 }, (_, i) => Math.ceil(21.25 * i)); // w_i; w_12 = 255
+assert(fpW[FP_N] === 255, 'twelve limbs of radix 2^21.25 span 255 bits');
+for (let i = 0; i < FP_N; i++) {
+  for (let j = 0; j < FP_N; j++) {
+    const k = (i + j) % FP_N;
+    const wk = fpW[k] + (i + j >= FP_N ? 255 : 0);
+    assert(fpW[i] + fpW[j] >= wk, `w_${i} + w_${j} >= w of column ${k} (products land on multiples of the column weight)`);
+    // |limb_i| < 2^w_(i+1): a product is below 2^(w_(i+1) + w_(j+1)), times 19 when it wraps.
+    assert(fpW[i + 1] + fpW[j + 1] - wk < 44.5, `product ${i} x ${j} below 2^44.5 units of its column`);
+  }
+}
+assert(12 * 19 * 2 ** 44.5 < 2 ** 52.4, 'a column of twelve products is below 2^52.4 units: exact in a 53-bit significand');
+for (let k = 0; k < FP_N; k++) assert(fpW[k + 1] - fpW[k] >= 21, `limb ${k} is at least 21 bits wide`);
+
+const f64 = (x) => {
+  const t = String(x);
+  return t.includes('e') || t.includes('.') ? t : `${t}.0`;
+};
+const fpM = (k) => `const M${k}: v128 = f64x2.splat(${f64(1.5 * 2 ** (52 + fpW[k + 1]))});`;
+const fpW19 = () => `const W19: v128 = f64x2.splat(${f64(19 * 2 ** -255)});`;
+
+/** Pairwise sum tree of the terms (fewer dependent additions than a chain). */
+function fpTree(terms) {
+  let t = terms;
+  while (t.length > 1) {
+    const next = [];
+    for (let a = 0; a + 1 < t.length; a += 2) next.push(`f64x2.add(${t[a]}, ${t[a + 1]})`);
+    if (t.length % 2) next.push(t[t.length - 1]);
+    t = next;
+  }
+  return t[0];
+}
+
+/** Carries: two interleaved chains (limbs 0..5 and 6..11), then limbs 6 and 0 once more. */
+function fpCarry(ind) {
+  const one = (k) => {
+    const nk = (k + 1) % FP_N;
+    const round = `c = f64x2.sub(f64x2.add(h${k}, M${k}), M${k}); h${k} = f64x2.sub(h${k}, c);`;
+    return k === FP_N - 1 ? `${round} h0 = f64x2.add(h0, f64x2.mul(c, W19));` : `${round} h${nk} = f64x2.add(h${nk}, c);`;
+  };
+  const out = ['let c: v128;'];
+  for (let x = 0; x < 6; x++) out.push(one(x), one(x + 6));
+  out.push(one(6), one(0));
+  return out.map((l) => ind + l);
+}
+
+function renderFpSqN() {
+  const L = [];
+  for (let i = 0; i < FP_N; i++) L.push(`const f${i}_2 = f64x2.add(f${i}, f${i});`);
+  for (let i = 1; i < FP_N; i++) L.push(`const f${i}_w = f64x2.mul(f${i}, W19);`);
+  for (let i = 1; i < FP_N; i++) L.push(`const f${i}_w2 = f64x2.add(f${i}_w, f${i}_w);`);
+  for (let k = 0; k < FP_N; k++) {
+    const t = [];
+    for (let i = 0; i <= k && i <= k - i; i++) t.push(i === k - i ? `f64x2.mul(f${i}, f${i})` : `f64x2.mul(f${i}_2, f${k - i})`);
+    for (let i = k + 1; i < FP_N && k + FP_N - i >= i; i++) {
+      const j = k + FP_N - i;
+      t.push(i === j ? `f64x2.mul(f${i}_w, f${i})` : `f64x2.mul(f${i}_w2, f${j})`);
+    }
+    L.push(`let h${k} = ${fpTree(t)};`);
+  }
+  const o = ['export function fpSqN(h: usize, f: usize, n: i32): void {'];
+  for (let i = 0; i < FP_N; i++) o.push(`  let f${i} = v128.load(f, ${16 * i});`);
+  o.push('  for (let r = 0; r < n; r++) {');
+  o.push(...L.map((l) => `    ${l}`), ...fpCarry('    '));
+  o.push(`    ${Array.from({ length: FP_N }, (_, i) => `f${i} = h${i};`).join(' ')}`);
+  o.push('  }');
+  for (let i = 0; i < FP_N; i++) o.push(`  v128.store(h, f${i}, ${16 * i});`);
+  o.push('}');
+  return o.join('\n');
+}
+
+function renderFpMul() {
+  const o = ['export function fpMul(h: usize, f: usize, g: usize): void {'];
+  for (let i = 0; i < FP_N; i++) o.push(`  const f${i} = v128.load(f, ${16 * i});`);
+  for (let i = 0; i < FP_N; i++) o.push(`  const g${i} = v128.load(g, ${16 * i});`);
+  for (let j = 1; j < FP_N; j++) o.push(`  const g${j}_w = f64x2.mul(g${j}, W19);`);
+  for (let k = 0; k < FP_N; k++) {
+    const t = Array.from({ length: FP_N }, (_, i) => (k - i >= 0 ? `f64x2.mul(f${i}, g${k - i})` : `f64x2.mul(f${i}, g${k - i + FP_N}_w)`));
+    o.push(`  let h${k} = ${fpTree(t)};`);
+  }
+  o.push(...fpCarry('  '));
+  for (let i = 0; i < FP_N; i++) o.push(`  v128.store(h, h${i}, ${16 * i});`);
+  o.push('}');
+  return o.join('\n');
+}
+
 export const targets = [
   { file: 'assembly/ed25519/field.ts', name: 'D', kind: 'const', render: () => feConst('D', d) },
   { file: 'assembly/ed25519/field.ts', name: 'D2', kind: 'const', render: () => feConst('D2', mod(2n * d, p)) },
@@ -156,6 +252,10 @@ export const targets = [
     kind: 'const',
     render: () => `const B_ENC: usize = memory.data<u8>([\n${byteRows(encB)}\n]);`,
   },
+  ...Array.from({ length: FP_N }, (_, k) => ({ file: 'assembly/ed25519/fpow.ts', name: `M${k}`, kind: 'const', render: () => fpM(k) })),
+  { file: 'assembly/ed25519/fpow.ts', name: 'W19', kind: 'const', render: fpW19 },
+  { file: 'assembly/ed25519/fpow.ts', name: 'fpSqN', kind: 'function', render: renderFpSqN },
+  { file: 'assembly/ed25519/fpow.ts', name: 'fpMul', kind: 'function', render: renderFpMul },
 ];
 
 /** Mismatches between the files (as `readFile(path)` returns them) and the generated text; empty when all agree. */

@@ -56,7 +56,9 @@ const M9: v128 = f64x2.splat(8.892832453425884e+79); // 1.5 * 2^265
 const M10: v128 = f64x2.splat(1.8649621365367e+86); // 1.5 * 2^286
 const M11: v128 = f64x2.splat(3.911109074562213e+92); // 1.5 * 2^307
 const W19: v128 = f64x2.splat(3.281744050935889e-76); // 19 * 2^-255
-// The squaring and the product are written out limb by limb: column k sums the
+// The squaring and the product are written out limb by limb, as are the M_k
+// and W19 above (scripts/gen-ed25519.mjs renders them and checks the bounds
+// of the header; npm run gen:check): column k sums the
 // products of limbs i + j = k, and (times 19 * 2^-255) those of i + j = k + 12,
 // in pairwise trees; then two interleaved carry chains (limbs 0..5 and 6..11),
 // and limbs 6 and 0 once more (they took a carry after their own).
