@@ -160,6 +160,7 @@ const LAZY_LABELS = [
   [/^ed25519-inline-/, 'Ed25519 WASM'],
   [/^slip39-words-inline-/, 'SLIP-0039 words'],
   [/^bip39-words-inline-/, 'BIP-39 words'],
+  [/^passkey-/, 'WebAuthn ceremonies'],
 ];
 const lazyLabel = (file) => {
   const hit = LAZY_LABELS.find(([re]) => re.test(file));

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
-import { call, fails, ok, reload } from './helpers/keystore-page.ts';
+import { addAuthenticator, call, fails, ok, reload } from './helpers/keystore-page.ts';
 
 const PASS = 'correct horse battery staple';
 const dist = new URL('../dist/', import.meta.url);
@@ -33,6 +33,14 @@ const PART_FILES = (() => {
   };
 })();
 type Part = keyof typeof PART_FILES;
+
+/** The page's own lazy chunk: the WebAuthn ceremonies (src/vault/passkey.ts), loaded by the first passkey method. */
+const PASSKEY_FILE = (() => {
+  const hits = readdirSync(dist).filter((f) => f.startsWith('passkey-') && f.endsWith('.js'));
+  assert.equal(hits.length, 1, 'exactly one dist/passkey-*.js (run npm run build)');
+  return hits[0]!;
+})();
+const passkeyFetches = (t: Tab) => t.paths.filter((x) => x.endsWith(`/dist/${PASSKEY_FILE}`)).length;
 
 let browser: Browser;
 let server: Served;
@@ -116,6 +124,34 @@ test('a secp256k1-only flow: a new mnemonic key fetches only the BIP-39 words; o
     'the worker was loaded again (its requests are recorded too)',
   );
   assert.deepEqual(fetched(t), [], `no lazy part fetched; requests: ${t.paths.join(' ')}`);
+  assert.equal(passkeyFetches(t), 0, 'a passphrase vault never loads the WebAuthn ceremonies');
+  assert.deepEqual(t.errors, []);
+  await t.ctx.close();
+});
+
+test('the WebAuthn ceremonies are a lazy chunk of the page: fetched by the first passkey method, ahead of the prompt on a passkey vault', async () => {
+  const t = await freshTab();
+  await addAuthenticator(t.page);
+  const name = uniq();
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name })).state, 'empty');
+  await ok(t.page, 'create', { passphrase: PASS });
+  const id = (await ok(t.page, 'generate', { label: 'lazy' })).id;
+  await secpSign(t, id);
+  assert.equal(passkeyFetches(t), 0, 'not before a passkey is used');
+  assert.equal((await ok(t.page, 'addPasskey', { userName: 'lazy' })).kind, 'passkey');
+  assert.equal(passkeyFetches(t), 1, 'enrolling a passkey loads them');
+
+  // A new page on that vault: opening it starts the load (the vault has a passkey method), so the
+  // unlock prompt does not wait for a fetch after the user's click; it is loaded once.
+  t.paths.length = 0;
+  await reload(t.page, base);
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name })).state, 'locked');
+  await t.page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /\/dist\/passkey-[^/]*\.js$/.test(e.name)));
+  assert.equal(passkeyFetches(t), 1, 'opening a vault with a passkey method loads them');
+  assert.equal((await ok(t.page, 'unlock', { passkey: true })).state, 'unlocked');
+  await secpSign(t, id);
+  assert.equal(passkeyFetches(t), 1, 'once per page');
+  assert.deepEqual(fetched(t), [], 'and no vault part');
   assert.deepEqual(t.errors, []);
   await t.ctx.close();
 });
