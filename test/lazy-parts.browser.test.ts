@@ -1,9 +1,11 @@
 // The lazy parts in Chromium (src/core/parts.ts, docs/vault.md "Lazy parts"):
 // the Argon2id and Ed25519 WASM modules and the SLIP-0039 and BIP-39 word
 // lists are chunks the page fetches on first use and hands to the vault worker, which
-// keeps one only if it hashes to the digest built into it. Every request of
-// the page and its worker is recorded, so the tests see which chunks a flow
-// fetched.
+// keeps one only if it hashes to the digest built into it. Two pieces of
+// code load on first use too: the page's WebAuthn ceremonies, and the backup
+// worker that the vault worker starts for the backup formats. Every request
+// of the page and its workers is recorded, so the tests see which chunks a
+// flow fetched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -41,6 +43,8 @@ const PASSKEY_FILE = (() => {
   return hits[0]!;
 })();
 const passkeyFetches = (t: Tab) => t.paths.filter((x) => x.endsWith(`/dist/${PASSKEY_FILE}`)).length;
+/** The backup worker (worker/backup-browser.ts), which the vault worker starts for the backup formats. */
+const backupWorkerFetches = (t: Tab) => t.paths.filter((x) => x.endsWith('/dist/backup-worker.js')).length;
 
 let browser: Browser;
 let server: Served;
@@ -125,6 +129,7 @@ test('a secp256k1-only flow: a new mnemonic key fetches only the BIP-39 words; o
   );
   assert.deepEqual(fetched(t), [], `no lazy part fetched; requests: ${t.paths.join(' ')}`);
   assert.equal(passkeyFetches(t), 0, 'a passphrase vault never loads the WebAuthn ceremonies');
+  assert.equal(backupWorkerFetches(t), 0, 'nor the backup worker');
   assert.deepEqual(t.errors, []);
   await t.ctx.close();
 });
@@ -168,14 +173,17 @@ test('Ed25519, SLIP-0039 and Argon2id each fetch their part on first use, and wo
   assert.deepEqual(fetched(t).sort(), ['bip39-words', 'ed25519']);
 
   // SLIP-0039: 2-of-3 shares of the seed; two of them restore the same wallet in another profile.
+  assert.equal(backupWorkerFetches(t), 0);
   const groups = await ok(t.page, 'exportSlip39', id, { passphrase: PASS }, { groups: [{ threshold: 2, count: 3 }] });
   assert.equal(groups[0].length, 3);
   assert.deepEqual(fetched(t).sort(), ['bip39-words', 'ed25519', 'slip39-words']);
+  assert.equal(backupWorkerFetches(t), 1, 'the SLIP-0039 code runs in the backup worker, started by the vault worker on first use');
   const other = await freshTab();
   assert.equal((await other.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() })).state, 'empty');
   await ok(other.page, 'create', { passphrase: PASS });
   const k = await ok(other.page, 'importSlip39', [groups[0][0], groups[0][2]], { label: 'from shares' });
   assert.deepEqual(fetched(other), ['slip39-words']);
+  assert.equal(backupWorkerFetches(other), 1);
   for (const chain of ['ethereum', 'solana']) {
     assert.equal((await ok(other.page, 'getAddress', k.id, chain)).address, (await ok(t.page, 'getAddress', id, chain)).address);
   }
