@@ -17,6 +17,7 @@ import { wipePayload } from '../src/backup/payload.js';
 import type { BackupPayload } from '../src/backup/format.js';
 import type { DecryptBackupOptions, EncryptBackupOptions } from '../src/backup/file.js';
 import type { CombineAsyncOptions, SplitAsyncOptions } from '../src/backup/slip39.js';
+import type { ShareSplitOptions } from '../src/backup/shares.js';
 import type { KeystoreV3DecryptOptions, KeystoreV3EncryptOptions } from '../src/backup/keystore-v3.js';
 import { formats } from './vault/formats.js';
 import { movable, movablePayload } from './moved.js';
@@ -86,6 +87,27 @@ export const backupApi = {
       return await formats.encryptKeystoreV3(privateKey, password, withProgress(opts, onProgress));
     } finally {
       privateKey.fill(0);
+    }
+  },
+  async splitShares(key: Uint8Array, split: ShareSplitOptions) {
+    try {
+      const r = await formats.splitShares(key, split);
+      const t: Transferable[] = [];
+      const shares = r.shares.map((s) => {
+        const c = movable(s, t);
+        s.fill(0);
+        return c;
+      });
+      return transfer({ shares, shareTexts: r.shareTexts }, t);
+    } finally {
+      key.fill(0);
+    }
+  },
+  async combineShares(shares: Uint8Array[]): Promise<Uint8Array> {
+    try {
+      return secretOut(await formats.combineShares(shares));
+    } finally {
+      if (Array.isArray(shares)) for (const s of shares) if (s instanceof Uint8Array) s.fill(0);
     }
   },
 };

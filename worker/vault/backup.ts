@@ -16,7 +16,6 @@ import { bytesEqual } from '../../src/security/canonical.js';
 import type { BackupSummary } from '../../src/backup/file.js';
 import type { BackupKey, BackupPayload, KdfParams } from '../../src/backup/format.js';
 import { PAYLOAD_VERSION, wipePayload } from '../../src/backup/payload.js';
-import { splitSecret, combineShares, encodeShareText } from '../../src/backup/shares.js';
 import type { SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
 import type { KdfLimits } from '../../src/backup/kdf-limits.js';
 import type { KeystoreV3EncryptOptions } from '../../src/backup/keystore-v3.js';
@@ -69,10 +68,10 @@ function checkKdf(kdf: unknown): KdfParams | undefined {
 /** A full-entropy backup key as the file's passphrase (base64url, 43 characters). */
 const keyPassphrase = (key: Uint8Array) => b64url(key);
 
-function passphraseOf(secret: BackupSecret): string {
+async function passphraseOf(secret: BackupSecret): Promise<string> {
   if (secret && typeof secret === 'object' && 'shares' in secret) {
     if (!Array.isArray(secret.shares)) throw new VaultkeyError('INVALID_ARGUMENT', 'shares must be an array of Uint8Array');
-    const key = combineShares(secret.shares);
+    const key = await formats.combineShares(secret.shares);
     try {
       return keyPassphrase(key);
     } finally {
@@ -180,7 +179,7 @@ export async function backup(
   o: { keyIds?: string[]; kdf?: KdfParams; limits?: KdfLimits } = {},
   onProgress?: (f: number) => void,
 ): Promise<Uint8Array> {
-  const passphrase = passphraseOf(secret);
+  const passphrase = await passphraseOf(secret);
   checkStrength(passphrase);
   const payload = await buildPayload(o ?? {});
   try {
@@ -206,14 +205,14 @@ export async function backupToShares(
 ): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
   const key = randomBytes(32);
   try {
-    const shares = splitSecret(key, split);
+    const { shares, shareTexts } = await formats.splitShares(key, split);
     const payload = await buildPayload(o ?? {});
     try {
       const file = await formats.encryptBackup(payload, keyPassphrase(key), {
         kdf: { t: 1, m: 1024, p: 1 },
         ...(onProgress ? { onProgress } : {}),
       });
-      return { file, shares, shareTexts: shares.map(encodeShareText) };
+      return { file, shares, shareTexts };
     } finally {
       wipePayload(payload);
     }
@@ -225,7 +224,7 @@ export async function backupToShares(
 /** Opens a backup and reports what it holds: no secret returned, nothing written. */
 export async function verifyBackup(file: Uint8Array, secret: BackupSecret, onProgress?: (f: number) => void): Promise<BackupSummary> {
   assertBytes(file, 'file');
-  return formats.verifyBackup(file, passphraseOf(secret), onProgress ? { onProgress } : {});
+  return formats.verifyBackup(file, await passphraseOf(secret), onProgress ? { onProgress } : {});
 }
 
 /**
@@ -245,7 +244,7 @@ export async function restore(
   if (!['fail', 'skip', 'overwrite'].includes(conflict))
     throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
   const want = checkIds(o?.keyIds);
-  const payload = await formats.decryptBackup(file, passphraseOf(secret), {
+  const payload = await formats.decryptBackup(file, await passphraseOf(secret), {
     ...(onProgress ? { onProgress } : {}),
     ...(o?.limits !== undefined ? { limits: o.limits } : {}),
   });

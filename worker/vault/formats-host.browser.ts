@@ -116,4 +116,16 @@ export const formats: Formats = {
       const [o, onProgress] = split(opts);
       return w.encryptKeystoreV3(transfer(movable(privateKey, t), t), password, o, onProgress);
     }),
+  splitShares: (key, split) =>
+    inBackupWorker((w) => {
+      const t: Transferable[] = [];
+      return w.splitShares(transfer(movable(key, t), t), split);
+    }),
+  combineShares: (shares) =>
+    inBackupWorker((w) => {
+      const t: Transferable[] = [];
+      // Anything but bytes goes as it is, for combineShares to refuse with its own code.
+      const list = shares.map((s) => (s instanceof Uint8Array ? movable(s, t) : s));
+      return w.combineShares(transfer(list, t));
+    }),
 };

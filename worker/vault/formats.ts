@@ -1,5 +1,6 @@
 // The backup formats the vault uses (./backup.ts): encrypted backup files
-// (docs/backup.md), SLIP-0039 shares of a seed, Ethereum keystore v3. They
+// (docs/backup.md), binary Shamir shares of a backup key, SLIP-0039 shares of
+// a seed, Ethereum keystore v3. They
 // are pure functions of their arguments: no vault state, no storage. In Node
 // and the tests they run in the vault worker itself (./formats-host.ts); in
 // the browser build, in a backup worker that the vault worker starts for each
@@ -17,6 +18,7 @@ import {
   type EncryptBackupOptions,
 } from '../../src/backup/file.js';
 import type { BackupPayload } from '../../src/backup/format.js';
+import { combineShares, encodeShareText, splitSecret, type ShareSplitOptions } from '../../src/backup/shares.js';
 import {
   combineMnemonicsAsync,
   splitMasterSecretAsync,
@@ -39,6 +41,10 @@ export interface Formats {
   combineSlip39(mnemonics: string[], opts: CombineAsyncOptions): Promise<Uint8Array>;
   decryptKeystoreV3(json: string | object, password: string, opts: KeystoreV3DecryptOptions): Promise<KeystoreV3Account>;
   encryptKeystoreV3(privateKey: Uint8Array, password: string, opts: KeystoreV3EncryptOptions): Promise<string>;
+  /** Binary Shamir shares of a backup key, and their text form. */
+  splitShares(key: Uint8Array, split: ShareSplitOptions): Promise<{ shares: Uint8Array[]; shareTexts: string[] }>;
+  /** The backup key from its shares. */
+  combineShares(shares: Uint8Array[]): Promise<Uint8Array>;
 }
 
 export const formats: Formats = {
@@ -49,4 +55,11 @@ export const formats: Formats = {
   combineSlip39: combineMnemonicsAsync,
   decryptKeystoreV3,
   encryptKeystoreV3,
+  async splitShares(key, split) {
+    const shares = splitSecret(key, split);
+    return { shares, shareTexts: shares.map(encodeShareText) };
+  },
+  async combineShares(shares) {
+    return combineShares(shares);
+  },
 };
