@@ -57,7 +57,7 @@ import { parseAst } from 'rollup/parseAst';
 // which only a second worker could defer (docs/vault.md "Lazy parts").
 // 109 KB since the WebAuthn ceremonies are a lazy chunk of the page (119.1 -> 118.2 KB) and the backup
 // formats (encrypted backup files, binary shares, SLIP-0039, keystore v3 with scrypt) run in a backup
-// worker that the vault worker starts on first use (118.2 -> 107.2 KB; the backup worker 14.8 KB).
+// worker that the vault worker starts on first use (118.2 -> 107.3 KB; the backup worker 14.8 KB).
 export const BUDGET_BYTES = 109 * 1024;
 export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'eip1193', 'solana', 'bitcoin', 'backup'];
 

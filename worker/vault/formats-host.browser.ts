@@ -11,6 +11,7 @@
 // still wipes its originals. The backup worker's lazy parts are this
 // worker's, which it checks against the same digests.
 import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { VaultkeyError } from '../../src/errors.js';
 import { failure } from '../../src/worker/failure.js';
 import { part, type PartName } from '../../src/core/parts.js';
 import type { BackupWorkerApi } from '../backup-browser.js';
@@ -45,6 +46,10 @@ function stop(r: Running): void {
 /** The backup worker, started on first use; rejects with WORKER_FAILED if it cannot load or dies. */
 function backupWorker(): Running {
   if (running) return running;
+  // Nested dedicated workers are in the HTML standard and current engines; a browser without them
+  // keeps every other vault operation.
+  if (typeof Worker === 'undefined')
+    throw new VaultkeyError('UNSUPPORTED', 'the backup formats need a worker started by the vault worker, which this browser cannot do');
   const worker = new Worker(new URL('./backup-worker.js', import.meta.url), { type: 'module', name: 'vaultkey-backup' });
   const { failed, fail } = failure();
   const remote = wrap<BackupWorkerApi>(worker);
