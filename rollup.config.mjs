@@ -1,6 +1,8 @@
 // Two self-contained ESM builds of the same sources (dependencies bundled, so
 // a page can load them with no bundler):
 //   dist/        browsers: index.js, core.js, worker.js (module Web Worker),
+//                backup-worker.js (the worker that worker.js starts for the
+//                backup formats, worker/backup-browser.ts),
 //                ledger.js, bridge-client.js, viem.js, ethers.js, backup.js
 //                (built on its own, see sharedErrors), errors.js (shared)
 //   dist/node/   Node:     same names, worker.js for worker_threads, and cli.js
@@ -36,6 +38,21 @@ const browserParts = {
   resolveId(source, importer) {
     if (source === './parts-default.js' && importer && importer.endsWith('parts.ts')) {
       return resolve(dirname(importer), 'parts-default.browser.ts');
+    }
+    return null;
+  },
+};
+
+/**
+ * The browser build's vault worker runs the backup formats in a backup worker
+ * it starts itself (worker/vault/formats-host.browser.ts, dist/backup-worker.js),
+ * so that their code is not in the first load; Node runs them in place.
+ */
+const browserFormats = {
+  name: 'vaultkey-browser-formats',
+  resolveId(source, importer) {
+    if (source === './formats-host.js' && importer && importer.endsWith('backup.ts')) {
+      return resolve(dirname(importer), 'formats-host.browser.ts');
     }
     return null;
   },
@@ -175,10 +192,10 @@ const { backup: _ownBuild, solana: _solana, bitcoin: _bitcoin, ...withoutBackup 
 
 export default [
   {
-    input: { ...withoutBackup, worker: 'worker/browser.ts', errors: 'src/errors.ts' },
+    input: { ...withoutBackup, worker: 'worker/browser.ts', 'backup-worker': 'worker/backup-browser.ts', errors: 'src/errors.ts' },
     output: output('dist'),
     external: peers,
-    plugins: [cleanDist(), browserParts, ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
+    plugins: [cleanDist(), browserParts, browserFormats, ledgerTransport(), nodeResolve({ browser: true }), ts(), minify()],
   },
   {
     input: { backup: entries.backup },

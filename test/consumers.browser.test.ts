@@ -5,7 +5,8 @@
 //   script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; default-src 'self'
 // (no eval, no inline script), sent with the pages and with every script, so
 // workers are held to it too. The app opens a real Keystore, signs with the
-// viem account and the ethers signer and with Ed25519 (a lazy part), uses the worker pool and vaultkey/core;
+// viem account and the ethers signer and with Ed25519 (a lazy part), writes and reads a backup file (in the
+// backup worker that the vault worker starts), uses the worker pool and vaultkey/core;
 // every signature is verified here with viem and ethers.
 //
 // The apps get the package as a user does: `npm pack` of the repository,
@@ -92,6 +93,7 @@ interface Result {
   viem: { address: Hex; message: Hex; typed: Hex; tx: Hex; legacyTx: Hex };
   ethers: { address: string; expected: string; message: string; typed: string; tx: string };
   ed25519: { message: string; signature: string; publicKey: string };
+  backup: { keyId: string; keys: string[] };
   lockedError: string | null;
 }
 
@@ -198,6 +200,9 @@ async function verify(r: Result, bundler: string): Promise<void> {
   // Ed25519 from the vault worker (its module a lazy part of the app's bundle), checked with @noble/curves.
   const unhex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
   assert.ok(nobleEd.verify(unhex(r.ed25519.signature), unhex(r.ed25519.message), unhex(r.ed25519.publicKey)), 'Ed25519 signature');
+
+  // A backup file made and read in the backup worker (started by the vault worker: a nested worker the bundler emitted).
+  assert.deepEqual(r.backup.keys, [r.backup.keyId], 'the backup file holds the vault key');
 
   assert.equal(r.lockedError, 'LOCKED', 'a locked vault refuses through the adapter with its own error');
 }

@@ -17,7 +17,10 @@ async function sha256Hex(text: string): Promise<string> {
   return out;
 }
 
-/** Takes the parts from `fetchPart` (a comlink proxy to the page's loader), each checked against its digest. */
+/**
+ * Takes the parts from `fetchPart` (a comlink proxy to the page's loader, or for the backup worker to
+ * the vault worker's parts), each checked against its digest.
+ */
 export function partsFrom(fetchPart: (name: PartName) => Promise<unknown>): void {
   if (typeof fetchPart !== 'function') throw new VaultkeyError('INVALID_ARGUMENT', 'parts takes a function');
   setPartSource(async (name) => {
@@ -26,6 +29,8 @@ export function partsFrom(fetchPart: (name: PartName) => Promise<unknown>): void
     try {
       data = await fetchPart(name);
     } catch (cause) {
+      // The backup worker's source is the vault worker, which may have refused the page's copy already.
+      if (cause instanceof VaultkeyError && cause.code === 'PART_REJECTED') throw cause;
       throw new VaultkeyError('NOT_INITIALIZED', `the page could not load vaultkey's ${name} part`, { cause });
     }
     if (typeof data !== 'string' || (await sha256Hex(data)) !== digests[name]) {

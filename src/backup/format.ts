@@ -13,6 +13,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { bytesEqual, fromHex, toHex } from '../security/canonical.js';
+import { PAYLOAD_VERSION, wipePayload } from './payload.js';
 
 // ---------------------------------------------------------------------------
 // File layout (docs/backup.md §File layout). Big-endian integers.
@@ -190,7 +191,7 @@ export function parseBackupFile(file: Uint8Array): ParsedFile {
 // Payload (docs/backup.md §Payload): what the ciphertext decrypts to.
 // ---------------------------------------------------------------------------
 
-export const PAYLOAD_VERSION = 1;
+export { PAYLOAD_VERSION, wipePayload };
 export const MAX_KEYS = 10_000;
 export const MAX_LABEL = 100; // code points
 export const MAX_MNEMONIC = 1024; // UTF-8 bytes; 24 words of any BIP-39 list fit easily
@@ -386,15 +387,6 @@ export function encodePayload(p: BackupPayload): Uint8Array {
     o += 4 + b.length;
   }
   return out;
-}
-
-/** Zeroes every secret of a payload (seeds, private keys, mnemonic bytes). */
-export function wipePayload(p: BackupPayload): void {
-  if (!p || !Array.isArray(p.keys)) return;
-  for (const k of p.keys) {
-    if (k?.secret instanceof Uint8Array) k.secret.fill(0);
-    if (k?.mnemonic instanceof Uint8Array) k.mnemonic.fill(0);
-  }
 }
 
 /**

@@ -32,7 +32,7 @@ import type {
   TamperDetail,
 } from './contract.js';
 import type { AccountAddress, AccountState, Chain } from '../hd/accounts.js';
-import { assertPrf, createPasskey, type PasskeyMaterial, type PasskeyOptions } from './passkey.js';
+import type { PasskeyMaterial, PasskeyOptions } from './passkey.js';
 import { fromB64url, type KeyCurve, type KeyInfo, type MethodInfo } from './format.js';
 import type { KdfChoice } from './crypto.js';
 import type { PermissionPattern } from '../security/rbac.js';
@@ -239,6 +239,29 @@ function facet<K extends object, M extends Record<string, keyof K>>(k: K, m: M):
 /** What removeKey / deactivateKey send the worker (a `force` that is not a boolean is the worker's INVALID_ARGUMENT). */
 const retire = (o: RetireOptions | undefined) => ({ reason: o?.reason, ...(o?.force !== undefined ? { force: o.force } : {}) });
 
+/**
+ * The WebAuthn ceremonies (src/vault/passkey.ts), a page-side lazy chunk: a
+ * passphrase-only vault never loads them (docs/vault.md "Lazy parts"). Loaded
+ * once; a failed load is forgotten, so the next ceremony tries again.
+ */
+let passkeyModule: Promise<typeof import('./passkey.js')> | null = null;
+function passkeys(): Promise<typeof import('./passkey.js')> {
+  passkeyModule ??= import('./passkey.js').catch((e: unknown) => {
+    passkeyModule = null;
+    throw e;
+  });
+  return passkeyModule;
+}
+
+/**
+ * Starts loading the ceremonies without waiting for them, when a passkey
+ * prompt may follow: browsers that tie WebAuthn to the user's gesture
+ * (transient activation) should not wait for a fetch after the click.
+ */
+function preloadPasskeys(): void {
+  passkeys().catch(() => {});
+}
+
 const LOCKED_STATUS = (s: VaultStatus): VaultStatus => ({
   ...s,
   state: s.state === 'unlocked' ? 'locked' : s.state,
@@ -368,6 +391,7 @@ export class Keystore extends EventTarget {
     }
     const st = await ready;
     if (fresh && this.#w === w) this.#status = st;
+    if (st.methods.some((m) => m.kind === 'passkey')) preloadPasskeys();
     return w.remote;
   }
 
@@ -430,9 +454,11 @@ export class Keystore extends EventTarget {
   /** Creates the vault with a passphrase, a passkey, or both; it is left unlocked, with an owner session. */
   async create(o: CreateOptions): Promise<VaultStatus> {
     if (!o || typeof o !== 'object') throw new VaultkeyError('INVALID_ARGUMENT', 'create needs { passphrase } and/or { passkey: true }');
+    const ceremonies = o.passkey ? passkeys() : null;
     const { v } = await this.#vault();
     let passkey: PasskeyMaterial | undefined;
-    if (o.passkey) passkey = await createPasskey({ ...this.#opts.passkey, ...(typeof o.passkey === 'object' ? o.passkey : {}) });
+    if (ceremonies)
+      passkey = await (await ceremonies).createPasskey({ ...this.#opts.passkey, ...(typeof o.passkey === 'object' ? o.passkey : {}) });
     const passphrase: PassphraseEnrollment | undefined =
       o.passphrase !== undefined ? { passphrase: o.passphrase, ...(o.kdf ? { kdf: o.kdf } : {}) } : undefined;
     const st = await this.#run(
@@ -471,6 +497,8 @@ export class Keystore extends EventTarget {
 
   async #proof(proof: UnlockProof): Promise<Proof> {
     if (proof && typeof proof === 'object' && 'passkey' in proof && proof.passkey === true) {
+      const ceremonies = passkeys();
+      ceremonies.catch(() => {}); // awaited below; not an unhandled rejection if status() throws first
       const st = await (await this.#vault()).v.status();
       const enrolled = st.methods
         .filter((m) => m.kind === 'passkey')
@@ -479,7 +507,7 @@ export class Keystore extends EventTarget {
           rpId: m.rpId!,
           prfSalt: fromB64url(m.prfSalt!),
         }));
-      return assertPrf(enrolled, proof.signal);
+      return (await ceremonies).assertPrf(enrolled, proof.signal);
     }
     if (proof && typeof proof === 'object' && 'passphrase' in proof) return { passphrase: proof.passphrase };
     throw new VaultkeyError('INVALID_ARGUMENT', 'expected { passphrase } or { passkey: true }');
@@ -488,7 +516,7 @@ export class Keystore extends EventTarget {
   /** What the worker asks of the page: a verification for a permission, or one passkey's assertion for a re-key. */
   async #answer(r: PageRequest): Promise<Proof | null> {
     if (r.type === 'passkey') {
-      const p = await assertPrf([{ credentialId: r.credentialId, rpId: r.rpId, prfSalt: r.prfSalt }]);
+      const p = await (await passkeys()).assertPrf([{ credentialId: r.credentialId, rpId: r.rpId, prfSalt: r.prfSalt }]);
       return transfer(p, [p.prf.buffer as ArrayBuffer]);
     }
     const ask = this.#opts.security?.verifyUser;
@@ -615,7 +643,7 @@ export class Keystore extends EventTarget {
 
   /** Enrolls a passkey (WebAuthn PRF) as another unlock method. */
   async addPasskey(o: PasskeyOptions = {}): Promise<VaultMethodInfo> {
-    const m = await createPasskey({ ...this.#opts.passkey, ...o });
+    const m = await (await passkeys()).createPasskey({ ...this.#opts.passkey, ...o });
     const { v } = await this.#vault();
     const ctx = this.#clock ? { now: this.#clock() } : {};
     // The PRF output moves to the worker (transferred, so no copy stays on the page).

@@ -57,6 +57,16 @@ async function run(bundler) {
     const edMessage = utf8(`ed25519 ${bundler}`);
     const ed = await ks.sign(key.id, edMessage, { curve: 'ed25519' });
     out.ed25519 = { message: hex(edMessage), signature: hex(ed.signature), publicKey: hex(ed.publicKey) };
+    // A backup file, written and read back: its formats run in the backup worker that the vault
+    // worker starts itself, so the bundler had to follow the vault worker's own
+    // new URL('./backup-worker.js', import.meta.url) too (docs/vault.md "Lazy parts").
+    const file = await ks.backupFile({
+      passphrase: 'consumer backup passphrase',
+      kdf: { t: 1, m: 256, p: 1 },
+      proof: { passphrase: 'correct horse battery staple' },
+    });
+    const summary = await ks.verifyBackup(file, { passphrase: 'consumer backup passphrase' });
+    out.backup = { keyId: key.id, keys: summary.keys.map((k) => k.id) };
     // Locked: the adapters surface the vault's own error.
     await ks.lock();
     try {

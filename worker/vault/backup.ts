@@ -1,8 +1,10 @@
 // Backups of the vault (docs/backup.md): encrypted backup files, binary
 // Shamir shares of a backup key for custodians, SLIP-0039 shares of an HD
 // seed, Ethereum keystore v3 import and export. Everything secret stays in
-// this worker; the operation table (operations.ts) has already checked the
-// permission and, for anything that reveals a secret, a fresh proof on the call.
+// this worker, or in the backup worker it starts for the formats themselves
+// in the browser (./formats-host.ts); the operation table (operations.ts)
+// has already checked the permission and, for anything that reveals a
+// secret, a fresh proof on the call.
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
@@ -11,12 +13,13 @@ import { validateMnemonic } from '../../src/core/bip39-phrase.js';
 import { englishWords } from './words.js';
 import { HDKey } from '../../src/hd/hdkey.js';
 import { bytesEqual } from '../../src/security/canonical.js';
-import { encryptBackup, decryptBackup, verifyBackup as openSummary, wipePayload, type BackupSummary } from '../../src/backup/file.js';
-import { PAYLOAD_VERSION, type BackupKey, type BackupPayload, type KdfParams } from '../../src/backup/format.js';
-import { splitSecret, combineShares, encodeShareText } from '../../src/backup/shares.js';
-import { splitMasterSecretAsync, combineMnemonicsAsync, type SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
+import type { BackupSummary } from '../../src/backup/file.js';
+import type { BackupKey, BackupPayload, KdfParams } from '../../src/backup/format.js';
+import { PAYLOAD_VERSION, wipePayload } from '../../src/backup/payload.js';
+import type { SplitOptions as Slip39Options } from '../../src/backup/slip39.js';
 import type { KdfLimits } from '../../src/backup/kdf-limits.js';
-import { decryptKeystoreV3, encryptKeystoreV3, type KeystoreV3EncryptOptions } from '../../src/backup/keystore-v3.js';
+import type { KeystoreV3EncryptOptions } from '../../src/backup/keystore-v3.js';
+import { formats } from './formats-host.js';
 import { STORES, b64url, randomBytes, randomId, type AccountRecord, type SecretRecord } from '../../src/vault/format.js';
 import { decryptSecret } from '../../src/vault/crypto.js';
 import type { LifecycleRecord } from '../../src/lifecycle/states.js';
@@ -65,10 +68,10 @@ function checkKdf(kdf: unknown): KdfParams | undefined {
 /** A full-entropy backup key as the file's passphrase (base64url, 43 characters). */
 const keyPassphrase = (key: Uint8Array) => b64url(key);
 
-function passphraseOf(secret: BackupSecret): string {
+async function passphraseOf(secret: BackupSecret): Promise<string> {
   if (secret && typeof secret === 'object' && 'shares' in secret) {
     if (!Array.isArray(secret.shares)) throw new VaultkeyError('INVALID_ARGUMENT', 'shares must be an array of Uint8Array');
-    const key = combineShares(secret.shares);
+    const key = await formats.combineShares(secret.shares);
     try {
       return keyPassphrase(key);
     } finally {
@@ -176,11 +179,11 @@ export async function backup(
   o: { keyIds?: string[]; kdf?: KdfParams; limits?: KdfLimits } = {},
   onProgress?: (f: number) => void,
 ): Promise<Uint8Array> {
-  const passphrase = passphraseOf(secret);
+  const passphrase = await passphraseOf(secret);
   checkStrength(passphrase);
   const payload = await buildPayload(o ?? {});
   try {
-    return await encryptBackup(payload, passphrase, {
+    return await formats.encryptBackup(payload, passphrase, {
       ...(o?.kdf ? { kdf: checkKdf(o.kdf) } : {}),
       ...(o?.limits !== undefined ? { limits: o.limits } : {}),
       ...(onProgress ? { onProgress } : {}),
@@ -202,14 +205,14 @@ export async function backupToShares(
 ): Promise<{ file: Uint8Array; shares: Uint8Array[]; shareTexts: string[] }> {
   const key = randomBytes(32);
   try {
-    const shares = splitSecret(key, split);
+    const { shares, shareTexts } = await formats.splitShares(key, split);
     const payload = await buildPayload(o ?? {});
     try {
-      const file = await encryptBackup(payload, keyPassphrase(key), {
+      const file = await formats.encryptBackup(payload, keyPassphrase(key), {
         kdf: { t: 1, m: 1024, p: 1 },
         ...(onProgress ? { onProgress } : {}),
       });
-      return { file, shares, shareTexts: shares.map(encodeShareText) };
+      return { file, shares, shareTexts };
     } finally {
       wipePayload(payload);
     }
@@ -221,7 +224,7 @@ export async function backupToShares(
 /** Opens a backup and reports what it holds: no secret returned, nothing written. */
 export async function verifyBackup(file: Uint8Array, secret: BackupSecret, onProgress?: (f: number) => void): Promise<BackupSummary> {
   assertBytes(file, 'file');
-  return openSummary(file, passphraseOf(secret), onProgress ? { onProgress } : {});
+  return formats.verifyBackup(file, await passphraseOf(secret), onProgress ? { onProgress } : {});
 }
 
 /**
@@ -241,7 +244,7 @@ export async function restore(
   if (!['fail', 'skip', 'overwrite'].includes(conflict))
     throw new VaultkeyError('INVALID_ARGUMENT', "conflict must be 'fail', 'skip' or 'overwrite'");
   const want = checkIds(o?.keyIds);
-  const payload = await decryptBackup(file, passphraseOf(secret), {
+  const payload = await formats.decryptBackup(file, await passphraseOf(secret), {
     ...(onProgress ? { onProgress } : {}),
     ...(o?.limits !== undefined ? { limits: o.limits } : {}),
   });
@@ -346,7 +349,7 @@ export async function exportSlip39(keyId: string, options: Slip39Options = {}): 
   try {
     // Async: the PBKDF2 rounds yield between steps, so the worker keeps answering.
     const { random: _ignored, ...opts } = options ?? {};
-    return await splitMasterSecretAsync(seed, opts);
+    return await formats.splitSlip39(seed, opts);
   } finally {
     seed.fill(0);
   }
@@ -360,7 +363,7 @@ export async function slip39Records(
 ): Promise<SecretRecord[]> {
   // Share lengths and the iteration exponent are checked against the caps (default e <= 5) before any
   // PBKDF2 work, which then runs in steps: a hostile share cannot hold the worker for minutes.
-  const seed = await combineMnemonicsAsync(mnemonics, {
+  const seed = await formats.combineSlip39(mnemonics, {
     passphrase: o?.passphrase ?? '',
     ...(o?.limits !== undefined ? { limits: o.limits } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -382,7 +385,7 @@ export async function keystoreV3Records(
   o: { label?: string; limits?: KdfLimits; normalization?: 'NFKC' | 'none' } = {},
   onProgress?: (f: number) => void,
 ): Promise<{ recs: SecretRecord[]; address: string }> {
-  const { privateKey, address } = await decryptKeystoreV3(json, password, {
+  const { privateKey, address } = await formats.decryptKeystoreV3(json, password, {
     ...(o?.limits !== undefined ? { limits: o.limits } : {}),
     ...(o?.normalization !== undefined ? { normalization: o.normalization } : {}),
     ...(onProgress ? { onProgress } : {}),
@@ -425,11 +428,11 @@ export async function exportKeystoreV3(
   if (rec.kind === 'privateKey') {
     const k = await K.importedOf(keyId);
     if (k.curve !== 'secp256k1') throw new VaultkeyError('INVALID_ARGUMENT', 'keystore v3 holds secp256k1 keys only');
-    return encryptKeystoreV3(k.priv, password, enc);
+    return formats.encryptKeystoreV3(k.priv, password, enc);
   }
   const key = HDKey.fromMasterSeed(await K.seedOf(keyId)).derive(path ?? K.defaultPath('secp256k1', K.accountOffset(keyId)));
   try {
-    return await encryptKeystoreV3(key.privateKey!, password, enc);
+    return await formats.encryptKeystoreV3(key.privateKey!, password, enc);
   } finally {
     key.wipe();
   }
