@@ -58,7 +58,9 @@ import { parseAst } from 'rollup/parseAst';
 // 109 KB since the WebAuthn ceremonies are a lazy chunk of the page (119.1 -> 118.2 KB) and the backup
 // formats (encrypted backup files, binary shares, SLIP-0039, keystore v3 with scrypt) run in a backup
 // worker that the vault worker starts on first use (118.2 -> 107.3 KB; the backup worker 14.8 KB).
-export const BUDGET_BYTES = 109 * 1024;
+// 110 KB with the secp256k1 verify work beside it (SIMD-paired products, a width-8 table for a
+// repeated key: +1.3 KB in the core WASM chunk): 108.6 KB.
+export const BUDGET_BYTES = 110 * 1024;
 export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'eip1193', 'solana', 'bitcoin', 'backup'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -10,7 +10,7 @@
 // it zeroes them when the call ends; the secrets it returns are copied and
 // transferred, the originals zeroed. Its lazy parts (the Argon2id WASM, the
 // SLIP-0039 words) come from the vault worker, checked by digest here again.
-import { expose, transfer } from 'comlink';
+import { expose, transfer, wrap } from 'comlink';
 import { installed } from '../src/worker/protocol.js';
 import type { PartName } from '../src/core/parts.js';
 import { wipePayload } from '../src/backup/payload.js';
@@ -37,9 +37,13 @@ function secretOut(b: Uint8Array): Uint8Array {
 }
 
 export const backupApi = {
-  /** Where this worker gets its lazy parts: the vault worker's own (each checked against its digest here too). */
-  parts(fetchPart: (name: PartName) => Promise<unknown>): void {
-    partsFrom(fetchPart);
+  /**
+   * Where this worker gets its lazy parts: the vault worker's own, asked on the port it sends (each
+   * checked against its digest here too).
+   */
+  parts(port: MessagePort): void {
+    const fetchPart = wrap<(name: PartName) => Promise<unknown>>(port);
+    partsFrom((name) => fetchPart(name));
   },
   async encryptBackup(payload: BackupPayload, passphrase: string, opts: EncryptBackupOptions, onProgress?: Progress): Promise<Uint8Array> {
     try {

@@ -10,7 +10,7 @@
 // buffers of their own, transferred (worker/moved.ts); the vault worker
 // still wipes its originals. The backup worker's lazy parts are this
 // worker's, which it checks against the same digests.
-import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { expose, proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { VaultkeyError } from '../../src/errors.js';
 import { failure } from '../../src/worker/failure.js';
 import { part, type PartName } from '../../src/core/parts.js';
@@ -30,6 +30,8 @@ const IDLE_MS = 2000;
 interface Running {
   worker: Worker;
   remote: Remote<BackupWorkerApi>;
+  /** This worker's end of the channel the backup worker asks for lazy parts on; closed with it. */
+  partsPort: MessagePort;
   failed: Promise<never>;
   calls: number;
   idle: ReturnType<typeof setTimeout> | undefined;
@@ -40,6 +42,7 @@ function stop(r: Running): void {
   if (running === r) running = null;
   clearTimeout(r.idle);
   r.remote[releaseProxy]();
+  r.partsPort.close();
   r.worker.terminate();
 }
 
@@ -53,13 +56,17 @@ function backupWorker(): Running {
   const worker = new Worker(new URL('./backup-worker.js', import.meta.url), { type: 'module', name: 'vaultkey-backup' });
   const { failed, fail } = failure();
   const remote = wrap<BackupWorkerApi>(worker);
-  const r: Running = { worker, remote, failed, calls: 0, idle: undefined };
+  // The parts source on a channel of its own (not a comlink proxy, whose port this side could not
+  // close), so that stopping the backup worker releases it.
+  const channel = new MessageChannel();
+  expose((name: PartName) => part(name), channel.port1);
+  const r: Running = { worker, remote, partsPort: channel.port1, failed, calls: 0, idle: undefined };
   worker.addEventListener('error', (e) => {
     e.preventDefault();
     stop(r);
     fail('the vaultkey backup worker failed to load or crashed');
   });
-  remote.parts(proxy((name: PartName) => part(name))).catch(() => {});
+  remote.parts(transfer(channel.port2, [channel.port2])).catch(() => {});
   running = r;
   return r;
 }
