@@ -166,13 +166,14 @@ export function ed25519Verify(len: usize): i32 {
   return 1;
 }
 
-// Public buffers of verifyHalfSize: v, |u|, w = v S mod L, zero, R decoded, and a field element.
-const HV: usize = memory.data(32, 16);
-const HU: usize = memory.data(32, 16);
-const HW: usize = memory.data(32, 16);
-const ZERO: usize = memory.data(32, 16);
-const PR: usize = memory.data(<i32>P3_SIZE, 16);
-const FT: usize = memory.data(40, 16);
+// verifyHalfSize's buffers (public values), in the parts of the slot that
+// verification leaves unused (HS, NH, PA) or is done with (CTX, after the hash).
+const HV: usize = HS;        // v
+const HU: usize = HS + 32;   // |u|
+const HW: usize = NH;        // w = v S mod L
+const ZERO: usize = NH + 32; // 32 zero bytes
+const PR: usize = PA;        // R decoded (P3)
+const FT: usize = CTX;       // a field element
 
 // The check of ed25519Verify for a new key (the kept key's table in dsm.ts
 // holds A, k is at KH), by half-size scalars (lattice.ts): [v]([S]B - [k]A - R)
@@ -183,12 +184,13 @@ const FT: usize = memory.data(40, 16);
 // sign bit set) and that point is the one decoded. Returns 1 valid, 0
 // invalid, -1 when the reduction found no short pair (the caller then runs
 // the full-size check).
-// Measured (npm run bench -- ed25519, new key on every call): see dsm.ts.
+// Measured: see tripleScalarVartimeKey in dsm.ts.
 function verifyHalfSize(sig: usize): i32 {
   const neg = halfSize(HV, HU, KH);
   if (neg < 0) return -1;
   if (isSmallOrderEncoding(sig)) return 0;
   if (!decode(PR, sig)) return 0;
+  memory.fill(ZERO, 0, 32);
   scMulAdd(HW, ZERO, HV, sig + 32);
   tripleScalarVartimeKey(PT, HW, HU, neg == 1, HV, PR);
   // the identity in P2 is (0 : Z : Z)

@@ -98,6 +98,61 @@ function step(ra: usize, rb: usize, ta: usize, tb: usize): void {
   }
 }
 
+// Lehmer's acceleration (Knuth, TAOCP vol. 2, §4.5.2, Algorithm L): the
+// quotients of the next Euclidean steps mostly depend only on the leading
+// bits, so they are found on the top 62 bits of r_(i-1), r_i in i64, as long
+// as both ends of the uncertainty interval give the same quotient, and then
+// applied to the full numbers at once as a 2x2 matrix of cofactors below
+// 2^31. The steps simulated keep the true r_i above 2^(s+32) (s: the shift
+// of the leading bits), so the exact steps above still find the first r_i
+// below 2^128 themselves. Measured (a harness around this file, loaded
+// machine): 7.7 us -> 2.2-3 us per reduction against exact steps only.
+const PA: usize = memory.data(40, 16);
+const PB: usize = memory.data(40, 16);
+const PC: usize = memory.data(40, 16);
+const SH5: usize = memory.data(40, 16);
+
+// out (5 limbs) = x * m for m < 2^32
+function mulSmall(out: usize, x: usize, m: u64): void {
+  let carry: u64 = 0;
+  for (let i: usize = 0; i < 32; i += 8) {
+    const w = load<u64>(x + i);
+    const lo = (w & 0xffffffff) * m, hi = (w >> 32) * m;
+    const r = lo + (hi << 32);
+    const c1 = <u64>(r < lo);
+    const r2 = r + carry;
+    const c2 = <u64>(r2 < r);
+    store<u64>(out + i, r2);
+    carry = (hi >> 32) + c1 + c2;
+  }
+  store<u64>(out + 32, carry);
+}
+
+// out (4 limbs) = p - q or p + q over 5 limbs (the result fits in 4)
+function combine(out: usize, p: usize, q: usize, subtract: bool): void {
+  let c: u64 = 0;
+  for (let i: usize = 0; i < 32; i += 8) {
+    const x = load<u64>(p + i), y = load<u64>(q + i);
+    if (subtract) {
+      const d = x - y - c;
+      c = <u64>(x < y || (x == y && c != 0));
+      store<u64>(out + i, d);
+    } else {
+      const s = x + y + c;
+      c = <u64>(s < x || (s == x && c != 0));
+      store<u64>(out + i, s);
+    }
+  }
+}
+
+// bits s .. s+63 of x (zero above 2^256)
+function bitsAt(x: usize, s: i32): u64 {
+  const limb = s >> 6, b = <u64>(s & 63);
+  let w = load<u64>(x + (<usize>limb << 3)) >> b;
+  if (b != 0 && limb < 3) w |= load<u64>(x + (<usize>(limb + 1) << 3)) << (64 - b);
+  return w;
+}
+
 /**
  * For the 32-byte little-endian k < L, writes v (odd, > 0) to v and |u| to u
  * (32 bytes each, little-endian) with u = v k (mod 8L). Returns 0 if u >= 0,
@@ -113,6 +168,42 @@ export function halfSize(v: usize, u: usize, k: usize): i32 {
   // (ra, ta) = (r_(i-1), |t_(i-1)|), (rb, tb) = (r_i, |t_i|); t_i > 0 iff i is odd
   let ra = RA, rb = RB, ta = TA, tb = TB;
   let i = 1;
+  for (;;) {
+    const la = bitlen(ra);
+    // s >= 96 below, so the r_i the simulated steps reach stay above 2^128
+    if (la < 158 || bitlen(rb) <= 128) break;
+    const sh = la - 62;
+    let ah = <i64>bitsAt(ra, sh), bh = <i64>bitsAt(rb, sh);
+    let A: i64 = 1, B: i64 = 0, C: i64 = 0, D: i64 = 1;
+    let j = 0;
+    for (;;) {
+      if (bh + C == 0 || bh + D == 0) break;
+      const q = (ah + A) / (bh + C);
+      if (q != (ah + B) / (bh + D)) break;
+      const c2 = A - q * C, d2 = B - q * D, b2 = ah - q * bh;
+      if (b2 < (<i64>1 << 33) || abs(c2) >= (<i64>1 << 31) || abs(d2) >= (<i64>1 << 31)) break;
+      A = C; C = c2; B = D; D = d2; ah = bh; bh = b2;
+      j++;
+    }
+    if (j == 0) {
+      step(ra, rb, ta, tb);
+      let x = ra; ra = rb; rb = x;
+      x = ta; ta = tb; tb = x;
+      i++;
+      continue;
+    }
+    // (r_(i-1+j), r_(i+j)) = (A r_(i-1) + B r_i, C r_(i-1) + D r_i), A and B of
+    // opposite signs (C and D too); the |t| add up, as the t_i alternate in sign
+    mulSmall(PA, ra, <u64>abs(A)); mulSmall(PB, rb, <u64>abs(B));
+    mulSmall(SH5, ra, <u64>abs(C)); mulSmall(PC, rb, <u64>abs(D));
+    combine(ra, A > 0 ? PA : PB, A > 0 ? PB : PA, true);
+    combine(rb, C > 0 ? SH5 : PC, C > 0 ? PC : SH5, true);
+    mulSmall(PA, ta, <u64>abs(A)); mulSmall(PB, tb, <u64>abs(B));
+    mulSmall(SH5, ta, <u64>abs(C)); mulSmall(PC, tb, <u64>abs(D));
+    combine(ta, PA, PB, false);
+    combine(tb, SH5, PC, false);
+    i += j;
+  }
   while (bitlen(rb) > 128) {
     step(ra, rb, ta, tb);
     let x = ra; ra = rb; rb = x;
