@@ -198,9 +198,10 @@ export function isSmallOrderEncoding(s: usize): bool {
 // built per call. 128 doublings instead of 253, for R's decoding (a square
 // root) and table (8 additions), where the old path ended with an inversion.
 // Measured (npm run bench -- ed25519, verify with a different key on every
-// call): 0.52x -> 0.82x native libsodium (sodium-native), 1.47x -> 1.64x
-// libsodium-wrappers; in one process against the previous build (best of 30
-// rounds, loaded machine): 110 -> 80 us per verify. For a reused key the
+// call), two sessions: 0.52x / 0.56x -> 0.82x / 0.76x native libsodium
+// (sodium-native), 1.47x / 1.24x -> 1.64x / 1.45x libsodium-wrappers; in one
+// process against the previous build (best of 30 rounds, loaded machine):
+// 110 -> 80 us per verify. For a reused key the
 // split ladder above stays: this path measured 130 us per verify there
 // against 110-114 us (it adds R's decoding and table to the same additions).
 // About 1 k in 6 gives a pair a few bits over 128 (v must be odd), and a
