@@ -9,12 +9,15 @@
 
 import { IO, BUF, SCRATCH, ED25519_SLOT, wipeScratch } from '../mem';
 import { sha512Init, sha512Update, sha512Final, sha512Into } from '../hash/sha512';
-import { P3_SIZE, encode, encode2, decode } from './point';
+import { X, Y, Z, P3_SIZE, encode, encode2, decode } from './point';
 import { scalarmultBase, ensureTables } from './base';
 import {
   doubleScalarVartimeKey, doubleScalarVartimeKeySplit, prepareKey, prepareKeySplit, isSmallOrderEncoding,
+  tripleScalarVartimeKey,
 } from './dsm';
 import { scReduce64, scMulAdd, scIsCanonical } from './scalar';
+import { feSub, feIsZero } from './field';
+import { halfSize } from './lattice';
 
 const HS: usize = SCRATCH + ED25519_SLOT; // 64: SHA-512(secret): clamped scalar s || prefix
 const NH: usize = SCRATCH + ED25519_SLOT + 64; // 64: SHA-512(prefix || M), then r = that mod L
@@ -150,6 +153,10 @@ export function ed25519Verify(len: usize): i32 {
   sha512Update(CTX, BUF, len);
   sha512Final(CTX, KH);
   scReduce64(KH, KH);
+  if (!keySplit) {
+    const r = verifyHalfSize(sig);
+    if (r >= 0) return r;
+  }
   if (keySplit) doubleScalarVartimeKeySplit(PT, sig + 32, KH);
   else doubleScalarVartimeKey(PT, sig + 32, KH);
   encode(IO + 128, PT);
@@ -157,6 +164,39 @@ export function ed25519Verify(len: usize): i32 {
   // encode(PT) == R (canonical): PT has small order iff R's y says so
   if (isSmallOrderEncoding(sig)) return 0;
   return 1;
+}
+
+// verifyHalfSize's buffers (public values), in the parts of the slot that
+// verification leaves unused (HS, NH, PA) or is done with (CTX, after the hash).
+const HV: usize = HS;        // v
+const HU: usize = HS + 32;   // |u|
+const HW: usize = NH;        // w = v S mod L
+const ZERO: usize = NH + 32; // 32 zero bytes
+const PR: usize = PA;        // R decoded (P3)
+const FT: usize = CTX;       // a field element
+
+// The check of ed25519Verify for a new key (the kept key's table in dsm.ts
+// holds A, k is at KH), by half-size scalars (lattice.ts): [v]([S]B - [k]A - R)
+// = [v S mod L]B - [u]A - [v]R is the identity iff [S]B - [k]A - R is, since v
+// is prime to the curve's order 8L. The same acceptance as comparing
+// encode([S]B - [k]A) with R's bytes: those bytes equal the encoding of a
+// point iff decode() accepts them (canonical y, on the curve, no x = 0 with the
+// sign bit set) and that point is the one decoded. Returns 1 valid, 0
+// invalid, -1 when the reduction found no short pair (the caller then runs
+// the full-size check).
+// Measured: see tripleScalarVartimeKey in dsm.ts.
+function verifyHalfSize(sig: usize): i32 {
+  const neg = halfSize(HV, HU, KH);
+  if (neg < 0) return -1;
+  if (isSmallOrderEncoding(sig)) return 0;
+  if (!decode(PR, sig)) return 0;
+  memory.fill(ZERO, 0, 32);
+  scMulAdd(HW, ZERO, HV, sig + 32);
+  tripleScalarVartimeKey(PT, HW, HU, neg == 1, HV, PR);
+  // the identity in P2 is (0 : Z : Z)
+  if (!feIsZero(PT + X)) return 0;
+  feSub(FT, PT + Y, PT + Z);
+  return feIsZero(FT);
 }
 
 function same32(a: usize, b: usize): bool {
