@@ -183,9 +183,11 @@ export interface Ed25519BatchItem {
 // before one random combination checks the rest. Items whose key has a torsion
 // component (no honest key has one) are settled exactly too. Measured at 64
 // signatures (npm run bench -- ed25519-batch, per signature against the verify
-// loop over the same items): 34.0k/s against 16.6k/s (2.05x) with one signer,
-// 19.5k/s against 10.7k/s (1.83x) with 64 new signers; at 256, 2.13x and
-// 1.97x. findInvalid bisects a failing call.
+// loop over the same items): 37.8k/s against 16.4k/s (2.30x) with one signer,
+// 19.6k/s against 13.5k/s (1.45x) with 64 new signers, where single verify of
+// a new key runs half-size scalars (assembly/ed25519/lattice.ts) and the batch
+// pays the torsion tests that verify's own equation makes unnecessary; at 256
+// with one signer, 2.00x. findInvalid bisects a failing call.
 
 /** Items per WASM call (assembly/ed25519/batch.ts BATCH_MAX). */
 const BATCH_MAX = 64;
