@@ -15,7 +15,7 @@ import { init, ed25519 } from 'vaultkey/core';
 import type { Ed25519BatchItem } from 'vaultkey/core';
 import { unhex, wycheproof } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
-import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
+import { L, P, leToBig, bigToLe, sha512, smallOrderPoints } from './helpers/ed25519.ts';
 import asc from 'assemblyscript/asc';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,21 +26,7 @@ await sodium.ready;
 
 const Pt = noble.Point;
 type Point = InstanceType<typeof Pt>;
-// A point of order 8: the torsion part [L]Q of a random point Q (kept if [4]T != 0).
-function torsion8(): Point {
-  for (;;) {
-    let q: Point;
-    try {
-      q = Pt.fromBytes(crypto.randomBytes(32));
-    } catch {
-      continue;
-    }
-    const t = q.multiplyUnsafe(L - 1n).add(q);
-    if (!t.multiplyUnsafe(4n).equals(Pt.ZERO)) return t;
-  }
-}
-const T8 = torsion8();
-const SMALL = Array.from({ length: 8 }, (_, k) => (k === 0 ? Pt.ZERO : T8.multiplyUnsafe(BigInt(k))));
+const { SMALL } = smallOrderPoints();
 
 /** A signer whose scalar we know, so that tests can sign under A + T (RFC 8032 §5.1.6 by hand). */
 function signer(seed = crypto.randomBytes(32)) {

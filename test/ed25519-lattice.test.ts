@@ -11,7 +11,7 @@ import { ed25519 as noble } from '@noble/curves/ed25519.js';
 import sodium from 'libsodium-wrappers';
 import { init, ed25519 } from 'vaultkey/core';
 import { compileHarness } from './helpers/asc-harness.ts';
-import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
+import { L, P, leToBig, bigToLe, sha512, smallOrderPoints } from './helpers/ed25519.ts';
 
 await init();
 await sodium.ready;
@@ -95,21 +95,7 @@ function freshKey() {
   return { secret, a: leToBig(h.subarray(0, 32)) % L, prefix: h.subarray(32), pub: ed25519.getPublicKey(secret) };
 }
 
-// The points of order 8 and their multiples (the whole 8-torsion): [L]Q for a random point Q.
-function torsion8() {
-  for (;;) {
-    let q: InstanceType<typeof Pt>;
-    try {
-      q = Pt.fromBytes(crypto.randomBytes(32));
-    } catch {
-      continue;
-    }
-    const t = q.multiplyUnsafe(L - 1n).add(q);
-    if (!t.multiplyUnsafe(4n).equals(Pt.ZERO)) return t;
-  }
-}
-const T8 = torsion8();
-const SMALL = Array.from({ length: 8 }, (_, j) => (j === 0 ? Pt.ZERO : T8.multiplyUnsafe(BigInt(j))));
+const { SMALL } = smallOrderPoints();
 
 const sodiumVerify = (sig: Uint8Array, msg: Uint8Array, pub: Uint8Array) => sodium.crypto_sign_verify_detached(sig, msg, pub);
 

@@ -11,7 +11,7 @@ import { hex, unhex, wycheproof } from './helpers/vectors.ts';
 import { compileHarness } from './helpers/asc-harness.ts';
 import { readFileSync } from 'node:fs';
 import { errorCode as code } from './helpers/errors.ts';
-import { L, P, leToBig, bigToLe, sha512 } from './helpers/ed25519.ts';
+import { L, P, leToBig, bigToLe, sha512, smallOrderPoints } from './helpers/ed25519.ts';
 
 await init();
 await sodium.ready;
@@ -176,23 +176,9 @@ test('verify rejects S >= L (RFC 8032 §5.1.7 step 1, malleability)', () => {
   assert.equal(ed25519.verify(f, msg, pub), false);
 });
 
-// The eight points of small order: T of order 8 is the torsion part [L]Q of
-// a random point Q (kept if [4]T != 0); its multiples are the whole 8-torsion.
+// The eight points of small order, [j]T8 (test/helpers/ed25519.ts).
 const Pt = noble.Point;
-function torsion8(): InstanceType<typeof Pt> {
-  for (;;) {
-    let q;
-    try {
-      q = Pt.fromBytes(crypto.randomBytes(32));
-    } catch {
-      continue;
-    }
-    const t = q.multiplyUnsafe(L - 1n).add(q);
-    if (!t.multiplyUnsafe(4n).equals(Pt.ZERO)) return t;
-  }
-}
-const T8 = torsion8();
-const SMALL = Array.from({ length: 8 }, (_, k) => (k === 0 ? Pt.ZERO : T8.multiplyUnsafe(BigInt(k))));
+const { T8, SMALL } = smallOrderPoints();
 
 test('verify rejects public keys that are small-order or non-canonical encodings', () => {
   const msg = crypto.randomBytes(20);

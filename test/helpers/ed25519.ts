@@ -1,5 +1,6 @@
 // Ed25519 constants and byte/BigInt helpers shared by the Ed25519 tests.
 import crypto from 'node:crypto';
+import { ed25519 as noble } from '@noble/curves/ed25519.js';
 
 /** The prime order of the base point (RFC 8032 §5.1). */
 export const L = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -19,3 +20,27 @@ export const sha512 = (...parts: Uint8Array[]) => {
   for (const p of parts) h.update(p);
   return new Uint8Array(h.digest());
 };
+
+const Pt = noble.Point;
+/** A point of @noble/curves' Ed25519. */
+export type EdPoint = InstanceType<typeof Pt>;
+
+/**
+ * A point T8 of order 8 and the whole 8-torsion E[8] as SMALL[j] = [j]T8 for
+ * j = 0..7. T8 is the torsion part [L]Q of a random point Q, kept when
+ * [4]T8 != O (E(F_p) is Z_L x Z_8, so [L]Q lies in Z_8 and has order 8 for
+ * most Q).
+ */
+export function smallOrderPoints(): { T8: EdPoint; SMALL: EdPoint[] } {
+  for (;;) {
+    let q: EdPoint;
+    try {
+      q = Pt.fromBytes(crypto.randomBytes(32));
+    } catch {
+      continue;
+    }
+    const t = q.multiplyUnsafe(L - 1n).add(q);
+    if (t.multiplyUnsafe(4n).equals(Pt.ZERO)) continue;
+    return { T8: t, SMALL: Array.from({ length: 8 }, (_, j) => (j === 0 ? Pt.ZERO : t.multiplyUnsafe(BigInt(j)))) };
+  }
+}
