@@ -234,3 +234,39 @@ test('verify, new key on every call, agrees with libsodium on random signature b
     }
   }
 });
+
+test('verify, new key: R decoded beside A (one paired square root) leaves the kept key as A alone decides', () => {
+  const msg = Uint8Array.of(7, 8, 9);
+  // y values that are not on the curve (no x), for R and for A
+  const offCurve: Uint8Array[] = [];
+  for (let y = 2n; offCurve.length < 4; y++) {
+    const enc = bigToLe(y);
+    try {
+      Pt.fromBytes(enc);
+    } catch {
+      offCurve.push(enc);
+    }
+  }
+  for (let i = 0; i < 40; i++) {
+    const { secret, pub } = freshKey();
+    const sig = ed25519.sign(msg, secret);
+    // A decodes, R does not (off the curve, non-canonical, small order): false
+    // as libsodium; then the same key again (now kept) accepts its signature
+    // and rejects the bad R, the key's split tables built from the kept A.
+    const badR = sig.slice();
+    if (i % 3 === 0) badR.set(offCurve[i % 4]!);
+    else if (i % 3 === 1) badR.set(bigToLe(BigInt(i % 19) + P));
+    else badR.set(SMALL[i % 8]!.toBytes());
+    ed25519.verify(sig, msg, freshKey().pub);
+    assert.equal(ed25519.verify(badR, msg, pub), false);
+    assert.equal(sodiumVerify(badR, msg, pub), false);
+    assert.equal(ed25519.verify(sig, msg, pub), true);
+    assert.equal(ed25519.verify(badR, msg, pub), false);
+    // A off the curve with a valid R: false, and still false for that key
+    const badA = offCurve[i % 4]!;
+    assert.equal(ed25519.verify(sig, msg, badA), false);
+    assert.equal(sodiumVerify(sig, msg, badA), false);
+    assert.equal(ed25519.verify(sig, msg, badA), false);
+    assert.equal(ed25519.verify(sig, msg, pub), true);
+  }
+});
