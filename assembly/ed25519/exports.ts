@@ -147,12 +147,14 @@ export function ed25519Verify(len: usize): i32 {
       // order, then decode), and only it reads rOk: the kept key (KPUB,
       // keyState, VA) depends on A alone, as before (a rejected key's VA is
       // never read, so a small-order key skips the square root).
-      // Measured (npm run bench -- ed25519, key changes each call, loaded
-      // machine): 0.67x -> 0.70x native libsodium, 1.52x -> 1.58x
-      // libsodium-wrappers; in one process against the previous build (60
-      // rounds of 1000, three runs): best 71.9 / 71.9 / 71.4 -> 69.7 / 69.8 /
-      // 69.2 us per verify, medians 82 / 75 / 77 -> 88 / 71 / 74 us. The
-      // reused-key path is unchanged (best 53-54 us in both builds).
+      // Measured (loaded machine, two sessions each): npm run bench --
+      // ed25519, key changes each call, 0.67x / 0.71x -> 0.70x / 0.70x
+      // native libsodium, within its noise; in one process against the
+      // previous build (30-60 interleaved rounds of 1000 verifies, six runs):
+      // best 70.7-71.9 -> 68.4-69.8 us per verify (about 2 us, the lanes'
+      // saving on one exponentiation), medians lower in five of six. The
+      // reused-key path is unchanged: bench 0.92x / 0.90x -> 0.90x / 0.90x,
+      // best 51-54 us in both builds.
       rOk = !isSmallOrderEncoding(sig) && decodeStart(PR, sig);
       if (rOk) fePow22523x2(VA + X, VA + X, PR + X, PR + X);
       else fePow22523(VA + X, VA + X);
