@@ -28,6 +28,22 @@ const Pt = noble.Point;
 type Point = InstanceType<typeof Pt>;
 const { SMALL } = smallOrderPoints();
 
+/**
+ * RFC 8032 §5.1.6 by hand, for keys and nonces no honest signer would use: r from the nonce prefix
+ * and m, R = [r]B + torsionR, S = r + k a with k = H(R || A || m), under the public point A (which
+ * may carry torsion of its own).
+ */
+function signByHand(prefix: Uint8Array, A: Point, a: bigint, m: Uint8Array, torsionR = Pt.ZERO): Ed25519BatchItem {
+  const pub = A.toBytes();
+  const r = leToBig(sha512(prefix, m)) % L;
+  const Rb = Pt.BASE.multiply(r).add(torsionR).toBytes();
+  const k = leToBig(sha512(Rb, pub, m)) % L;
+  const signature = new Uint8Array(64);
+  signature.set(Rb);
+  signature.set(bigToLe((r + k * a) % L), 32);
+  return { signature, message: m, publicKey: pub };
+}
+
 /** A signer whose scalar we know, so that tests can sign under A + T (RFC 8032 §5.1.6 by hand). */
 function signer(seed = crypto.randomBytes(32)) {
   const h = sha512(seed);
@@ -152,16 +168,7 @@ test('several bad items among valid ones, and all bad: findInvalid returns every
 test('torsion: R + T and A + T, accepted or rejected exactly as verify does', () => {
   const sg = signer();
   const msgs = Array.from({ length: 64 }, (_, i) => new TextEncoder().encode(`torsion ${i}`));
-  const honest = (A: Point, m: Uint8Array, torsionR = Pt.ZERO): Ed25519BatchItem => {
-    const pub = A.toBytes();
-    const r = leToBig(sha512(sg.prefix, m)) % L;
-    const Rb = Pt.BASE.multiply(r).add(torsionR).toBytes();
-    const k = leToBig(sha512(Rb, pub, m)) % L;
-    const signature = new Uint8Array(64);
-    signature.set(Rb);
-    signature.set(bigToLe((r + k * sg.a) % L), 32);
-    return { signature, message: m, publicKey: pub };
-  };
+  const honest = (A: Point, m: Uint8Array, torsionR = Pt.ZERO) => signByHand(sg.prefix, A, sg.a, m, torsionR);
   const valid = msgs.map((m) => honest(sg.A, m));
   for (const it of valid) assert.equal(ed25519.verify(it.signature, it.message, it.publicKey), true);
   let accepted = 0,
@@ -513,16 +520,7 @@ test('torsion: one signature per signer under keys A + T (each key once per call
 // valid ones, must follow verify item by item.
 test('passes and pairs: items failing at every stage, batches of odd and even size, against verify', () => {
   const sg = signer();
-  const sign = (A: Point, a: bigint, m: Uint8Array, torsionR = Pt.ZERO): Ed25519BatchItem => {
-    const pub = A.toBytes();
-    const r = leToBig(sha512(sg.prefix, m)) % L;
-    const Rb = Pt.BASE.multiply(r).add(torsionR).toBytes();
-    const k = leToBig(sha512(Rb, pub, m)) % L;
-    const signature = new Uint8Array(64);
-    signature.set(Rb);
-    signature.set(bigToLe((r + k * a) % L), 32);
-    return { signature, message: m, publicKey: pub };
-  };
+  const sign = (A: Point, a: bigint, m: Uint8Array, torsionR = Pt.ZERO) => signByHand(sg.prefix, A, a, m, torsionR);
   const others = Array.from({ length: 6 }, () => signer());
   const kinds: (() => Ed25519BatchItem)[] = [
     () => sign(sg.A, sg.a, crypto.randomBytes(16)),

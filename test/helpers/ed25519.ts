@@ -44,3 +44,20 @@ export function smallOrderPoints(): { T8: EdPoint; SMALL: EdPoint[] } {
     return { T8: t, SMALL: Array.from({ length: 8 }, (_, j) => (j === 0 ? Pt.ZERO : t.multiplyUnsafe(BigInt(j)))) };
   }
 }
+
+/**
+ * The encodings of the first `count` values y = 2, 3, ... (sign bit clear) that decode to no point:
+ * (y^2 - 1) / (d y^2 + 1) has no square root (RFC 8032 §5.1.3 step 3), as @noble/curves finds.
+ */
+export function offCurveEncodings(count: number): { y: bigint; enc: Uint8Array }[] {
+  const out: { y: bigint; enc: Uint8Array }[] = [];
+  for (let y = 2n; out.length < count; y++) {
+    const enc = bigToLe(y);
+    try {
+      Pt.fromBytes(enc);
+    } catch {
+      out.push({ y, enc });
+    }
+  }
+  return out;
+}
