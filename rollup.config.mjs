@@ -17,46 +17,36 @@ import { dirname, resolve } from 'node:path';
 import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { build, transform } from 'esbuild';
 
+/**
+ * A plugin that gives one build its own version of a module: `source`, when
+ * imported by a file whose name ends with `importer`, resolves to
+ * `replacement` beside that file.
+ */
+function swapModule(name, source, importer, replacement) {
+  return {
+    name,
+    resolveId(src, from) {
+      return src === source && from && from.endsWith(importer) ? resolve(dirname(from), replacement) : null;
+    },
+  };
+}
+
 /** The node build swaps the browser worker spawner for the worker_threads one. */
-const nodeSpawn = {
-  name: 'vaultkey-node-spawn',
-  resolveId(source, importer) {
-    if (source === './spawn.js' && importer && importer.endsWith('pool.ts')) {
-      return resolve(dirname(importer), 'spawn.node.ts');
-    }
-    return null;
-  },
-};
+const nodeSpawn = swapModule('vaultkey-node-spawn', './spawn.js', 'pool.ts', 'spawn.node.ts');
 
 /**
  * The browser build has no default source of the lazy parts
  * (src/core/parts-default.browser.ts): the vault worker's graph must have no
  * import(), and its parts come from its page, checked by digest.
  */
-const browserParts = {
-  name: 'vaultkey-browser-parts',
-  resolveId(source, importer) {
-    if (source === './parts-default.js' && importer && importer.endsWith('parts.ts')) {
-      return resolve(dirname(importer), 'parts-default.browser.ts');
-    }
-    return null;
-  },
-};
+const browserParts = swapModule('vaultkey-browser-parts', './parts-default.js', 'parts.ts', 'parts-default.browser.ts');
 
 /**
  * The browser build's vault worker runs the backup formats in a backup worker
  * it starts itself (worker/vault/formats-host.browser.ts, dist/backup-worker.js),
  * so that their code is not in the first load; Node runs them in place.
  */
-const browserFormats = {
-  name: 'vaultkey-browser-formats',
-  resolveId(source, importer) {
-    if (source === './formats-host.js' && importer && importer.endsWith('backup.ts')) {
-      return resolve(dirname(importer), 'formats-host.browser.ts');
-    }
-    return null;
-  },
-};
+const browserFormats = swapModule('vaultkey-browser-formats', './formats-host.js', 'backup.ts', 'formats-host.browser.ts');
 
 /**
  * Ledger's WebHID transport ships CommonJS dependencies (semver, events);
