@@ -6,7 +6,7 @@
 import { IO, BUF, SCRATCH, INDEX_SLOT, wipeScratch } from './mem';
 import { sha256Into } from './hash/sha256';
 import { sha512Into } from './hash/sha512';
-import { hmac512Key, hmac512 } from './hash/hmac';
+import { hmac512Key, hmac512, hmac256Key, hmac256 } from './hash/hmac';
 import { pbkdf2Sha512Into } from './hash/pbkdf2';
 import { ripemd160Into } from './hash/ripemd160';
 
@@ -45,6 +45,15 @@ export function hmacSha512(keyLen: usize, dataLen: usize): void {
   const buf = BUF;
   hmac512Key(buf, keyLen, ICTX, OCTX);
   hmac512(ICTX, OCTX, buf + keyLen, dataLen, 0, 0, IO);
+  wipeScratch();
+}
+
+/** HMAC-SHA256 with key BUF[0..keyLen) over BUF[keyLen..keyLen+dataLen) -> IO[0..32). */
+export function hmacSha256(keyLen: usize, dataLen: usize): void {
+  const buf = BUF;
+  // The SHA-256 midstates (CTX256_SIZE, 128 bytes each) fit the same two slots.
+  hmac256Key(buf, keyLen, ICTX, OCTX);
+  hmac256(ICTX, OCTX, buf + keyLen, dataLen, 0, 0, IO);
   wipeScratch();
 }
 

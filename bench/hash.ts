@@ -1,8 +1,11 @@
 // Hashing rows: HMAC-SHA512 on 37 bytes (a BIP-32 step's
-// input), SHA-512 on 1 KiB, PBKDF2-HMAC-SHA512 x2048 (a BIP-39 seed).
+// input), HMAC-SHA256 on 256 bytes (a vault record MAC over its canonical
+// JSON), HKDF-SHA256 of a 32-byte key to 32 bytes (a vault subkey),
+// SHA-512 on 1 KiB, PBKDF2-HMAC-SHA512 x2048 (a BIP-39 seed).
 import crypto from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
-import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { pbkdf2 as noblePbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { createHMAC, createSHA512, pbkdf2 as hwPbkdf2, sha512 as hwSha512 } from 'hash-wasm';
 import * as vk from 'vaultkey/core';
@@ -23,6 +26,28 @@ export default async function hashBench(): Promise<void> {
     { lib: 'hash-wasm', fn: () => (hwHmac.init(), hwHmac.update(msg37), hwHmac.digest('binary')) },
     { lib: 'node:crypto', fn: () => crypto.createHmac('sha512', key).update(msg37).digest() },
     { lib: 'WebCrypto (async)', fn: () => subtle.sign('HMAC', hmacKey, msg37) },
+  ]);
+
+  const msg256 = crypto.randomBytes(256);
+  const hmac256Key = await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  await group('HMAC-SHA256, 256-byte message', [
+    { lib: 'vaultkey (wasm)', fn: () => vk.hmacSha256(key, msg256) },
+    { lib: '@noble/hashes', fn: () => hmac(nobleSha256, key, msg256) },
+    { lib: 'node:crypto', fn: () => crypto.createHmac('sha256', key).update(msg256).digest() },
+    { lib: 'WebCrypto (async)', fn: () => subtle.sign('HMAC', hmac256Key, msg256) },
+  ]);
+
+  const info = new TextEncoder().encode('vaultkey/v1 bench subkey');
+  const noSalt = new Uint8Array(0);
+  const hkdfKey = await subtle.importKey('raw', key, 'HKDF', false, ['deriveBits']);
+  await group('HKDF-SHA256, 32-byte key to 32 bytes', [
+    { lib: 'vaultkey (wasm)', fn: () => vk.hkdfSha256(key, noSalt, info, 32) },
+    { lib: '@noble/hashes', fn: () => nobleHkdf(nobleSha256, key, noSalt, info, 32) },
+    { lib: 'node:crypto hkdfSync', fn: () => crypto.hkdfSync('sha256', key, noSalt, info, 32) },
+    {
+      lib: 'WebCrypto deriveBits (async)',
+      fn: () => subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: noSalt, info }, hkdfKey, 256),
+    },
   ]);
 
   await group('SHA-512, 1 KiB', [

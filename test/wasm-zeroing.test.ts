@@ -43,7 +43,7 @@ const realInstantiate = WebAssembly.instantiate;
 };
 
 const core = await import('vaultkey/core');
-const { init, sha256, sha512, hmacSha512, pbkdf2Sha512, secp256k1, ed25519, p256, HDKey } = core;
+const { init, sha256, sha512, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, secp256k1, ed25519, p256, HDKey } = core;
 // Argon2id is not part of a package entry: the source module, as test/argon2.test.ts uses it.
 const { argon2id } = await import('../src/core/argon2.ts');
 const { MAX_INPUT } = await import('../src/core/wasm.ts');
@@ -399,6 +399,42 @@ test('hmacSha512 and pbkdf2Sha512 leave no key, message, block or output', () =>
   assert.equal(hex(dk), hex(new Uint8Array(crypto.pbkdf2Sync(password, salt, 3, 100, 'sha512'))));
   const u1 = hmac512(password, salt, ser32(1));
   assertClean('pbkdf2Sha512', [bytes('password', password), bytes('derived key', dk), bytes('U_1', u1)]);
+});
+
+test('hmacSha256 and hkdfSha256 leave no key, message, inner hash, PRK or output block', () => {
+  const key = rnd(32);
+  const data = rnd(80);
+  const mac = hmacSha256(key, data);
+  assert.equal(hex(mac), hex(hmac256(key, data)));
+  const inner = sha(
+    'sha256',
+    Buffer.alloc(64, 0x36).map((b, i) => b ^ (key[i] ?? 0)),
+    data,
+  );
+  assertClean('hmacSha256', [bytes('key', key), bytes('data', data), bytes('MAC', mac), bytes('inner hash', inner)]);
+  const longKey = rnd(100); // longer than the 64-byte block: hashed first (RFC 2104 §2)
+  hmacSha256(longKey, data);
+  assertClean('hmacSha256 (long key)', [bytes('long key', longKey), bytes('hashed key', sha('sha256', longKey))]);
+
+  // HKDF (RFC 5869): the PRK and every T(i) live only in WASM memory during the call.
+  const ikm = rnd(48);
+  const salt = rnd(16);
+  const info = rnd(20);
+  const okm = hkdfSha256(ikm, salt, info, 80);
+  assert.equal(hex(okm), hex(new Uint8Array(crypto.hkdfSync('sha256', ikm, salt, info, 80))));
+  const prk = hmac256(salt, ikm);
+  const t1 = hmac256(prk, info, Uint8Array.of(1));
+  const t2 = hmac256(prk, t1, info, Uint8Array.of(2));
+  const t3 = hmac256(prk, t2, info, Uint8Array.of(3));
+  assert.equal(hex(okm), hex(cat(t1, t2, t3).subarray(0, 80)));
+  assertClean('hkdfSha256', [
+    bytes('ikm', ikm),
+    bytes('info', info),
+    bytes('PRK', prk),
+    bytes('T(1)', t1),
+    bytes('T(2)', t2),
+    bytes('T(3), cut off in the output', t3),
+  ]);
 });
 
 // ---- BIP-32
@@ -916,6 +952,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'sha512',
     'ripemd160',
     'hash160',
+    'hmacSha256',
     'hmacSha512',
     'pbkdf2Sha512',
     'secp256k1GetPublicKey',

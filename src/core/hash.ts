@@ -1,10 +1,10 @@
-// Hashes, HMAC and PBKDF2 from the WASM core (FIPS 180-4, RFC 2104, RFC 8018,
-// RIPEMD-160). Synchronous after `init()`; identical in Node and browsers.
+// Hashes, HMAC, HKDF and PBKDF2 from the WASM core (FIPS 180-4, RFC 2104,
+// RFC 5869, RFC 8018, RIPEMD-160). Synchronous after `init()`; identical in Node and browsers.
 // Any input may be a secret (a seed, a key, a password): every call runs in
 // withSecrets(), so the input, the output and the module's working buffers
 // are zeroed in WASM memory before it returns or throws.
 import { assertBytes, assertInt, VaultkeyError } from '../errors.js';
-import { putBuf, read, withSecrets } from './wasm.js';
+import { mem, putBuf, read, reserveSecret, withSecrets } from './wasm.js';
 
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes(data, 'data');
@@ -51,6 +51,62 @@ export function hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array {
     putBuf(key, data);
     e.hmacSha512(key.length, data.length);
     return read(io, 64);
+  });
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104): the 32-byte tag of `data` under `key` (any length;
+ * a key longer than the 64-byte block is hashed first, RFC 2104 §2).
+ * Synchronous after `init()`; key, data and tag are zeroed in WASM memory
+ * before it returns.
+ */
+export function hmacSha256(key: Uint8Array, data: Uint8Array): Uint8Array {
+  assertBytes(key, 'key');
+  assertBytes(data, 'data');
+  return withSecrets((e, io) => {
+    putBuf(key, data);
+    e.hmacSha256(key.length, data.length);
+    return read(io, 32);
+  });
+}
+
+/** Most output HKDF-SHA256 can give: 255 blocks of HashLen = 32 bytes (RFC 5869 §2.3). */
+const HKDF_MAX = 255 * 32;
+
+/**
+ * HKDF-SHA256 (RFC 5869): extract a pseudorandom key from `ikm` under `salt`
+ * (§2.2; an empty salt acts as 32 zero bytes, as the RFC's default does),
+ * then expand it with `info` to `length` bytes (§2.3), an integer from 0 to
+ * 8160 (255 × 32), else INVALID_ARGUMENT. The pseudorandom key and every T(i)
+ * stay in WASM memory and are zeroed with the inputs before it returns;
+ * only the output is copied out.
+ */
+export function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  assertBytes(ikm, 'ikm');
+  assertBytes(salt, 'salt');
+  assertBytes(info, 'info');
+  assertInt(length, 'length', 0, HKDF_MAX);
+  return withSecrets((e, io) => {
+    // BUF is one area: extract reads salt || ikm from it; expand then lays
+    // out PRK || T(i-1) || info || i there (T(0) is empty, so the first
+    // block has PRK || info || 1), and HMAC keys with the first 32 bytes.
+    const base = reserveSecret(Math.max(salt.length + ikm.length, 64 + info.length + 1));
+    const m = mem();
+    m.set(salt, base);
+    m.set(ikm, base + salt.length);
+    e.hmacSha256(salt.length, ikm.length);
+    m.copyWithin(base, io, io + 32); // PRK
+    const okm = new Uint8Array(length);
+    let prev = 0; // bytes of T(i-1) after the PRK
+    for (let i = 1, off = 0; off < length; i++, off += 32) {
+      m.set(info, base + 32 + prev);
+      m[base + 32 + prev + info.length] = i;
+      e.hmacSha256(32, prev + info.length + 1);
+      okm.set(m.subarray(io, io + Math.min(32, length - off)), off);
+      m.copyWithin(base + 32, io, io + 32); // T(i), before info in the next block
+      prev = 32;
+    }
+    return okm;
   });
 }
 

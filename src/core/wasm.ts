@@ -23,6 +23,7 @@ export interface WasmExports {
   ripemd160(len: number): void;
   hash160(len: number): void;
   hmacSha512(keyLen: number, dataLen: number): void;
+  hmacSha256(keyLen: number, dataLen: number): void;
   pbkdf2Sha512(pwLen: number, saltLen: number, iterations: number, dkLen: number): number;
 }
 
