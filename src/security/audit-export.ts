@@ -18,7 +18,7 @@
 // The Ed25519 key is derived from the vault's random audit key (HKDF,
 // RFC 5869) by the worker; only its public half is ever shown.
 import { VaultkeyError } from '../errors.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../core/hash.js';
 import { ed25519, initEd25519 } from '../core/ed25519.js';
 import { init } from '../core/wasm.js';
 import { type AuditEntry, wellFormed } from './audit.js';

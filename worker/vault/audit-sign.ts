@@ -3,8 +3,7 @@
 // export"), retention's prune and the stats (docs/security.md, "Retention").
 // Loaded on first use: a lazy chunk of the worker, outside the main entry's
 // size budget.
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdfSha256 } from '../../src/core/hash.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { AUDIT_SIGNING_HKDF_INFO, buildAuditExport } from '../../src/security/audit-export.js';
@@ -23,7 +22,7 @@ import * as G from './governance.js';
  * adds it. The secret is zeroed afterwards.
  */
 function withAuditSigningKey<T>(f: (secret: Uint8Array) => T): T {
-  const secret = hkdf(sha256, S.need().auditKey, new Uint8Array(0), utf8(AUDIT_SIGNING_HKDF_INFO), 32);
+  const secret = hkdfSha256(S.need().auditKey, new Uint8Array(0), utf8(AUDIT_SIGNING_HKDF_INFO), 32);
   try {
     return f(secret);
   } finally {

@@ -8,8 +8,7 @@
 // count and audit entry are committed by a group commit (every operation
 // waiting at that moment shares one IndexedDB transaction, which re-reads and
 // re-checks the lifecycle record), and only then is the signature returned.
-import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256 } from '../../src/core/hash.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { AccessController, OWNER_ID, type Session } from '../../src/security/sessions.js';
 import type { Permission, PermissionPattern, Principal, PrincipalStore } from '../../src/security/rbac.js';
@@ -185,7 +184,7 @@ function flatten(rows: unknown[]): unknown[] {
   );
 }
 
-const auditMac = (key: Uint8Array, text: string) => b64url(nobleHmac(sha256, key, utf8(text)));
+const auditMac = (key: Uint8Array, text: string) => b64url(hmacSha256(key, utf8(text)));
 
 // ---- state ----
 

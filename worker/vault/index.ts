@@ -6,7 +6,8 @@
 import { VaultkeyError } from '../../src/errors.js';
 import { OWNER_ID } from '../../src/security/sessions.js';
 import { bytesEqual, fromHex, toHex } from '../../src/bytes.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../src/core/hash.js';
+import { init } from '../../src/core/wasm.js';
 import type { Json } from '../../src/security/canonical.js';
 import { newDek } from '../../src/vault/crypto.js';
 import {
@@ -998,6 +999,10 @@ export const vaultService = {
     const ms = options?.autoLockMs ?? 5 * 60_000;
     if (!Number.isInteger(ms) || ms < 0 || ms > 24 * 3600_000)
       throw new VaultkeyError('INVALID_ARGUMENT', 'autoLockMs must be an integer in [0, 86400000] (0 = never)');
+    // Every record MAC and key derivation of the vault is synchronous WASM
+    // (src/core/hash.ts), some inside IndexedDB transactions, which cannot
+    // wait for an instantiation: the module is ready before anything is read.
+    await init();
     S.bind(name, { autoLockMs: ms, pageClock: options?.clock === true }, onEvent, ask);
     G.configure(options ?? {});
     try {

@@ -3,7 +3,7 @@
 // manifest checked) and decrypted under the session's data key; what leaves
 // is public (key info, public keys, addresses, xpubs, signatures).
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../../src/core/hash.js';
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39-phrase.js';

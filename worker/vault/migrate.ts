@@ -11,8 +11,7 @@ import { VaultkeyError } from '../../src/errors.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
 import { init } from '../../src/core/wasm.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256, sha256 } from '../../src/core/hash.js';
 import { canonicalJson } from '../../src/security/canonical.js';
 import { b64url, bytesEqual, toHex, utf8 } from '../../src/bytes.js';
 import { decryptSecret, encryptSecret } from '../../src/vault/crypto.js';
@@ -43,6 +42,7 @@ async function legacyDb(
 
 /** Migrates a format-1 vault opened with `rk` (its old data key). Returns the new keyring and manifest. */
 export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest: Manifest }> {
+  await init(); // the HKDF, HMACs and key checks below are WASM
   const name = S.vaultName();
   const d = await S.db();
   const [secrets, accounts, methods, meta] = await Promise.all([
@@ -75,7 +75,6 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
     m.records[`${store}/${row.id}`] = 1;
     rows.push({ store, row: full });
   };
-  await init();
   if (secrets.some((r) => r.kind === 'privateKey' && r.curve === 'ed25519')) await initEd25519();
   // Secrets: decrypted under the old key (authenticating them), checked, re-encrypted under the new data key.
   for (const r of secrets) {
@@ -140,7 +139,7 @@ export async function migrate(rk: CryptoKey): Promise<{ ring: Keyring; manifest:
   // Principals: their old MACs checked under the old principal key; a forged one is dropped and reported.
   const pr = await legacyDb(`vaultkey-principals:${name}`);
   for (const row of ((await pr?.rows('principals')) ?? []) as { id: string; principal: { id: string }; mac: string }[]) {
-    const want = b64url(hmac(sha256, principalKey, utf8(canonicalJson({ principal: row?.principal }))));
+    const want = b64url(hmacSha256(principalKey, utf8(canonicalJson({ principal: row?.principal }))));
     if (row && row.principal?.id === row.id && typeof row.mac === 'string' && bytesEqual(utf8(want), utf8(row.mac)))
       put(STORES.principals, { id: row.id, principal: row.principal });
     else

@@ -16,9 +16,7 @@
 // transactions on overlapping stores one at a time, so two tabs' writers
 // cannot interleave; nothing but IndexedDB requests and synchronous HMACs
 // happens inside, so the transaction cannot auto-commit half way.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
+import { hkdfSha256, hmacSha256 } from '../../src/core/hash.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { b64url, bytesEqual, canonicalJson, utf8 } from '../../src/security/canonical.js';
 import { AUDIT_HKDF_INFO } from '../../src/security/audit.js';
@@ -28,6 +26,9 @@ import { storageError } from '../../src/vault/db.js';
 import * as S from './state.js';
 
 export const MANIFEST_FORMAT = 2;
+
+/** HKDF's absent salt: RFC 5869 §2.2 takes it as HashLen zero bytes, which HMAC pads an empty key to. */
+const NO_SALT = new Uint8Array(0);
 
 /**
  * The keys earlier releases derived from their data key (which becomes the
@@ -39,8 +40,8 @@ export const MANIFEST_FORMAT = 2;
 export function legacyKeys(rkRaw: Uint8Array): { auditKey: Uint8Array; principalKey: Uint8Array } {
   try {
     return {
-      auditKey: hkdf(sha256, rkRaw, undefined, utf8(AUDIT_HKDF_INFO), 32),
-      principalKey: hkdf(sha256, rkRaw, undefined, utf8(PRINCIPALS_HKDF_INFO), 32),
+      auditKey: hkdfSha256(rkRaw, NO_SALT, utf8(AUDIT_HKDF_INFO), 32),
+      principalKey: hkdfSha256(rkRaw, NO_SALT, utf8(PRINCIPALS_HKDF_INFO), 32),
     };
   } finally {
     rkRaw.fill(0);
@@ -88,7 +89,7 @@ function image(v: unknown): unknown {
 
 export function macOf(key: Uint8Array, store: string, row: object): string {
   const { mac: _m, ...body } = row as Row;
-  return b64url(hmac(sha256, key, utf8(canonicalJson({ s: store, row: image(body) }))));
+  return b64url(hmacSha256(key, utf8(canonicalJson({ s: store, row: image(body) }))));
 }
 
 function sameMac(a: unknown, b: string): boolean {
