@@ -1,16 +1,19 @@
-// BIP-39 phrases and seeds for a given word list: entropy and checksums come
-// from @scure/bip39 (audited); the seed (BIP-39 §From mnemonic to seed) is
+// BIP-39 phrases and seeds for a given word list. A phrase is entropy plus a
+// checksum from the WASM SHA-256, cut into 11-bit word indexes (BIP-39
+// §Generating the mnemonic); the seed (BIP-39 §From mnemonic to seed) is
 // PBKDF2-HMAC-SHA512 with 2048 iterations, run on whichever of WebCrypto or
 // our WASM is faster here. No word list is imported here: ./bip39.ts adds the
 // English one for vaultkey/core, and the vault worker takes it as a lazy part
 // (worker/vault/words.ts), so that unlocking and signing never load it.
-import { generateMnemonic as scureGenerate, validateMnemonic as scureValidate } from '@scure/bip39';
 import { VaultkeyError } from '../errors.js';
-import { pbkdf2Sha512 } from './hash.js';
+import { pbkdf2Sha512, sha256 } from './hash.js';
+import { wasm } from './wasm.js';
 
 export type Pbkdf2Backend = 'webcrypto' | 'wasm';
 
 const STRENGTHS = [128, 160, 192, 224, 256];
+/** Phrase lengths for those strengths: (ENT + ENT/32) / 11 words. */
+const PHRASE_WORDS = [12, 15, 18, 21, 24];
 
 // Frozen lists already checked (the bundled ones, or a caller's frozen list):
 // a frozen array cannot change after its check.
@@ -43,13 +46,48 @@ function lone(s: string): boolean {
   return /\p{Cs}/u.test(s);
 }
 
+/** The first word of the Japanese list (BIP-39 §Wordlists): its phrases are joined by U+3000 IDEOGRAPHIC SPACE. */
+const JAPANESE_FIRST = '\u3042\u3044\u3053\u304f\u3057\u3093';
+
+/**
+ * The 11-bit word indexes of `entropy` (16 to 32 bytes, a multiple of 4)
+ * followed by its checksum, the first ENT/32 bits of SHA-256(entropy)
+ * (BIP-39 §Generating the mnemonic): (ENT + ENT/32) / 11 words.
+ */
+function wordIndexes(entropy: Uint8Array): number[] {
+  const checksum = sha256(entropy);
+  const bits = new Uint8Array(entropy.length + 1); // entropy || the checksum's first byte
+  bits.set(entropy);
+  bits[entropy.length] = checksum[0]!;
+  const words = (entropy.length * 8 + entropy.length / 4) / 11;
+  const out: number[] = [];
+  for (let k = 0; k < words; k++) {
+    // Word k is bits [11k, 11k + 11): read the 24 bits from its first byte
+    // (zeros past the end) and take 11 of them.
+    const at = 11 * k;
+    const i = at >>> 3;
+    const window = (bits[i]! << 16) | ((bits[i + 1] ?? 0) << 8) | (bits[i + 2] ?? 0);
+    out.push((window >>> (13 - (at & 7))) & 0x7ff);
+  }
+  bits.fill(0);
+  checksum.fill(0);
+  return out;
+}
+
 /** A new phrase of `strength` bits of entropy from the CSPRNG (BIP-39 §Generating the mnemonic). */
 export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256, wordlist: string[]): string {
   if (!STRENGTHS.includes(strength)) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'strength must be one of 128, 160, 192, 224, 256');
   }
   checkWordlist(wordlist);
-  return scureGenerate(wordlist, strength);
+  wasm(); // NOT_INITIALIZED before `init()`: the checksum is the WASM SHA-256
+  const entropy = globalThis.crypto.getRandomValues(new Uint8Array(strength / 8));
+  try {
+    const words = wordIndexes(entropy).map((i) => wordlist[i]!);
+    return words.join(wordlist[0] === JAPANESE_FIRST ? '\u3000' : ' ');
+  } finally {
+    entropy.fill(0);
+  }
 }
 
 /**
@@ -58,8 +96,36 @@ export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256, wordlist
  */
 export function validateMnemonic(mnemonic: string, wordlist: string[]): boolean {
   checkWordlist(wordlist);
+  wasm(); // NOT_INITIALIZED before `init()`, whatever the phrase
   if (typeof mnemonic !== 'string' || lone(mnemonic)) return false;
-  return scureValidate(mnemonic, wordlist);
+  // Words are split on single spaces of the NFKD form (which maps U+3000 to U+0020):
+  // 12, 15, 18, 21 or 24 of them, each in the list.
+  const words = mnemonic.normalize('NFKD').split(' ');
+  if (!PHRASE_WORDS.includes(words.length)) return false;
+  const indexes = words.map((w) => wordlist.indexOf(w));
+  if (indexes.includes(-1)) return false;
+  // Each 3 words carry 32 bits of entropy and 1 of checksum: rebuild the
+  // entropy and compare the words that the checksum gives with these.
+  const entropy = new Uint8Array((words.length / 3) * 4);
+  let acc = 0;
+  let have = 0;
+  let at = 0;
+  for (const i of indexes) {
+    acc = ((acc << 11) | i) & 0x7ffff;
+    have += 11;
+    while (have >= 8 && at < entropy.length) {
+      have -= 8;
+      entropy[at++] = (acc >>> have) & 0xff;
+    }
+  }
+  try {
+    const again = wordIndexes(entropy);
+    let diff = 0;
+    for (let k = 0; k < indexes.length; k++) diff |= again[k]! ^ indexes[k]!;
+    return diff === 0;
+  } finally {
+    entropy.fill(0);
+  }
 }
 
 const encoder = new TextEncoder();

@@ -5,7 +5,11 @@ import { generateMnemonic as generateFrom, validateMnemonic as validateIn } from
 
 export { mnemonicToSeed, pbkdf2Backend, pbkdf2Sha512Fast, type Pbkdf2Backend } from './bip39-phrase.js';
 
-/** A new phrase of `strength` bits of entropy (default 128: 12 words) from `wordlist` (default English). */
+/**
+ * A new phrase of `strength` bits of entropy (default 128: 12 words) from
+ * `wordlist` (default English). Needs `await init()` first (the checksum is
+ * the WASM SHA-256): NOT_INITIALIZED before.
+ */
 export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256 = 128, wordlist: string[] = english): string {
   return generateFrom(strength, wordlist);
 }
@@ -13,6 +17,7 @@ export function generateMnemonic(strength: 128 | 160 | 192 | 224 | 256 = 128, wo
 /**
  * True if `mnemonic` is a BIP-39 phrase of `wordlist` (default English): words and checksum.
  * A phrase that is not a string is false; a word list that is not one is INVALID_ARGUMENT.
+ * Needs `await init()` first (the checksum is the WASM SHA-256): NOT_INITIALIZED before, for any phrase.
  */
 export function validateMnemonic(mnemonic: string, wordlist: string[] = english): boolean {
   return validateIn(mnemonic, wordlist);
