@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
-import { init, keccak256 } from 'vaultkey/core';
+import { init, keccak256, toChecksumAddress } from 'vaultkey/core';
 import { hex, readVector, unhex } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
 
@@ -36,6 +36,22 @@ test('known Ethereum values', () => {
   // The address of private key 1: the last 20 bytes of the hash of the uncompressed point without 0x04.
   const pub = noble.getPublicKey(unhex('00'.repeat(31) + '01'), false);
   assert.equal(hex(keccak256(pub.subarray(1)).subarray(12)), '7e5f4552091a69125d5dfcb7b8c2659029395bdf');
+});
+
+test('EIP-55 examples: the checksum casing is the Keccak-256 of the lowercase hex', () => {
+  // The examples of EIP-55 §Test Cases (all caps, all lower, mixed).
+  for (const addr of [
+    '0x52908400098527886E0F7030069857D2E4169EE7',
+    '0x8617E340B3D01FA5F11F306F4090FD50E238070D',
+    '0xde709f2102306220921060314715629080e2fb77',
+    '0x27b1fdb04752bbc536007a920d24acb045561c26',
+    '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+    '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+    '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
+    '0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb',
+  ]) {
+    assert.equal(toChecksumAddress(unhex(addr.slice(2).toLowerCase())), addr);
+  }
 });
 
 test('not SHA3-256: the padding differs, so every digest does', () => {
