@@ -12,11 +12,13 @@
 //
 // The permutation works on the state in memory, a round at a time with loops
 // over rows. The other way measured, the 25 lanes in locals and each round
-// written out in full (theta, rho and pi into 25 more locals, chi), is 1.6x
-// (32-byte input) to 2.7x (64 KiB) faster but adds 325 bytes more to the
-// gzipped module (831 against 506), which every page loads; Ethereum hashes
-// are short (a 64-byte key, a 40-character address, a 32-byte digest to sign)
-// and either way take a few microseconds.
+// written out in full (theta, rho and pi into 25 more locals, chi), is 1.9x
+// (64 bytes) to 2.6x (1 KiB) faster in `npm run bench -- hash`, but adds 427
+// bytes to the gzipped first load (the module is inlined in the worker), half
+// of what this module saves there by replacing a JavaScript Keccak. Ethereum
+// hashes are short (a 64-byte key, a 40-character address, a 32-byte digest
+// to sign) and take about 2 us this way, little next to the curve arithmetic
+// around them (a point decompression, a BIP-32 step, a signature).
 
 import { SCRATCH, KECCAK_SLOT } from '../mem';
 
