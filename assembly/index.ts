@@ -9,6 +9,7 @@ import { sha512Into } from './hash/sha512';
 import { hmac512Key, hmac512, hmac256Key, hmac256 } from './hash/hmac';
 import { pbkdf2Sha512Into } from './hash/pbkdf2';
 import { ripemd160Into } from './hash/ripemd160';
+import { keccak256Into } from './hash/keccak';
 
 export { ioPtr, bufPtr, wipe, wipeScratch } from './mem';
 
@@ -27,6 +28,12 @@ export function sha512(len: usize): void {
 /** RIPEMD-160 of BUF[0..len) -> IO[0..20). */
 export function ripemd160(len: usize): void {
   ripemd160Into(BUF, len, IO);
+  wipeScratch();
+}
+
+/** Keccak-256 (Ethereum's, not SHA3-256) of BUF[0..len) -> IO[0..32). */
+export function keccak256(len: usize): void {
+  keccak256Into(BUF, len, IO);
   wipeScratch();
 }
 

@@ -1,13 +1,15 @@
 // Hashing rows: HMAC-SHA512 on 37 bytes (a BIP-32 step's
 // input), HMAC-SHA256 on 256 bytes (a vault record MAC over its canonical
 // JSON), HKDF-SHA256 of a 32-byte key to 32 bytes (a vault subkey),
-// SHA-512 on 1 KiB, PBKDF2-HMAC-SHA512 x2048 (a BIP-39 seed).
+// SHA-512 on 1 KiB, Keccak-256 on 64 bytes (an Ethereum address's input) and
+// 1 KiB, PBKDF2-HMAC-SHA512 x2048 (a BIP-39 seed).
 import crypto from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { pbkdf2 as noblePbkdf2 } from '@noble/hashes/pbkdf2.js';
-import { createHMAC, createSHA512, pbkdf2 as hwPbkdf2, sha512 as hwSha512 } from 'hash-wasm';
+import { createHMAC, createKeccak, createSHA512, pbkdf2 as hwPbkdf2, sha512 as hwSha512 } from 'hash-wasm';
 import * as vk from 'vaultkey/core';
 import { group } from './harness.ts';
 
@@ -57,6 +59,20 @@ export default async function hashBench(): Promise<void> {
     { lib: 'node:crypto', fn: () => crypto.createHash('sha512').update(kib).digest() },
     { lib: 'WebCrypto (async)', fn: () => subtle.digest('SHA-512', kib) },
   ]);
+
+  // node:crypto and WebCrypto have SHA3-256 only, not Ethereum's Keccak-256.
+  const hwKeccak = await createKeccak(256);
+  const pub64 = crypto.randomBytes(64);
+  for (const [name, data] of [
+    ['Keccak-256, 64 bytes (an Ethereum address)', pub64],
+    ['Keccak-256, 1 KiB', kib],
+  ] as const) {
+    await group(name, [
+      { lib: 'vaultkey (wasm)', fn: () => vk.keccak256(data) },
+      { lib: '@noble/hashes', fn: () => keccak_256(data) },
+      { lib: 'hash-wasm', fn: () => hwKeccak.init().update(data).digest('binary') },
+    ]);
+  }
 
   const mnemonic = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
   const pw = new TextEncoder().encode(mnemonic);

@@ -29,6 +29,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { secp256k1 as noble } from '@noble/curves/secp256k1.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { p256 as nobleP256 } from '@noble/curves/nist.js';
 import { hex, unhex } from './helpers/vectors.ts';
 import { errorCode as code } from './helpers/errors.ts';
@@ -43,7 +44,7 @@ const realInstantiate = WebAssembly.instantiate;
 };
 
 const core = await import('vaultkey/core');
-const { init, sha256, sha512, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, secp256k1, ed25519, p256, HDKey } = core;
+const { init, sha256, sha512, keccak256, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, secp256k1, ed25519, p256, HDKey } = core;
 // Argon2id is not part of a package entry: the source module, as test/argon2.test.ts uses it.
 const { argon2id } = await import('../src/core/argon2.ts');
 const { MAX_INPUT } = await import('../src/core/wasm.ts');
@@ -376,6 +377,18 @@ test('sha256 / sha512 of a secret leave neither the input nor the digest', () =>
   const short = rnd(32);
   sha256(short);
   assertClean('sha256(32-byte secret)', [bytes('input', short), bytes('digest', sha('sha256', short))]);
+});
+
+test('keccak256 of a secret leaves neither the input, the state nor the digest', () => {
+  // 300 bytes: two full 136-byte blocks absorbed, then a padded one; 135: the
+  // padding bytes 0x01 and 0x80 fall on the same byte. The state (200 bytes)
+  // holds every block XORed in, and its first 32 bytes are the digest.
+  for (const len of [300, 135, 20]) {
+    const secret = rnd(len);
+    const d = keccak256(secret);
+    assert.equal(hex(d), hex(keccak_256(secret)));
+    assertClean(`keccak256(${len}-byte secret)`, [bytes('input', secret), bytes('Keccak-256 digest', d)]);
+  }
 });
 
 test('hmacSha512 and pbkdf2Sha512 leave no key, message, block or output', () => {
@@ -881,6 +894,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/hash/hmac.ts',
     'assembly/hash/pbkdf2.ts',
     'assembly/hash/ripemd160.ts',
+    'assembly/hash/keccak.ts',
     'assembly/hd/bip32.ts',
     'assembly/secp256k1/exports.ts',
     'assembly/secp256k1/keys.ts',
@@ -953,6 +967,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'ripemd160',
     'hash160',
     'hmacSha256',
+    'keccak256',
     'hmacSha512',
     'pbkdf2Sha512',
     'secp256k1GetPublicKey',

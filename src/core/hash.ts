@@ -1,5 +1,6 @@
-// Hashes, HMAC, HKDF and PBKDF2 from the WASM core (FIPS 180-4, RFC 2104,
-// RFC 5869, RFC 8018, RIPEMD-160). Synchronous after `init()`; identical in Node and browsers.
+// Hashes, HMAC, HKDF and PBKDF2 from the WASM core (FIPS 180-4, Keccak-256 of
+// FIPS 202 §3 with the original padding, RFC 2104, RFC 5869, RFC 8018,
+// RIPEMD-160). Synchronous after `init()`; identical in Node and browsers.
 // Any input may be a secret (a seed, a key, a password): every call runs in
 // withSecrets(), so the input, the output and the module's working buffers
 // are zeroed in WASM memory before it returns or throws.
@@ -40,6 +41,24 @@ export function hash160(data: Uint8Array): Uint8Array {
     putBuf(data);
     e.hash160(data.length);
     return read(io, 20);
+  });
+}
+
+/**
+ * Keccak-256 as Ethereum uses it: the Keccak-f[1600] sponge of FIPS 202 with
+ * rate 136 bytes and the original Keccak padding (0x01 ... 0x80), so not
+ * SHA3-256, which pads with 0x06 and gives a different digest for every input.
+ * Ethereum addresses (the last 20 bytes of the hash of an uncompressed public
+ * key without its 0x04 prefix), EIP-55 checksums and EIP-191/EIP-712 digests
+ * all use it. Synchronous after `init()`. The input may be a secret: it, the
+ * sponge state and the module's copy of the digest are zeroed before return.
+ */
+export function keccak256(data: Uint8Array): Uint8Array {
+  assertBytes(data, 'data');
+  return withSecrets((e, io) => {
+    putBuf(data);
+    e.keccak256(data.length);
+    return read(io, 32);
   });
 }
 

@@ -7,7 +7,7 @@ import { nist256p1 } from '../hd/nist256p1.js';
 import { initEd25519 } from './ed25519.js';
 import { usePartLoader } from './parts-page.js';
 
-export { sha256, sha512, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
+export { sha256, sha512, keccak256, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
 export { mnemonicToSeed, generateMnemonic, validateMnemonic, pbkdf2Backend } from './bip39.js';
 export type { Pbkdf2Backend } from './bip39.js';
 export { VaultkeyError } from '../errors.js';

@@ -22,6 +22,7 @@ export interface WasmExports {
   sha512(len: number): void;
   ripemd160(len: number): void;
   hash160(len: number): void;
+  keccak256(len: number): void;
   hmacSha512(keyLen: number, dataLen: number): void;
   hmacSha256(keyLen: number, dataLen: number): void;
   pbkdf2Sha512(pwLen: number, saltLen: number, iterations: number, dkLen: number): number;

@@ -2,9 +2,8 @@
 // (BIP-49), P2WPKH (BIP-84, bech32 per BIP-173), P2TR (BIP-86 key-path only,
 // bech32m per BIP-350), Solana (base58 of the Ed25519 key).
 import { base58, bech32, bech32m } from '@scure/base';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { VaultkeyError, assertBytes } from '../errors.js';
-import { hash160, sha256 } from '../core/hash.js';
+import { hash160, keccak256, sha256 } from '../core/hash.js';
 import { secp256k1 } from '../core/secp256k1.js';
 import { base58check } from './serialize.js';
 
@@ -55,11 +54,11 @@ function compressed(pub: unknown): Uint8Array {
   return pub;
 }
 
-/** EIP-55 mixed-case checksum of a 20-byte address. */
+/** EIP-55 mixed-case checksum of a 20-byte address (Keccak-256 of its lowercase hex, from the WASM core: after `init()`). */
 export function toChecksumAddress(addr20: Uint8Array): string {
   assertBytes(addr20, 'address', 20);
   const lower = Array.from(addr20, (b) => b.toString(16).padStart(2, '0')).join('');
-  const h = keccak_256(new TextEncoder().encode(lower));
+  const h = keccak256(new TextEncoder().encode(lower));
   let out = '0x';
   for (let i = 0; i < 40; i++) {
     const nibble = (h[i >> 1]! >> (i % 2 ? 0 : 4)) & 0xf;
@@ -72,7 +71,7 @@ export function toChecksumAddress(addr20: Uint8Array): string {
 // valid point) and the parameters of a known network.
 
 function ethereumOf(full: Uint8Array): string {
-  return toChecksumAddress(keccak_256(full.subarray(1)).subarray(12));
+  return toChecksumAddress(keccak256(full.subarray(1)).subarray(12));
 }
 
 function p2pkhOf(pub: Uint8Array, net: NetworkParams): string {

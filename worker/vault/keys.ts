@@ -2,8 +2,7 @@
 // keys in the clear. Secret records are read through records.ts (MAC and
 // manifest checked) and decrypted under the session's data key; what leaves
 // is public (key info, public keys, addresses, xpubs, signatures).
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { sha256 } from '../../src/core/hash.js';
+import { keccak256, sha256 } from '../../src/core/hash.js';
 import { VaultkeyError, assertBytes } from '../../src/errors.js';
 import { init } from '../../src/core/wasm.js';
 import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/core/bip39-phrase.js';
@@ -422,7 +421,7 @@ export function signMessage(
     const data = new Uint8Array(prefix.length + msg.length);
     data.set(prefix);
     data.set(msg, prefix.length);
-    const digest = keccak_256(data);
+    const digest = keccak256(data);
     const { signature, recovery } = secp256k1.sign(digest, priv);
     const sig65 = new Uint8Array(65);
     sig65.set(signature);
