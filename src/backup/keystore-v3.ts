@@ -27,11 +27,11 @@
 // NFKC-stable password (all of ASCII among them). We use NFKC for reading and
 // writing by default and `normalization: 'none'` for geth's bytes: one KDF
 // run per call, never one per spelling.
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { VaultkeyError, type VaultkeyErrorCode } from '../errors.js';
 import { init } from '../core/wasm.js';
 import { secp256k1 } from '../core/secp256k1.js';
+import { keccak256 } from '../core/hash.js';
 import { toChecksumAddress } from '../hd/addresses.js';
 import { bytesEqual, subtle, toHex } from '../security/canonical.js';
 import { type KdfControl, type KdfLimits, aborted, kdfWork, overLimit, readControl, throwIfAborted, untilAborted } from './kdf-limits.js';
@@ -347,7 +347,7 @@ function macOf(dk: Uint8Array, ciphertext: Uint8Array): Uint8Array {
   const body = new Uint8Array(16 + ciphertext.length);
   body.set(dk.subarray(16, 32), 0);
   body.set(ciphertext, 16);
-  const m = keccak_256(body);
+  const m = keccak256(body);
   body.fill(0);
   return m;
 }
@@ -366,7 +366,7 @@ async function aesCtr(dk: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise
 /** 20-byte address of a private key; INVALID_KEY if it is not in [1, n-1]. */
 function addressOf(privateKey: Uint8Array): Uint8Array {
   const pub = secp256k1.getPublicKey(privateKey, false);
-  return keccak_256(pub.subarray(1)).slice(12);
+  return keccak256(pub.subarray(1)).slice(12);
 }
 
 /**
