@@ -178,6 +178,7 @@ const kb = (n) => (n / 1024).toFixed(1).padStart(7) + ' KB';
 const LAZY_LABELS = [
   [/^argon2-inline-/, 'Argon2id WASM'],
   [/^ed25519-inline-/, 'Ed25519 WASM'],
+  [/^secp256k1-verify-inline-/, 'secp256k1 verify WASM'],
   [/^slip39-words-inline-/, 'SLIP-0039 words'],
   [/^bip39-words-inline-/, 'BIP-39 words'],
   [/^passkey-/, 'WebAuthn ceremonies'],
