@@ -25,11 +25,11 @@
 // default config. That is checked here too.
 //
 // So the lazy parts of the vault (src/core/parts.ts, docs/vault.md "Lazy
-// parts") are data, not code: the Argon2id and Ed25519 WASM modules and the
-// SLIP-0039 word list, each a chunk the PAGE imports on first use and hands
-// to the worker, which keeps it only if its SHA-256 matches the digest built
-// into the worker. A secp256k1 dApp with the default KDF (PBKDF2-SHA512,
-// WebCrypto) never fetches any of them. Lazy code in the worker takes a
+// parts") are data, not code: the Argon2id, Ed25519 and secp256k1
+// verification WASM modules and the word lists, each a chunk the PAGE imports
+// on first use and hands to the worker, which keeps it only if its SHA-256
+// matches the digest built into the worker. A secp256k1 dApp with the default
+// KDF (PBKDF2-SHA512, WebCrypto) that signs with ECDSA never fetches any of them. Lazy code in the worker takes a
 // second worker, which the vault worker starts itself: the backup worker
 // (the backup formats, docs/vault.md "Lazy parts"). The page's own code may
 // use import() (its WebAuthn ceremonies do).
