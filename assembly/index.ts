@@ -74,12 +74,11 @@ export function pbkdf2Sha512(pwLen: usize, saltLen: usize, iterations: u32, dkLe
   wipeScratch();
   return rc;
 }
-// Ed25519 is build/ed25519.wasm, a module of its own (ed25519/index.ts).
+// Ed25519 is build/ed25519.wasm, a module of its own (ed25519/index.ts), and
+// so is secp256k1 verification, build/secp256k1-verify.wasm (secp256k1/verify-index.ts).
 export {
   secp256k1Precompute, secp256k1GetPublicKey, secp256k1IsPrivateKey, secp256k1PublicKeyConvert, secp256k1Sign,
-  secp256k1Verify, secp256k1Recover, secp256k1PrivateAdd, secp256k1PublicAdd, secp256k1SchnorrGetPublicKey,
-  secp256k1SchnorrSign, secp256k1SchnorrVerify,
+  secp256k1PrivateAdd, secp256k1PublicAdd, secp256k1SchnorrGetPublicKey, secp256k1SchnorrSign,
 } from './secp256k1/exports';
 export { bip32Ckd } from './hd/bip32';
 export { secp256k1PublicAddBatch, secp256k1PublicAddBatchSize } from './secp256k1/exports';
-export { secp256k1SchnorrVerifyBatch, secp256k1SchnorrVerifyBatchSize } from './secp256k1/exports';

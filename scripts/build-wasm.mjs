@@ -4,8 +4,10 @@
 // CSP: no fetch of a side file, no eval; WebAssembly.instantiate on bytes only
 // needs 'wasm-unsafe-eval'.
 //
-// `--debug` builds only build/vaultkey-debug.wasm (+ build/wasm-debug-inline.js)
-// instead, leaving the release artifacts alone: the same entry with the limb
+// `--debug` builds only build/vaultkey-debug.wasm (+ build/wasm-debug-inline.js),
+// and the same of the secp256k1 verification and Ed25519 modules
+// (build/secp256k1-verify-debug.wasm, build/ed25519-debug.wasm),
+// instead, leaving the release artifacts alone: the same entries with the limb
 // bound checks of assembly/verify.ts compiled in (VERIFY mode), assertions on,
 // -O1 and a name section, plus test exports of the raw field operations.
 // Nothing in src/ imports it; test/verify-mode.test.ts loads it.
@@ -58,8 +60,10 @@ async function readSource(name, baseDir) {
  * Compiles one AssemblyScript entry to build/<name>.wasm (release flags: -O3,
  * stub runtime, no asserts, SIMD) and writes build/<inline>.js, the module
  * gzipped and base64-encoded (src/core/inline-wasm.ts inflates it), with its .d.ts.
+ * `use` adds compile-time constants (asc --use NAME=value).
  */
-async function compile(entry, name, inline, { debugEntry = true } = {}) {
+async function compile(entry, name, inline, { debugEntry = true, use = [] } = {}) {
+  const uses = use.flatMap((u) => ['--use', u]);
   const args = debug
     ? [
         entry,
@@ -75,6 +79,7 @@ async function compile(entry, name, inline, { debugEntry = true } = {}) {
         '--debug',
         '--use',
         'VAULTKEY_VERIFY=1',
+        ...uses,
         '--enable',
         'simd',
       ]
@@ -92,6 +97,7 @@ async function compile(entry, name, inline, { debugEntry = true } = {}) {
         '0',
         '--converge',
         '--noAssert',
+        ...uses,
         '--enable',
         'simd',
       ];
@@ -152,15 +158,28 @@ async function writeParts(parts) {
 }
 
 const PARTS_DIGEST_DTS =
-  "declare const digests: Record<'argon2' | 'ed25519' | 'slip39-words' | 'bip39-words', string>;\nexport default digests;\n";
+  "declare const digests: Record<'argon2' | 'ed25519' | 'secp256k1-verify' | 'slip39-words' | 'bip39-words', string>;\nexport default digests;\n";
+
+// The core module leaves the SIMD-paired field products to the verification
+// module (assembly/secp256k1/group.ts): it runs the Jacobian formulas only to
+// build its signing table and for public BIP-32 tweaks.
+const CORE_USE = ['VAULTKEY_SECP_SCALAR_PAIRS=1'];
 
 if (debug) {
   // Argon2id has no field arithmetic to check: no debug build of it.
-  await compile('assembly/index.ts', 'vaultkey-debug', 'wasm-debug-inline');
+  await compile('assembly/index.ts', 'vaultkey-debug', 'wasm-debug-inline', { use: CORE_USE });
+  await compile('assembly/secp256k1/verify-index.ts', 'secp256k1-verify-debug', 'secp256k1-verify-debug-inline', {
+    debugEntry: false,
+  });
   await compile('assembly/ed25519/index.ts', 'ed25519-debug', 'ed25519-debug-inline', { debugEntry: false });
 } else {
   const parts = {};
-  await compile('assembly/index.ts', 'vaultkey', 'wasm-inline');
+  await compile('assembly/index.ts', 'vaultkey', 'wasm-inline', { use: CORE_USE });
+
+  // secp256k1 verification (ECDSA verify, recovery, BIP-340 verify and batch
+  // verify, with their tables) is a module of its own too: a page that only
+  // signs never loads it (assembly/secp256k1/verify-index.ts).
+  parts['secp256k1-verify'] = await compile('assembly/secp256k1/verify-index.ts', 'secp256k1-verify', 'secp256k1-verify-inline');
 
   // Ed25519 (assembly/ed25519/) is a module of its own: a secp256k1-only page
   // never loads it (src/core/parts.ts, scripts/bundle-size.mjs).

@@ -24,11 +24,19 @@ const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).p
 // Stale declarations of removed sources would otherwise stay in the package.
 rmSync('dist/types', { recursive: true, force: true });
 mkdirSync('build', { recursive: true });
-for (const name of ['wasm-inline', 'argon2-inline', 'p256-inline', 'ed25519-inline', 'slip39-words-inline', 'bip39-words-inline'])
+for (const name of [
+  'wasm-inline',
+  'argon2-inline',
+  'p256-inline',
+  'ed25519-inline',
+  'secp256k1-verify-inline',
+  'slip39-words-inline',
+  'bip39-words-inline',
+])
   writeFileSync(`build/${name}.d.ts`, 'declare const wasm: string;\nexport default wasm;\n');
 writeFileSync(
   'build/parts-digest.d.ts',
-  "declare const digests: Record<'argon2' | 'ed25519' | 'slip39-words' | 'bip39-words', string>;\nexport default digests;\n",
+  "declare const digests: Record<'argon2' | 'ed25519' | 'secp256k1-verify' | 'slip39-words' | 'bip39-words', string>;\nexport default digests;\n",
 );
 try {
   await Promise.all([

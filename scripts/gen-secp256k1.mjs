@@ -13,8 +13,9 @@
 //              G1, G2, MB1, MB2 as the GLV section of scalar.ts defines them;
 //              and the fully unrolled scMontMul (CIOS, 8x32 limbs).
 //   ecdsa.ts   NBYTES (n as 8x32 limbs).
-//   ecmult.ts  G_BYTES (G, big-endian x then y), BETA_BYTES (beta, the cube
-//              root of unity mod p with lambda*(x, y) = (beta*x, y)).
+//   ecmult.ts  G_BYTES (G, big-endian x then y).
+//   ecmult-verify.ts  BETA_BYTES (beta, the cube root of unity mod p with
+//              lambda*(x, y) = (beta*x, y)).
 //   field.ts   P0, P1, PM, P9 (p in 10x26 limbs; checked, never rewritten by
 //              hand: the rendering is exactly the committed text); MOD_P30,
 //              MOD_N30: the safegcd modulus descriptors (p and n in nine
@@ -234,7 +235,7 @@ export const targets = [
   c(SCALAR, 'MB2', () => u32Const('MB2', mb2)),
   c('assembly/secp256k1/ecdsa.ts', 'NBYTES', () => u32Const('NBYTES', n)),
   c('assembly/secp256k1/ecmult.ts', 'G_BYTES', () => u8Const('G_BYTES', [...bytesBE(Gx, 32), ...bytesBE(Gy, 32)])),
-  c('assembly/secp256k1/ecmult.ts', 'BETA_BYTES', () => u8Const('BETA_BYTES', bytesBE(beta, 32))),
+  c('assembly/secp256k1/ecmult-verify.ts', 'BETA_BYTES', () => u8Const('BETA_BYTES', bytesBE(beta, 32))),
   c('assembly/secp256k1/field.ts', 'P0', () => `const P0: u32 = ${hex(P26[0])};`),
   c('assembly/secp256k1/field.ts', 'P1', () => `const P1: u32 = ${hex(P26[1])};`),
   c('assembly/secp256k1/field.ts', 'PM', () => `const PM: u32 = ${hex(P26[2])};`),

@@ -1,6 +1,7 @@
 // The lazy parts in Chromium (src/core/parts.ts, docs/vault.md "Lazy parts"):
-// the Argon2id and Ed25519 WASM modules and the SLIP-0039 and BIP-39 word
-// lists are chunks the page fetches on first use and hands to the vault worker, which
+// the Argon2id, Ed25519 and secp256k1 verification WASM modules and the
+// SLIP-0039 and BIP-39 word lists are chunks the page fetches on first use and
+// hands to the vault worker, which
 // keeps one only if it hashes to the digest built into it. Two pieces of
 // code load on first use too: the page's WebAuthn ceremonies, and the backup
 // worker that the vault worker starts for the backup formats. Every request
@@ -11,7 +12,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { launch, serveRepo, watchErrors, type Served } from './helpers/browser.ts';
 import { addAuthenticator, call, fails, ok, reload } from './helpers/keystore-page.ts';
@@ -30,6 +31,7 @@ const PART_FILES = (() => {
   return {
     argon2: one('argon2-inline-'),
     ed25519: one('ed25519-inline-'),
+    'secp256k1-verify': one('secp256k1-verify-inline-'),
     'slip39-words': one('slip39-words-inline-'),
     'bip39-words': one('bip39-words-inline-'),
   };
@@ -198,7 +200,8 @@ test('Ed25519, SLIP-0039 and Argon2id each fetch their part on first use, and wo
   await secpSign(t, id);
 
   // Each part is fetched once per page, however often it is used.
-  for (const p of Object.values(PART_FILES)) assert.equal(t.paths.filter((x) => x.endsWith(`/dist/${p}`)).length, 1, p);
+  for (const p of ['argon2', 'bip39-words', 'ed25519', 'slip39-words'] as const)
+    assert.equal(t.paths.filter((x) => x.endsWith(`/dist/${PART_FILES[p]}`)).length, 1, p);
   assert.deepEqual(t.errors, []);
   assert.deepEqual(other.errors, []);
   await t.ctx.close();
@@ -235,6 +238,93 @@ test('a part that is not the one the worker was built with is refused: PART_REJE
   await ok(t.page, 'create', { passphrase: PASS });
   const id2 = (await ok(t.page, 'generate', {})).id;
   await fails(t.page, 'PART_REJECTED', 'sign', id2, msg, { curve: 'ed25519' });
+  await secpSign(t, id2);
+  await t.ctx.close();
+});
+
+/** A BIP-341 key-path signature by the key's default path, checked by @noble/curves against its output key. */
+async function schnorrSign(t: Tab, id: string): Promise<void> {
+  const digest = crypto.randomBytes(32);
+  const s = await ok(t.page, 'signSchnorr', id, 'hex:' + digest.toString('hex'));
+  assert.ok(schnorr.verify(unhex(s.signature), digest, unhex(s.outputKey)), 'BIP-340 signature verifies');
+}
+
+/** An ECDSA signature of the key and the vault's own verdict on it (Keystore.verify) and on a changed digest. */
+async function secpVerify(t: Tab, id: string): Promise<void> {
+  const digest = crypto.randomBytes(32);
+  const s = await ok(t.page, 'sign', id, 'hex:' + digest.toString('hex'));
+  const sig = 'hex:' + Buffer.from(unhex(s.signature).subarray(0, 64)).toString('hex');
+  assert.equal(await ok(t.page, 'verify', id, 'hex:' + digest.toString('hex'), sig), true);
+  digest[0]! ^= 1;
+  assert.equal(await ok(t.page, 'verify', id, 'hex:' + digest.toString('hex'), sig), false);
+}
+
+const verifyFetches = (t: Tab) => t.paths.filter((x) => x.endsWith(`/dist/${PART_FILES['secp256k1-verify']}`)).length;
+
+test('secp256k1 verification is a lazy part: ECDSA signing never fetches it; verify and BIP-340 signing (which verifies its signature) do, once', async () => {
+  const t = await freshTab();
+  const name = uniq();
+  const id = await vaultWithKey(t, { name });
+  await secpSign(t, id);
+  await secpSign(t, id);
+  assert.deepEqual(fetched(t), ['bip39-words'], 'ECDSA signing runs in the core module');
+  await secpVerify(t, id);
+  assert.deepEqual(fetched(t).sort(), ['bip39-words', 'secp256k1-verify']);
+  await schnorrSign(t, id);
+  await secpVerify(t, id);
+  assert.equal(verifyFetches(t), 1, 'fetched once per page');
+
+  // A new page on the same vault: BIP-340 signing alone fetches it (BIP-340 "Default Signing" verifies first).
+  t.paths.length = 0;
+  await reload(t.page, base);
+  assert.equal((await t.page.evaluate((o) => (window as any).vt.open(o), { name })).state, 'locked');
+  await ok(t.page, 'unlock', { passphrase: PASS });
+  await secpSign(t, id);
+  assert.deepEqual(fetched(t), []);
+  await schnorrSign(t, id);
+  assert.deepEqual(fetched(t), ['secp256k1-verify']);
+  assert.deepEqual(t.errors, []);
+  await t.ctx.close();
+});
+
+test('a swapped or tampered secp256k1-verify part is refused: verify and signSchnorr get PART_REJECTED, ECDSA signing keeps working', async () => {
+  const t = await freshTab();
+  // The verification chunk answered with the Ed25519 one (valid WASM, wrong part), then with one base64 character changed.
+  const edChunk = readFileSync(new URL(PART_FILES.ed25519, dist), 'utf8');
+  const verifyChunk = readFileSync(new URL(PART_FILES['secp256k1-verify'], dist), 'utf8');
+  const flipped = verifyChunk.replace(
+    /"([A-Za-z0-9+/]{100})([A-Za-z0-9+/])/,
+    (_m, a: string, c: string) => `"${a}${c === 'A' ? 'B' : 'A'}`,
+  );
+  assert.notEqual(flipped, verifyChunk);
+  let body = edChunk;
+  await t.ctx.route(`**/dist/${PART_FILES['secp256k1-verify']}`, (r) => r.fulfill({ status: 200, contentType: 'text/javascript', body }));
+  const id = await vaultWithKey(t);
+  const digest = 'hex:' + '42'.repeat(32);
+  const s = await ok(t.page, 'sign', id, digest);
+  const sig = 'hex:' + Buffer.from(unhex(s.signature).subarray(0, 64)).toString('hex');
+  const r = await call(t.page, 'verify', id, digest, sig);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.code, 'PART_REJECTED', r.message);
+    assert.equal(r.isVk, true, 'a VaultkeyError on the page');
+  }
+  await fails(t.page, 'PART_REJECTED', 'signSchnorr', id, digest);
+  // ECDSA signing is untouched, and asking again asks again (nothing bad was kept): still refused.
+  await secpSign(t, id);
+  await fails(t.page, 'PART_REJECTED', 'signSchnorr', id, digest);
+  await fails(t.page, 'PART_REJECTED', 'verify', id, digest, sig);
+
+  // A fresh page whose chunk has one character changed: refused the same way.
+  body = flipped;
+  await t.page.close();
+  t.page = await t.ctx.newPage();
+  await reload(t.page, base);
+  await t.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
+  await ok(t.page, 'create', { passphrase: PASS });
+  const id2 = (await ok(t.page, 'generate', {})).id;
+  await fails(t.page, 'PART_REJECTED', 'signSchnorr', id2, digest);
+  await fails(t.page, 'PART_REJECTED', 'verify', id2, digest, sig);
   await secpSign(t, id2);
   await t.ctx.close();
 });

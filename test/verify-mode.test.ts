@@ -7,9 +7,12 @@
 //
 // The core is loaded from src/ with one test-only redirect: a module
 // resolution hook swaps build/wasm-inline.js (the release module that
-// src/core/wasm.ts inlines) for build/wasm-debug-inline.js, and the Ed25519
-// module (build/ed25519-inline.js, a lazy part) for build/ed25519-debug-inline.js. Production code
-// has no switch for it, and the release bundle never contains the debug bytes.
+// src/core/wasm.ts inlines) for build/wasm-debug-inline.js, and the lazy
+// parts that are WASM of the same sources, the Ed25519 module
+// (build/ed25519-inline.js) and the secp256k1 verification module
+// (build/secp256k1-verify-inline.js), for their -debug-inline.js builds.
+// Production code has no switch for it, and the release bundle never contains
+// the debug bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -26,6 +29,7 @@ const root = new URL('../', import.meta.url);
 // Always rebuild: a stale debug module would check stale code (about 3 s).
 execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--debug'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const debugBytes = readFileSync(new URL('build/vaultkey-debug.wasm', root));
+const verifyDebugBytes = readFileSync(new URL('build/secp256k1-verify-debug.wasm', root));
 
 register(
   'data:text/javascript,' +
@@ -33,6 +37,8 @@ register(
 export async function resolve(specifier, context, next) {
   if (specifier.endsWith('/build/wasm-inline.js')) specifier = specifier.replace(/wasm-inline\\.js$/, 'wasm-debug-inline.js');
   if (specifier.endsWith('/build/ed25519-inline.js')) specifier = specifier.replace(/ed25519-inline\\.js$/, 'ed25519-debug-inline.js');
+  if (specifier.endsWith('/build/secp256k1-verify-inline.js'))
+    specifier = specifier.replace(/secp256k1-verify-inline\\.js$/, 'secp256k1-verify-debug-inline.js');
   return next(specifier, context);
 }`),
 );
@@ -50,6 +56,8 @@ const aborts: string[] = [];
 /** What the test is doing, appended to a recorded abort (e.g. the vector's tcId). */
 let current = '';
 let coreExports: WebAssembly.Exports | undefined;
+/** The bytes the core instantiated as its secp256k1 verification module. */
+let verifyBytes: Uint8Array | undefined;
 const realInstantiate = WebAssembly.instantiate;
 (WebAssembly as any).instantiate = async (source: any, imports?: any) => {
   let memory: WebAssembly.Memory | undefined;
@@ -70,6 +78,8 @@ const realInstantiate = WebAssembly.instantiate;
   const instance: WebAssembly.Instance = result instanceof WebAssembly.Instance ? result : result.instance;
   memory = instance.exports.memory as WebAssembly.Memory;
   if ('verifySecpFeMul' in instance.exports) coreExports = instance.exports;
+  if ('secp256k1Verify' in instance.exports && ArrayBuffer.isView(source))
+    verifyBytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   return result;
 };
 
@@ -114,6 +124,18 @@ test('the core runs the debug module (VERIFY = 1)', () => {
     // Same entry: every release export exists in the debug module too.
     const debugNames = new Set(WebAssembly.Module.exports(new WebAssembly.Module(debugBytes)).map((e) => e.name));
     for (const e of WebAssembly.Module.exports(mod)) assert.ok(debugNames.has(e.name), e.name);
+  }
+  // ECDSA verification, recovery and BIP-340 verification run in the debug build of their own module.
+  assert.ok(verifyBytes && Buffer.from(verifyBytes).equals(verifyDebugBytes), 'src/core instantiated build/secp256k1-verify-debug.wasm');
+  const verifyRelease = new URL('build/secp256k1-verify.wasm', root);
+  if (existsSync(verifyRelease)) {
+    const mod = new WebAssembly.Module(readFileSync(verifyRelease));
+    const debugNames = new Set(WebAssembly.Module.exports(new WebAssembly.Module(verifyDebugBytes)).map((e) => e.name));
+    for (const e of WebAssembly.Module.exports(mod)) assert.ok(debugNames.has(e.name), e.name);
+    assert.deepEqual(
+      WebAssembly.Module.imports(mod).filter((i) => i.name === 'abort'),
+      [],
+    );
   }
 });
 

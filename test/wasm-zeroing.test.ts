@@ -63,6 +63,10 @@ const edInstance = instances.find((i) => 'ed25519Sign' in i.exports);
 assert.ok(edInstance, 'the Ed25519 WASM instance was not captured');
 const edEx = edInstance.exports as any;
 const edMemory = () => Buffer.from((edEx.memory as WebAssembly.Memory).buffer);
+// And secp256k1 verification (build/secp256k1-verify.wasm, a lazy part): public inputs only, no secret reaches it.
+const verifyInstance = instances.find((i) => 'secp256k1Verify' in i.exports);
+assert.ok(verifyInstance, 'the secp256k1 verification WASM instance was not captured');
+const verifyEx = verifyInstance.exports as any;
 
 // ---- forms of a secret
 
@@ -867,6 +871,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
   const allowed: Record<string, string[]> = {
     // Public: generator tables and their build scratch, verification (public inputs only).
     'assembly/secp256k1/ecmult.ts': ['*'],
+    'assembly/secp256k1/ecmult-verify.ts': ['*'],
     'assembly/ed25519/base.ts': ['*'],
     'assembly/ed25519/dsm.ts': ['*'],
     'assembly/ed25519/batch.ts': ['*'],
@@ -900,6 +905,8 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'assembly/secp256k1/keys.ts',
     'assembly/secp256k1/ecdsa.ts',
     'assembly/secp256k1/schnorr.ts',
+    'assembly/secp256k1/verify-exports.ts',
+    'assembly/secp256k1/verify-index.ts',
     'assembly/ed25519/exports.ts',
     'assembly/p256/index.ts',
     'assembly/p256/field.ts',
@@ -926,6 +933,7 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
     'wipe',
     'wipeScratch',
     'secp256k1Precompute',
+    'secp256k1VerifyPrecompute',
     'secp256k1PublicKeyConvert',
     'secp256k1Verify',
     'secp256k1Recover',
@@ -946,6 +954,8 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
   for (const f of [
     'assembly/index.ts',
     'assembly/secp256k1/exports.ts',
+    'assembly/secp256k1/verify-exports.ts',
+    'assembly/secp256k1/verify-index.ts',
     'assembly/ed25519/exports.ts',
     'assembly/ed25519/index.ts',
     'assembly/hd/bip32.ts',
@@ -996,4 +1006,10 @@ test('assembly: every scratch buffer of the core is in the wiped region or a reg
   const knownEd = new Set([...publicOnly, 'memory', 'ed25519PublicKey', 'ed25519Sign']);
   const unknownEd = Object.keys(edEx).filter((k) => !knownEd.has(k));
   assert.deepEqual(unknownEd, [], 'a new Ed25519 export: list it as public-only or secret-taking in this test');
+  // And the secp256k1 verification module: public-only exports, nothing that takes a secret.
+  const unknownVerify = Object.keys(verifyEx).filter((k) => k !== 'memory' && !publicOnly.has(k));
+  assert.deepEqual(unknownVerify, [], 'the secp256k1 verification module takes public data only');
+  // Verification left the core's exports: a signing-only page never loads it.
+  for (const k of ['secp256k1Verify', 'secp256k1Recover', 'secp256k1SchnorrVerify', 'secp256k1SchnorrVerifyBatch'])
+    assert.ok(!(k in coreEx), `${k} is not in the core module`);
 });

@@ -8,6 +8,7 @@ import { mnemonicToSeed } from '../src/core/bip39-phrase.js';
 import { deriveAddresses } from '../src/hd/batch.js';
 import { secp256k1 } from '../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../src/core/ed25519.js';
+import { initSecp256k1Verify } from '../src/core/secp256k1-verify.js';
 import { partsFrom } from './parts.js';
 import type { PartName } from '../src/core/parts.js';
 import { VaultkeyError } from '../src/errors.js';
@@ -47,10 +48,14 @@ function method(name: unknown): (...args: any[]) => unknown {
   return methods[name as MethodName] as (...args: any[]) => unknown;
 }
 
-/** The main module, and for the ed25519 methods the Ed25519 one (a lazy part, src/core/parts.ts). */
+/** Methods that run in the secp256k1 verification module (a lazy part): signing never loads it. */
+const VERIFY_METHODS: ReadonlySet<string> = new Set(['secp256k1Verify', 'secp256k1RecoverPublicKey', 'secp256k1SchnorrVerify']);
+
+/** The main module, and for the ed25519 and the verification methods their modules (lazy parts, src/core/parts.ts). */
 async function initFor(name: string): Promise<void> {
   await init();
   if (name.startsWith('ed25519')) await initEd25519();
+  if (VERIFY_METHODS.has(name)) await initSecp256k1Verify();
 }
 
 export const api = {

@@ -60,13 +60,13 @@ import {
 } from './field';
 import { scFromBytes, scMul, scAdd, scNeg, scSplitLambda } from './scalar';
 import { GE_SIZE, GEJ_SIZE, gejSetInf, gejDoubleV, gejAddGeV, gejIsInf } from './group';
-import { ecInit, GEN } from './ecmult';
+import { genInit, GEN } from './ecmult';
 import { mulPacked as mulP, sqrPacked as sqr2 } from './pair';
 import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into } from '../hash/sha256';
 
 const TAG_CHAL: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 99, 104, 97, 108, 108, 101, 110, 103, 101]); // "BIP0340/challenge"
 const TAG_BATCH: usize = memory.data<u8>([66, 73, 80, 48, 51, 52, 48, 47, 98, 97, 116, 99, 104]); // "BIP0340/batch"
-// beta, a cube root of unity mod p: lambda(x, y) = (beta x, y) (as in ecmult.ts).
+// beta, a cube root of unity mod p: lambda(x, y) = (beta x, y) (as in ecmult-verify.ts).
 const BETA_BYTES: usize = memory.data<u8>([
   0x7a, 0xe9, 0x6a, 0x2b, 0x65, 0x7c, 0x07, 0x10, 0x6e, 0x64, 0x47, 0x9e, 0xac, 0x34, 0x34, 0xe9,
   0x9c, 0xf0, 0x49, 0x75, 0x12, 0xf5, 0x89, 0x95, 0xc1, 0x39, 0x6c, 0x28, 0x71, 0x95, 0x01, 0xee,
@@ -500,7 +500,7 @@ function setPoint(p: u32, g: usize, xmul: usize, neg: u32): void {
  * width (0: chosen from u). Returns 1 if every signature is valid.
  */
 export function schnorrVerifyBatch(u: u32, msgTotal: u32, c: i32): u32 {
-  ecInit();
+  genInit();
   const sigs = BUF, pubs = BUF + 64 * <usize>u, lens = BUF + 96 * <usize>u;
   let msg = BUF + 100 * <usize>u;
   layout(msg + <usize>msgTotal, u, c);

@@ -8,7 +8,8 @@ import { SCRATCH, ECDSA_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd, feSqr, feMul, feEqual } from './field';
 import { scFromBytes, scToBytes, scIsZero, scMul, scAdd, scInv, scIsHigh, scCondNeg, scNeg } from './scalar';
 import { geSetXo, geSetGej, gejIsInf } from './group';
-import { ecmultGen, ecmultV } from './ecmult';
+import { ecmultGen } from './ecmult';
+import { ecmultV } from './ecmult-verify';
 import { privLoad } from './keys';
 import { hmac256Key, hmac256 } from '../hash/hmac';
 

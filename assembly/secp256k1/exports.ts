@@ -1,23 +1,23 @@
-// WASM exports for secp256k1 (calling convention: assembly/mem.ts).
+// WASM exports for secp256k1 keys and signing (calling convention:
+// assembly/mem.ts), in the core module (build/vaultkey.wasm). Verification
+// and recovery are in ./verify-exports.ts, a module of their own.
 // Fixed-size operands live in IO; variable-length messages (BIP-340) in BUF.
 // Offsets are chosen so inputs and outputs never overlap. Every export that
 // can be given a private key or a tweak ends with wipeScratch() (mem.ts),
 // whichever way it returns; the JS side zeroes the IO bytes it wrote and read.
 
 import { IO, BUF, SCRATCH, SECP_EXPORTS_SLOT, wipeScratch } from '../mem';
-import { ecInit } from './ecmult';
-import { ecdsaSign, ecdsaVerify, ecdsaRecover } from './ecdsa';
-import { pubParse, pubParseCached, pubSerialize, privLoad, privAdd, pubAdd, pubAddBatch } from './keys';
+import { ecInit, ecmultGen } from './ecmult';
+import { ecdsaSign } from './ecdsa';
+import { pubParse, pubSerialize, privLoad, privAdd, pubAdd, pubAddBatch } from './keys';
 import { GEJ_SIZE } from './group';
-import { schnorrPub, schnorrSign, schnorrVerify } from './schnorr';
-import { ecmultGen } from './ecmult';
-import { schnorrVerifyBatch, schnorrVerifyBatchSize } from './batch';
+import { schnorrPub, schnorrSign } from './schnorr';
 
 const PUB: usize = SCRATCH + SECP_EXPORTS_SLOT; // 96: GE_SIZE, a parsed public key
 const SK: usize = SCRATCH + SECP_EXPORTS_SLOT + 96; // 32: the private key as a scalar
 const PA: usize = SCRATCH + SECP_EXPORTS_SLOT + 128; // 80: TE_SIZE, its public point
 
-/** Builds the generator tables now rather than on first use. */
+/** Builds the fixed-base table of signing and keys now rather than on first use. */
 export function secp256k1Precompute(): void {
   ecInit();
 }
@@ -53,21 +53,6 @@ export function secp256k1Sign(): i32 {
   return recid;
 }
 
-/**
- * IO[0..64) r || s, IO[64..96) digest, IO[96..96+len) public key -> 1 valid, 0 not.
- * `lowS` = 1 rejects s > n/2 (the default of the JS API).
- */
-export function secp256k1Verify(pubLen: u32, lowS: u32): i32 {
-  if (!pubParseCached(PUB, IO + 96, pubLen)) return 0;
-  return <i32>ecdsaVerify(IO, IO + 64, PUB, lowS);
-}
-
-/** IO[0..64) r || s, IO[64..96) digest -> IO[128..) public key; returns its length or 0. */
-export function secp256k1Recover(recid: u32, compressed: u32): i32 {
-  if (!ecdsaRecover(PUB, IO, recid, IO + 64)) return 0;
-  return <i32>pubSerialize(IO + 128, PUB, compressed);
-}
-
 /** IO[0..32) key + IO[32..64) tweak -> IO[64..96). 0 ok, 1 bad key, 2 bad tweak/zero result. */
 export function secp256k1PrivateAdd(): i32 {
   const rc = privAdd(IO + 64, IO, IO + 32);
@@ -99,11 +84,6 @@ export function secp256k1SchnorrSign(msgLen: u32): i32 {
   return rc;
 }
 
-/** IO[0..64) signature, IO[64..96) x-only key, BUF[0..len) message -> 1 valid, 0 not. */
-export function secp256k1SchnorrVerify(msgLen: u32): i32 {
-  return <i32>schnorrVerify(IO, IO + 64, BUF, msgLen);
-}
-
 /**
  * Batch BIP-32 public tweaks with one inversion: parent key IO[0..len),
  * n tweaks at BUF[0..32n), results (33 or 65 bytes each) written at
@@ -121,20 +101,4 @@ export function secp256k1PublicAddBatch(pubLen: u32, n: u32, compressed: u32): i
 /** Bytes of BUF that secp256k1PublicAddBatch needs for n tweaks (uncompressed output, scratch, alignment). */
 export function secp256k1PublicAddBatchSize(n: u32): u32 {
   return 32 * n + 65 * n + 16 + n * (<u32>GEJ_SIZE + 40);
-}
-
-/**
- * BIP-340 batch verification (batch.ts): u signatures at BUF[0..64u), x-only
- * keys at BUF[64u..96u), message lengths (u32) at BUF[96u..100u), messages
- * back to back from BUF[100u); 32 fresh random bytes at IO[0..32). JS
- * reserves bufPtr(secp256k1SchnorrVerifyBatchSize(u, msgTotal, c)) first.
- * `c` forces the Pippenger window (0: chosen from u). 1 if all are valid.
- */
-export function secp256k1SchnorrVerifyBatch(u: u32, msgTotal: u32, c: i32): i32 {
-  return <i32>schnorrVerifyBatch(u, msgTotal, c);
-}
-
-/** Bytes of BUF that secp256k1SchnorrVerifyBatch needs (inputs and working memory). */
-export function secp256k1SchnorrVerifyBatchSize(u: u32, msgTotal: u32, c: i32): u32 {
-  return schnorrVerifyBatchSize(u, msgTotal, c);
 }

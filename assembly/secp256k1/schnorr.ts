@@ -8,7 +8,8 @@ import { SCRATCH, SCHNORR_SLOT } from '../mem';
 import { FE, feFromBytes, feToBytes, feIsOdd } from './field';
 import { scFromBytes, scToBytes, scIsZero, scMul, scAdd, scCondNeg, scNeg } from './scalar';
 import { geSetXo, geSetGej, gejIsInf } from './group';
-import { ecmultGen, ecmultV } from './ecmult';
+import { ecmultGen } from './ecmult';
+import { ecmultV } from './ecmult-verify';
 import { privLoad } from './keys';
 import { CTX256_SIZE, sha256Init, sha256Update, sha256Final, sha256Into } from '../hash/sha256';
 

@@ -5,6 +5,7 @@ import { registerCurve } from '../hd/curves.js';
 import { initP256 } from './p256.js';
 import { nist256p1 } from '../hd/nist256p1.js';
 import { initEd25519 } from './ed25519.js';
+import { initSecp256k1Verify } from './secp256k1-verify.js';
 import { usePartLoader } from './parts-page.js';
 
 export { sha256, sha512, keccak256, hmacSha256, hmacSha512, hkdfSha256, pbkdf2Sha512, ripemd160, hash160 } from './hash.js';
@@ -22,12 +23,12 @@ export * from '../hd/index.js';
 /**
  * Instantiates the WASM modules once: the core module, the P-256 one
  * (build/p256.wasm, which only this entry point carries: the vault worker
- * never uses P-256, see scripts/bundle-size.mjs) and the Ed25519 one (a lazy
- * part, src/core/parts.ts: fetched here from its own chunk), and registers
- * nist256p1 for HDKey.
+ * never uses P-256, see scripts/bundle-size.mjs), and the Ed25519 and
+ * secp256k1 verification ones (lazy parts, src/core/parts.ts: fetched here
+ * from their own chunks), and registers nist256p1 for HDKey.
  */
 export async function init(): Promise<void> {
   usePartLoader();
-  await Promise.all([initWasm(), initP256(), initEd25519()]);
+  await Promise.all([initWasm(), initP256(), initEd25519(), initSecp256k1Verify()]);
   registerCurve(nist256p1);
 }

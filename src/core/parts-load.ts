@@ -12,6 +12,8 @@ export async function loadPart(name: PartName): Promise<string> {
       return (await import('../../build/argon2-inline.js')).default;
     case 'ed25519':
       return (await import('../../build/ed25519-inline.js')).default;
+    case 'secp256k1-verify':
+      return (await import('../../build/secp256k1-verify-inline.js')).default;
     case 'slip39-words':
       return (await import('../../build/slip39-words-inline.js')).default;
     case 'bip39-words':

@@ -3,6 +3,8 @@
 // scripts/bundle-size.mjs):
 //   argon2        build/argon2.wasm (base64 of its gzip): Argon2id KDFs
 //   ed25519       build/ed25519.wasm (likewise): Ed25519 keys and signatures
+//   secp256k1-verify  build/secp256k1-verify.wasm (likewise): secp256k1 ECDSA
+//                 verification and recovery, BIP-340 verification
 //   slip39-words  the SLIP-0039 word list (SLIP-0039 §Wordlist), space-separated
 //   bip39-words   the English BIP-39 word list (BIP-39 §Wordlist), space-separated:
 //                 only the vault worker fetches it, to make or read a mnemonic
@@ -19,8 +21,8 @@
 import { VaultkeyError } from '../errors.js';
 import { defaultPartSource } from './parts-default.js';
 
-export type PartName = 'argon2' | 'ed25519' | 'slip39-words' | 'bip39-words';
-export const PART_NAMES: readonly PartName[] = ['argon2', 'ed25519', 'slip39-words', 'bip39-words'];
+export type PartName = 'argon2' | 'ed25519' | 'secp256k1-verify' | 'slip39-words' | 'bip39-words';
+export const PART_NAMES: readonly PartName[] = ['argon2', 'ed25519', 'secp256k1-verify', 'slip39-words', 'bip39-words'];
 
 export type PartSource = (name: PartName) => Promise<string>;
 

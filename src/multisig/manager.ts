@@ -12,6 +12,7 @@ import { init } from '../core/wasm.js';
 import { sha256 } from '../core/hash.js';
 import { ed25519, initEd25519 } from '../core/ed25519.js';
 import { secp256k1 } from '../core/secp256k1.js';
+import { initSecp256k1Verify } from '../core/secp256k1-verify.js';
 import { type Clock, canonicalJson, fromHex, randomHex, systemClock, toHex, utf8 } from '../security/canonical.js';
 import type { CollectedSignature, DigestMode, KeyGroup, MultisigStore, OperationRecord, Signer, SignerCurve } from './types.js';
 
@@ -272,7 +273,7 @@ export class MultisigManager {
     const op0 = await this.get(opId);
     const g = await this.getGroup(op0.groupId);
     const s = this.#findSigner(g, signer);
-    if (s.curve === 'ed25519') await initEd25519(); // a lazy part (src/core/parts.ts)
+    await (s.curve === 'ed25519' ? initEd25519() : initSecp256k1Verify()); // lazy parts (src/core/parts.ts)
     return this.#mutate(opId, (op) => {
       if (op.signatures.some((x) => x.publicKey === s.publicKey)) {
         throw new VaultkeyError('DUPLICATE_SIGNATURE', `signer ${s.label} has already signed this operation`);

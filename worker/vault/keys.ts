@@ -9,6 +9,7 @@ import { generateMnemonic, mnemonicToSeed, validateMnemonic } from '../../src/co
 import { englishWords } from './words.js';
 import { secp256k1 } from '../../src/core/secp256k1.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';
+import { initSecp256k1Verify } from '../../src/core/secp256k1-verify.js';
 import { HDKey } from '../../src/hd/hdkey.js';
 import { Account, type AccountState, type Chain } from '../../src/hd/accounts.js';
 import { addressOf, type AddressFormat } from '../../src/hd/addresses.js';
@@ -371,7 +372,7 @@ function negateTweak(t: Uint8Array): Uint8Array {
  * choose. The addition runs in WASM (secp256k1.privateAdd, zeroed there); the
  * tweaked key's JS copy is zeroed before return.
  */
-export function signSchnorr(keyId: string, digest: Uint8Array, o: SchnorrSignOptions = {}): Promise<SchnorrSignResult> {
+export async function signSchnorr(keyId: string, digest: Uint8Array, o: SchnorrSignOptions = {}): Promise<SchnorrSignResult> {
   assertBytes(digest, 'digest');
   if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'a BIP-341 sighash is 32 bytes');
   const opts = o ?? {};
@@ -379,6 +380,9 @@ export function signSchnorr(keyId: string, digest: Uint8Array, o: SchnorrSignOpt
   if (tweakOpt !== null && tweakOpt !== 'bip86') assertBytes(tweakOpt, 'tweak', 32);
   if (opts.auxRand !== undefined) assertBytes(opts.auxRand, 'auxRand', 32);
   const { path, curve } = opts;
+  // The signature is verified before it is released (below), in the secp256k1 verification module: a
+  // lazy part (src/core/parts.ts), loaded and checked before the key is touched.
+  await initSecp256k1Verify();
   return withPrivateKey(
     keyId,
     { ...(path !== undefined ? { path } : {}), ...(curve !== undefined ? { curve } : {}) },
@@ -430,14 +434,14 @@ export function signMessage(
   });
 }
 
-export function verifySignature(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
+export async function verifySignature(keyId: string, digest: Uint8Array, signature: Uint8Array, o: SignOptions = {}): Promise<boolean> {
   assertBytes(digest, 'digest');
   assertBytes(signature, 'signature');
-  return withPrivateKey(keyId, o, (_priv, pub, curve) => {
-    if (curve === 'ed25519') return signature.length === 64 && ed25519.verify(signature, digest, pub);
-    if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'secp256k1 verifies 32-byte digests');
-    return signature.length === 64 && secp256k1.verify(signature, digest, pub);
-  });
+  const { pub, curve } = await withPrivateKey(keyId, o, (_priv, pub, curve) => ({ pub: pub.slice(), curve }));
+  if (curve === 'ed25519') return signature.length === 64 && ed25519.verify(signature, digest, pub);
+  if (digest.length !== 32) throw new VaultkeyError('INVALID_LENGTH', 'secp256k1 verifies 32-byte digests');
+  await initSecp256k1Verify(); // a lazy part (src/core/parts.ts): signing never loads it
+  return signature.length === 64 && secp256k1.verify(signature, digest, pub);
 }
 
 export async function getAddress(keyId: string, chain: ChainName, index = 0, o: AddressOptions = {}): Promise<AddressResult> {
