@@ -26,7 +26,7 @@
 // a lazy part (./parts.ts): initEd25519() fetches it on first use, so a page
 // that never touches Ed25519 never loads it. init() of vaultkey/core awaits it.
 import { assertBytes, VaultkeyError } from '../errors.js';
-import { inlineWasmBytes } from './inline-wasm.js';
+import { lazyInstance } from './inline-wasm.js';
 import { part } from './parts.js';
 
 /** Raw exports of build/ed25519.wasm; IO layout in assembly/ed25519/exports.ts. */
@@ -48,32 +48,17 @@ const IO_SIZE = 1024;
 const MAX_INPUT = 2 ** 32 - 2 ** 24;
 
 let inst: Ed25519Exports | undefined;
-let loading: Promise<void> | undefined;
 let io = 0;
 
 /** Instantiates the Ed25519 module once per realm, fetching its part first if needed. */
-export function initEd25519(): Promise<void> {
-  if (inst) return Promise.resolve();
-  loading ??= (async () => {
-    try {
-      const bytes = await inlineWasmBytes(await part('ed25519'));
-      const { instance } = await WebAssembly.instantiate(bytes, {
-        env: {
-          abort() {
-            throw new VaultkeyError('INVALID_ARGUMENT', 'WASM rejected its input');
-          },
-        },
-      });
-      inst = instance.exports as unknown as Ed25519Exports;
-      io = inst.ioPtr();
-    } catch (cause) {
-      loading = undefined;
-      if (cause instanceof VaultkeyError) throw cause;
-      throw new VaultkeyError('NOT_INITIALIZED', 'could not instantiate the Ed25519 WASM module', { cause });
-    }
-  })();
-  return loading;
-}
+export const initEd25519: () => Promise<void> = lazyInstance<Ed25519Exports>(
+  () => part('ed25519'),
+  'the Ed25519 WASM module',
+  (e) => {
+    inst = e;
+    io = e.ioPtr();
+  },
+);
 
 function ex(): Ed25519Exports {
   if (!inst) throw new VaultkeyError('NOT_INITIALIZED', 'call `await init()` from vaultkey/core first');

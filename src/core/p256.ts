@@ -19,7 +19,7 @@
 // vaultkey/core only: the vault worker never uses P-256 (scripts/bundle-size.mjs).
 import p256Base64 from '../../build/p256-inline.js';
 import { assertBytes, VaultkeyError } from '../errors.js';
-import { inlineWasmBytes } from './inline-wasm.js';
+import { lazyInstance } from './inline-wasm.js';
 import { secp256k1 } from './secp256k1.js';
 
 /** Raw exports of build/p256.wasm; see assembly/p256/index.ts for the layout of IO. */
@@ -40,31 +40,17 @@ interface P256Exports {
 
 const IO_SIZE = 1024;
 let ex: P256Exports | undefined;
-let loading: Promise<void> | undefined;
 let io = 0;
 
 /** Instantiates the P-256 module once per realm (init() of vaultkey/core calls it). */
-export function initP256(): Promise<void> {
-  if (ex) return Promise.resolve();
-  loading ??= (async () => {
-    try {
-      const { instance } = await WebAssembly.instantiate(await inlineWasmBytes(p256Base64), {
-        env: {
-          abort() {
-            throw new VaultkeyError('INVALID_ARGUMENT', 'WASM rejected its input');
-          },
-        },
-      });
-      ex = instance.exports as unknown as P256Exports;
-      io = ex.ioPtr();
-    } catch (cause) {
-      loading = undefined;
-      if (cause instanceof VaultkeyError) throw cause;
-      throw new VaultkeyError('NOT_INITIALIZED', 'could not instantiate the P-256 WASM module', { cause });
-    }
-  })();
-  return loading;
-}
+export const initP256: () => Promise<void> = lazyInstance<P256Exports>(
+  () => p256Base64,
+  'the P-256 WASM module',
+  (e) => {
+    ex = e;
+    io = e.ioPtr();
+  },
+);
 
 function wasm(): P256Exports {
   if (!ex) throw new VaultkeyError('NOT_INITIALIZED', 'call `await init()` from vaultkey/core first');

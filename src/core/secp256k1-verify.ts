@@ -12,7 +12,7 @@
 // Every input here is public (signatures, digests, messages, public keys):
 // nothing is zeroed, and a message is left in BUF as public data.
 import { assertBytes, assertInt, VaultkeyError } from '../errors.js';
-import { inlineWasmBytes } from './inline-wasm.js';
+import { lazyInstance } from './inline-wasm.js';
 import { part } from './parts.js';
 
 /** Raw exports of build/secp256k1-verify.wasm; IO layout in assembly/secp256k1/verify-exports.ts. */
@@ -33,32 +33,17 @@ interface VerifyExports {
 const MAX_INPUT = 2 ** 32 - 2 ** 24;
 
 let inst: VerifyExports | undefined;
-let loading: Promise<void> | undefined;
 let io = 0;
 
 /** Instantiates the verification module once per realm, fetching its part first if needed. */
-export function initSecp256k1Verify(): Promise<void> {
-  if (inst) return Promise.resolve();
-  loading ??= (async () => {
-    try {
-      const bytes = await inlineWasmBytes(await part('secp256k1-verify'));
-      const { instance } = await WebAssembly.instantiate(bytes, {
-        env: {
-          abort() {
-            throw new VaultkeyError('INVALID_ARGUMENT', 'WASM rejected its input');
-          },
-        },
-      });
-      inst = instance.exports as unknown as VerifyExports;
-      io = inst.ioPtr();
-    } catch (cause) {
-      loading = undefined;
-      if (cause instanceof VaultkeyError) throw cause;
-      throw new VaultkeyError('NOT_INITIALIZED', 'could not instantiate the secp256k1 verification WASM module', { cause });
-    }
-  })();
-  return loading;
-}
+export const initSecp256k1Verify: () => Promise<void> = lazyInstance<VerifyExports>(
+  () => part('secp256k1-verify'),
+  'the secp256k1 verification WASM module',
+  (e) => {
+    inst = e;
+    io = e.ioPtr();
+  },
+);
 
 /** True once initSecp256k1Verify() has resolved in this realm. */
 export function secp256k1VerifyLoaded(): boolean {

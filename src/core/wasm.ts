@@ -9,7 +9,7 @@
 // or verify) go through putPublic() and are left in place.
 import wasmBase64 from '../../build/wasm-inline.js';
 import { VaultkeyError } from '../errors.js';
-import { inlineWasmBytes } from './inline-wasm.js';
+import { lazyInstance } from './inline-wasm.js';
 
 /** Raw exports of build/vaultkey.wasm. Each curve module adds its functions here. */
 export interface WasmExports {
@@ -29,7 +29,6 @@ export interface WasmExports {
 }
 
 let ex: WasmExports | undefined;
-let loading: Promise<void> | undefined;
 let io = 0;
 let view = new Uint8Array(0);
 /** Start and end of the BUF bytes putBuf() wrote that withSecrets() has yet to zero (end 0: none). */
@@ -53,28 +52,15 @@ export const MAX_INPUT = 2 ** 32 - 2 ** 24;
  * a page responsive, and the bytes are inlined so no bundler or CSP
  * `connect-src` rule can lose them; only `'wasm-unsafe-eval'` is needed.
  */
-export function init(): Promise<void> {
-  if (ex) return Promise.resolve();
-  loading ??= (async () => {
-    try {
-      const { instance } = await WebAssembly.instantiate(await inlineWasmBytes(wasmBase64), {
-        env: {
-          abort() {
-            throw new VaultkeyError('INVALID_ARGUMENT', 'WASM rejected its input');
-          },
-        },
-      });
-      ex = instance.exports as unknown as WasmExports;
-      io = ex.ioPtr();
-      view = new Uint8Array(ex.memory.buffer);
-    } catch (cause) {
-      loading = undefined;
-      if (cause instanceof VaultkeyError) throw cause;
-      throw new VaultkeyError('NOT_INITIALIZED', 'could not instantiate the vaultkey WASM module', { cause });
-    }
-  })();
-  return loading;
-}
+export const init: () => Promise<void> = lazyInstance<WasmExports>(
+  () => wasmBase64,
+  'the vaultkey WASM module',
+  (e) => {
+    ex = e;
+    io = e.ioPtr();
+    view = new Uint8Array(e.memory.buffer);
+  },
+);
 
 export function wasm(): WasmExports {
   if (!ex) throw new VaultkeyError('NOT_INITIALIZED', 'call `await init()` from vaultkey/core first');
