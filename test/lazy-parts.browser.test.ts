@@ -94,6 +94,14 @@ async function vaultWithKey(t: Tab, opts: object = {}): Promise<string> {
   return (await ok(t.page, 'generate', { label: 'lazy' })).id;
 }
 
+/** A new page in the same profile (so the same HTTP cache and routes) with a new vault and key. */
+async function vaultInNewPage(t: Tab): Promise<string> {
+  await t.page.close();
+  t.page = await t.ctx.newPage();
+  await reload(t.page, base);
+  return vaultWithKey(t);
+}
+
 const unhex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^hex:/, ''), 'hex'));
 
 async function secpSign(t: Tab, id: string): Promise<void> {
@@ -231,12 +239,7 @@ test('a part that is not the one the worker was built with is refused: PART_REJE
 
   // A fresh page whose chunk has one character changed: refused the same way.
   body = flipped;
-  await t.page.close();
-  t.page = await t.ctx.newPage();
-  await reload(t.page, base);
-  await t.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
-  await ok(t.page, 'create', { passphrase: PASS });
-  const id2 = (await ok(t.page, 'generate', {})).id;
+  const id2 = await vaultInNewPage(t);
   await fails(t.page, 'PART_REJECTED', 'sign', id2, msg, { curve: 'ed25519' });
   await secpSign(t, id2);
   await t.ctx.close();
@@ -317,12 +320,7 @@ test('a swapped or tampered secp256k1-verify part is refused: verify and signSch
 
   // A fresh page whose chunk has one character changed: refused the same way.
   body = flipped;
-  await t.page.close();
-  t.page = await t.ctx.newPage();
-  await reload(t.page, base);
-  await t.page.evaluate((o) => (window as any).vt.open(o), { name: uniq() });
-  await ok(t.page, 'create', { passphrase: PASS });
-  const id2 = (await ok(t.page, 'generate', {})).id;
+  const id2 = await vaultInNewPage(t);
   await fails(t.page, 'PART_REJECTED', 'signSchnorr', id2, digest);
   await fails(t.page, 'PART_REJECTED', 'verify', id2, digest, sig);
   await secpSign(t, id2);
