@@ -149,6 +149,13 @@ export function assertBytes(value: unknown, name: string, length?: number): asse
   }
 }
 
+/** An optional boolean option: `dflt` when undefined, INVALID_ARGUMENT unless a boolean. */
+export function optionalFlag(value: unknown, name: string, dflt: boolean): boolean {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a boolean`);
+  return value;
+}
+
 /** Throws INVALID_ARGUMENT unless `value` is an integer in [min, max]. */
 export function assertInt(value: unknown, name: string, min: number, max: number): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

@@ -26,7 +26,7 @@
 // a lazy part (./parts.ts): initEd25519() fetches it on first use, so a page
 // that never touches Ed25519 never loads it. init() of vaultkey/core awaits it.
 import { assertBytes, VaultkeyError } from '../errors.js';
-import { lazyInstance } from './inline-wasm.js';
+import { lazyInstance, reserveBuf } from './inline-wasm.js';
 import { part } from './parts.js';
 
 /** Raw exports of build/ed25519.wasm; IO layout in assembly/ed25519/exports.ts. */
@@ -44,8 +44,6 @@ interface Ed25519Exports {
 
 /** Size of the IO area (assembly/mem.ts IO_SIZE). */
 const IO_SIZE = 1024;
-/** As MAX_INPUT of ./wasm.ts: the most bytes BUF can take (4 GiB less 16 MiB below it). */
-const MAX_INPUT = 2 ** 32 - 2 ** 24;
 
 let inst: Ed25519Exports | undefined;
 let io = 0;
@@ -70,11 +68,7 @@ const mem = (e: Ed25519Exports) => new Uint8Array(e.memory.buffer);
 
 /** Copies the public `message` into BUF (left there after the call, as public data). */
 function putMessage(e: Ed25519Exports, message: Uint8Array): void {
-  if (message.length > MAX_INPUT) {
-    throw new VaultkeyError('OUT_OF_MEMORY', `an input of ${message.length} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
-  }
-  const p = e.bufPtr(message.length);
-  if (p === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${message.length} bytes of WASM memory`);
+  const p = reserveBuf(e, message.length); // may grow memory: take the view after it
   mem(e).set(message, p);
 }
 
@@ -190,10 +184,7 @@ function batchCall(items: readonly Ed25519BatchItem[], idx: readonly number[]): 
   const n = idx.length;
   let total = ENTRY * n;
   for (const i of idx) total += items[i]!.message.length;
-  if (total > MAX_INPUT)
-    throw new VaultkeyError('OUT_OF_MEMORY', `a batch of ${total} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
-  const base = e.bufPtr(total);
-  if (base === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${total} bytes of WASM memory`);
+  const base = reserveBuf(e, total);
   const m = mem(e);
   const dv = new DataView(m.buffer);
   const rnd = globalThis.crypto.getRandomValues(new Uint8Array(64 * n)); // the weights' randomness

@@ -62,3 +62,26 @@ export function lazyInstance<T>(source: () => string | Promise<string>, what: st
     return loading;
   };
 }
+
+/**
+ * Most bytes one call can pass through a module's BUF: 4 GiB (the 32-bit
+ * address space) less 16 MiB for everything below BUF (static data and
+ * tables, under 1 MiB today). Lengths are checked against it before anything
+ * is copied, so no length reaches the module's 32-bit arithmetic (or ToInt32
+ * of its parameters) wrapped; bufPtr refuses what would pass 4 GiB as well.
+ */
+export const MAX_INPUT = 2 ** 32 - 2 ** 24;
+
+/**
+ * Reserves `len` bytes of a module's BUF (its `bufPtr` export, which may grow
+ * memory: take views after this) and returns their address; OUT_OF_MEMORY,
+ * before anything is written, when they cannot fit.
+ */
+export function reserveBuf(e: { bufPtr(len: number): number }, len: number): number {
+  if (!(len >= 0 && len <= MAX_INPUT)) {
+    throw new VaultkeyError('OUT_OF_MEMORY', `an input of ${len} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
+  }
+  const p = e.bufPtr(len);
+  if (p === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${len} bytes of WASM memory`);
+  return p;
+}

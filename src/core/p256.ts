@@ -18,7 +18,7 @@
 // Its own module and instance (build/p256.wasm), loaded by init() of
 // vaultkey/core only: the vault worker never uses P-256 (scripts/bundle-size.mjs).
 import p256Base64 from '../../build/p256-inline.js';
-import { assertBytes, VaultkeyError } from '../errors.js';
+import { assertBytes, optionalFlag, VaultkeyError } from '../errors.js';
 import { lazyInstance } from './inline-wasm.js';
 import { secp256k1 } from './secp256k1.js';
 
@@ -74,17 +74,11 @@ function withSecrets<T>(body: (e: P256Exports, m: Uint8Array) => T): T {
   }
 }
 
-function flag(value: unknown, name: string, dflt: boolean): boolean {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a boolean`);
-  return value;
-}
-
 function lowSOption(options: unknown): boolean {
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
   }
-  return flag((options as { lowS?: unknown } | undefined)?.lowS, 'lowS', false);
+  return optionalFlag((options as { lowS?: unknown } | undefined)?.lowS, 'lowS', false);
 }
 
 function assertPub(pub: unknown, name = 'publicKey'): asserts pub is Uint8Array {
@@ -97,7 +91,7 @@ function assertPub(pub: unknown, name = 'publicKey'): asserts pub is Uint8Array 
 /** SEC 1 §2.3.3 public key of a 32-byte private key: 33 bytes (compressed, default) or 65. */
 function getPublicKey(priv: Uint8Array, compressed?: boolean): Uint8Array {
   assertBytes(priv, 'privateKey', 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   return withSecrets((e, m) => {
     m.set(priv, io);
     const n = e.p256GetPublicKey(c ? 1 : 0);
@@ -158,7 +152,7 @@ function privateAdd(priv: Uint8Array, tweak: Uint8Array): Uint8Array {
 function publicAdd(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array {
   assertPub(pub);
   assertBytes(tweak, 'tweak', 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   // The tweak is treated as a secret: a SLIP-0010 IL and one private child give the parent's private key.
   return withSecrets((e, m) => {
     m.set(pub, io);
@@ -173,7 +167,7 @@ function publicAdd(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Ui
 /** Re-encodes a public key (compressed <-> uncompressed); INVALID_KEY if it does not parse. */
 function publicKeyConvert(pub: Uint8Array, compressed?: boolean): Uint8Array {
   assertPub(pub);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   const e = wasm();
   const m = mem(e);
   m.set(pub, io);

@@ -11,8 +11,8 @@
 //
 // Every input here is public (signatures, digests, messages, public keys):
 // nothing is zeroed, and a message is left in BUF as public data.
-import { assertBytes, assertInt, VaultkeyError } from '../errors.js';
-import { lazyInstance } from './inline-wasm.js';
+import { assertBytes, assertInt, optionalFlag, VaultkeyError } from '../errors.js';
+import { lazyInstance, reserveBuf } from './inline-wasm.js';
 import { part } from './parts.js';
 
 /** Raw exports of build/secp256k1-verify.wasm; IO layout in assembly/secp256k1/verify-exports.ts. */
@@ -29,9 +29,6 @@ interface VerifyExports {
   secp256k1SchnorrVerifyBatchSize(u: number, msgTotal: number, c: number): number;
 }
 
-/** As MAX_INPUT of ./wasm.ts: the most bytes BUF can take (4 GiB less 16 MiB below it). */
-const MAX_INPUT = 2 ** 32 - 2 ** 24;
-
 let inst: VerifyExports | undefined;
 let io = 0;
 
@@ -45,11 +42,6 @@ export const initSecp256k1Verify: () => Promise<void> = lazyInstance<VerifyExpor
   },
 );
 
-/** True once initSecp256k1Verify() has resolved in this realm. */
-export function secp256k1VerifyLoaded(): boolean {
-  return inst !== undefined;
-}
-
 function ex(): VerifyExports {
   if (!inst)
     throw new VaultkeyError('NOT_INITIALIZED', 'secp256k1 verification is not loaded: call `await init()` from vaultkey/core first');
@@ -58,22 +50,6 @@ function ex(): VerifyExports {
 
 /** A view of linear memory (a fresh one each call: bufPtr may have grown it). */
 const mem = (e: VerifyExports) => new Uint8Array(e.memory.buffer);
-
-/** Reserves `len` bytes of BUF; OUT_OF_MEMORY, before anything is written, when they cannot fit. */
-function reserve(e: VerifyExports, len: number): number {
-  if (!(len >= 0 && len <= MAX_INPUT)) {
-    throw new VaultkeyError('OUT_OF_MEMORY', `an input of ${len} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
-  }
-  const p = e.bufPtr(len);
-  if (p === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${len} bytes of WASM memory`);
-  return p;
-}
-
-function flag(value: unknown, name: string, dflt: boolean): boolean {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a boolean`);
-  return value;
-}
 
 /** The generator tables of verification, built now (otherwise on first use); a no-op before the module is loaded. */
 export function precomputeVerify(): void {
@@ -94,7 +70,7 @@ export function verify(signature: Uint8Array, digest: Uint8Array, pub: Uint8Arra
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new VaultkeyError('INVALID_ARGUMENT', 'options must be an object');
   }
-  const lowS = flag(options?.lowS, 'lowS', true);
+  const lowS = optionalFlag(options?.lowS, 'lowS', true);
   const e = ex();
   const m = mem(e);
   m.set(signature, io);
@@ -108,7 +84,7 @@ export function recoverPublicKey(signature: Uint8Array, recovery: number, digest
   assertBytes(signature, 'signature', 64);
   assertInt(recovery, 'recovery', 0, 3);
   assertBytes(digest, 'digest', 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   const e = ex();
   const m = mem(e);
   m.set(signature, io);
@@ -124,7 +100,7 @@ export function schnorrVerify(signature: Uint8Array, message: Uint8Array, pub: U
   assertBytes(message, 'message');
   assertBytes(pub, 'publicKey', 32);
   const e = ex();
-  const p = reserve(e, message.length); // may grow memory: write IO afterwards
+  const p = reserveBuf(e, message.length); // may grow memory: write IO afterwards
   const m = mem(e);
   m.set(message, p);
   m.set(signature, io);
@@ -178,7 +154,7 @@ function batchOk(items: SchnorrBatchItem[], lo: number, hi: number): boolean {
     }
     const u = end - lo;
     const e = ex();
-    const base = reserve(e, e.secp256k1SchnorrVerifyBatchSize(u, bytes, 0));
+    const base = reserveBuf(e, e.secp256k1SchnorrVerifyBatchSize(u, bytes, 0));
     const m = mem(e);
     let off = base + 100 * u;
     for (let k = 0; k < u; k++) {

@@ -22,7 +22,7 @@
 // returns or throws. Verification and recovery take public data only; they
 // run in a module of their own, a lazy part (./secp256k1-verify.ts), so
 // signing never loads them.
-import { assertBytes, VaultkeyError } from '../errors.js';
+import { assertBytes, optionalFlag, VaultkeyError } from '../errors.js';
 import { ioAddr, putBuf, read, reserveSecret, wasm, mem, withSecrets, type WasmExports } from './wasm.js';
 import { precomputeVerify, recoverPublicKey, schnorrFindInvalid, schnorrVerify, schnorrVerifyBatch, verify } from './secp256k1-verify.js';
 
@@ -48,12 +48,6 @@ function ex(): Ex {
   return wasm() as Ex;
 }
 
-function flag(value: unknown, name: string, dflt: boolean): boolean {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'boolean') throw new VaultkeyError('INVALID_ARGUMENT', `${name} must be a boolean`);
-  return value;
-}
-
 function assertPub(pub: unknown, name = 'publicKey'): asserts pub is Uint8Array {
   assertBytes(pub, name);
   if (pub.length !== 33 && pub.length !== 65) {
@@ -64,7 +58,7 @@ function assertPub(pub: unknown, name = 'publicKey'): asserts pub is Uint8Array 
 /** SEC 1 §2.3.3 public key of a 32-byte private key: 33 bytes (compressed, default) or 65. */
 function getPublicKey(priv: Uint8Array, compressed?: boolean): Uint8Array {
   assertBytes(priv, 'privateKey', 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   return withSecrets((e: Ex, io) => {
     mem().set(priv, io);
     const n = e.secp256k1GetPublicKey(c ? 1 : 0);
@@ -106,7 +100,7 @@ function privateAdd(priv: Uint8Array, tweak: Uint8Array): Uint8Array {
 function publicAdd(pub: Uint8Array, tweak: Uint8Array, compressed?: boolean): Uint8Array {
   assertPub(pub);
   assertBytes(tweak, 'tweak', 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   // The tweak is treated as a secret: a BIP-32 IL and one private child give the parent's private key.
   return withSecrets((e: Ex, io) => {
     const m = mem();
@@ -131,7 +125,7 @@ function publicAddBatch(pub: Uint8Array, tweaks: Uint8Array[], compressed?: bool
   assertPub(pub);
   if (!Array.isArray(tweaks)) throw new VaultkeyError('INVALID_ARGUMENT', 'tweaks must be an array of 32-byte Uint8Arrays');
   for (let i = 0; i < tweaks.length; i++) assertBytes(tweaks[i], `tweaks[${i}]`, 32);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   // The parent key is checked even when there is nothing to add, as publicAdd checks it.
   if (!isValidPublicKey(pub)) throw new VaultkeyError('INVALID_KEY', 'public key is not a valid curve point encoding');
   const out: Uint8Array[] = [];
@@ -156,7 +150,7 @@ function publicAddBatch(pub: Uint8Array, tweaks: Uint8Array[], compressed?: bool
 /** Re-encodes a public key (compressed <-> uncompressed); INVALID_KEY if it does not parse. */
 function publicKeyConvert(pub: Uint8Array, compressed?: boolean): Uint8Array {
   assertPub(pub);
-  const c = flag(compressed, 'compressed', true);
+  const c = optionalFlag(compressed, 'compressed', true);
   const io = ioAddr();
   mem().set(pub, io);
   const n = ex().secp256k1PublicKeyConvert(pub.length, c ? 1 : 0);

@@ -9,7 +9,7 @@
 // or verify) go through putPublic() and are left in place.
 import wasmBase64 from '../../build/wasm-inline.js';
 import { VaultkeyError } from '../errors.js';
-import { lazyInstance } from './inline-wasm.js';
+import { lazyInstance, reserveBuf } from './inline-wasm.js';
 
 /** Raw exports of build/vaultkey.wasm. Each curve module adds its functions here. */
 export interface WasmExports {
@@ -38,14 +38,7 @@ let dirtyEnd = 0;
 /** Size of the IO area (assembly/mem.ts IO_SIZE). */
 const IO_SIZE = 1024;
 
-/**
- * Most bytes one call can pass through BUF: 4 GiB (the 32-bit address space)
- * less 16 MiB for everything below BUF (static data and tables, under 1 MiB
- * today). Lengths are checked against it before anything is copied, so no
- * length reaches the module's 32-bit arithmetic (or ToInt32 of its
- * parameters) wrapped; bufPtr refuses what would pass 4 GiB as well.
- */
-export const MAX_INPUT = 2 ** 32 - 2 ** 24;
+export { MAX_INPUT } from './inline-wasm.js';
 
 /**
  * Instantiates the WASM module once per realm. Asynchronous compilation keeps
@@ -85,11 +78,7 @@ export function ioAddr(): number {
  */
 export function reserve(len: number): number {
   const e = wasm();
-  if (!(len >= 0 && len <= MAX_INPUT)) {
-    throw new VaultkeyError('OUT_OF_MEMORY', `an input of ${len} bytes does not fit WASM memory (at most ${MAX_INPUT})`);
-  }
-  const p = e.bufPtr(len);
-  if (p === 0) throw new VaultkeyError('OUT_OF_MEMORY', `cannot reserve ${len} bytes of WASM memory`);
+  const p = reserveBuf(e, len);
   if (view.byteLength === 0 || view.buffer !== e.memory.buffer) view = new Uint8Array(e.memory.buffer);
   return p;
 }

@@ -10,7 +10,7 @@
 // INVALID_ENVELOPE. See docs/security.md for the format.
 import { VaultkeyError } from '../errors.js';
 import { initEd25519 } from '../core/ed25519.js';
-import { initSecp256k1Verify, secp256k1VerifyLoaded } from '../core/secp256k1-verify.js';
+import { initSecp256k1Verify } from '../core/secp256k1-verify.js';
 import { canonicalJson, fromHex, toHex } from '../security/canonical.js';
 import {
   buildGroup,
@@ -179,17 +179,14 @@ export interface ImportOptions {
  */
 export async function importEnvelope(m: MultisigManager, input: string | object, opts: ImportOptions = {}): Promise<OperationRecord> {
   let env: OperationEnvelope;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      env = parseEnvelope(input, m.now());
-      break;
-    } catch (e) {
-      // A secp256k1 signer's check needs the secp256k1 verification module, an Ed25519 signer's the
-      // Ed25519 one, both lazy parts (src/core/parts.ts): load the first missing one and parse again
-      // (parsing changes nothing), at most once each.
-      if (!(e instanceof VaultkeyError && e.code === 'NOT_INITIALIZED') || attempt === 2) throw e;
-      await (secp256k1VerifyLoaded() ? initEd25519() : initSecp256k1Verify());
-    }
+  try {
+    env = parseEnvelope(input, m.now());
+  } catch (e) {
+    // Checking a signature needs its curve's verification module, a lazy part (src/core/parts.ts):
+    // load both and parse again (parsing changes nothing).
+    if (!(e instanceof VaultkeyError && e.code === 'NOT_INITIALIZED')) throw e;
+    await Promise.all([initEd25519(), initSecp256k1Verify()]);
+    env = parseEnvelope(input, m.now());
   }
   const known = await m.store.getGroup(env.group.id);
   if (!known) {
