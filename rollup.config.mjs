@@ -16,6 +16,7 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dirname, resolve } from 'node:path';
 import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { build, transform } from 'esbuild';
+import { minify as terser } from 'terser';
 
 /**
  * A plugin that gives one build its own version of a module: `source`, when
@@ -87,12 +88,23 @@ const cleanDist = () => ({
  * when it uses no bundler, and bundlers minify again anyway; the budget in
  * scripts/bundle-size.mjs is measured on these files. Licence comments stay.
  * The node build stays readable: its stack traces are read in terminals.
+ * Terser with two compress passes rather than esbuild's minifier: measured on
+ * this build, the first load is 1.6% smaller gzipped (95.2 -> 93.7 KB: its
+ * inlining and dead-code passes), for about five more seconds of build; a third
+ * pass or esbuild then terser changed nothing. Only safe transforms (no
+ * `unsafe*` options). Local names are mangled as esbuild did; nothing reads
+ * them (VaultkeyError sets its own name; errors carry codes).
  */
 const minify = () => ({
   name: 'vaultkey-minify',
   async renderChunk(code, chunk) {
-    const r = await transform(code, {
-      minify: true, format: 'esm', target: 'es2022', legalComments: 'inline', sourcemap: 'external', sourcefile: chunk.fileName,
+    const r = await terser(code, {
+      module: true,
+      ecma: 2020,
+      compress: { passes: 2 },
+      mangle: true,
+      format: { comments: 'some' },
+      sourceMap: { filename: chunk.fileName },
     });
     return { code: r.code, map: r.map };
   },

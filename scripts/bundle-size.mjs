@@ -66,7 +66,8 @@ import { parseAst } from 'rollup/parseAst';
 // 96 KB since the worker hashes on the core WASM alone: its record MACs, HKDF subkeys, Keccak-256
 // (addresses, EIP-191) and BIP-39 checksums no longer pull @noble/hashes' SHA-2, HMAC, HKDF and SHA-3
 // nor @scure/bip39's code (with the verification part: 108.6 -> 95.2 KB first load, with the shared module helpers).
-export const BUDGET_BYTES = 96 * 1024;
+// 94 KB since terser minifies the browser build instead of esbuild (95.2 -> 93.7 KB first load).
+export const BUDGET_BYTES = 94 * 1024;
 export const OPTIONAL_ENTRIES = ['core', 'ledger', 'bridge-client', 'viem', 'ethers', 'eip1193', 'solana', 'bitcoin', 'backup'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
