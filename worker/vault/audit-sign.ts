@@ -1,8 +1,9 @@
 // The audit calls that are not on every unlock's path: the vault's Ed25519
 // audit signing key and the signed export (docs/security.md, "Verifiable
 // export"), retention's prune and the stats (docs/security.md, "Retention").
-// Loaded on first use: a lazy chunk of the worker, outside the main entry's
-// size budget.
+// Part of the vault worker's bundle (a worker cannot import() code, see
+// docs/vault.md "Lazy parts"); the Ed25519 part it signs with is fetched on
+// first use.
 import { hkdfSha256 } from '../../src/core/hash.js';
 import { VaultkeyError } from '../../src/errors.js';
 import { ed25519, initEd25519 } from '../../src/core/ed25519.js';

@@ -585,9 +585,9 @@ const str = (v: unknown, n = 32): Json => String(v).slice(0, n);
 /**
  * Multisig (docs/security.md "Multisig in the vault"): one entry per call,
  * its `multisig:*` permission and audit name; the work is done by
- * multisig.ts, loaded on first use (a lazy chunk, outside the main entry's
- * size budget). signWithKey names a vault key (argument 1): gated and counted
- * like a signature. Reads need key:read.
+ * multisig.ts (in the worker's bundle; the verification parts its signature
+ * checks need are fetched on first use). signWithKey names a vault key
+ * (argument 1): gated and counted like a signature. Reads need key:read.
  */
 const MULTISIG_OPS: OpTable = Object.fromEntries(
   (
