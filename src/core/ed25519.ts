@@ -166,7 +166,10 @@ export interface Ed25519BatchItem {
 // 19.6k/s against 13.5k/s (1.45x) with 64 new signers, where single verify of
 // a new key runs half-size scalars (assembly/ed25519/lattice.ts) and the batch
 // pays the torsion tests that verify's own equation makes unnecessary; at 256
-// with one signer, 2.00x. findInvalid bisects a failing call.
+// with one signer, 2.00x. Another session, idle machine: 30.7k/s against
+// 15.5k/s (1.97x), 16.4k/s against 11.4k/s (1.44x), at 256 2.06x; builds of
+// five earlier commits measured beside it gave 1.84x-2.16x for one signer at
+// 64, so the spread is the machine's. findInvalid bisects a failing call.
 
 /** Items per WASM call (assembly/ed25519/batch.ts BATCH_MAX). */
 const BATCH_MAX = 64;
